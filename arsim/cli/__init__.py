@@ -1,0 +1,56 @@
+"""The `arsim` command line: a thin layer over the library.
+
+Errors are turned into one line on stderr and exit code 2 here, once, for every command.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import yaml
+
+from arsim import __version__
+from arsim.sim.errors import ArsimError
+
+from .run import run_command, validate_command
+
+__all__ = ["main"]
+
+
+class _Group(click.Group):
+    """A click group that reports expected failures as one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ArsimError, yaml.YAMLError, OSError) as exc:
+            if ctx.meta.get("arsim_debug"):
+                raise
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            click.echo(f"arsim: error: {message}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("arsim: interrupted; no output file was left half-written", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="arsim")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """arsim: what does a credit policy cost?
+
+    Simulates a company's receivables under a credit policy (terms, discounts, penalties,
+    limits, the dunning ladder, collectors) and prices it as opportunity, management,
+    bad-debt and shortage cost.
+
+    Example: arsim run scenarios/default.yaml --out results/
+    """
+    ctx.meta["arsim_debug"] = debug
+
+
+main.add_command(run_command)
+main.add_command(validate_command)

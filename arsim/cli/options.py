@@ -1,0 +1,28 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def run_options(func: F) -> F:
+    """--seed, --replications, --jobs and --set, as every simulating command takes them."""
+    decorators = [
+        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
+                     help="Root seed (default: the scenario's horizon.seed)."),
+        click.option("--replications", "-n", type=click.IntRange(1, 100000), default=None,
+                     help="Replications (default: the scenario's horizon.replications)."),
+        click.option("--jobs", "-j", type=click.IntRange(0, 512), default=1, show_default=True,
+                     help="Worker processes; 0 = one per core. Results are identical."),
+        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+                     help="Change one field before running, e.g. --set terms.B=N/60 or "
+                          "--set scenario.horizon.horizon_days=365 (repeatable)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func

@@ -1,0 +1,3 @@
+"""Policy search on common random numbers (planned: ``arsim optimize``, ``arsim sweep``)."""
+
+__all__: list[str] = []

@@ -1,0 +1,82 @@
+"""Write a run to a folder: result.json and CSV tables, each file written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import partial
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+
+from arsim import __version__
+from arsim.sim.replicate import RunResult, as_jsonable
+
+from .tables import aging_frame, daily_frame, ledger_frame, replications_frame
+
+__all__ = ["result_document", "write_atomic", "write_run"]
+
+
+def _write_csv(frame: pd.DataFrame, stream: TextIO) -> None:
+    frame.to_csv(stream, index=False)
+
+
+def write_atomic(path: Path, write: Callable[[TextIO], None]) -> None:
+    """Write a file through a temporary file in the same folder, then rename it into place.
+
+    An interrupted or failed write leaves the old file (or none), never half of a new one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            write(stream)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return as_jsonable(value)
+
+
+def result_document(result: RunResult) -> dict[str, Any]:
+    """The content of result.json: scenario echo, version, seeds, metrics and summary."""
+    return _clean({
+        "arsim_version": __version__,
+        "engine": result.engine,
+        "root_seed": result.root_seed,
+        "scenario": result.scenario.model_dump(mode="json"),
+        "policy": result.policy.model_dump(mode="json"),
+        "replications": [{"index": r.index, "seed": r.seed, "metrics": r.metrics}
+                         for r in result.replications],
+        "summary": {k: v.to_dict() for k, v in result.summary.items()},
+        "discount_costs": {g: [asdict(t) for t in tiers]
+                           for g, tiers in result.discount_costs.items()},
+    })
+
+
+def write_run(result: RunResult, folder: str | Path, ledger: bool = False) -> list[Path]:
+    """Write result.json, replications.csv, daily.csv, aging.csv (and ledger.csv)."""
+    root = Path(folder)
+    document = result_document(result)
+    written = [root / "result.json"]
+    write_atomic(written[0], lambda f: json.dump(document, f, indent=2, ensure_ascii=False))
+    tables = {"replications.csv": replications_frame(result), "daily.csv": daily_frame(result),
+              "aging.csv": aging_frame(result)}
+    if ledger:
+        tables["ledger.csv"] = ledger_frame(result)
+    for name, frame in tables.items():
+        path = root / name
+        write_atomic(path, partial(_write_csv, frame))
+        written.append(path)
+    return written

@@ -1,0 +1,118 @@
+"""The console summary of a run: costs and KPIs with their 95% confidence intervals."""
+
+from __future__ import annotations
+
+import math
+
+from arsim.sim.kpis import LOSS_CAUSES
+from arsim.sim.replicate import RunResult
+from arsim.sim.scenario import ACTIONS
+from arsim.sim.stats import Estimate
+
+__all__ = ["COST_LINES", "KPI_LINES", "render_summary"]
+
+COST_LINES = (
+    ("opportunity_cost", "opportunity cost"),
+    ("management_cost", "management cost"),
+    ("bad_debt_cost", "bad-debt cost"),
+    ("shortage_cost", "shortage cost"),
+    ("discount_cost", "discount cost (incl. rebates)"),
+    ("penalty_income", "less penalty income"),
+    ("inventory_carrying_cost", "inventory carrying cost"),
+    ("total_cost", "TOTAL COST"),
+)
+
+#: metric, label, unit: "d" days, "%" share shown in percent, "" plain, "$" money
+KPI_LINES = (
+    ("dso", "DSO, average method", "d"),
+    ("dso_countback", "DSO, countback at the end", "d"),
+    ("best_possible_dso", "best-possible DSO", "d"),
+    ("average_days_delinquent", "average days delinquent", "d"),
+    ("average_collection_period", "average collection period", "d"),
+    ("cei", "collection effectiveness index", "pct"),
+    ("overdue_share", "overdue share of AR at the end", "%"),
+    ("bad_debt_ratio", "bad-debt ratio", "%"),
+    ("recovery_rate", "recovery rate", "%"),
+    ("share_paid_late", "invoices paid after due", "%"),
+    ("discount_take_up", "discount take-up (of sales)", "%"),
+    ("disputed_share", "disputed (of sales)", "%"),
+    ("average_receivables", "average receivables", "$"),
+    ("credit_sales", "credit sales per year", "$"),
+    ("cash_sales", "cash sales per year", "$"),
+    ("contribution_margin", "contribution margin per year", "$"),
+    ("net_margin", "margin less costs per year", "$"),
+)
+
+
+def _fmt(value: float, unit: str) -> str:
+    if math.isnan(value):
+        return "n/a"
+    if unit == "%":
+        return f"{100 * value:,.2f}%"
+    if unit == "pct":
+        return f"{value:,.2f}%"
+    if unit == "d":
+        return f"{value:,.1f} d"
+    if unit == "$":
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def _line(label: str, est: Estimate | None, unit: str, width: int = 34) -> str:
+    if est is None:
+        return f"  {label:<{width}} n/a"
+    mean = _fmt(est.mean, unit)
+    if math.isnan(est.half_width):
+        return f"  {label:<{width}} {mean:>16}"
+    half = _fmt(est.half_width, unit)
+    return f"  {label:<{width}} {mean:>16}  ± {half}"
+
+
+def render_summary(result: RunResult) -> str:
+    """Render a run as the text a CFO reads in the terminal."""
+    s, h = result.scenario, result.scenario.horizon
+    summary = result.summary
+    out = [
+        f"arsim · scenario '{s.name}' · policy '{result.policy.name}' · engine "
+        f"{result.engine} · {len(result.replications)} replications · seed {result.root_seed}",
+        f"Statistics over {h.horizon_days:g} days after {h.warmup_days:g} warm-up days; "
+        f"mean ± half-width of the 95% confidence interval over replications.",
+        "",
+        f"Yearly cost ({s.currency})",
+    ]
+    for key, label in COST_LINES:
+        if key == "inventory_carrying_cost" and not s.conventions.include_inventory_carrying:
+            continue
+        out.append(_line(label, summary.get(key), "$"))
+    out += ["", "Receivables KPIs"]
+    out += [_line(label, summary.get(key), unit) for key, label, unit in KPI_LINES]
+    out += ["", f"Aging of open receivables at the end ({s.currency})"]
+    for bucket in ("current", "1_30", "31_60", "61_90", "90_plus"):
+        out.append(_line(bucket.replace("_plus", "+").replace("_", "-") + " days overdue"
+                         if bucket != "current" else "not yet due",
+                         summary.get(f"aging_{bucket}"), "$"))
+    out += ["", "Dunning actions per year"]
+    out += [_line(a.value.replace("_", " "), summary.get(f"actions_{a.value}"), "")
+            for a in ACTIONS]
+    out += ["", "Collectors",
+            _line("utilisation", summary.get("collector_utilisation"), "%"),
+            _line("mean wait for a collector", summary.get("collector_wait_days"), "d"),
+            _line("tasks dropped per year", summary.get("collector_tasks_dropped"), "")]
+    out += ["", f"Sales lost per year, by cause ({s.currency})"]
+    out += [_line(c.replace("_", " "), summary.get(f"lost_sales_{c}"), "$") for c in LOSS_CAUSES]
+    out += [_line("customers lost per year", summary.get("customers_lost"), ""),
+            _line("bankruptcies per year", summary.get("bankruptcies"), "")]
+    out += _discount_lines(result)
+    return "\n".join(out)
+
+
+def _discount_lines(result: RunResult) -> list[str]:
+    if not result.discount_costs:
+        return []
+    year = result.scenario.conventions.days_in_year
+    lines = ["", f"Cost to a customer of forgoing each discount ({year}-day year)"]
+    for grade, tiers in result.discount_costs.items():
+        for tier in tiers:
+            lines.append(f"  grade {grade}, {tier.notation:<28} {100 * tier.simple_annual:6.2f}% "
+                         f"simple, {100 * tier.effective_annual:6.2f}% effective annual")
+    return lines

@@ -1,0 +1,382 @@
+"""Pure response rules: discount take-up, unprompted payment, disputes and the dunning walk.
+
+Everything here is a function of (scenario, policy, an invoice's own draws, the time a step is
+done). The engines decide *when* a step is done (at once, or when a collector is free); the
+rules decide what follows. docs/model.md states each rule as a formula.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from . import draws, streams
+from .policy import LadderStep, Policy
+from .scenario import PAYER_TYPES, Action, PayerProfile, PayerType, Scenario
+from .terms import Terms
+
+__all__ = ["Invoice", "Outcome", "RuleBook", "StepRule", "demand_multiplier"]
+
+INF = math.inf
+
+
+class Outcome(IntEnum):
+    """How an invoice ended (or that it is still open at the end of the run)."""
+
+    OPEN = 0
+    PAID = 1  # paid unprompted
+    PAID_DUNNED = 2  # paid after a dunning step
+    DISCOUNT = 3  # paid within a discount window
+    AGENCY = 4  # collected by an agency
+    LAWSUIT = 5  # collected through the courts
+    WRITTEN_OFF = 6  # given up by the write-off rule or a failed lawsuit
+    BANKRUPT = 7  # customer bankrupt: recovery share paid, the rest written off
+    CASH = 8  # deterministic mode: bad-debt share written off when invoiced
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """A ladder step with everything the walk needs to apply it, pre-computed."""
+
+    index: int
+    day: float
+    action: Action
+    cost: float
+    service_days: float  # mean collector time in days (0 = automated)
+    response: tuple[float, ...]  # by payer type index
+    loss: float  # chance the customer leaves after this step
+
+
+class Invoice:
+    """A mutable invoice record as one engine walks it (slots: one is made per invoice)."""
+
+    __slots__ = (
+        "amount",
+        "booked",
+        "cancel_from",
+        "credited",
+        "credited_at",
+        "customer",
+        "discount",
+        "disputed",
+        "due",
+        "dunning_cost",
+        "eff_due",
+        "fee",
+        "grade",
+        "index",
+        "issue",
+        "lost_at",
+        "n_actions",
+        "opening",
+        "outcome",
+        "paid",
+        "payer",
+        "penalty",
+        "ready",
+        "row",
+        "segment",
+        "settle",
+        "step",
+        "stop_from",
+        "written_off",
+    )
+
+    def __init__(self, customer: int, index: int, issue: float, amount: float) -> None:
+        self.customer = customer
+        self.index = index
+        self.issue = issue
+        self.amount = amount
+        self.segment = 0
+        self.grade = ""
+        self.payer = 0
+        self.row: list[float] = []
+        self.due = self.eff_due = issue
+        self.disputed = False
+        self.credited = self.discount = self.paid = self.written_off = 0.0
+        self.penalty = self.fee = self.dunning_cost = 0.0
+        self.credited_at = INF
+        self.settle = INF
+        self.outcome = Outcome.OPEN
+        self.step = 0
+        self.ready = -INF  # earliest time the next step may run (after a broken promise)
+        self.n_actions = 0
+        self.stop_from = INF
+        self.cancel_from = INF
+        self.lost_at = INF  # the customer leaves after a harsh step done at this time
+        self.opening = False
+        self.booked = False
+
+
+def _interp(table: tuple[tuple[float, float], ...], x: float) -> float:
+    xs = [row[0] for row in table]
+    ys = [row[1] for row in table]
+    return float(np.interp(x, xs, ys))
+
+
+def demand_multiplier(scenario: Scenario, terms: Terms | None) -> float:
+    """Order-rate multiplier of a grade's terms (None = cash only) against market terms."""
+    demand = scenario.demand
+    if terms is None or terms.net_days == 0:
+        return demand.cash_only_share_kept
+    best_rate = max((t.rate for t in terms.discounts), default=0.0)
+    return _interp(demand.credit_period_multiplier, terms.net_days) * _interp(
+        demand.discount_multiplier, best_rate)
+
+
+def max_multiplier(scenario: Scenario) -> float:
+    """The highest multiplier any policy can reach: the full-potential demand."""
+    demand = scenario.demand
+    period = max(row[1] for row in demand.credit_period_multiplier)
+    disc = max(row[1] for row in demand.discount_multiplier)
+    return max(period * disc, demand.cash_only_share_kept, 1.0)
+
+
+class RuleBook:
+    """Scenario and policy turned into the plain numbers the walk reads in its loop."""
+
+    def __init__(self, scenario: Scenario, policy: Policy, collectors_finite: bool) -> None:
+        self.scenario = scenario
+        self.policy = policy
+        self.collectors_finite = collectors_finite
+        self.year = float(scenario.conventions.days_in_year)
+        legal = scenario.legal
+        self.legal = legal
+        profiles = [scenario.payer_profile(p) for p in PAYER_TYPES]
+        self.early = [p.early_days for p in profiles]
+        self.lag = [p.lag_days for p in profiles]
+        self.delay = [p.response_delay_days for p in profiles]
+        self.breaks = [p.promise_break_share for p in profiles]
+        self.deterred = [p.deterred_by_penalty_share for p in profiles]
+        self.defaulter = PAYER_TYPES.index(PayerType.DEFAULTER)
+        self.penalty = policy.late_penalty
+        self.write_off_days = policy.write_off.days_overdue
+        minutes = policy.collections.minutes_per_day
+        self.service_cv = policy.collections.service_time_cv
+        loss = scenario.demand.customer_loss.after_action
+        self.ladders: dict[str, tuple[StepRule, ...]] = {}
+        for grade in ("A", "B", "C", "D"):
+            steps = policy.ladder_for(grade)
+            if len(steps) > draws.MAX_STEPS:
+                raise ValueError(f"a ladder may have at most {draws.MAX_STEPS} steps")
+            self.ladders[grade] = tuple(
+                self._rule(i, s, profiles, loss.get(s.action, 0.0), minutes)
+                for i, s in enumerate(steps))
+        self.max_steps = max((len(v) for v in self.ladders.values()), default=0)
+        #: statistics window and the dunning tally within it: action -> [count, cost]
+        self.window = (0.0, INF)
+        self.tally: dict[Action, list[float]] = {a: [0.0, 0.0] for a in Action}
+
+    def _count(self, action: Action, when: float, cost: float, times: float = 1.0) -> None:
+        if self.window[0] <= when < self.window[1]:
+            entry = self.tally[action]
+            entry[0] += times
+            entry[1] += cost
+
+    @staticmethod
+    def _rule(index: int, step: LadderStep, profiles: list[PayerProfile], loss: float,
+              minutes: float) -> StepRule:
+        response = tuple(p.response.get(step.action, 0.0) for p in profiles)
+        return StepRule(index=index, day=step.day, action=step.action, cost=step.cost,
+                        service_days=step.collector_minutes / minutes, response=response,
+                        loss=loss)
+
+    def age_factor(self, days_overdue: float) -> float:
+        """Collection success falls with age: Weibull value curve of [004 p.99]."""
+        if days_overdue <= 0:
+            return 1.0
+        return math.exp(-((days_overdue / self.year / 1.374) ** 0.905))
+
+    def service_days(self, inv: Invoice, rule: StepRule) -> float:
+        """A collector task's duration in (working) days, from the invoice's own draw."""
+        return rule.service_days * inv.row[draws.COL_STEPS + draws.STEP_DRAWS * rule.index + 3]
+
+    def prepare(self, table: np.ndarray, payer: np.ndarray, segment: np.ndarray) -> None:
+        """Turn an invoice draw table's uniforms into days, in place, vectorised.
+
+        Afterwards COL_LAG holds the unprompted payment lag (days after due, inf = never),
+        COL_DISPUTE_DAYS the dispute's days from invoicing to resolution, and each step's
+        service column a unit-mean multiplier of the step's collector time. Rows are
+        (customer, order) draws, so this changes no number any other invoice sees.
+        """
+        lag = np.full(table.shape[0], INF)
+        for index, dist in enumerate(self.lag):
+            rows = payer == index
+            if dist is not None and rows.any():
+                lag[rows] = draws.sample(table[rows, draws.COL_LAG], dist) - self.early[index]
+        days = np.zeros(table.shape[0])
+        for index, seg in enumerate(self.scenario.segments):
+            rows = segment == index
+            if rows.any():
+                disputes = seg.disputes
+                days[rows] = disputes.raised_after_days + draws.sample(
+                    table[rows, draws.COL_DISPUTE_DAYS], disputes.resolution_days)
+        table[:, draws.COL_LAG] = lag
+        table[:, draws.COL_DISPUTE_DAYS] = days
+        for j in range(self.max_steps):
+            col = draws.COL_STEPS + draws.STEP_DRAWS * j + 3
+            table[:, col] = (streams.gamma(table[:, col], 1.0, self.service_cv)
+                             if self.service_cv > 0 else 1.0)
+
+    # ---- the start of an invoice's life -------------------------------------------------
+
+    def open_invoice(self, inv: Invoice, terms: Terms, tier: int, funding: float,
+                     bankrupt_day: float, recovery: float, now: float | None = None) -> None:
+        """Settle disputes, discount and the unprompted payment date of a new invoice.
+
+        `tier` is the discount tier the customer would take (-1: none), see best_tier().
+        `now` is later than the issue day for an invoice of the opening book: it is still
+        open now, so a payment planned before now restarts the payer's own lag from now, and
+        an invoice past the write-off age is written off now.
+        """
+        seg = self.scenario.segments[inv.segment]
+        row = inv.row
+        inv.due = inv.issue + terms.net_days
+        inv.eff_due = inv.due
+        disputes = seg.disputes
+        if row[draws.COL_DISPUTE] < disputes.share:
+            inv.disputed = True
+            resolve = inv.issue + row[draws.COL_DISPUTE_DAYS]
+            if row[draws.COL_DISPUTE_UPHELD] < disputes.upheld_share:
+                inv.credited_at = resolve
+            inv.eff_due = max(inv.due, resolve)
+        elif tier >= 0 and inv.payer != self.defaulter and (
+                row[draws.COL_CASH] < seg.cash_available_share):
+            chosen = terms.discounts[tier]
+            self._finish(inv, inv.issue + chosen.window_days, Outcome.DISCOUNT, rate=chosen.rate)
+            return
+        start = inv.issue if now is None else now
+        planned = self._unprompted(inv, funding)
+        if planned < start:
+            planned = start + max(0.0, inv.row[draws.COL_LAG])
+        self._finish(inv, planned, Outcome.PAID)
+        if bankrupt_day < inv.settle:
+            self._bankrupt(inv, bankrupt_day, recovery)
+        elif self.write_off_days is not None:
+            cutoff = max(inv.eff_due + self.write_off_days, start)
+            if cutoff < inv.settle:
+                self._finish(inv, cutoff, Outcome.WRITTEN_OFF)
+
+    def _unprompted(self, inv: Invoice, funding: float) -> float:
+        row = inv.row
+        lag = row[draws.COL_LAG]
+        pen = self.penalty
+        if (pen.rate_annual > funding and lag > pen.grace_days
+                and row[draws.COL_PENALTY] < self.deterred[inv.payer]):
+            lag = pen.grace_days  # the penalty costs more than its own funds: pays in grace
+        return inv.eff_due + lag
+
+    def _bankrupt(self, inv: Invoice, day: float, recovery: float) -> None:
+        inv.settle = day + self.scenario.segments[inv.segment].bankruptcy_recovery_days
+        inv.outcome = Outcome.BANKRUPT
+        inv.paid = recovery  # a share until settled; _close turns it into money
+        inv.step = 10**6  # no dunning after bankruptcy
+
+    def _finish(self, inv: Invoice, when: float, outcome: Outcome, rate: float = 0.0) -> None:
+        """Set the invoice's (planned) end, if it comes before the one already planned."""
+        if when >= inv.settle:
+            return
+        inv.settle = when
+        inv.outcome = outcome
+        inv.paid = rate  # discount rate or recovery share, turned into money by close()
+
+    # ---- the dunning walk -----------------------------------------------------------------
+
+    def walk(self, inv: Invoice, now: float) -> StepRule | None:
+        """Run the ladder from the invoice's next step until it ends or needs a collector.
+
+        Automated steps (and, with unlimited collectors, every step) are applied at their own
+        time. Returns the collector step to queue, or None when the plan is complete.
+        """
+        ladder = self.ladders[inv.grade]
+        while inv.step < len(ladder):
+            rule = ladder[inv.step]
+            when = max(inv.eff_due + rule.day, inv.ready, now)
+            if when >= inv.settle:
+                return None
+            if rule.service_days > 0 and self.collectors_finite:
+                return rule
+            self.apply(inv, rule, when + self.service_days(inv, rule))
+            inv.step += 1
+        return None
+
+    def apply(self, inv: Invoice, rule: StepRule, when: float) -> None:
+        """Apply one dunning step done at `when`: costs, customer effects, the response."""
+        if when >= inv.settle:
+            return
+        base = draws.COL_STEPS + draws.STEP_DRAWS * rule.index
+        row = inv.row
+        inv.n_actions += 1
+        inv.dunning_cost += rule.cost
+        self._count(rule.action, when, rule.cost)
+        inv.ready = when
+        action = rule.action
+        if action is Action.STOP_SHIPPING:
+            inv.stop_from = min(inv.stop_from, when)
+        elif action is Action.CANCEL_CREDIT_LINE:
+            inv.cancel_from = min(inv.cancel_from, when)
+        if row[base + 2] < rule.loss:
+            inv.lost_at = min(inv.lost_at, when)
+        if action is Action.LAWSUIT:
+            self._lawsuit(inv, rule, when, row[base])
+            return
+        chance = rule.response[inv.payer] * self.age_factor(when - inv.eff_due)
+        if row[base] >= chance:
+            return
+        if action is Action.AGENCY:
+            self._finish(inv, when + row[base + 4] * self.legal.agency_days, Outcome.AGENCY)
+            inv.step = 10**6  # the agency has the case: in-house dunning stops
+            return
+        promised = max(when + self.delay[inv.payer], inv.eff_due)
+        if row[base + 1] < self.breaks[inv.payer]:
+            inv.ready = max(inv.ready, promised)
+            return  # a broken promise: the ladder resumes once the promised day has passed
+        self._finish(inv, promised, Outcome.PAID_DUNNED)
+
+    def _lawsuit(self, inv: Invoice, rule: StepRule, when: float, u: float) -> None:
+        inv.dunning_cost += self.legal.lawsuit_cost
+        self._count(Action.LAWSUIT, when, self.legal.lawsuit_cost, times=0.0)
+        end = when + self.legal.lawsuit_days
+        chance = rule.response[inv.payer] * self.age_factor(when - inv.eff_due)
+        if u < chance:
+            self._finish(inv, end, Outcome.LAWSUIT, rate=self.legal.lawsuit_recovery_share)
+        elif self.policy.write_off.after_failed_lawsuit:
+            self._finish(inv, end, Outcome.WRITTEN_OFF)
+        inv.step = 10**6  # nothing in-house follows a lawsuit
+
+    # ---- money at the end -----------------------------------------------------------------
+
+    def close(self, inv: Invoice, end: float) -> None:
+        """Turn the planned end into money, as of `end` (open if it ends later)."""
+        share = inv.paid
+        inv.paid = 0.0
+        credited = inv.amount * self.scenario.segments[inv.segment].disputes.credited_share
+        if inv.credited_at <= min(end, inv.settle):
+            inv.credited = credited
+        owed = inv.amount - inv.credited
+        if inv.settle > end:
+            inv.outcome = Outcome.OPEN
+            return
+        kind = inv.outcome
+        if kind is Outcome.DISCOUNT:
+            inv.discount = inv.amount * share
+            inv.paid = owed - inv.discount
+        elif kind in (Outcome.PAID, Outcome.PAID_DUNNED, Outcome.AGENCY):
+            inv.paid = owed
+            if kind is Outcome.AGENCY:
+                inv.fee = owed * self.legal.agency_fee_share
+            self._charge_penalty(inv, owed)
+        elif kind in (Outcome.LAWSUIT, Outcome.BANKRUPT):
+            inv.paid = owed * share
+            inv.written_off = owed - inv.paid
+        else:  # written off (or the deterministic bad-debt share)
+            inv.written_off = owed
+
+    def _charge_penalty(self, inv: Invoice, owed: float) -> None:
+        pen = self.penalty
+        late = inv.settle - inv.eff_due - pen.grace_days
+        if pen.rate_annual > 0 and late > 0:
+            inv.penalty = owed * pen.rate_annual * late / self.year * pen.collected_share

@@ -1,0 +1,110 @@
+"""The four costs of holding receivables [004 p.101], plus discounts less penalty income.
+
+All costs are per year of the statistics window. The opportunity cost integrates the AR
+balance over continuous time: each invoice contributes its open amount times the part of its
+open life that falls inside the window (no end-of-day snapshots).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .behaviour import Outcome
+from .engine.output import EngineOutput
+from .ledger import Ledger
+from .policy import Policy
+from .scenario import Scenario
+
+__all__ = ["ar_balance_at", "ar_integral", "cost_breakdown", "settled_in"]
+
+
+def _overlap(a: np.ndarray, b: np.ndarray, start: float, end: float) -> np.ndarray:
+    return np.clip(np.minimum(b, end) - np.maximum(a, start), 0.0, None)
+
+
+def ar_integral(ledger: Ledger, start: float, end: float, current_only: bool = False) -> float:
+    """Integral of the receivables balance over [start, end] (money x days).
+
+    An invoice is open from its issue day to its settle day; an upheld dispute lowers its
+    open amount by the credit from the credit day on. With ``current_only`` only the part of
+    its life before the (contractual) due date counts: the not-yet-due receivables.
+    """
+    issue, settle = ledger["issue_day"], ledger["settle_day"]
+    credit_day = np.minimum(ledger["credited_day"], settle)
+    if current_only:
+        settle = np.minimum(settle, ledger["due_day"])
+        credit_day = np.minimum(credit_day, settle)
+    full = ledger["amount"] * _overlap(issue, credit_day, start, end)
+    reduced = (ledger["amount"] - ledger["credited"]) * _overlap(credit_day, settle, start, end)
+    return float(full.sum() + reduced.sum())
+
+
+def ar_balance_at(ledger: Ledger, day: float) -> np.ndarray:
+    """Each invoice's open amount at an instant (0 when not open then)."""
+    live = (ledger["issue_day"] <= day) & (ledger["settle_day"] > day)
+    credited = np.where(ledger["credited_day"] <= day, ledger["credited"], 0.0)
+    return np.where(live, ledger["amount"] - credited, 0.0)
+
+
+def settled_in(ledger: Ledger, start: float, end: float) -> np.ndarray:
+    """Mask of invoices settled (paid, written off...) within [start, end)."""
+    settle = ledger["settle_day"]
+    return (settle >= start) & (settle < end) & (ledger["outcome"] != int(Outcome.OPEN))
+
+
+def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dict[str, float]:
+    """Yearly costs of a replication, each named as in the report.
+
+    Returns keys: opportunity_cost, management_cost, bad_debt_cost, shortage_cost,
+    discount_cost, penalty_income, inventory_carrying_cost, total_cost, plus the money
+    flows they come from (average_receivables, credit_sales, cash_sales, ...).
+    """
+    ledger = out.ledger
+    start, end = out.window
+    span = end - start
+    year = float(scenario.conventions.days_in_year)
+    years = span / year
+    company = scenario.company
+    vc = company.variable_cost_ratio
+    rate = company.cost_of_capital_annual
+    base = vc if scenario.conventions.opportunity_cost_base == "variable_cost" else 1.0
+
+    average_ar = ar_integral(ledger, start, end) / span
+    settled = settled_in(ledger, start, end)
+    issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
+    credit_sales = float(ledger["amount"][issued].sum()) / years
+    cash_sales = out.cash_sales / years
+    staff = policy.collections.collectors or 0
+    action_cost = sum(cost for _count, cost in out.actions.values())
+    management = (company.fixed_credit_department_cost_annual
+                  + staff * company.collector_salary_annual
+                  + policy.fixed_collection_cost_annual
+                  + (action_cost + float(ledger["agency_fee"][settled].sum())) / years)
+    lost = sum(out.lost_sales.values())
+    costs = {
+        "opportunity_cost": average_ar * base * rate,
+        "management_cost": management,
+        "bad_debt_cost": float(ledger["written_off"][settled].sum()) / years,
+        "shortage_cost": (1.0 - vc) * lost / years,
+        "discount_cost": (float(ledger["discount"][settled].sum()) + out.rebates) / years,
+        "penalty_income": float(ledger["penalty"][settled].sum()) / years,
+        "inventory_carrying_cost": 0.0,
+    }
+    if scenario.conventions.include_inventory_carrying:
+        daily_cogs = vc * (credit_sales + cash_sales) / year
+        costs["inventory_carrying_cost"] = (
+            daily_cogs * (company.inventory_days - company.payables_days) * rate)
+    costs["total_cost"] = (sum(v for k, v in costs.items() if k != "penalty_income")
+                           - costs["penalty_income"])
+    margin = (1.0 - vc) * (credit_sales + cash_sales)
+    costs.update({
+        "average_receivables": average_ar,
+        "credit_sales": credit_sales,
+        "cash_sales": cash_sales,
+        "lost_sales": lost / years,
+        "contribution_margin": margin,
+        # the profit view [004 p.102]: margin less every cost except the forgone margin
+        "net_margin": margin - (costs["total_cost"] - costs["shortage_cost"]),
+        "rebates": out.rebates / years,
+    })
+    return costs

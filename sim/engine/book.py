@@ -1,0 +1,263 @@
+"""The customer book: who may order, on what terms, against which limit.
+
+Order acceptance (credit standard, demand thinning, lost customers, stop-shipping, credit
+limits, held orders) and the yearly rebate live here, apart from any event machinery, so that
+every engine applies the same rules.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..behaviour import INF, Invoice, Outcome, RuleBook, demand_multiplier, max_multiplier
+from ..draws import CustomerTable, OrderTable, invoice_draws
+from ..policy import Policy
+from ..scenario import Scenario
+from ..terms import Terms, best_tier_array
+from .opening import OpeningInvoices
+from .output import EngineOutput
+
+__all__ = ["CustomerBook"]
+
+PAID_OUTCOMES = frozenset({Outcome.PAID, Outcome.PAID_DUNNED, Outcome.DISCOUNT, Outcome.AGENCY,
+                           Outcome.LAWSUIT})
+
+
+class CustomerBook:
+    """Per-customer state of one replication and the order-acceptance rules."""
+
+    def __init__(self, scenario: Scenario, policy: Policy, seed: int, customers: CustomerTable,
+                 orders: OrderTable, rules: RuleBook, out: EngineOutput) -> None:
+        self.scenario, self.policy, self.rules, self.out = scenario, policy, rules, out
+        self.orders = orders
+        self.start, self.end = out.window
+        self.year = float(scenario.conventions.days_in_year)
+        self.month = self.year / 12.0
+        self.m_max = max_multiplier(scenario)
+        seg_grade = [s.grade for s in scenario.segments]
+        self.grade = [seg_grade[s] for s in customers.segment.tolist()]
+        self.segment = customers.segment.tolist()
+        self.payer = customers.payer.tolist()
+        self.funding = customers.funding_cost_annual.tolist()
+        self.bankrupt = customers.bankruptcy_day.tolist()
+        self.recovery = customers.recovery_share.tolist()
+        n = customers.count
+        self.lost_from = [INF] * n
+        self.cancel_from = [INF] * n
+        self.open: list[list[Invoice]] = [[] for _ in range(n)]
+        self.invoices: list[Invoice] = []
+        self.held: list[tuple[int, float, str]] = []
+        self.terms: dict[str, Terms | None] = {
+            g: (policy.terms.get(g) if g in policy.accepted_grades else None)
+            for g in ("A", "B", "C", "D")}
+        self.mult = {g: demand_multiplier(scenario, t) for g, t in self.terms.items()}
+        self.cash_kept = scenario.demand.cash_only_share_kept
+        self.approval_share = scenario.demand.blocked_approval_share
+        self.draws = invoice_draws(seed, orders.customer, orders.index, rules.max_steps)
+        rules.prepare(self.draws, customers.payer[orders.customer],
+                      customers.segment[orders.customer])
+        # plain lists: scalar access to NumPy arrays is slow in the per-order loop
+        self.o_time, self.o_cust = orders.time.tolist(), orders.customer.tolist()
+        self.o_amount, self.o_thin = orders.amount.tolist(), orders.thin.tolist()
+        self.o_approval, self.o_index = orders.approval.tolist(), orders.index.tolist()
+        self.tier = self._discount_tiers(customers)
+        months = math.ceil(self.end / self.month) + 2
+        self.sales_month = np.zeros((n, months))
+        # orders placed on credit terms (shipped or blocked): the sales method's base, so that
+        # blocked orders do not shrink the limit that blocked them
+        self.ordered_month = np.zeros((n, months))
+        self.limit: list[float] | None = None
+        if policy.credit_limit.method != "none":
+            self.limit = self._expected_limits().tolist()
+        self.rebate_sales = np.zeros(n)
+        self.rebate_late = np.zeros(n, dtype=bool)
+
+    def _discount_tiers(self, customers: CustomerTable) -> list[int]:
+        """The discount tier each customer would take on its grade's terms (-1: none)."""
+        tier = np.full(customers.count, -1, dtype=np.int64)
+        grades = np.asarray(self.grade)
+        for grade, terms in self.terms.items():
+            rows = grades == grade
+            if terms is not None and terms.discounts and rows.any():
+                tier[rows] = best_tier_array(terms, customers.funding_cost_annual[rows],
+                                             self.year)
+        return tier.tolist()
+
+    # ---- demand --------------------------------------------------------------------------
+
+    def _lose(self, cause: str, when: float, amount: float) -> None:
+        if self.start <= when < self.end:
+            self.out.lost_sales[cause] = self.out.lost_sales.get(cause, 0.0) + amount
+            self.out.lost_orders[cause] = self.out.lost_orders.get(cause, 0) + 1
+
+    def accept(self, i: int) -> Invoice | None:
+        """Decide a potential order's fate; return the new invoice if it ships now."""
+        c, t, amount = self.o_cust[i], self.o_time[i], self.o_amount[i]
+        if t >= self.bankrupt[c]:
+            return None  # a bankrupt customer no longer orders: not a policy loss
+        if self.start <= t < self.end:
+            self.out.potential_sales += amount
+        if t >= self.lost_from[c]:
+            self._lose("customer_lost", t, amount)
+            return None
+        grade = self.grade[c]
+        terms = self.terms[grade]
+        if terms is None or terms.net_days == 0 or t >= self.cancel_from[c]:
+            cause = "credit_cancelled" if terms is not None and terms.net_days > 0 else \
+                "credit_refused"
+            if self.o_thin[i] * self.m_max >= self.cash_kept:
+                self._lose(cause, t, amount)
+            elif self.start <= t < self.end:
+                self.out.cash_sales += amount
+            return None
+        if self.o_thin[i] * self.m_max >= self.mult[grade]:
+            self._lose("terms", t, amount)
+            return None
+        self.ordered_month[c, int(t // self.month)] += amount
+        block = self.blocked(c, t, amount)
+        if block == "credit_limit" and self.o_approval[i] < self.approval_share:
+            block = None  # forced release after approval
+        if block is not None:
+            self.held.append((i, t, block))
+            return None
+        return self.issue(i, t)
+
+    def blocked(self, c: int, t: float, amount: float) -> str | None:
+        """Why an order of this customer cannot ship at time t (None if it can)."""
+        book = self.open[c]
+        if not book:
+            return None if self.limit is None or amount <= self.limit[c] else "credit_limit"
+        live = [inv for inv in book if inv.settle > t]
+        if len(live) != len(book):
+            self.open[c] = live
+        balance = amount
+        for inv in live:
+            if inv.stop_from <= t:
+                return "stop_shipping"
+            balance += inv.amount
+        if self.limit is not None and balance > self.limit[c]:
+            return "credit_limit"
+        return None
+
+    def release_held(self, day: float) -> list[Invoice]:
+        """Ship held orders whose block has cleared; lose those that waited too long."""
+        shipped: list[Invoice] = []
+        keep: list[tuple[int, float, str]] = []
+        hold = self.scenario.demand.blocked_hold_days
+        for i, t, cause in self.held:
+            c = self.o_cust[i]
+            if day > t + hold or day >= self.bankrupt[c] or day >= self.lost_from[c]:
+                self._lose(cause, t, self.o_amount[i])
+            elif self.blocked(c, day, self.o_amount[i]) is None:
+                shipped.append(self.issue(i, day))
+            else:
+                keep.append((i, t, cause))
+        self.held = keep
+        return shipped
+
+    # ---- invoices ------------------------------------------------------------------------
+
+    def issue(self, i: int, t: float) -> Invoice:
+        """Invoice a potential order at time t and plan its unprompted course."""
+        c = self.o_cust[i]
+        inv = Invoice(c, self.o_index[i], t, self.o_amount[i])
+        inv.segment, inv.grade, inv.payer = self.segment[c], self.grade[c], self.payer[c]
+        inv.row = self.draws[i].tolist()
+        terms = self.terms[inv.grade]
+        assert terms is not None  # accept() only issues on credit terms
+        self.rules.open_invoice(inv, terms, self.tier[c], self.funding[c], self.bankrupt[c],
+                                self.recovery[c])
+        self.register(inv)
+        return inv
+
+    def open_book(self, opening: OpeningInvoices, customers: CustomerTable) -> list[Invoice]:
+        """Create the opening invoices at day 0, their ladders resumed where their age is."""
+        self.rules.prepare(opening.draws, customers.payer[opening.customer],
+                           customers.segment[opening.customer])
+        rows = opening.draws.tolist()
+        made: list[Invoice] = []
+        for k, c in enumerate(opening.customer.tolist()):
+            grade = self.grade[c]
+            terms = self.terms[grade] or Terms(net_days=30.0)  # sold on credit before
+            overdue = float(opening.days_overdue[k])
+            inv = Invoice(c, int(opening.index[k]), -overdue - terms.net_days,
+                          float(opening.amount[k]))
+            inv.segment, inv.grade, inv.payer = self.segment[c], grade, self.payer[c]
+            inv.row, inv.opening = rows[k], True
+            self.rules.open_invoice(inv, terms, -1, self.funding[c], self.bankrupt[c],
+                                    self.recovery[c], now=0.0)
+            ladder = self.rules.ladders[grade]
+            inv.step = next((j for j, r in enumerate(ladder) if inv.eff_due + r.day >= 0.0),
+                            len(ladder))
+            self.open[c].append(inv)
+            self.invoices.append(inv)
+            made.append(inv)
+        return made
+
+    def register(self, inv: Invoice) -> None:
+        """Add an invoice to its customer's book."""
+        c = inv.customer
+        self.open[c].append(inv)
+        self.invoices.append(inv)
+        self.sales_month[c, int(inv.issue // self.month)] += inv.amount
+        self.rebate_sales[c] += inv.amount
+
+    def sync(self, inv: Invoice) -> None:
+        """Carry an invoice's customer-level effects (customer lost, line cancelled) over."""
+        c = inv.customer
+        self.lost_from[c] = min(self.lost_from[c], inv.lost_at)
+        self.cancel_from[c] = min(self.cancel_from[c], inv.cancel_from)
+
+    # ---- credit limits and rebates ---------------------------------------------------------
+
+    def _expected_limits(self) -> np.ndarray:
+        """Limits from expected sales, used until enough history exists."""
+        per_seg = []
+        for seg in self.scenario.segments:
+            monthly = seg.orders_per_year * self.mult[seg.grade] * seg.order_amount.mean / 12.0
+            per_seg.append(self._limit_from_monthly(monthly, seg.grade))
+        return np.asarray(per_seg)[np.asarray(self.segment, dtype=np.int64)]
+
+    def _limit_from_monthly(self, monthly: float | np.ndarray, grade: str | np.ndarray
+                            ) -> float | np.ndarray:
+        lim = self.policy.credit_limit
+        return monthly * lim.standard_credit_period_days / 30.0 * np.vectorize(lim.factor)(grade)
+
+    def month_end(self, month: int, receipts: np.ndarray) -> None:
+        """Recompute credit limits at the start of a month from the last months' history."""
+        method = self.policy.credit_limit.method
+        if self.limit is None or month < (3 if method == "sales" else 6):
+            return
+        grades = np.asarray(self.grade)
+        if method == "sales":
+            quarterly = self.ordered_month[:, month - 3:month].sum(axis=1)
+            monthly = quarterly / 3.0  # quarterly x period / 90 = monthly x period / 30
+        else:
+            weights = np.arange(1, 7, dtype=float)  # oldest month weighs 1, last month 6
+            monthly = receipts[:, month - 6:month] @ weights / 21.0
+        self.limit = np.asarray(self._limit_from_monthly(monthly, grades)).tolist()
+
+    def year_end(self, when: float) -> None:
+        """Pay the settlement rebate to large customers who paid on time all year."""
+        rebate = self.policy.rebate
+        if rebate.rate > 0:
+            for c, invs in enumerate(self.open):
+                if any(inv.eff_due + rebate.on_time_grace_days < when < inv.settle
+                       for inv in invs):
+                    self.rebate_late[c] = True
+            due = (self.rebate_sales >= rebate.threshold_annual_sales) & ~self.rebate_late
+            if self.start < when <= self.end:
+                self.out.rebates += float(rebate.rate * self.rebate_sales[due].sum())
+        self.rebate_sales[:] = 0.0
+        self.rebate_late[:] = False
+
+    def book(self, inv: Invoice, receipts: np.ndarray) -> None:
+        """Record a settled invoice in the customer's receipts and on-time record."""
+        c = inv.customer
+        if inv.outcome in PAID_OUTCOMES:
+            receipts[c, int(inv.settle // self.month)] += inv.amount
+        late_after = inv.eff_due + self.policy.rebate.on_time_grace_days
+        if inv.settle > late_after or inv.outcome not in PAID_OUTCOMES:
+            self.rebate_late[c] = True

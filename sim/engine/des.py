@@ -1,0 +1,206 @@
+"""The SimPy engine.
+
+One scheduler process wakes once a day, ships that day's orders (each at its own time) and
+books settled invoices; invoices never sleep through their ladder. Automated dunning steps are
+applied as the invoice's plan is made; only steps that need a collector become events, queued
+on a SimPy (Priority)Resource, because only they depend on other customers (see design.md).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+from collections.abc import Callable, Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from ..behaviour import INF, Invoice, RuleBook, StepRule, max_multiplier
+from ..draws import draw_customers, draw_orders
+from ..ledger import LEDGER_DTYPE, to_ledger
+from ..policy import Policy
+from ..scenario import Scenario
+from .book import CustomerBook
+from .determ import issue_deterministic
+from .opening import opening_invoices
+from .output import CollectorStats, EngineOutput
+
+__all__ = ["run_des"]
+
+
+def run_des(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
+    """Simulate one replication with the SimPy engine."""
+    return _Simulation(scenario, policy, seed).run()
+
+
+class _Task:
+    """A dunning step waiting for a collector."""
+
+    __slots__ = ("done", "granted_at", "inv", "queued_at", "request", "rule")
+
+    def __init__(self, inv: Invoice, rule: StepRule, request: Any, now: float) -> None:
+        self.inv, self.rule, self.request = inv, rule, request
+        self.queued_at = now
+        self.granted_at = INF
+        self.done = False
+
+
+class _Simulation:
+    def __init__(self, scenario: Scenario, policy: Policy, seed: int) -> None:
+        self.scenario, self.policy = scenario, policy
+        start = scenario.horizon.warmup_days
+        self.end = start + scenario.horizon.horizon_days
+        staff = policy.collections.collectors
+        self.rules = RuleBook(scenario, policy, collectors_finite=staff is not None)
+        self.rules.window = (start, self.end)
+        self.seed = seed
+        self.customers = customers = draw_customers(scenario, seed)
+        orders = draw_orders(scenario, seed, max_multiplier(scenario), self.end)
+        self.out = EngineOutput(engine="des", window=(start, self.end),
+                                ledger=np.empty(0, dtype=LEDGER_DTYPE),
+                                actions={}, collector=CollectorStats(collectors=staff))
+        self.book = CustomerBook(scenario, policy, seed, customers, orders, self.rules, self.out)
+        self.env = simpy.Environment()
+        self.staff: Any = None
+        if staff:
+            self.staff = simpy.PriorityResource(self.env, capacity=staff)
+        self.pending: list[tuple[float, int, Invoice]] = []  # settle-day heap for booking
+        self.seq = 0
+        self.receipts = np.zeros_like(self.book.sales_month)
+
+    # ---- the daily scheduler -----------------------------------------------------------
+
+    def run(self) -> EngineOutput:
+        opening = opening_invoices(self.scenario, self.seed, self.rules.max_steps)
+        if opening is not None:
+            for inv in self.book.open_book(opening, self.customers):
+                self._plan(inv, 0.0)
+        self.env.process(self._days())
+        self.env.run(until=self.end)
+        for inv in self.book.invoices:
+            self.rules.close(inv, self.end)
+        return self._finish()
+
+    def _days(self) -> Generator[simpy.Event, Any, None]:
+        times = self.book.orders.time
+        first = 0
+        month_days, year_days = self.book.month, self.book.year
+        for day in range(math.ceil(self.end)):
+            self._book_settled(float(day))
+            if day > 0 and math.floor(day / month_days) > math.floor((day - 1) / month_days):
+                self.book.month_end(math.floor(day / month_days), self.receipts)
+            if day > 0 and math.floor(day / year_days) > math.floor((day - 1) / year_days):
+                self.book.year_end(float(day))
+            for inv in self.book.release_held(float(day)):
+                self._plan(inv, float(day))
+            last = bisect.bisect_left(times, day + 1.0, lo=first)
+            for i in range(first, last):
+                if self.scenario.deterministic is not None:
+                    issue_deterministic(self.book, i)
+                    continue
+                accepted = self.book.accept(i)
+                if accepted is not None:
+                    self._plan(accepted, accepted.issue)
+            first = last
+            yield self.env.timeout(1.0)
+
+    def _plan(self, inv: Invoice, now: float) -> None:
+        """Walk an invoice's ladder as far as it goes without a collector."""
+        before = inv.settle
+        rule = self.rules.walk(inv, now)
+        self.book.sync(inv)
+        if inv.settle != before or not inv.booked:
+            self.seq += 1
+            heapq.heappush(self.pending, (inv.settle, self.seq, inv))
+        if rule is not None:
+            when = max(inv.eff_due + rule.day, inv.ready, now)
+            self._at(when, lambda: self._enqueue(inv, rule))
+
+    def _book_settled(self, day: float) -> None:
+        while self.pending and self.pending[0][0] <= day:
+            settle, _, inv = heapq.heappop(self.pending)
+            if inv.booked or settle != inv.settle:
+                continue  # a newer plan replaced this entry
+            inv.booked = True
+            self.book.book(inv, self.receipts)
+
+    def _at(self, when: float, action: Callable[[], None]) -> None:
+        event = self.env.timeout(max(0.0, when - self.env.now))
+        event.callbacks.append(lambda _event: action())
+
+    # ---- collectors ----------------------------------------------------------------------
+
+    def _priority(self, inv: Invoice) -> float:
+        order = self.policy.collections.work_order
+        if order == "largest_first":
+            return -inv.amount
+        if order == "oldest_first":
+            return inv.eff_due
+        if order == "quadrant":
+            c = self.policy.collections
+            large = inv.amount >= c.quadrant_amount
+            old = self.env.now - inv.eff_due >= c.quadrant_age_days
+            return float((0 if large else 2) + (0 if old else 1))
+        return 0.0
+
+    def _enqueue(self, inv: Invoice, rule: StepRule) -> None:
+        if inv.settle <= self.env.now:
+            return  # paid before the call came up: nothing to do
+        request = self.staff.request(priority=self._priority(inv))
+        task = _Task(inv, rule, request, self.env.now)
+        request.callbacks.append(lambda _e: self._granted(task))
+        self._at(self.env.now + self.policy.collections.max_wait_days,
+                 lambda: self._expired(task))
+
+    def _granted(self, task: _Task) -> None:
+        if task.done:
+            self.staff.release(task.request)
+            return
+        task.done = True
+        now = self.env.now
+        inv, rule = task.inv, task.rule
+        if inv.settle <= now:
+            self.staff.release(task.request)
+            return
+        service = self.rules.service_days(inv, rule)
+        stats = self.out.collector
+        start, end = self.out.window
+        stats.busy_days += max(0.0, min(now + service, end) - max(now, start))
+        if start <= now < end:
+            stats.tasks_served += 1
+            stats.wait_days_total += now - task.queued_at
+        self._at(now + service, lambda: self._served(task))
+
+    def _served(self, task: _Task) -> None:
+        self.staff.release(task.request)
+        self.rules.apply(task.inv, task.rule, self.env.now)
+        self._advance(task.inv, task.rule)
+
+    def _expired(self, task: _Task) -> None:
+        if task.done:
+            return
+        task.done = True
+        task.request.cancel()
+        start, end = self.out.window
+        if start <= self.env.now < end:
+            self.out.collector.tasks_dropped += 1
+        self._advance(task.inv, task.rule)
+
+    def _advance(self, inv: Invoice, rule: StepRule) -> None:
+        if inv.step == rule.index:
+            inv.step += 1
+        if inv.settle > self.env.now:
+            self._plan(inv, self.env.now)
+
+    # ---- the result ----------------------------------------------------------------------
+
+    def _finish(self) -> EngineOutput:
+        out = self.out
+        out.ledger = to_ledger(self.book.invoices)
+        out.actions = {a.value: (v[0], v[1]) for a, v in self.rules.tally.items() if v[0] or v[1]}
+        start, end = out.window
+        out.customers_lost = sum(1 for t in self.book.lost_from if start <= t < end)
+        out.bankruptcies = sum(1 for t in self.book.bankrupt if start <= t < end)
+        return out

@@ -1,0 +1,116 @@
+"""The opening book: open invoices a company already has when the run starts.
+
+Generated from an aging profile (total, share by days-overdue bucket, share by segment) or read
+from a ledger CSV (segment, amount, days_overdue). Every opening invoice gets its own keyed
+draws (invoice numbers from 2**31 up), so it is the same under every policy.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import streams
+from ..draws import invoice_draws, sample
+from ..errors import ScenarioError
+from ..scenario import OpeningBook, Scenario
+from ..streams import Stream
+
+__all__ = ["OPENING_INDEX", "OpeningInvoices", "opening_invoices"]
+
+#: Opening invoices are numbered from here, apart from the order numbers of new invoices.
+OPENING_INDEX = 2**31
+
+
+@dataclass(frozen=True)
+class OpeningInvoices:
+    """Columns of the opening invoices, before any policy acts on them."""
+
+    customer: np.ndarray
+    index: np.ndarray
+    amount: np.ndarray
+    days_overdue: np.ndarray
+    draws: np.ndarray
+
+    @property
+    def count(self) -> int:
+        """Number of opening invoices."""
+        return int(self.customer.size)
+
+
+def _segment_ranges(scenario: Scenario) -> dict[str, tuple[int, int]]:
+    ranges, first = {}, 0
+    for seg in scenario.segments:
+        ranges[seg.name] = (first, first + seg.customers)
+        first += seg.customers
+    return ranges
+
+
+def _read_csv(path: str, scenario: Scenario) -> list[tuple[str, float, float]]:
+    known = {s.name for s in scenario.segments}
+    rows: list[tuple[str, float, float]] = []
+    try:
+        with Path(path).open(newline="", encoding="utf-8") as handle:
+            for line, record in enumerate(csv.DictReader(handle), start=2):
+                try:
+                    segment = record["segment"]
+                    amount, overdue = float(record["amount"]), float(record["days_overdue"])
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise ScenarioError(f"{path}:{line}: needs columns segment, amount, "
+                                        f"days_overdue with numbers ({exc})") from exc
+                if segment not in known:
+                    raise ScenarioError(f"{path}:{line}: unknown segment '{segment}'")
+                if amount <= 0:
+                    raise ScenarioError(f"{path}:{line}: amount must be positive")
+                rows.append((segment, amount, overdue))
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read the opening ledger ({exc.strerror})") from exc
+    return rows
+
+
+def _from_profile(book: OpeningBook, scenario: Scenario, seed: int
+                  ) -> list[tuple[str, float, float]]:
+    """Invoices whose amounts add up exactly to each segment x bucket share of the total."""
+    sales = {s.name: s.customers * s.orders_per_year * s.order_amount.mean
+             for s in scenario.segments}
+    shares = book.segment_shares or {k: v / sum(sales.values()) for k, v in sales.items()}
+    rows: list[tuple[str, float, float]] = []
+    for s_index, seg in enumerate(scenario.segments):
+        for b_index, bucket in enumerate(book.buckets):
+            target = book.total_amount * shares.get(seg.name, 0.0) * bucket.share
+            if target <= 0:
+                continue
+            n = max(1, round(target / seg.order_amount.mean))
+            key = s_index * 1000 + b_index
+            u = streams.uniforms(seed, Stream.OPENING_BOOK, key, np.arange(n), count=2)
+            amounts = sample(u[:, 0], seg.order_amount)
+            amounts *= target / amounts.sum()
+            overdue = bucket.days_overdue_from + u[:, 1] * (
+                bucket.days_overdue_to - bucket.days_overdue_from)
+            rows.extend((seg.name, float(a), float(d)) for a, d in zip(amounts, overdue,
+                                                                       strict=True))
+    return rows
+
+
+def opening_invoices(scenario: Scenario, seed: int, steps: int) -> OpeningInvoices | None:
+    """Draw (or read) the opening book of a replication; None if the scenario has none."""
+    book = scenario.opening_book
+    if book is None:
+        return None
+    rows = (_read_csv(book.ledger_csv, scenario) if book.ledger_csv
+            else _from_profile(book, scenario, seed))
+    ranges = _segment_ranges(scenario)
+    index = OPENING_INDEX + np.arange(len(rows), dtype=np.int64)
+    u_customer = streams.uniforms(seed, Stream.OPENING_BOOK, 2**32 - 1, index)[:, 0]
+    customer = np.array([
+        lo + min(int(u * (hi - lo)), hi - lo - 1)
+        for (lo, hi), u in zip((ranges[r[0]] for r in rows), u_customer, strict=True)
+    ], dtype=np.int64)
+    return OpeningInvoices(
+        customer=customer, index=index,
+        amount=np.array([r[1] for r in rows]), days_overdue=np.array([r[2] for r in rows]),
+        draws=invoice_draws(seed, customer, index, steps),
+    )

@@ -1,0 +1,119 @@
+"""The KPIs a credit manager watches, computed from one replication's ledger and tallies."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from . import metrics
+from .behaviour import Outcome
+from .costs import ar_balance_at, ar_integral, settled_in
+from .engine.output import EngineOutput
+from .policy import Policy
+from .scenario import ACTIONS, Scenario
+
+__all__ = ["LOSS_CAUSES", "kpis"]
+
+LOSS_CAUSES = ("terms", "credit_refused", "credit_cancelled", "credit_limit", "stop_shipping",
+               "customer_lost")
+PAYMENT_OUTCOMES = [int(o) for o in (Outcome.PAID, Outcome.PAID_DUNNED, Outcome.DISCOUNT,
+                                     Outcome.AGENCY, Outcome.LAWSUIT)]
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else math.nan
+
+
+def kpis(scenario: Scenario, policy: Policy, out: EngineOutput) -> dict[str, float]:
+    """DSO family, CEI, aging, ratios, dunning, collectors and lost sales of a replication."""
+    result: dict[str, float] = {}
+    result.update(_dso_family(scenario, out))
+    result.update(_ratios(out))
+    result.update(_aging(out))
+    years = (out.window[1] - out.window[0]) / scenario.conventions.days_in_year
+    for action in ACTIONS:
+        count, _cost = out.actions.get(action.value, (0.0, 0.0))
+        result[f"actions_{action.value}"] = count / years
+    stats = out.collector
+    span = out.window[1] - out.window[0]
+    staff = stats.collectors
+    result["collector_utilisation"] = (_ratio(stats.busy_days, staff * span) if staff
+                                       else math.nan)
+    result["collector_wait_days"] = _ratio(stats.wait_days_total, stats.tasks_served)
+    result["collector_tasks_dropped"] = stats.tasks_dropped / years
+    for cause in LOSS_CAUSES:
+        result[f"lost_sales_{cause}"] = out.lost_sales.get(cause, 0.0) / years
+    result["customers_lost"] = out.customers_lost / years
+    result["bankruptcies"] = out.bankruptcies / years
+    return result
+
+
+def _dso_family(scenario: Scenario, out: EngineOutput) -> dict[str, float]:
+    ledger = out.ledger
+    start, end = out.window
+    span = end - start
+    issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
+    sales = float(ledger["amount"][issued].sum())
+    average_ar = ar_integral(ledger, start, end) / span
+    current_ar = ar_integral(ledger, start, end, current_only=True) / span
+    dso = metrics.dso_average(average_ar, sales, span) if sales > 0 else math.nan
+    best = metrics.best_possible_dso(current_ar, sales, span) if sales > 0 else math.nan
+    month = scenario.conventions.days_in_year / 12.0
+    months = max(1, int(span // month))
+    edges = end - month * np.arange(months + 1)
+    monthly = [float(ledger["amount"][(ledger["issue_day"] >= lo) & (ledger["issue_day"] < hi)]
+                     .sum()) for hi, lo in itertools.pairwise(edges)]
+    ending = float(ar_balance_at(ledger, end - 1e-9).sum())
+    countback = (metrics.dso_countback(ending, monthly, [month] * months)
+                 if sales > 0 else math.nan)
+    return {"dso": dso, "dso_countback": countback, "best_possible_dso": best,
+            "average_days_delinquent": dso - best,
+            "average_collection_period": _acp(out)}
+
+
+def _acp(out: EngineOutput) -> float:
+    """Amount-weighted days from invoice to payment, for invoices paid in the window."""
+    ledger = out.ledger
+    paid = settled_in(ledger, *out.window) & np.isin(ledger["outcome"], PAYMENT_OUTCOMES)
+    weights = ledger["amount"][paid]
+    days = ledger["settle_day"][paid] - ledger["issue_day"][paid]
+    return _ratio(float((weights * days).sum()), float(weights.sum()))
+
+
+def _ratios(out: EngineOutput) -> dict[str, float]:
+    ledger = out.ledger
+    start, end = out.window
+    issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
+    sales = float(ledger["amount"][issued].sum())
+    settled = settled_in(ledger, start, end)
+    paid = float(ledger["paid"][settled].sum())
+    written = float(ledger["written_off"][settled].sum())
+    begin = float(ar_balance_at(ledger, start).sum())
+    at_end = ar_balance_at(ledger, end - 1e-9)
+    current_end = float(at_end[ledger["due_day"] > end].sum())
+    by_payment = settled & np.isin(ledger["outcome"], PAYMENT_OUTCOMES)
+    late = by_payment & (ledger["settle_day"] > ledger["due_day"] + 1e-9)
+    discounted = issued & (ledger["outcome"] == int(Outcome.DISCOUNT))
+    return {
+        "cei": (metrics.collection_effectiveness_index(begin, sales, float(at_end.sum()),
+                                                       current_end) if sales > 0 else math.nan),
+        "overdue_share": _ratio(float(at_end.sum()) - current_end, float(at_end.sum())),
+        "bad_debt_ratio": metrics.bad_debt_ratio(written, sales),
+        "recovery_rate": metrics.recovery_rate(paid, paid + written),
+        "share_paid_late": _ratio(float(late.sum()), float(by_payment.sum())),
+        "discount_take_up": _ratio(float(ledger["amount"][discounted].sum()), sales),
+        "disputed_share": _ratio(float(ledger["amount"][issued & ledger["disputed"]].sum()),
+                                 sales),
+        "invoices": float(issued.sum()),
+    }
+
+
+def _aging(out: EngineOutput) -> dict[str, float]:
+    ledger = out.ledger
+    end = out.window[1]
+    open_amount = ar_balance_at(ledger, end - 1e-9)
+    live = open_amount > 0
+    buckets = metrics.aging_buckets(open_amount[live], end - ledger["due_day"][live])
+    return {f"aging_{k.replace('-', '_').replace('+', '_plus')}": v for k, v in buckets.items()}

@@ -1,0 +1,230 @@
+"""The credit policy: every lever the company controls, as frozen validated data.
+
+Every field is addressable by a dotted path (``"late_penalty.rate_annual"``, ``"terms.B"``,
+``"ladder.2.day"``) so that what-ifs, sweeps and the optimiser can change one lever at a time.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from .errors import PolicyError
+from .paths import get_path, replace_path
+from .scenario import Action, Frozen, Scenario
+from .terms import Terms
+
+__all__ = [
+    "Collections",
+    "CreditLimit",
+    "LadderStep",
+    "LatePenalty",
+    "Policy",
+    "Rebate",
+    "WriteOff",
+    "check_compatible",
+]
+
+Grade = Literal["A", "B", "C", "D"]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+#: Actions that work on the whole customer rather than on one invoice's payment.
+CUSTOMER_ACTIONS = frozenset({Action.STOP_SHIPPING, Action.CANCEL_CREDIT_LINE})
+
+
+class LadderStep(Frozen):
+    """One rung of the dunning ladder, timed from the invoice's due date."""
+
+    day: Annotated[
+        float,
+        Field(ge=-365.0, le=3650.0, description="Days after the due date (negative = before)."),
+    ]
+    action: Annotated[Action, Field(description="What is done.")]
+    cost: Annotated[
+        float, Field(ge=0.0, description="Direct cost of the step (postage, fees) (money).")
+    ] = 0.0
+    collector_minutes: Annotated[
+        float,
+        Field(ge=0.0, le=480.0,
+              description="Collector working minutes the step takes; 0 = automated."),
+    ] = 0.0
+
+
+class LatePenalty(Frozen):
+    """Late-payment interest printed on the invoice [004 p.95]."""
+
+    rate_annual: Annotated[
+        float, Field(ge=0.0, le=2.0, description="Penalty interest per year on overdue amounts.")
+    ] = 0.0
+    grace_days: Annotated[
+        float, Field(ge=0.0, le=365.0, description="Days after due before the penalty runs.")
+    ] = 0.0
+    collected_share: Annotated[
+        Share, Field(description="Share of the penalty actually collected (the rest waived).")
+    ] = 0.5
+
+
+class Rebate(Frozen):
+    """Settlement rebate for large customers who paid on time all year [004 p.96]."""
+
+    rate: Annotated[
+        float, Field(ge=0.0, le=0.2, description="Rebate as a share of the year's sales.")
+    ] = 0.0
+    threshold_annual_sales: Annotated[
+        float, Field(ge=0.0, description="Yearly sales to a customer needed to qualify (money).")
+    ] = 0.0
+    on_time_grace_days: Annotated[
+        float, Field(ge=0.0, description="Days after due still counted as on time.")
+    ] = 0.0
+
+
+class CreditLimit(Frozen):
+    """Credit limits per customer [004 p.71-79]."""
+
+    method: Annotated[
+        Literal["none", "sales", "receipts"],
+        Field(description="'sales': quarterly sales x standard period / 90 x grade factor; "
+              "'receipts': (6 x last month's receipts + 5 x ... + 1 x six months back) / 21 x "
+              "standard period / 30 x grade factor; 'none': no limit."),
+    ] = "none"
+    standard_credit_period_days: Annotated[
+        float, Field(gt=0.0, le=365.0, description="The industry's standard credit period.")
+    ] = 30.0
+    grade_factors: Annotated[
+        dict[Grade, float],
+        Field(description="Correction factor per risk grade (missing grades: 1)."),
+    ] = {}
+
+    def factor(self, grade: str) -> float:
+        """Return the correction factor of a grade."""
+        return float(self.grade_factors.get(grade, 1.0))  # type: ignore[call-overload]
+
+
+class Collections(Frozen):
+    """The collectors: a finite, queued resource."""
+
+    collectors: Annotated[
+        int | None, Field(ge=0, le=10000, description="Number of collectors; null = unlimited.")
+    ] = None
+    minutes_per_day: Annotated[
+        float, Field(gt=0.0, le=1440.0, description="Working minutes per collector per day.")
+    ] = 420.0
+    work_order: Annotated[
+        Literal["fifo", "largest_first", "oldest_first", "quadrant"],
+        Field(description="Which task a free collector takes: first come; largest amount; "
+              "oldest due date; or the amount x age quadrant [004 p.110]."),
+    ] = "fifo"
+    max_wait_days: Annotated[
+        float, Field(gt=0.0, le=365.0, description="A task not started within this is dropped.")
+    ] = 10.0
+    quadrant_amount: Annotated[
+        float, Field(ge=0.0, description="Quadrant order: the large-amount threshold (money).")
+    ] = 100000.0
+    quadrant_age_days: Annotated[
+        float, Field(ge=0.0, description="Quadrant order: the old-age threshold, days overdue.")
+    ] = 60.0
+    service_time_cv: Annotated[
+        float, Field(ge=0.0, le=3.0, description="Variability of task durations (0 = fixed, "
+                     "1 = exponential-like gamma).")
+    ] = 0.0
+
+
+class WriteOff(Frozen):
+    """When an invoice is given up [000]."""
+
+    days_overdue: Annotated[
+        float | None,
+        Field(gt=0.0, description="Write off what is still open this many days after due; "
+              "null = never by age."),
+    ] = 365.0
+    after_failed_lawsuit: Annotated[
+        bool, Field(description="Write off when a lawsuit fails.")
+    ] = True
+
+
+class Policy(Frozen):
+    """A credit policy: the levers of DOMAIN.md, 'Credit policy levers' and 'Collection'."""
+
+    name: Annotated[str, Field(min_length=1, description="Short name of the policy.")] = "policy"
+    accepted_grades: Annotated[
+        tuple[Grade, ...],
+        Field(description="Credit standard: grades sold to on credit; others pay cash."),
+    ] = ("A", "B", "C")
+    terms: Annotated[
+        dict[Grade, Terms],
+        Field(description="Credit terms per grade, e.g. 'N/30' or '2/10, N/30'."),
+    ]
+    late_penalty: LatePenalty = LatePenalty()
+    rebate: Rebate = Rebate()
+    credit_limit: CreditLimit = CreditLimit()
+    ladder: Annotated[
+        tuple[LadderStep, ...], Field(description="The dunning ladder, in day order.")
+    ] = ()
+    ladders_by_grade: Annotated[
+        dict[Grade, tuple[LadderStep, ...]],
+        Field(description="Ladders that replace `ladder` for some grades (dun risky grades "
+              "earlier and harder, [000])."),
+    ] = {}
+    write_off: WriteOff = WriteOff()
+    collections: Collections = Collections()
+    fixed_collection_cost_annual: Annotated[
+        float, Field(ge=0.0, description="Fixed collection cost of this policy per year (money).")
+    ] = 0.0
+
+    @model_validator(mode="after")
+    def _ladders_in_order(self) -> Policy:
+        ladders = {"ladder": self.ladder}
+        ladders.update({f"ladders_by_grade.{g}": lad for g, lad in self.ladders_by_grade.items()})
+        for name, ladder in ladders.items():
+            for i in range(1, len(ladder)):
+                before, after = ladder[i - 1], ladder[i]
+                if after.day < before.day:
+                    raise ValueError(
+                        f"{name}: step {i + 1} ({after.action.value} at day {after.day:g}) comes "
+                        f"before step {i} ({before.action.value} at day {before.day:g}); "
+                        "list the steps in day order"
+                    )
+        return self
+
+    def ladder_for(self, grade: str) -> tuple[LadderStep, ...]:
+        """Return the ladder that applies to customers of a grade."""
+        return self.ladders_by_grade.get(grade, self.ladder)  # type: ignore[call-overload]
+
+    def get(self, path: str) -> Any:
+        """Return the value at a dotted path, e.g. ``"late_penalty.rate_annual"``."""
+        return get_path(self, path, PolicyError)
+
+    def with_value(self, path: str, value: Any) -> Policy:
+        """Return a copy with the field at a dotted path replaced, validated again."""
+        return replace_path(self, path, value, PolicyError)
+
+
+def check_compatible(scenario: Scenario, policy: Policy) -> None:
+    """Raise PolicyError if the policy cannot be applied to the scenario."""
+    for grade in scenario.grades:
+        if grade in policy.accepted_grades and grade not in policy.terms:
+            raise PolicyError(
+                f"policy '{policy.name}' gives credit to grade {grade} "
+                f"(accepted_grades) but sets no terms for it: add terms.{grade}"
+            )
+    if scenario.deterministic is not None:
+        for grade in scenario.grades:
+            terms = policy.terms.get(grade)  # type: ignore[call-overload]
+            if (grade in policy.accepted_grades and terms is not None
+                    and scenario.deterministic.pattern_for(terms) is None):
+                known = ", ".join(sorted(scenario.deterministic.patterns))
+                raise PolicyError(
+                    f"deterministic mode has no payment pattern for terms "
+                    f"'{terms.notation}' (grade {grade}); patterns exist for: {known}"
+                )
+    if policy.collections.collectors == 0 and any(
+        s.collector_minutes > 0 for s in (*policy.ladder, *_all_grade_steps(policy))
+    ):
+        raise PolicyError(
+            "collections.collectors is 0 but the ladder has steps that need collector minutes"
+        )
+
+
+def _all_grade_steps(policy: Policy) -> list[LadderStep]:
+    return [s for ladder in policy.ladders_by_grade.values() for s in ladder]

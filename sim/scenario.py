@@ -1,0 +1,512 @@
+"""The scenario: the company, its customers and its market, as frozen validated data.
+
+A scenario says what the world is like; a :class:`~arsim.sim.policy.Policy` says what the
+company decides. Neither has behaviour: engines read them and never check them again.
+"""
+
+from __future__ import annotations
+
+import itertools
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .terms import Terms
+
+__all__ = [
+    "ACTIONS",
+    "PAYER_TYPES",
+    "Action",
+    "AgingBucket",
+    "Company",
+    "Conventions",
+    "CustomerLoss",
+    "Demand",
+    "DeterministicMode",
+    "Disputes",
+    "Distribution",
+    "Horizon",
+    "Legal",
+    "OpeningBook",
+    "PayerProfile",
+    "PayerType",
+    "PaymentClass",
+    "PaymentPattern",
+    "Scenario",
+    "Segment",
+]
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Money = Annotated[float, Field(ge=0.0)]
+Days = Annotated[float, Field(ge=0.0)]
+
+
+class Frozen(BaseModel):
+    """Base of every scenario and policy model: immutable, unknown keys refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PayerType(str, Enum):
+    """How a customer pays [004 p.117-118]."""
+
+    ON_TIME = "on_time"
+    REMINDED = "reminded"
+    PRESSURE = "pressure"
+    DEFAULTER = "defaulter"
+
+
+PAYER_TYPES: tuple[PayerType, ...] = tuple(PayerType)
+
+
+class Action(str, Enum):
+    """A dunning step's kind, from the mildest to the harshest."""
+
+    REMINDER = "reminder"
+    STATEMENT = "statement"
+    PHONE = "phone"
+    LETTER = "letter"
+    VISIT = "visit"
+    STOP_SHIPPING = "stop_shipping"
+    CANCEL_CREDIT_LINE = "cancel_credit_line"
+    AGENCY = "agency"
+    LAWSUIT = "lawsuit"
+
+
+ACTIONS: tuple[Action, ...] = tuple(Action)
+
+
+class Distribution(Frozen):
+    """A positive random quantity given by its mean and coefficient of variation."""
+
+    mean: Annotated[float, Field(ge=0.0, description="Mean of the quantity, in its own unit.")]
+    cv: Annotated[
+        float,
+        Field(ge=0.0, le=10.0, description="Coefficient of variation (sd / mean); 0 = fixed."),
+    ] = 0.0
+    family: Annotated[
+        Literal["lognormal", "gamma"],
+        Field(description="Distribution family used when cv > 0."),
+    ] = "lognormal"
+
+
+class Conventions(Frozen):
+    """Settings on which textbooks disagree (DOMAIN.md, 'Textbook conventions')."""
+
+    days_in_year: Annotated[
+        Literal[360, 365], Field(description="Day count of a year: 360 (Chinese exams) or 365.")
+    ] = 365
+    opportunity_cost_base: Annotated[
+        Literal["variable_cost", "sales_value"],
+        Field(
+            description="Capital tied up in receivables: at variable cost "
+            "(receivables x variable-cost ratio, Chinese exams, Gitman) or at sales value."
+        ),
+    ] = "variable_cost"
+    bad_debt_basis: Annotated[
+        Literal["all_customers", "non_discount_takers"],
+        Field(
+            description="Deterministic mode: a pattern's bad-debt share falls on all sales or "
+            "only on the sales of customers who do not take the discount."
+        ),
+    ] = "all_customers"
+    include_inventory_carrying: Annotated[
+        bool,
+        Field(
+            description="Also charge the carrying cost of the inventory the sales volume needs, "
+            "less the payables that finance it (存货应计利息, CPA textbooks)."
+        ),
+    ] = False
+
+
+class Company(Frozen):
+    """The selling company's economics."""
+
+    variable_cost_ratio: Annotated[
+        float, Field(gt=0.0, lt=1.0, description="Variable cost per unit of sales (share).")
+    ]
+    cost_of_capital_annual: Annotated[
+        float, Field(ge=0.0, le=1.0, description="Cost of capital tied up, per year (share).")
+    ]
+    fixed_credit_department_cost_annual: Annotated[
+        Money, Field(description="Fixed cost of the credit department per year (money).")
+    ] = 0.0
+    collector_salary_annual: Annotated[
+        Money, Field(description="Salary of one collector per year (money).")
+    ] = 0.0
+    inventory_days: Annotated[
+        Days, Field(description="Days of cost of sales held as inventory (inventory carrying).")
+    ] = 0.0
+    payables_days: Annotated[
+        Days, Field(description="Days of cost of sales financed by suppliers (inventory carrying).")
+    ] = 0.0
+
+
+class Horizon(Frozen):
+    """How long each replication runs and how many there are."""
+
+    warmup_days: Annotated[
+        Days, Field(description="Days simulated before statistics start (fills the book).")
+    ] = 365.0
+    horizon_days: Annotated[
+        float, Field(gt=0.0, le=36500.0, description="Days over which statistics are collected.")
+    ] = 730.0
+    replications: Annotated[
+        int, Field(ge=1, le=100000, description="Independent replications (confidence intervals).")
+    ] = 10
+    seed: Annotated[
+        int, Field(ge=0, lt=2**63, description="Root seed of every random number of the run.")
+    ] = 20261123
+
+
+class Disputes(Frozen):
+    """Invoices the customer disputes: they wait for resolution and are paid later."""
+
+    share: Annotated[Share, Field(description="Share of invoices disputed.")] = 0.0
+    raised_after_days: Annotated[
+        Days, Field(description="Days after invoicing at which the dispute is raised.")
+    ] = 10.0
+    resolution_days: Annotated[
+        Distribution, Field(description="Days from raising to resolving a dispute.")
+    ] = Distribution(mean=30.0, cv=0.5)
+    upheld_share: Annotated[
+        Share, Field(description="Share of disputes resolved in the customer's favour.")
+    ] = 0.5
+    credited_share: Annotated[
+        Share, Field(description="Share of the invoice credited when a dispute is upheld.")
+    ] = 0.3
+
+
+class Segment(Frozen):
+    """A group of alike customers."""
+
+    name: Annotated[str, Field(min_length=1, description="Segment name, unique.")]
+    customers: Annotated[int, Field(ge=1, le=2_000_000, description="Number of customers.")]
+    grade: Annotated[
+        Literal["A", "B", "C", "D"], Field(description="Risk grade [004 p.46]: A best, D worst.")
+    ]
+    orders_per_year: Annotated[
+        float,
+        Field(gt=0.0, le=10000.0, description="Orders per customer per year at market terms."),
+    ]
+    order_amount: Annotated[Distribution, Field(description="Order (invoice) amount (money).")]
+    payer_mix: Annotated[
+        dict[PayerType, Share],
+        Field(description="Share of customers of each payer type; shares sum to 1."),
+    ]
+    funding_cost_annual: Annotated[
+        Distribution,
+        Field(description="Each customer's own cost of funds per year (share): drives "
+              "discount-taking and penalty deterrence."),
+    ] = Distribution(mean=0.08, cv=0.3)
+    cash_available_share: Annotated[
+        Share,
+        Field(description="Chance that a customer who finds a discount worth taking has the cash."),
+    ] = 0.8
+    disputes: Annotated[Disputes, Field(description="Disputed invoices.")] = Disputes()
+    bankruptcy_hazard_annual: Annotated[
+        float, Field(ge=0.0, le=5.0, description="Bankruptcy hazard per customer per year.")
+    ] = 0.0
+    bankruptcy_recovery_share: Annotated[
+        Distribution, Field(description="Share of open invoices recovered in bankruptcy.")
+    ] = Distribution(mean=0.1, cv=0.0)
+    bankruptcy_recovery_days: Annotated[
+        Days, Field(description="Days from bankruptcy to the recovery payment and write-off.")
+    ] = 365.0
+
+    @model_validator(mode="after")
+    def _mix_sums_to_one(self) -> Segment:
+        total = sum(self.payer_mix.values())
+        if abs(total - 1.0) > 1e-6:
+            shares = ", ".join(f"{k.value} {v:g}" for k, v in self.payer_mix.items())
+            raise ValueError(
+                f"segment '{self.name}': payer_mix shares ({shares}) sum to {total:g}, not 1"
+            )
+        if self.bankruptcy_recovery_share.mean > 1.0:
+            raise ValueError(
+                f"segment '{self.name}': bankruptcy_recovery_share mean "
+                f"{self.bankruptcy_recovery_share.mean:g} is above 1"
+            )
+        return self
+
+
+class PayerProfile(Frozen):
+    """How one payer type behaves: its own payment lag and its response to each dunning step."""
+
+    lag_days: Annotated[
+        Distribution | None,
+        Field(description="Days after the due date at which the customer pays unprompted; "
+              "null = never pays unprompted."),
+    ]
+    early_days: Annotated[
+        Days, Field(description="Days before the due date subtracted from the lag (early payers).")
+    ] = 0.0
+    response: Annotated[
+        dict[Action, Share],
+        Field(description="Chance that a dunning step of each kind makes the customer promise "
+              "to pay, before the age discount; kinds not listed get 0."),
+    ] = {}
+    response_delay_days: Annotated[
+        Days, Field(description="Days from a successful step to the promised payment.")
+    ] = 3.0
+    promise_break_share: Annotated[
+        Share, Field(description="Share of promises to pay that are broken (the ladder resumes).")
+    ] = 0.1
+    deterred_by_penalty_share: Annotated[
+        Share,
+        Field(description="Chance that a late-payment penalty above the customer's funding cost "
+              "makes it pay within the grace period instead of late."),
+    ] = 0.0
+
+
+def _default_payer_types() -> dict[PayerType, PayerProfile]:
+    return {
+        PayerType.ON_TIME: PayerProfile(lag_days=Distribution(mean=1.0, cv=1.0), early_days=1.0),
+        PayerType.REMINDED: PayerProfile(
+            lag_days=Distribution(mean=45.0, cv=0.6),
+            response={Action.REMINDER: 0.35, Action.STATEMENT: 0.2, Action.PHONE: 0.6,
+                      Action.LETTER: 0.4, Action.VISIT: 0.7, Action.STOP_SHIPPING: 0.6,
+                      Action.CANCEL_CREDIT_LINE: 0.4, Action.AGENCY: 0.6, Action.LAWSUIT: 0.7},
+            deterred_by_penalty_share=0.5,
+        ),
+        PayerType.PRESSURE: PayerProfile(
+            lag_days=Distribution(mean=150.0, cv=0.5),
+            response={Action.REMINDER: 0.02, Action.STATEMENT: 0.02, Action.PHONE: 0.25,
+                      Action.LETTER: 0.15, Action.VISIT: 0.4, Action.STOP_SHIPPING: 0.35,
+                      Action.CANCEL_CREDIT_LINE: 0.2, Action.AGENCY: 0.45, Action.LAWSUIT: 0.6},
+            promise_break_share=0.3,
+            deterred_by_penalty_share=0.2,
+        ),
+        PayerType.DEFAULTER: PayerProfile(
+            lag_days=None,
+            response={Action.AGENCY: 0.1, Action.LAWSUIT: 0.15},
+            promise_break_share=0.5,
+        ),
+    }
+
+
+class Legal(Frozen):
+    """Collection agencies and the courts: market facts the policy can call upon."""
+
+    agency_fee_share: Annotated[
+        Share, Field(description="Agency fee as a share of what it collects.")
+    ] = 0.25
+    agency_days: Annotated[
+        Days, Field(description="Days an agency works a case before giving up.")
+    ] = 90.0
+    lawsuit_cost: Annotated[Money, Field(description="Cost of one lawsuit (money).")] = 5000.0
+    lawsuit_days: Annotated[
+        Days, Field(description="Days from filing to judgment and enforcement.")
+    ] = 270.0
+    lawsuit_recovery_share: Annotated[
+        Share, Field(description="Share of the open amount recovered when a lawsuit succeeds.")
+    ] = 0.8
+
+
+class CustomerLoss(Frozen):
+    """Customers who leave after a harsh collection step."""
+
+    after_action: Annotated[
+        dict[Action, Share],
+        Field(description="Chance that a step of each kind makes the customer stop ordering."),
+    ] = {}
+
+
+class Demand(Frozen):
+    """How order volume responds to the credit policy."""
+
+    credit_period_multiplier: Annotated[
+        tuple[tuple[float, float], ...],
+        Field(description="Piecewise-linear table of [credit period days, order-rate "
+              "multiplier]; flat beyond its ends."),
+    ] = ((0.0, 0.8), (30.0, 1.0), (60.0, 1.1), (90.0, 1.15))
+    discount_multiplier: Annotated[
+        tuple[tuple[float, float], ...],
+        Field(description="Piecewise-linear table of [best discount rate, order-rate "
+              "multiplier]."),
+    ] = ((0.0, 1.0), (0.05, 1.05))
+    cash_only_share_kept: Annotated[
+        Share,
+        Field(description="Share of demand kept when a customer must pay cash (grade refused "
+              "credit or credit line cancelled)."),
+    ] = 0.3
+    blocked_approval_share: Annotated[
+        Share,
+        Field(description="Chance that an order blocked by the credit limit is approved anyway "
+              "(forced release, 需要审批)."),
+    ] = 0.2
+    blocked_hold_days: Annotated[
+        Days,
+        Field(description="Days a blocked order waits for a payment that clears the block "
+              "before it is lost."),
+    ] = 7.0
+    customer_loss: Annotated[
+        CustomerLoss, Field(description="Customers lost after harsh collection steps.")
+    ] = CustomerLoss(after_action={Action.AGENCY: 0.5, Action.LAWSUIT: 0.9})
+
+    @model_validator(mode="after")
+    def _tables_sorted(self) -> Demand:
+        for name in ("credit_period_multiplier", "discount_multiplier"):
+            table = getattr(self, name)
+            if not table:
+                raise ValueError(f"demand.{name} needs at least one [x, multiplier] row")
+            xs = [row[0] for row in table]
+            if any(b <= a for a, b in itertools.pairwise(xs)):
+                raise ValueError(f"demand.{name}: x values {xs} must increase strictly")
+            if any(row[1] < 0 for row in table):
+                raise ValueError(f"demand.{name}: multipliers must not be negative")
+        return self
+
+
+class AgingBucket(Frozen):
+    """A slice of the opening book by days overdue (negative = not yet due)."""
+
+    days_overdue_from: Annotated[float, Field(description="Lower edge, days overdue.")]
+    days_overdue_to: Annotated[float, Field(description="Upper edge, days overdue.")]
+    share: Annotated[Share, Field(description="Share of the opening balance in this bucket.")]
+
+
+class OpeningBook(Frozen):
+    """Open invoices the company already has when the run starts (no warm-up needed)."""
+
+    total_amount: Annotated[
+        float, Field(gt=0.0, description="Open receivables at the start (money).")
+    ] = 1.0
+    buckets: Annotated[
+        tuple[AgingBucket, ...], Field(description="The opening balance by age bucket.")
+    ] = ()
+    segment_shares: Annotated[
+        dict[str, Share] | None,
+        Field(description="Share of the balance per segment; null = by segment sales."),
+    ] = None
+    ledger_csv: Annotated[
+        str | None,
+        Field(description="CSV of open invoices (columns segment, amount, days_overdue), "
+              "relative to the scenario file; replaces total_amount and buckets."),
+    ] = None
+
+    @model_validator(mode="after")
+    def _buckets_valid(self) -> OpeningBook:
+        if self.ledger_csv is None:
+            if not self.buckets:
+                raise ValueError("opening_book needs buckets (or a ledger_csv)")
+            total = sum(b.share for b in self.buckets)
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"opening_book bucket shares sum to {total:g}, not 1")
+        for b in self.buckets:
+            if b.days_overdue_to <= b.days_overdue_from:
+                raise ValueError(
+                    f"opening_book bucket {b.days_overdue_from:g}..{b.days_overdue_to:g}: "
+                    "the upper edge must be above the lower edge"
+                )
+        if self.segment_shares is not None:
+            total = sum(self.segment_shares.values())
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"opening_book segment_shares sum to {total:g}, not 1")
+        return self
+
+
+class PaymentClass(Frozen):
+    """Deterministic mode: a share of every invoice paid on a fixed day."""
+
+    share: Annotated[Share, Field(description="Share of each invoice's amount in this class.")]
+    pays: Annotated[
+        Literal["discount", "due"],
+        Field(description="'discount': pays on the last day of the first discount window; "
+              "'due': pays days_after_due after the due date."),
+    ] = "due"
+    discount_tier: Annotated[
+        int, Field(ge=1, le=2, description="With pays=discount: which tier (1 or 2).")
+    ] = 1
+    days_after_due: Annotated[
+        float, Field(description="With pays=due: days after the due date (negative = early).")
+    ] = 0.0
+
+
+class PaymentPattern(Frozen):
+    """Deterministic mode: how invoices on one set of terms are paid."""
+
+    classes: Annotated[tuple[PaymentClass, ...], Field(min_length=1)]
+    bad_debt_share: Annotated[
+        Share, Field(description="Share of sales never paid, written off when invoiced.")
+    ] = 0.0
+
+    @model_validator(mode="after")
+    def _shares_sum(self) -> PaymentPattern:
+        total = sum(c.share for c in self.classes)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"payment pattern class shares sum to {total:g}, not 1")
+        return self
+
+
+class DeterministicMode(Frozen):
+    """Textbook mode: constant sales, payment on fixed days by fixed shares."""
+
+    patterns: Annotated[
+        dict[str, PaymentPattern],
+        Field(description="Payment pattern per credit-terms notation (e.g. 'N/30', "
+              "'2/10, N/30'); the policy's terms pick the pattern."),
+    ]
+
+    @model_validator(mode="after")
+    def _keys_are_terms(self) -> DeterministicMode:
+        for notation in self.patterns:
+            Terms.model_validate(notation)  # a bad key fails here, naming the notation
+        return self
+
+    def pattern_for(self, terms: Terms) -> PaymentPattern | None:
+        """The pattern written for these terms, whatever notation the scenario used."""
+        for notation, pattern in self.patterns.items():
+            if Terms.model_validate(notation) == terms:
+                return pattern
+        return None
+
+
+class Scenario(Frozen):
+    """Everything about the world that the credit policy does not decide."""
+
+    name: Annotated[str, Field(min_length=1, description="Short name of the scenario.")]
+    description: Annotated[str, Field(description="What the scenario represents.")] = ""
+    currency: Annotated[str, Field(description="Currency label for reports.")] = "CNY"
+    conventions: Conventions = Conventions()
+    company: Company
+    horizon: Horizon = Horizon()
+    segments: Annotated[tuple[Segment, ...], Field(min_length=1)]
+    payer_types: Annotated[
+        dict[PayerType, PayerProfile],
+        Field(description="Behaviour of each payer type; omitted types take the defaults."),
+    ] = {}
+    demand: Demand = Demand()
+    legal: Legal = Legal()
+    opening_book: OpeningBook | None = None
+    deterministic: DeterministicMode | None = None
+
+    @model_validator(mode="after")
+    def _segments_unique(self) -> Scenario:
+        names = [s.name for s in self.segments]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"segment names must be unique; repeated: {', '.join(dupes)}")
+        book = self.opening_book
+        if book is not None and book.segment_shares is not None:
+            unknown = sorted(set(book.segment_shares) - set(names))
+            if unknown:
+                raise ValueError(
+                    f"opening_book segment_shares name unknown segments: {', '.join(unknown)}"
+                )
+        return self
+
+    def payer_profile(self, payer: PayerType) -> PayerProfile:
+        """Return the behaviour of a payer type, the built-in default if not given."""
+        return self.payer_types.get(payer) or _default_payer_types()[payer]
+
+    @property
+    def customers(self) -> int:
+        """Total number of customers."""
+        return sum(s.customers for s in self.segments)
+
+    @property
+    def grades(self) -> tuple[str, ...]:
+        """Risk grades present in the scenario, sorted."""
+        return tuple(sorted({s.grade for s in self.segments}))

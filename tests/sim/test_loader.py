@@ -1,0 +1,113 @@
+"""Scenario files: safe loading, one clear message per error, with line and nearest key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arsim.sim.errors import PolicyError, ScenarioError
+from arsim.sim.loader import apply_overrides, load, load_text
+
+MINIMAL = """\
+name: tiny
+company:
+  variable_cost_ratio: 0.8
+  cost_of_capital_annual: 0.1
+segments:
+  - name: trade
+    customers: 20
+    grade: B
+    orders_per_year: 12
+    order_amount: {mean: 1000, cv: 0.5}
+    payer_mix: {on_time: 0.6, reminded: 0.4}
+policy:
+  terms: {B: "2/10, N/30"}
+  ladder:
+    - {day: -7, action: reminder}
+    - {day: 7, action: phone, collector_minutes: 8}
+"""
+
+
+def test_minimal_file_loads_with_defaults() -> None:
+    scenario, policy = load_text(MINIMAL)
+    assert scenario.customers == 20
+    assert policy.terms["B"].notation == "2/10, N/30"  # type: ignore[index]
+    assert scenario.conventions.days_in_year == 365
+
+
+def _error(text: str) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_text(text, source="my.yaml")
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_unknown_key_names_line_and_nearest_key() -> None:
+    message = _error(MINIMAL.replace("cost_of_capital_annual", "cost_of_capitl_annual"))
+    assert message.startswith("my.yaml:4:")
+    assert "cost_of_capitl_annual" in message
+    assert "did you mean 'cost_of_capital_annual'" in message
+
+
+def test_unknown_key_inside_a_list_item() -> None:
+    message = _error(MINIMAL.replace("orders_per_year", "orders_per_yr"))
+    assert message.startswith("my.yaml:9:")
+    assert "segments.0.orders_per_yr" in message
+    assert "orders_per_year" in message
+
+
+def test_unknown_policy_key() -> None:
+    message = _error(MINIMAL.replace("  ladder:", "  ladders:"))
+    assert message.startswith("my.yaml:14:")
+    assert "policy.ladders" in message
+
+
+@pytest.mark.parametrize(("old", "new", "fragment"), [
+    ("mean: 1000", "mean: -5", "segments.0.order_amount.mean"),
+    ("on_time: 0.6", "on_time: 0.7", "sum to 1.1"),
+    ('"2/10, N/30"', '"2/40, N/30"', "not shorter than the credit period"),
+    ("day: 7, action: phone", "day: -9, action: phone", "list the steps in day order"),
+    ("variable_cost_ratio: 0.8", "variable_cost_ratio: 1.5", "variable_cost_ratio"),
+])
+def test_impossible_values_give_one_line(old: str, new: str, fragment: str) -> None:
+    assert old in MINIMAL
+    message = _error(MINIMAL.replace(old, new))
+    assert fragment in message
+
+
+def test_malformed_yaml_reports_line() -> None:
+    message = _error(MINIMAL.replace("grade: B", "grade: [B"))
+    assert "malformed YAML" in message
+    assert message.startswith("my.yaml:")
+
+
+def test_aliases_are_refused() -> None:
+    text = MINIMAL.replace("order_amount: {mean: 1000, cv: 0.5}",
+                           "order_amount: &amt {mean: 1000, cv: 0.5}\n    extra: *amt")
+    assert "aliases" in _error(text)
+
+
+def test_missing_policy_and_missing_key() -> None:
+    assert "missing key 'policy'" in _error(MINIMAL.split("policy:", maxsplit=1)[0])
+    assert "missing key 'company.cost_of_capital_annual'" in _error(
+        MINIMAL.replace("  cost_of_capital_annual: 0.1\n", ""))
+
+
+def test_missing_file() -> None:
+    with pytest.raises(ScenarioError, match="cannot read"):
+        load(Path("/nonexistent/arsim.yaml"))
+
+
+def test_overrides_change_policy_and_scenario() -> None:
+    scenario, policy = load_text(MINIMAL)
+    scenario, policy = apply_overrides(scenario, policy, [
+        "terms.B=N/60", "scenario.horizon.horizon_days=100", "policy.ladder.1.day=10"])
+    assert policy.terms["B"].net_days == 60  # type: ignore[index]
+    assert scenario.horizon.horizon_days == 100
+    assert policy.ladder[1].day == 10
+    with pytest.raises(PolicyError, match="rate_annual"):
+        apply_overrides(scenario, policy, ["late_penalty.rate=0.1"])
+    with pytest.raises(ScenarioError, match="path=value"):
+        apply_overrides(scenario, policy, ["terms.B"])

@@ -1,0 +1,54 @@
+"""Textbook examples reproduced exactly by the engine in deterministic mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arsim.sim.loader import apply_overrides, load
+from arsim.sim.replicate import run
+
+HERE = Path(__file__).parent / "scenarios"
+
+
+def _metrics(name: str, *overrides: str) -> dict[str, float]:
+    scenario, policy = apply_overrides(*load(HERE / name), list(overrides))
+    result = run(scenario, policy)
+    return {k: v.mean for k, v in result.summary.items()}
+
+
+def test_cpa_n30_to_n60_interest_and_net_benefit() -> None:
+    n30 = _metrics("cpa_n30_n60.yaml")
+    n60 = _metrics("cpa_n30_n60.yaml", "terms.B=N/60", "fixed_collection_cost_annual=4000")
+    assert n30["credit_sales"] == pytest.approx(500_000, rel=1e-9)
+    assert n60["credit_sales"] == pytest.approx(600_000, rel=1e-9)
+    # interest on receivables: 500,000/360 x 30 x 0.8 x 15% = 5,000; 600,000/360 x 60 x ... = 12,000
+    assert n30["opportunity_cost"] == pytest.approx(5_000, rel=1e-9)
+    assert n60["opportunity_cost"] == pytest.approx(12_000, rel=1e-9)
+    assert n30["management_cost"] == pytest.approx(3_000, rel=1e-9)
+    assert n60["management_cost"] == pytest.approx(4_000, rel=1e-9)
+    assert n30["bad_debt_cost"] == pytest.approx(5_000, rel=1e-9)
+    assert n60["bad_debt_cost"] == pytest.approx(9_000, rel=1e-9)
+    # net benefit of switching = margin gained - extra costs = 20,000 - 7,000 - 1,000 - 4,000
+    assert n30["total_cost"] - n60["total_cost"] == pytest.approx(8_000, rel=1e-9)
+    assert n60["net_margin"] - n30["net_margin"] == pytest.approx(8_000, rel=1e-9)
+
+
+def test_cpa_2010_collection_period_and_interest() -> None:
+    old = _metrics("cpa_2010.yaml")
+    new = _metrics("cpa_2010.yaml", "terms.B=5/10, N/20")
+    assert old["credit_sales"] == pytest.approx(1_000, rel=1e-9)
+    assert new["credit_sales"] == pytest.approx(1_200, rel=1e-9)
+    assert old["average_collection_period"] == pytest.approx(21.8, rel=1e-9)
+    assert new["average_collection_period"] == pytest.approx(16.0, rel=1e-9)
+    assert old["opportunity_cost"] == pytest.approx(5.232, rel=1e-9)
+    assert new["opportunity_cost"] == pytest.approx(4.608, rel=1e-9)
+    # discounts taken: 60% x 1,000 x 2% = 12 and 70% x 1,200 x 5% = 42
+    assert old["discount_cost"] == pytest.approx(12.0, rel=1e-9)
+    assert new["discount_cost"] == pytest.approx(42.0, rel=1e-9)
+
+
+def test_deterministic_dso_equals_collection_period_in_steady_state() -> None:
+    old = _metrics("cpa_2010.yaml")
+    assert old["dso"] == pytest.approx(21.8, rel=1e-9)

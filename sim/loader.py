@@ -8,6 +8,7 @@ line, the key path and, for a misspelt key, the nearest valid key.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -16,8 +17,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import PolicyError, ScenarioError
-from .paths import replace_path
+from .errors import ArsimError, PolicyError, ScenarioError
+from .paths import OPEN_MAPPINGS, replace_path
 from .policy import Policy
 from .scenario import Scenario
 
@@ -43,6 +44,11 @@ def load(path: str | Path) -> tuple[Scenario, Policy]:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"{file}: cannot read the scenario file ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"{file}:{line}: the file is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8"
+        ) from exc
     return load_text(text, source=str(file), base_dir=file.parent)
 
 
@@ -54,7 +60,7 @@ def load_text(
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a scenario file must be a mapping of keys to values")
-    lines = _line_map(root)
+    lines = _line_map(root, source)
     policy_data = data.pop("policy", None)
     if policy_data is None:
         raise ScenarioError(f"{source}: missing key 'policy' (the credit policy to simulate)")
@@ -62,6 +68,10 @@ def load_text(
     policy = _validate(Policy, policy_data, ("policy",), lines, source)
     if scenario.opening_book and scenario.opening_book.ledger_csv and base_dir is not None:
         book_path = (base_dir / scenario.opening_book.ledger_csv).resolve()
+        if not book_path.is_file():
+            loc = ("opening_book", "ledger_csv")
+            raise ScenarioError(f"{source}:{_nearest_line(loc, lines)}: opening_book.ledger_csv: "
+                                f"no such file {str(book_path)!r}")
         book = scenario.opening_book.model_copy(update={"ledger_csv": str(book_path)})
         scenario = scenario.model_copy(update={"opening_book": book})
     return scenario, policy
@@ -85,8 +95,8 @@ def _compose(text: str, source: str) -> yaml.Node | None:
         raise ScenarioError(f"{source}{where}: malformed YAML: {problem}") from exc
 
 
-def _line_map(node: yaml.Node | None, loc: Loc = ()) -> dict[Loc, int]:
-    """Map every key path in the document to its 1-based line."""
+def _line_map(node: yaml.Node | None, source: str, loc: Loc = ()) -> dict[Loc, int]:
+    """Map every key path in the document to its 1-based line; refuse a key given twice."""
     lines: dict[Loc, int] = {}
     if node is None:
         return lines
@@ -94,12 +104,19 @@ def _line_map(node: yaml.Node | None, loc: Loc = ()) -> dict[Loc, int]:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            lines[(*loc, key)] = key_node.start_mark.line + 1
-            lines.update({k: v for k, v in _line_map(value_node, (*loc, key)).items()
+            line = key_node.start_mark.line + 1
+            if (*loc, key) in lines:
+                path = ".".join(str(p) for p in (*loc, key))
+                raise ScenarioError(
+                    f"{source}:{line}: key '{path}' is given twice (first on line "
+                    f"{lines[(*loc, key)]}); keep one"
+                )
+            lines[(*loc, key)] = line
+            lines.update({k: v for k, v in _line_map(value_node, source, (*loc, key)).items()
                           if k != (*loc, key)})
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines.update(_line_map(item, (*loc, index)))
+            lines.update(_line_map(item, source, (*loc, index)))
     return lines
 
 
@@ -122,28 +139,61 @@ def _describe(
     nearest valid name, is the one that tells the user what to fix.
     """
     errors = exc.errors()
-    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
+    error = next((e for e in errors if e["type"] == "extra_forbidden"
+                  or "[key]" in e["loc"]), errors[0])
+    loc = _document_loc(error["loc"], prefix, lines)
     full = (*prefix, *loc)
     line = _nearest_line(full, lines)
     where = f"{source}:{line}" if line else source
     path = ".".join(str(p) for p in full) or "(top level)"
     if error["type"] == "extra_forbidden":
         valid = _fields_at(model, loc[:-1])
-        hint = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-        listing = f" (valid keys: {', '.join(valid)})" if not hint and valid else ""
-        return f"{where}: unknown key '{path}'{suggestion}{listing}"
+        return f"{where}: unknown key '{path}'{_hint(str(loc[-1]), valid)}"
+    choices = _expected(error)
+    if "[key]" in error["loc"]:
+        return f"{where}: unknown key '{path}'{_hint(str(loc[-1]), choices)}"
     if error["type"] == "missing":
         return f"{where}: missing key '{path}'"
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
-    shown = "" if isinstance(value, dict | list) or value is None else f" (got {value!r})"
-    return f"{where}: {path}: {message}{shown}"
+    shown = ("" if isinstance(value, dict | list) or value is None or repr(value) in message
+             or f"'{value}'" in message else f" (got {value!r})")
+    suggestion = _hint(str(value), choices, listing=False) if isinstance(value, str) else ""
+    return f"{where}: {path}: {message}{shown}{suggestion}"
+
+
+def _hint(word: str, valid: list[str], listing: bool = True) -> str:
+    """'; did you mean X?' for the nearest valid name, else the list of valid names."""
+    hint = difflib.get_close_matches(word, valid, n=1, cutoff=0.5)
+    if hint:
+        return f"; did you mean '{hint[0]}'?"
+    return f" (valid keys: {', '.join(valid)})" if listing and valid else ""
+
+
+def _expected(error: Any) -> list[str]:
+    """The allowed words of an enum or literal error, e.g. ['on_time', 'reminded', ...]."""
+    if error["type"] not in {"enum", "literal_error"}:
+        return []
+    return re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+
+
+def _document_loc(raw: tuple[str | int, ...], prefix: Loc, lines: dict[Loc, int]) -> Loc:
+    """The error location as the user wrote it: pydantic's union and key tags removed.
+
+    A part that names a key of the document is kept even if it looks like a tag (the grade
+    keys 'A'..'D' of ``terms`` do).
+    """
+    kept: list[str | int] = []
+    for part in raw:
+        if _is_union_tag(part) and (*prefix, *kept, part) not in lines:
+            continue
+        kept.append(part)
+    return tuple(kept)
 
 
 def _is_union_tag(part: str | int) -> bool:
-    # pydantic adds the member type's name to the location inside unions
+    # pydantic adds the member type's name to the location inside unions, and '[key]' to
+    # errors in a mapping's key
     return isinstance(part, str) and (part[:1].isupper() or "[" in part or part in {
         "float", "int", "str", "none", "bool", "function-after", "tuple"})
 
@@ -211,10 +261,52 @@ def apply_overrides(scenario: Scenario, policy: Policy, pairs: tuple[str, ...] |
                     ) -> tuple[Scenario, Policy]:
     """Apply ``path=value`` what-ifs: ``scenario.<path>`` changes the scenario, any other
     path (optionally prefixed ``policy.``) changes the policy."""
-    for path, value in parse_overrides(pairs):
-        if path.startswith("scenario."):
-            scenario = replace_path(scenario, path.removeprefix("scenario."), value,
-                                    ScenarioError)
-        else:
-            policy = replace_path(policy, path.removeprefix("policy."), value, PolicyError)
+    for pair, (path, value) in zip(pairs, parse_overrides(pairs), strict=True):
+        try:
+            if path.startswith("scenario."):
+                scenario = replace_path(scenario, path.removeprefix("scenario."), value,
+                                        ScenarioError)
+            else:
+                policy = replace_path(policy, path.removeprefix("policy."), value, PolicyError)
+        except ArsimError as exc:
+            raise type(exc)(_override_problem(pair, path, value, exc, scenario, policy)) from exc
     return scenario, policy
+
+
+def _override_problem(pair: str, path: str, value: Any, exc: ArsimError, scenario: Scenario,
+                      policy: Policy) -> str:
+    """One line for a --set that failed, with the nearest valid path for a misspelt one."""
+    is_scenario = path.startswith("scenario.")
+    prefix = "scenario." if is_scenario else "policy." if path.startswith("policy.") else ""
+    inner = path.removeprefix(prefix)
+    message = str(exc).removeprefix(f"{inner} = {value!r}: ")
+    model: Scenario | Policy = scenario if is_scenario else policy
+    nearest = _nearest_path(model.model_dump(mode="json"), inner.split("."),
+                            extra=() if prefix else ("scenario",))
+    if not nearest or nearest == inner:
+        return f"--set {pair}: {message}"
+    message = re.sub(r" \('[^']*' is not one of: [^)]*\)", "", message)
+    return f"--set {pair}: {message}; did you mean '{prefix}{nearest}'?"
+
+
+def _nearest_path(data: Any, parts: list[str], extra: tuple[str, ...] = ()) -> str | None:
+    """The valid dotted path nearest to ``parts`` (each misspelt key replaced), or None."""
+    fixed: list[str] = []
+    for depth, part in enumerate(parts):
+        if isinstance(data, list) and part.lstrip("-").isdigit():
+            fixed.append(part)
+            data = data[int(part)] if -len(data) <= int(part) < len(data) else None
+            continue
+        if not isinstance(data, dict):
+            return None
+        keys = [str(k) for k in data] + list(extra if depth == 0 else ())
+        if part not in keys and fixed and fixed[-1] in OPEN_MAPPINGS and depth == len(parts) - 1:
+            keys.append(part)  # a new grade in terms, a new payer in payer_mix, ...
+        match = [part] if part in keys else difflib.get_close_matches(part, keys, n=1, cutoff=0.5)
+        if not match:
+            return None
+        fixed.append(match[0])
+        if match[0] == "scenario" and depth == 0 and "scenario" not in data:
+            return ".".join([*fixed, *parts[1:]])
+        data = data.get(match[0])
+    return ".".join(fixed)

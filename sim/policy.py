@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from .errors import PolicyError
 from .paths import get_path, replace_path
@@ -172,20 +172,20 @@ class Policy(Frozen):
         float, Field(ge=0.0, description="Fixed collection cost of this policy per year (money).")
     ] = 0.0
 
-    @model_validator(mode="after")
-    def _ladders_in_order(self) -> Policy:
-        ladders = {"ladder": self.ladder}
-        ladders.update({f"ladders_by_grade.{g}": lad for g, lad in self.ladders_by_grade.items()})
-        for name, ladder in ladders.items():
-            for i in range(1, len(ladder)):
-                before, after = ladder[i - 1], ladder[i]
-                if after.day < before.day:
-                    raise ValueError(
-                        f"{name}: step {i + 1} ({after.action.value} at day {after.day:g}) comes "
-                        f"before step {i} ({before.action.value} at day {before.day:g}); "
-                        "list the steps in day order"
-                    )
-        return self
+    @field_validator("ladder")
+    @classmethod
+    def _ladder_in_order(cls, ladder: tuple[LadderStep, ...]) -> tuple[LadderStep, ...]:
+        _check_day_order(ladder, "the dunning ladder")
+        return ladder
+
+    @field_validator("ladders_by_grade")
+    @classmethod
+    def _grade_ladders_in_order(
+        cls, ladders: dict[Grade, tuple[LadderStep, ...]]
+    ) -> dict[Grade, tuple[LadderStep, ...]]:
+        for grade, ladder in ladders.items():
+            _check_day_order(ladder, f"grade {grade}'s dunning ladder")
+        return ladders
 
     def ladder_for(self, grade: str) -> tuple[LadderStep, ...]:
         """Return the ladder that applies to customers of a grade."""
@@ -198,6 +198,17 @@ class Policy(Frozen):
     def with_value(self, path: str, value: Any) -> Policy:
         """Return a copy with the field at a dotted path replaced, validated again."""
         return replace_path(self, path, value, PolicyError)
+
+
+def _check_day_order(ladder: tuple[LadderStep, ...], name: str) -> None:
+    for i in range(1, len(ladder)):
+        before, after = ladder[i - 1], ladder[i]
+        if after.day < before.day:
+            raise ValueError(
+                f"{name}: step {i + 1} ({after.action.value} at day {after.day:g}) comes "
+                f"before step {i} ({before.action.value} at day {before.day:g}); "
+                "list the steps in day order"
+            )
 
 
 def check_compatible(scenario: Scenario, policy: Policy) -> None:

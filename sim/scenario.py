@@ -10,7 +10,14 @@ import itertools
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .terms import Terms
 
@@ -215,14 +222,22 @@ class Segment(Frozen):
         Days, Field(description="Days from bankruptcy to the recovery payment and write-off.")
     ] = 365.0
 
-    @model_validator(mode="after")
-    def _mix_sums_to_one(self) -> Segment:
-        total = sum(self.payer_mix.values())
+    @field_validator("payer_mix")
+    @classmethod
+    def _mix_sums_to_one(
+        cls, mix: dict[PayerType, float], info: ValidationInfo
+    ) -> dict[PayerType, float]:
+        total = sum(mix.values())
         if abs(total - 1.0) > 1e-6:
-            shares = ", ".join(f"{k.value} {v:g}" for k, v in self.payer_mix.items())
+            shares = ", ".join(f"{k.value} {v:g}" for k, v in mix.items())
             raise ValueError(
-                f"segment '{self.name}': payer_mix shares ({shares}) sum to {total:g}, not 1"
+                f"segment '{info.data.get('name', '?')}': payer_mix shares ({shares}) sum to "
+                f"{total:g}, not 1"
             )
+        return mix
+
+    @model_validator(mode="after")
+    def _recovery_at_most_all(self) -> Segment:
         if self.bankruptcy_recovery_share.mean > 1.0:
             raise ValueError(
                 f"segment '{self.name}': bankruptcy_recovery_share mean "

@@ -49,15 +49,15 @@ class CustomerBook:
         self.open: list[list[Invoice]] = [[] for _ in range(n)]
         self.invoices: list[Invoice] = []
         self.held: list[tuple[int, float, str]] = []
+        # customers whose held orders may ship now: a block only eases when one of the
+        # customer's invoices settles or the limits are recomputed, so only these are rechecked
+        self.eased: set[int] = set()
         self.terms: dict[str, Terms | None] = {
             g: (policy.terms.get(g) if g in policy.accepted_grades else None)
             for g in ("A", "B", "C", "D")}
         self.mult = {g: demand_multiplier(scenario, t) for g, t in self.terms.items()}
         self.cash_kept = scenario.demand.cash_only_share_kept
         self.approval_share = scenario.demand.blocked_approval_share
-        self.draws = invoice_draws(seed, orders.customer, orders.index, rules.max_steps)
-        rules.prepare(self.draws, customers.payer[orders.customer],
-                      customers.segment[orders.customer])
         # plain lists: scalar access to NumPy arrays is slow in the per-order loop
         self.o_time, self.o_cust = orders.time.tolist(), orders.customer.tolist()
         self.o_amount, self.o_thin = orders.amount.tolist(), orders.thin.tolist()
@@ -73,6 +73,20 @@ class CustomerBook:
             self.limit = self._expected_limits().tolist()
         self.rebate_sales = np.zeros(n)
         self.rebate_late = np.zeros(n, dtype=bool)
+        self.candidates: list[int] = []
+        self.rejected = np.zeros(0, dtype=np.int64)
+        if scenario.deterministic is None:
+            self._classify_orders(customers)
+        # behavioural draws only for the orders that can ship: they are keyed by (customer,
+        # order), so leaving the others out changes no number that any invoice sees
+        picked = np.asarray(self.candidates, dtype=np.int64)
+        self.draws = invoice_draws(seed, orders.customer[picked], orders.index[picked],
+                                   rules.max_steps)
+        rules.prepare(self.draws, customers.payer[orders.customer[picked]],
+                      customers.segment[orders.customer[picked]])
+        self.draw_row = np.full(orders.count, -1, dtype=np.int64)
+        self.draw_row[picked] = np.arange(picked.size)
+        self.o_row = self.draw_row.tolist()
 
     def _discount_tiers(self, customers: CustomerTable) -> list[int]:
         """The discount tier each customer would take on its grade's terms (-1: none)."""
@@ -92,28 +106,62 @@ class CustomerBook:
             self.out.lost_sales[cause] = self.out.lost_sales.get(cause, 0.0) + amount
             self.out.lost_orders[cause] = self.out.lost_orders.get(cause, 0) + 1
 
+    def _classify_orders(self, customers: CustomerTable) -> None:
+        """Split potential orders into those the policy may ship and those it never can.
+
+        Whether an order can ever ship on credit depends only on its customer's grade and
+        its own thinning uniform, so it is decided here for all orders at once; only the
+        candidates go through the event loop. The others are tallied by finish_orders(),
+        once the customers' loss and cancellation times are known.
+        """
+        o = self.orders
+        t, c = o.time, o.customer
+        self.alive = t < customers.bankruptcy_day[c]  # a bankrupt customer orders no more
+        in_window = (t >= self.start) & (t < self.end)
+        self.out.potential_sales += float(o.amount[self.alive & in_window].sum())
+        grade_of = np.asarray(self.grade)
+        credit = np.asarray([t is not None and t.net_days > 0
+                             for t in (self.terms[g] for g in "ABCD")])
+        share = np.asarray([self.mult[g] for g in "ABCD"])
+        code = np.searchsorted(np.asarray(list("ABCD")), grade_of)[c]
+        self.on_credit = credit[code]
+        ships = self.alive & self.on_credit & (o.thin * self.m_max < share[code])
+        self.candidates = np.flatnonzero(ships).tolist()
+        self.rejected = np.flatnonzero(self.alive & ~ships)
+
+    def finish_orders(self) -> None:
+        """Tally the orders the policy never shipped on credit, by cause (see accept())."""
+        if self.scenario.deterministic is not None:
+            return  # deterministic mode tallies every order as it goes
+        o, i = self.orders, self.rejected
+        t, c, amount = o.time[i], o.customer[i], o.amount[i]
+        lost = t >= np.asarray(self.lost_from)[c]
+        cancelled = ~lost & self.on_credit[i] & (t >= np.asarray(self.cancel_from)[c])
+        refused = ~lost & ~self.on_credit[i]
+        kept = o.thin[i] * self.m_max < self.cash_kept
+        in_window = (t >= self.start) & (t < self.end)
+        causes = {"customer_lost": lost, "credit_cancelled": cancelled & ~kept,
+                  "credit_refused": refused & ~kept, "terms": ~lost & ~cancelled & ~refused}
+        for cause, mask in causes.items():
+            rows = mask & in_window
+            if rows.any():
+                self.out.lost_sales[cause] = (self.out.lost_sales.get(cause, 0.0)
+                                              + float(amount[rows].sum()))
+                self.out.lost_orders[cause] = (self.out.lost_orders.get(cause, 0)
+                                               + int(rows.sum()))
+        self.out.cash_sales += float(amount[(cancelled | refused) & kept & in_window].sum())
+
     def accept(self, i: int) -> Invoice | None:
-        """Decide a potential order's fate; return the new invoice if it ships now."""
+        """Decide a candidate order's fate; return the new invoice if it ships now."""
         c, t, amount = self.o_cust[i], self.o_time[i], self.o_amount[i]
-        if t >= self.bankrupt[c]:
-            return None  # a bankrupt customer no longer orders: not a policy loss
-        if self.start <= t < self.end:
-            self.out.potential_sales += amount
         if t >= self.lost_from[c]:
             self._lose("customer_lost", t, amount)
             return None
-        grade = self.grade[c]
-        terms = self.terms[grade]
-        if terms is None or terms.net_days == 0 or t >= self.cancel_from[c]:
-            cause = "credit_cancelled" if terms is not None and terms.net_days > 0 else \
-                "credit_refused"
+        if t >= self.cancel_from[c]:
             if self.o_thin[i] * self.m_max >= self.cash_kept:
-                self._lose(cause, t, amount)
+                self._lose("credit_cancelled", t, amount)
             elif self.start <= t < self.end:
                 self.out.cash_sales += amount
-            return None
-        if self.o_thin[i] * self.m_max >= self.mult[grade]:
-            self._lose("terms", t, amount)
             return None
         self.ordered_month[c, int(t // self.month)] += amount
         block = self.blocked(c, t, amount)
@@ -150,11 +198,12 @@ class CustomerBook:
             c = self.o_cust[i]
             if day > t + hold or day >= self.bankrupt[c] or day >= self.lost_from[c]:
                 self._lose(cause, t, self.o_amount[i])
-            elif self.blocked(c, day, self.o_amount[i]) is None:
+            elif c in self.eased and self.blocked(c, day, self.o_amount[i]) is None:
                 shipped.append(self.issue(i, day))
             else:
                 keep.append((i, t, cause))
         self.held = keep
+        self.eased.clear()
         return shipped
 
     # ---- invoices ------------------------------------------------------------------------
@@ -164,7 +213,7 @@ class CustomerBook:
         c = self.o_cust[i]
         inv = Invoice(c, self.o_index[i], t, self.o_amount[i])
         inv.segment, inv.grade, inv.payer = self.segment[c], self.grade[c], self.payer[c]
-        inv.row = self.draws[i].tolist()
+        inv.row = self.draws[self.o_row[i]].tolist()
         terms = self.terms[inv.grade]
         assert terms is not None  # accept() only issues on credit terms
         self.rules.open_invoice(inv, terms, self.tier[c], self.funding[c], self.bankrupt[c],
@@ -238,6 +287,7 @@ class CustomerBook:
             weights = np.arange(1, 7, dtype=float)  # oldest month weighs 1, last month 6
             monthly = receipts[:, month - 6:month] @ weights / 21.0
         self.limit = np.asarray(self._limit_from_monthly(monthly, grades)).tolist()
+        self.eased.update(self.o_cust[i] for i, _, _ in self.held)
 
     def year_end(self, when: float) -> None:
         """Pay the settlement rebate to large customers who paid on time all year."""
@@ -256,6 +306,7 @@ class CustomerBook:
     def book(self, inv: Invoice, receipts: np.ndarray) -> None:
         """Record a settled invoice in the customer's receipts and on-time record."""
         c = inv.customer
+        self.eased.add(c)
         if inv.outcome in PAID_OUTCOMES:
             receipts[c, int(inv.settle // self.month)] += inv.amount
         late_after = inv.eff_due + self.policy.rebate.on_time_grace_days

@@ -8,6 +8,7 @@ rules decide what follows. docs/model.md states each rule as a formula.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -93,7 +94,7 @@ class Invoice:
         self.segment = 0
         self.grade = ""
         self.payer = 0
-        self.row: list[float] = []
+        self.row: Sequence[float] = ()
         self.due = self.eff_due = issue
         self.disputed = False
         self.credited = self.discount = self.paid = self.written_off = 0.0

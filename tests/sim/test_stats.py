@@ -1,0 +1,53 @@
+"""Student-t intervals over replications."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from arsim.sim.stats import estimate, paired_difference, summarise
+
+
+def test_interval_matches_the_t_formula() -> None:
+    x = [1.0, 2.0, 3.0, 4.0, 5.0]
+    est = estimate(x)
+    # t(0.975, 4) = 2.776445; s = 1.5811388
+    assert est.mean == 3.0
+    assert est.half_width == pytest.approx(2.776445 * 1.5811388 / math.sqrt(5), rel=1e-6)
+    assert est.low < 3.0 < est.high and est.covers(3.0)
+
+
+def test_one_observation_has_no_interval_and_nan_is_left_out() -> None:
+    assert math.isnan(estimate([7.0]).half_width)
+    est = estimate([1.0, float("nan"), 3.0])
+    assert est.n == 2 and est.mean == 2.0
+    assert estimate([]).n == 0
+
+
+def test_paired_difference_removes_shared_noise() -> None:
+    rng = np.random.default_rng(1)
+    shared = rng.normal(0, 100, 20)
+    a, b = shared + 1.0, shared
+    paired = paired_difference(list(a), list(b))
+    assert paired.mean == pytest.approx(1.0)
+    assert paired.half_width < 1e-9
+    with pytest.raises(ValueError, match="differ in length"):
+        paired_difference([1.0], [1.0, 2.0])
+
+
+def test_summarise_and_to_dict() -> None:
+    rows = [{"a": 1.0, "b": 2.0}, {"a": 3.0, "b": float("nan")}]
+    out = summarise(rows)
+    assert out["a"].mean == 2.0 and out["b"].n == 1
+    d = out["b"].to_dict()
+    assert d["half_width"] is None and d["mean"] == 2.0
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=50))
+def test_interval_always_contains_the_mean(values: list[float]) -> None:
+    est = estimate(values)
+    assert est.low <= est.mean <= est.high

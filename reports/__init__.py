@@ -1,3 +1,5 @@
 """Result rows turned into tidy tables, figures and reports."""
 
-__all__: list[str] = []
+from .tables import aging_frame, daily_frame, ledger_frame, replications_frame, summary_frame
+
+__all__ = ["aging_frame", "daily_frame", "ledger_frame", "replications_frame", "summary_frame"]

@@ -1,4 +1,4 @@
-"""Write a run to a folder: result.json and CSV tables, each file written atomically."""
+"""Write a run to a folder: result.json and CSV tables, written all or nothing."""
 
 from __future__ import annotations
 
@@ -30,15 +30,35 @@ def write_atomic(path: Path, write: Callable[[TextIO], None]) -> None:
 
     An interrupted or failed write leaves the old file (or none), never half of a new one.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _write_all({path: write})
+
+
+def _write_all(files: dict[Path, Callable[[TextIO], None]]) -> None:
+    """Write every file to a temporary file first and rename them into place only when all
+    are complete: a failure leaves the folder as it was (no partial file, no temp file, no
+    mix of new and old files)."""
+    temps: list[tuple[str, Path]] = []
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            write(stream)
-        os.replace(temp, path)
+        for path, write in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                            dir=path.parent)
+            temps.append((temp, path))
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                os.chmod(temp, 0o666 & ~_umask())  # as open() would make it, not mkstemp's 0600
+                write(stream)
+        for temp, path in temps:
+            os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        for temp, _ in temps:
+            Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _clean(value: Any) -> Any:
@@ -66,17 +86,20 @@ def result_document(result: RunResult) -> dict[str, Any]:
 
 
 def write_run(result: RunResult, folder: str | Path, ledger: bool = False) -> list[Path]:
-    """Write result.json, replications.csv, daily.csv, aging.csv (and ledger.csv)."""
+    """Write result.json, replications.csv, daily.csv, aging.csv (and ledger.csv).
+
+    The files appear together once all are complete; a failure or Ctrl-C leaves none of them
+    (and any earlier run's files in the folder untouched).
+    """
     root = Path(folder)
     document = result_document(result)
-    written = [root / "result.json"]
-    write_atomic(written[0], lambda f: json.dump(document, f, indent=2, ensure_ascii=False))
+    files: dict[Path, Callable[[TextIO], None]] = {
+        root / "result.json": lambda f: json.dump(document, f, indent=2, ensure_ascii=False)}
     tables = {"replications.csv": replications_frame(result), "daily.csv": daily_frame(result),
               "aging.csv": aging_frame(result)}
     if ledger:
         tables["ledger.csv"] = ledger_frame(result)
     for name, frame in tables.items():
-        path = root / name
-        write_atomic(path, partial(_write_csv, frame))
-        written.append(path)
-    return written
+        files[root / name] = partial(_write_csv, frame)
+    _write_all(files)
+    return list(files)

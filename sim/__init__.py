@@ -5,6 +5,7 @@ from __future__ import annotations
 from .errors import ArsimError, EngineError, PolicyError, ScenarioError
 from .loader import load, load_text
 from .policy import Policy
+from .replicate import Replication, RunResult, replicate, run
 from .scenario import Scenario
 from .terms import Terms
 
@@ -13,9 +14,13 @@ __all__ = [
     "EngineError",
     "Policy",
     "PolicyError",
+    "Replication",
+    "RunResult",
     "Scenario",
     "ScenarioError",
     "Terms",
     "load",
     "load_text",
+    "replicate",
+    "run",
 ]

@@ -1,7 +1,9 @@
 """YAML scenario files -> validated (Scenario, Policy), with errors a CFO can act on.
 
 A scenario file holds the scenario's keys at the top level and the credit policy under
-``policy:``. Every problem becomes one :class:`ScenarioError` whose message names the file, the
+``policy:``. ``extends: other.yaml`` starts from another file and changes only what this one
+states (mappings merge key by key; lists and values replace). Every problem becomes one
+:class:`ScenarioError` whose message names the file, the
 line, the key path and, for a misspelt key, the nearest valid key.
 """
 
@@ -20,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import ArsimError, PolicyError, ScenarioError
 from .paths import OPEN_MAPPINGS, replace_path
 from .policy import Policy
-from .scenario import Scenario
+from .scenario import LocatedValueError, Scenario
 
 __all__ = ["apply_overrides", "dump_yaml", "load", "load_text", "parse_overrides"]
 
@@ -39,7 +41,10 @@ def load(path: str | Path) -> tuple[Scenario, Policy]:
     Raises:
         ScenarioError: The file is missing, malformed or describes an impossible scenario.
     """
-    file = Path(path)
+    return _load_file(Path(path), ())
+
+
+def _load_file(file: Path, seen: tuple[Path, ...]) -> tuple[Scenario, Policy]:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
@@ -49,18 +54,25 @@ def load(path: str | Path) -> tuple[Scenario, Policy]:
         raise ScenarioError(
             f"{file}:{line}: the file is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8"
         ) from exc
-    return load_text(text, source=str(file), base_dir=file.parent)
+    return _load_text(text, str(file), file.parent, (*seen, file.resolve()))
 
 
 def load_text(
     text: str, source: str = "<scenario>", base_dir: Path | None = None
 ) -> tuple[Scenario, Policy]:
     """Validate a scenario given as YAML text (see :func:`load`)."""
+    return _load_text(text, source, base_dir, ())
+
+
+def _load_text(text: str, source: str, base_dir: Path | None,
+               seen: tuple[Path, ...]) -> tuple[Scenario, Policy]:
     root = _compose(text, source)
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a scenario file must be a mapping of keys to values")
     lines = _line_map(root, source)
+    if "extends" in data:
+        data = _extend(data, source, base_dir, lines, seen)
     policy_data = data.pop("policy", None)
     if policy_data is None:
         raise ScenarioError(f"{source}: missing key 'policy' (the credit policy to simulate)")
@@ -75,6 +87,40 @@ def load_text(
         book = scenario.opening_book.model_copy(update={"ledger_csv": str(book_path)})
         scenario = scenario.model_copy(update={"opening_book": book})
     return scenario, policy
+
+
+def _extend(data: dict[str, Any], source: str, base_dir: Path | None, lines: dict[Loc, int],
+            seen: tuple[Path, ...]) -> dict[str, Any]:
+    """Merge a file's keys over the file it extends (which must itself be valid)."""
+    name = data.pop("extends")
+    line = lines.get(("extends",), "?")
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError(f"{source}:{line}: extends: give the file to start from, "
+                            "e.g. extends: default.yaml")
+    path = ((base_dir or Path.cwd()) / name).resolve()
+    if path in seen:
+        raise ScenarioError(f"{source}:{line}: extends: {name} extends itself in a loop")
+    if not path.is_file():
+        raise ScenarioError(f"{source}:{line}: extends: no such file {str(path)!r}")
+    # the base must stand on its own: its errors are reported in its own file
+    _load_file(path, seen)
+    base_text = path.read_text(encoding="utf-8")
+    base = yaml.safe_load(base_text)
+    if "extends" in base:
+        base_lines = _line_map(_compose(base_text, str(path)), str(path))
+        base = _extend(base, str(path), path.parent, base_lines, (*seen, path))
+    return _merge(base, data)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; anything else in `over` replaces what `base` had."""
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _compose(text: str, source: str) -> yaml.Node | None:
@@ -92,6 +138,9 @@ def _compose(text: str, source: str) -> yaml.Node | None:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start is not None and (mark is None or start.line != mark.line):
+            problem += f" ({context} that starts on line {start.line + 1})"
         raise ScenarioError(f"{source}{where}: malformed YAML: {problem}") from exc
 
 
@@ -142,6 +191,9 @@ def _describe(
     error = next((e for e in errors if e["type"] == "extra_forbidden"
                   or "[key]" in e["loc"]), errors[0])
     loc = _document_loc(error["loc"], prefix, lines)
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, LocatedValueError):
+        loc = (*loc, *cause.where)
     full = (*prefix, *loc)
     line = _nearest_line(full, lines)
     where = f"{source}:{line}" if line else source

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 
 from .errors import PolicyError
 from .paths import get_path, replace_path
-from .scenario import Action, Frozen, Scenario
+from .scenario import Action, Frozen, LocatedValueError, Scenario
 from .terms import Terms
 
 __all__ = [
@@ -175,7 +175,7 @@ class Policy(Frozen):
     @field_validator("ladder")
     @classmethod
     def _ladder_in_order(cls, ladder: tuple[LadderStep, ...]) -> tuple[LadderStep, ...]:
-        _check_day_order(ladder, "the dunning ladder")
+        _check_day_order(ladder, "the dunning ladder", ())
         return ladder
 
     @field_validator("ladders_by_grade")
@@ -184,7 +184,7 @@ class Policy(Frozen):
         cls, ladders: dict[Grade, tuple[LadderStep, ...]]
     ) -> dict[Grade, tuple[LadderStep, ...]]:
         for grade, ladder in ladders.items():
-            _check_day_order(ladder, f"grade {grade}'s dunning ladder")
+            _check_day_order(ladder, f"grade {grade}'s dunning ladder", (grade,))
         return ladders
 
     def ladder_for(self, grade: str) -> tuple[LadderStep, ...]:
@@ -200,14 +200,15 @@ class Policy(Frozen):
         return replace_path(self, path, value, PolicyError)
 
 
-def _check_day_order(ladder: tuple[LadderStep, ...], name: str) -> None:
+def _check_day_order(ladder: tuple[LadderStep, ...], name: str, where: tuple[str, ...]) -> None:
     for i in range(1, len(ladder)):
         before, after = ladder[i - 1], ladder[i]
         if after.day < before.day:
-            raise ValueError(
+            raise LocatedValueError(
                 f"{name}: step {i + 1} ({after.action.value} at day {after.day:g}) comes "
                 f"before step {i} ({before.action.value} at day {before.day:g}); "
-                "list the steps in day order"
+                "list the steps in day order",
+                (*where, i),
             )
 
 

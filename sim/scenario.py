@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -35,6 +35,7 @@ __all__ = [
     "Distribution",
     "Horizon",
     "Legal",
+    "LocatedValueError",
     "OpeningBook",
     "PayerProfile",
     "PayerType",
@@ -47,6 +48,15 @@ __all__ = [
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Money = Annotated[float, Field(ge=0.0)]
 Days = Annotated[float, Field(ge=0.0)]
+
+
+class LocatedValueError(ValueError):
+    """A validator's error about one item inside the field it checks (the loader adds
+    ``where`` to the field's location, so the message points at the item's line)."""
+
+    def __init__(self, message: str, where: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.where = where
 
 
 class Frozen(BaseModel):
@@ -490,9 +500,27 @@ class Scenario(Frozen):
     segments: Annotated[tuple[Segment, ...], Field(min_length=1)]
     payer_types: Annotated[
         dict[PayerType, PayerProfile],
-        Field(description="Behaviour of each payer type; omitted types take the defaults."),
+        Field(description="Behaviour of each payer type. A type given here keeps the built-in "
+              "profile for every key it does not state; omitted types keep the built-in "
+              "profile whole."),
     ] = {}
     demand: Demand = Demand()
+
+    @field_validator("payer_types", mode="before")
+    @classmethod
+    def _over_built_in(cls, value: Any) -> Any:
+        """State only what differs: given keys override the built-in profile's."""
+        if not isinstance(value, dict):
+            return value
+        built_in = {k.value: v for k, v in _default_payer_types().items()}
+        merged: dict[Any, Any] = {}
+        for key, given in value.items():
+            name = key.value if isinstance(key, PayerType) else key
+            if isinstance(given, dict) and name in built_in:
+                merged[key] = {**built_in[name].model_dump(), **given}
+            else:
+                merged[key] = given  # an unknown type or a bad value: validation explains
+        return merged
     legal: Legal = Legal()
     opening_book: OpeningBook | None = None
     deterministic: DeterministicMode | None = None

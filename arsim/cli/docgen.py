@@ -43,6 +43,10 @@ is stale.
 A scenario file is YAML. The scenario's keys sit at the top level and the credit policy under
 `policy:`. Unknown keys are refused, with the nearest valid key as a hint.
 
+A file may start from another with `extends: other.yaml` (a path relative to the file) and
+state only what differs: mappings merge key by key, lists and plain values replace. The file
+it extends must be valid on its own. `scenarios/ladder_003.yaml` is an example.
+
 - Keys are dotted paths. `[]` stands for each item of a list and `<name>` for each key of a
   mapping; the section that introduces one says which keys it takes.
 - *share 0-1* is a fraction: 0.25 means 25%. *money* is in the scenario's `currency`.

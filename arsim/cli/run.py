@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 import click
 
 from arsim.reports.export import result_document, write_run
 from arsim.reports.text import render_summary
+from arsim.sim.errors import ArsimError, PolicyError
 from arsim.sim.loader import apply_overrides, load
-from arsim.sim.policy import check_compatible
+from arsim.sim.policy import Policy, check_compatible
 from arsim.sim.replicate import run
+from arsim.sim.scenario import Scenario
 
 from .options import run_options
 
@@ -20,13 +23,19 @@ __all__ = ["run_command", "validate_command"]
 
 
 class _Progress:
-    """Replications done and time left, on stderr, only when stderr is a terminal."""
+    """Replications done and time left, on stderr, only when stderr is a terminal.
 
-    def __init__(self) -> None:
+    Nothing is shown until ``delay`` seconds have passed, so quick runs stay quiet.
+    """
+
+    def __init__(self, delay: float = 2.0) -> None:
         self.started = time.perf_counter()
+        self.delay = delay
 
     def __call__(self, done: int, total: int) -> None:
         elapsed = time.perf_counter() - self.started
+        if elapsed < self.delay:
+            return
         left = elapsed / done * (total - done)
         end = "\n" if done == total else ""
         click.echo(f"\rreplication {done}/{total}, {elapsed:.0f} s elapsed, about {left:.0f} s "
@@ -51,8 +60,9 @@ def run_command(scenario_file: str, seed: int | None, replications: int | None, 
 
     Example: arsim run scenarios/default.yaml --set terms.B=N/60 --out results/n60
     """
-    scenario, policy = load(scenario_file)
-    scenario, policy = apply_overrides(scenario, policy, overrides)
+    if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise ArsimError(f"--out {out_dir}: is a file, not a folder")
+    scenario, policy = _load(scenario_file, overrides)
     progress = _Progress() if sys.stderr.isatty() else None
     result = run(scenario, policy, replications=replications, seed=seed, jobs=jobs,
                  keep_ledgers=ledger, progress=progress)
@@ -74,8 +84,17 @@ def validate_command(scenario_file: str, overrides: tuple[str, ...]) -> None:
 
     Example: arsim validate my.yaml
     """
-    scenario, policy = load(scenario_file)
-    scenario, policy = apply_overrides(scenario, policy, overrides)
-    check_compatible(scenario, policy)
+    scenario, policy = _load(scenario_file, overrides)
     click.echo(f"{scenario_file}: ok: scenario '{scenario.name}', {scenario.customers:,} "
                f"customers in {len(scenario.segments)} segments, policy '{policy.name}'")
+
+
+def _load(scenario_file: str, overrides: tuple[str, ...]) -> tuple[Scenario, Policy]:
+    """Load a file, apply --set what-ifs and check that the policy fits the scenario."""
+    scenario, policy = load(scenario_file)
+    scenario, policy = apply_overrides(scenario, policy, overrides)
+    try:
+        check_compatible(scenario, policy)
+    except PolicyError as exc:
+        raise PolicyError(f"{scenario_file}: {exc}") from exc
+    return scenario, policy

@@ -8,6 +8,7 @@ import pytest
 
 from arsim.sim.errors import PolicyError, ScenarioError
 from arsim.sim.loader import apply_overrides, load, load_text
+from arsim.sim.scenario import PayerType, _default_payer_types
 
 MINIMAL = """\
 name: tiny
@@ -111,3 +112,44 @@ def test_overrides_change_policy_and_scenario() -> None:
         apply_overrides(scenario, policy, ["late_penalty.rate=0.1"])
     with pytest.raises(ScenarioError, match="path=value"):
         apply_overrides(scenario, policy, ["terms.B"])
+
+
+def test_extends_merges_mappings_and_replaces_lists(tmp_path: Path) -> None:
+    base = Path(__file__).parents[2] / "scenarios" / "default.yaml"
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        f"extends: {base}\n"
+        "name: child\n"
+        "company: {cost_of_capital_annual: 0.2}\n"
+        "policy:\n"
+        "  ladder: [{day: 5, action: phone, collector_minutes: 10}]\n", encoding="utf-8")
+    scenario, policy = load(child)
+    parent_scenario, parent_policy = load(base)
+    assert scenario.name == "child"
+    assert scenario.company.cost_of_capital_annual == 0.2
+    # merged key by key: the rest of company comes from the base
+    assert scenario.company.variable_cost_ratio == parent_scenario.company.variable_cost_ratio
+    assert scenario.segments == parent_scenario.segments
+    assert len(policy.ladder) == 1 and policy.terms == parent_policy.terms
+
+
+def test_extends_refuses_loops_and_missing_files(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("extends: b.yaml\nname: a\n", encoding="utf-8")
+    b.write_text("extends: a.yaml\nname: b\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"in a loop"):
+        load(a)
+    c = tmp_path / "c.yaml"
+    c.write_text("extends: nowhere.yaml\nname: c\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"c.yaml:1: extends: no such file"):
+        load(c)
+
+
+def test_a_payer_type_keeps_the_built_in_keys_it_does_not_state() -> None:
+    text = (Path(__file__).parents[2] / "tests" / "data" / "tiny.yaml").read_text("utf-8")
+    text += "\npayer_types:\n  reminded: {promise_break_share: 0.9}\n"
+    scenario, _ = load_text(text)
+    reminded = scenario.payer_profile(PayerType.REMINDED)
+    assert reminded.promise_break_share == 0.9
+    built_in = _default_payer_types()[PayerType.REMINDED]
+    assert reminded.response == built_in.response and reminded.lag_days == built_in.lag_days

@@ -49,6 +49,7 @@ class StepRule:
     service_days: float  # mean collector time in days (0 = automated)
     response: tuple[float, ...]  # by payer type index
     loss: float  # chance the customer leaves after this step
+    min_amount: float = 0.0  # smaller invoices skip the step
 
 
 class Invoice:
@@ -68,6 +69,7 @@ class Invoice:
         "eff_due",
         "fee",
         "grade",
+        "halt",
         "index",
         "issue",
         "lost_at",
@@ -108,6 +110,7 @@ class Invoice:
         self.stop_from = INF
         self.cancel_from = INF
         self.lost_at = INF  # the customer leaves after a harsh step done at this time
+        self.halt = INF  # the customer's bankruptcy: nothing the ladder does counts after it
         self.opening = False
         self.booked = False
 
@@ -183,7 +186,7 @@ class RuleBook:
         response = tuple(p.response.get(step.action, 0.0) for p in profiles)
         return StepRule(index=index, day=step.day, action=step.action, cost=step.cost,
                         service_days=step.collector_minutes / minutes, response=response,
-                        loss=loss)
+                        loss=loss, min_amount=step.min_amount)
 
     def age_factor(self, days_overdue: float) -> float:
         """Collection success falls with age: Weibull value curve of [004 p.99]."""
@@ -248,18 +251,18 @@ class RuleBook:
                 row[draws.COL_CASH] < seg.cash_available_share):
             chosen = terms.discounts[tier]
             self._finish(inv, inv.issue + chosen.window_days, Outcome.DISCOUNT, rate=chosen.rate)
+            self._bankrupt(inv, bankrupt_day, recovery)
             return
         start = inv.issue if now is None else now
         planned = self._unprompted(inv, funding)
         if planned < start:
             planned = start + max(0.0, inv.row[draws.COL_LAG])
         self._finish(inv, planned, Outcome.PAID)
-        if bankrupt_day < inv.settle:
-            self._bankrupt(inv, bankrupt_day, recovery)
-        elif self.write_off_days is not None:
+        if self.write_off_days is not None:
             cutoff = max(inv.eff_due + self.write_off_days, start)
             if cutoff < inv.settle:
                 self._finish(inv, cutoff, Outcome.WRITTEN_OFF)
+        self._bankrupt(inv, bankrupt_day, recovery)
 
     def _unprompted(self, inv: Invoice, funding: float) -> float:
         row = inv.row
@@ -271,15 +274,20 @@ class RuleBook:
         return inv.eff_due + lag
 
     def _bankrupt(self, inv: Invoice, day: float, recovery: float) -> None:
+        """If the customer goes bankrupt before the invoice's planned end, it ends in the
+        bankruptcy: the recovery share, paid late. The ladder still runs until that day and
+        anything it achieves before it (a payment, a write-off) comes first."""
+        if day >= inv.settle:
+            return
+        inv.halt = day
         inv.settle = day + self.scenario.segments[inv.segment].bankruptcy_recovery_days
         inv.outcome = Outcome.BANKRUPT
         inv.paid = recovery  # a share until settled; _close turns it into money
-        inv.step = 10**6  # no dunning after bankruptcy
 
     def _finish(self, inv: Invoice, when: float, outcome: Outcome, rate: float = 0.0) -> None:
         """Set the invoice's (planned) end, if it comes before the one already planned."""
-        if when >= inv.settle:
-            return
+        if when >= inv.settle or when >= inv.halt:
+            return  # later than the plan, or after the customer's bankruptcy
         inv.settle = when
         inv.outcome = outcome
         inv.paid = rate  # discount rate or recovery share, turned into money by close()
@@ -295,8 +303,11 @@ class RuleBook:
         ladder = self.ladders[inv.grade]
         while inv.step < len(ladder):
             rule = ladder[inv.step]
+            if inv.amount < rule.min_amount:
+                inv.step += 1  # too small for this step
+                continue
             when = max(inv.eff_due + rule.day, inv.ready, now)
-            if when >= inv.settle:
+            if when >= inv.settle or when >= inv.halt:
                 return None
             if rule.service_days > 0 and self.collectors_finite:
                 return rule
@@ -306,7 +317,7 @@ class RuleBook:
 
     def apply(self, inv: Invoice, rule: StepRule, when: float) -> None:
         """Apply one dunning step done at `when`: costs, customer effects, the response."""
-        if when >= inv.settle:
+        if when >= inv.settle or when >= inv.halt:
             return
         base = draws.COL_STEPS + draws.STEP_DRAWS * rule.index
         row = inv.row
@@ -342,10 +353,16 @@ class RuleBook:
         self._count(Action.LAWSUIT, when, self.legal.lawsuit_cost, times=0.0)
         end = when + self.legal.lawsuit_days
         chance = rule.response[inv.payer] * self.age_factor(when - inv.eff_due)
+        age_cutoff = INF
+        if inv.outcome is Outcome.WRITTEN_OFF:
+            # a write-off by age waits for the judgment: it needs one [000]
+            age_cutoff, inv.settle, inv.outcome = inv.settle, INF, Outcome.OPEN
         if u < chance:
             self._finish(inv, end, Outcome.LAWSUIT, rate=self.legal.lawsuit_recovery_share)
         elif self.policy.write_off.after_failed_lawsuit:
             self._finish(inv, end, Outcome.WRITTEN_OFF)
+        elif age_cutoff < INF:
+            self._finish(inv, max(end, age_cutoff), Outcome.WRITTEN_OFF)
         inv.step = 10**6  # nothing in-house follows a lawsuit
 
     # ---- money at the end -----------------------------------------------------------------

@@ -49,6 +49,11 @@ class LadderStep(Frozen):
         Field(ge=0.0, le=480.0,
               description="Collector working minutes the step takes; 0 = automated."),
     ] = 0.0
+    min_amount: Annotated[
+        float,
+        Field(ge=0.0, description="Only invoices of at least this amount get the step; smaller "
+              "ones skip it (firms do not sue or hand small debts to an agency) (money)."),
+    ] = 0.0
 
 
 class LatePenalty(Frozen):

@@ -74,7 +74,8 @@ def render_summary(result: RunResult) -> str:
     summary = result.summary
     out = [
         f"arsim · scenario '{s.name}' · policy '{result.policy.name}' · engine "
-        f"{result.engine} · {len(result.replications)} replications · seed {result.root_seed}",
+        f"{result.engine} · {_plural(len(result.replications), 'replication')} · "
+        f"seed {result.root_seed}",
         f"Statistics over {h.horizon_days:g} days after {h.warmup_days:g} warm-up days; "
         f"mean ± half-width of the 95% confidence interval over replications.",
         "",
@@ -116,3 +117,7 @@ def _discount_lines(result: RunResult) -> list[str]:
             lines.append(f"  grade {grade}, {tier.notation:<28} {100 * tier.simple_annual:6.2f}% "
                          f"simple, {100 * tier.effective_annual:6.2f}% effective annual")
     return lines
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

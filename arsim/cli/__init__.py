@@ -14,7 +14,7 @@ import yaml
 from arsim import __version__
 from arsim.sim.errors import ArsimError
 
-from .run import run_command, validate_command
+from .run import run_command, scenarios_command, validate_command
 
 __all__ = ["main"]
 
@@ -72,3 +72,4 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 main.add_command(run_command)
 main.add_command(validate_command)
+main.add_command(scenarios_command)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from arsim import scenarios as shipped
 from arsim.reports.export import result_document, write_run
 from arsim.reports.text import render_summary
 from arsim.sim.errors import ArsimError, PolicyError
@@ -19,7 +20,7 @@ from arsim.sim.scenario import Scenario
 
 from .options import run_options
 
-__all__ = ["run_command", "validate_command"]
+__all__ = ["resolve", "run_command", "scenarios_command", "validate_command"]
 
 
 class _Progress:
@@ -89,12 +90,34 @@ def validate_command(scenario_file: str, overrides: tuple[str, ...]) -> None:
                f"customers in {len(scenario.segments)} segments, policy '{policy.name}'")
 
 
+def resolve(scenario_file: str) -> str:
+    """A file path, or the name of a scenario that ships with arsim (e.g. ``ladder_004``)."""
+    if Path(scenario_file).exists():
+        return scenario_file
+    name = scenario_file.removesuffix(".yaml")
+    if "/" not in name and name in shipped.available():
+        return str(shipped.path(name))
+    return scenario_file  # load() reports the missing file
+
+
 def _load(scenario_file: str, overrides: tuple[str, ...]) -> tuple[Scenario, Policy]:
     """Load a file, apply --set what-ifs and check that the policy fits the scenario."""
-    scenario, policy = load(scenario_file)
+    scenario, policy = load(resolve(scenario_file))
     scenario, policy = apply_overrides(scenario, policy, overrides)
     try:
         check_compatible(scenario, policy)
     except PolicyError as exc:
         raise PolicyError(f"{scenario_file}: {exc}") from exc
     return scenario, policy
+
+
+@click.command("scenarios")
+def scenarios_command() -> None:
+    """List the scenarios that ship with arsim (run one by name: arsim run ladder_004).
+
+    Copy one to start your own: arsim scenarios shows where each file is.
+    """
+    for name in shipped.available():
+        scenario, policy = load(shipped.path(name))
+        click.echo(f"{name:<12} {scenario.description or scenario.name}")
+        click.echo(f"{'':<12} policy '{policy.name}'; file {shipped.path(name)}")

@@ -72,6 +72,7 @@ class Invoice:
         "halt",
         "index",
         "issue",
+        "listed",
         "lost_at",
         "n_actions",
         "opening",
@@ -113,6 +114,7 @@ class Invoice:
         self.halt = INF  # the customer's bankruptcy: nothing the ladder does counts after it
         self.opening = False
         self.booked = False
+        self.listed = math.nan  # the settle date an engine last listed for booking
 
 
 def _interp(table: tuple[tuple[float, float], ...], x: float) -> float:

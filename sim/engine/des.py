@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from ..behaviour import Invoice, RuleBook, StepRule, max_multiplier
+from ..behaviour import INF, Invoice, RuleBook, StepRule, max_multiplier
 from ..draws import draw_customers, draw_orders
 from ..ledger import LEDGER_DTYPE, to_ledger
 from ..policy import Policy
@@ -105,7 +105,9 @@ class _Simulation:
         self.book = CustomerBook(scenario, policy, seed, customers, orders, self.rules, self.out)
         self.env = simpy.Environment()
         self.staff = _Collectors(staff or 0, self._granted)
-        self.pending: list[tuple[float, int, Invoice]] = []  # settle-day heap for booking
+        # settlements to book, by the day they are booked on: (planned settle, invoice)
+        self.settling: dict[int, list[tuple[float, Invoice]]] = {}
+        self.today = -1  # the last day whose settlements were booked
         self.seq = 0
         self.receipts = np.zeros_like(self.book.sales_month)
 
@@ -131,7 +133,7 @@ class _Simulation:
         first = 0
         month_days, year_days = self.book.month, self.book.year
         for day in range(math.ceil(self.end)):
-            self._book_settled(float(day))
+            self._book_settled(day)
             if day > 0 and math.floor(day / month_days) > math.floor((day - 1) / month_days):
                 self.book.month_end(math.floor(day / month_days), self.receipts)
             if day > 0 and math.floor(day / year_days) > math.floor((day - 1) / year_days):
@@ -151,19 +153,22 @@ class _Simulation:
 
     def _plan(self, inv: Invoice, now: float) -> None:
         """Walk an invoice's ladder as far as it goes without a collector."""
-        before = inv.settle
         rule = self.rules.walk(inv, now)
         self.book.sync(inv)
-        if inv.settle != before or not inv.booked:
-            self.seq += 1
-            heapq.heappush(self.pending, (inv.settle, self.seq, inv))
+        settle = inv.settle
+        if settle != inv.listed and settle < INF:
+            # booked at the start of the first day at or after it (a day-bucket, not a heap:
+            # most plans never change, and a changed one leaves a stale entry behind)
+            inv.listed = settle
+            day = max(math.ceil(settle), self.today + 1)
+            self.settling.setdefault(day, []).append((settle, inv))
         if rule is not None:
             when = max(inv.eff_due + rule.day, inv.ready, now)
             self._at(when, lambda: self._enqueue(inv, rule))
 
-    def _book_settled(self, day: float) -> None:
-        while self.pending and self.pending[0][0] <= day:
-            settle, _, inv = heapq.heappop(self.pending)
+    def _book_settled(self, day: int) -> None:
+        self.today = day
+        for settle, inv in self.settling.pop(day, ()):
             if inv.booked or settle != inv.settle:
                 continue  # a newer plan replaced this entry
             inv.booked = True

@@ -61,7 +61,7 @@ def replicate(scenario: Scenario, policy: Policy, seed: int, index: int = 0,
     end = out.window[1]
     return Replication(
         index=index, seed=seed, metrics=values,
-        daily=daily_series(out.ledger, end),
+        daily=daily_series(out.ledger, end, out.window[0]),
         aging=month_end_aging(out.ledger, end, scenario.conventions.days_in_year),
         ledger=out.ledger if keep_ledger else None,
     )

@@ -14,17 +14,23 @@ __all__ = ["AGING_LABELS", "daily_series", "month_end_aging"]
 AGING_LABELS = ("current", "1-30", "31-60", "61-90", "90+")
 
 
-def daily_series(ledger: Ledger, end: float) -> dict[str, np.ndarray]:
-    """AR balance at the end of each day, with the day's credit sales and cash received."""
+def daily_series(ledger: Ledger, end: float, start: float = 0.0) -> dict[str, np.ndarray]:
+    """AR balance at the end of each day, with the day's credit sales and cash received.
+
+    Invoices of an opening book (issued before day 0) are in the balance from day 0 on but
+    are not the day's sales. `in_window` marks the days the statistics cover (after warm-up).
+    """
     days = int(np.ceil(end))
     edges = np.arange(days + 1, dtype=float)
     issue, settle = ledger["issue_day"], ledger["settle_day"]
     amount, credited = ledger["amount"], ledger["credited"]
     credit_day = np.minimum(ledger["credited_day"], settle)
     # balance = issued so far - credits so far - remaining amounts settled so far
-    up = np.histogram(issue, bins=edges, weights=amount)[0]
-    credit = np.histogram(credit_day[np.isfinite(credit_day)], bins=edges,
-                          weights=credited[np.isfinite(credit_day)])[0]
+    sales = np.histogram(issue, bins=edges, weights=amount)[0]
+    up = np.histogram(np.maximum(issue, 0.0), bins=edges, weights=amount)[0]
+    has_credit = np.isfinite(credit_day)
+    credit = np.histogram(np.maximum(credit_day[has_credit], 0.0), bins=edges,
+                          weights=credited[has_credit])[0]
     finite = np.isfinite(settle)
     remaining = np.where(ledger["credited_day"] <= settle, amount - credited, amount)
     down = np.histogram(settle[finite], bins=edges, weights=remaining[finite])[0]
@@ -32,8 +38,9 @@ def daily_series(ledger: Ledger, end: float) -> dict[str, np.ndarray]:
     cash = np.histogram(settle[finite], bins=edges, weights=paid[finite])[0]
     return {
         "day": edges[1:],
+        "in_window": edges[1:] > start,
         "ar_balance": np.cumsum(up - credit - down),
-        "credit_sales": up,
+        "credit_sales": sales,
         "cash_received": cash,
     }
 

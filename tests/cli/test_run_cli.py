@@ -127,12 +127,13 @@ def test_replications_csv_matches_result_json(run_dir: Path) -> None:
 
 def test_daily_csv_has_the_ar_and_cash_series(run_dir: Path) -> None:
     frame = pd.read_csv(run_dir / "daily.csv")
-    assert list(frame.columns) == ["replication", "day", "ar_balance", "credit_sales",
-                                   "cash_received"]
+    assert list(frame.columns) == ["replication", "day", "in_window", "ar_balance",
+                                   "credit_sales", "cash_received"]
     assert sorted(frame["replication"].unique()) == [0, 1]
     for _, days in frame.groupby("replication"):
         assert len(days) >= 120
         assert days["day"].is_monotonic_increasing
+        assert days["in_window"].sum() == 120  # the 120 measured days after warm-up
     assert (frame["credit_sales"] >= 0).all()
     assert (frame["cash_received"] >= 0).all()
     assert (frame["ar_balance"] > -1e-6).all()

@@ -243,6 +243,7 @@ class RuleBook:
         inv.due = inv.issue + terms.net_days
         inv.eff_due = inv.due
         disputes = seg.disputes
+        resolve = -INF
         if row[draws.COL_DISPUTE] < disputes.share:
             inv.disputed = True
             resolve = inv.issue + row[draws.COL_DISPUTE_DAYS]
@@ -256,7 +257,8 @@ class RuleBook:
             self._bankrupt(inv, bankrupt_day, recovery)
             return
         start = inv.issue if now is None else now
-        planned = self._unprompted(inv, funding)
+        # an early payer may pay before the due date, but not before its dispute is resolved
+        planned = max(self._unprompted(inv, funding), resolve)
         if planned < start:
             planned = start + max(0.0, inv.row[draws.COL_LAG])
         self._finish(inv, planned, Outcome.PAID)

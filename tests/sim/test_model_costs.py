@@ -1,0 +1,240 @@
+"""docs/model.md §9: the costs of a replication, from a hand-built ledger.
+
+The AR integral is exact over continuous time (amount from issue to the credit day, amount -
+credited from then to settlement, clipped to the window, open invoices up to the end); the
+opportunity cost is average AR x base x k with base vc or 1; every flow is per year of the
+window in the scenario's day-count year (360 or 365).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from arsim.sim.behaviour import Outcome
+from arsim.sim.costs import ar_balance_at, ar_integral, cost_breakdown, settled_in
+from arsim.sim.engine.des import run_des
+from arsim.sim.engine.output import CollectorStats, EngineOutput
+from arsim.sim.ledger import LEDGER_DTYPE, check_conservation
+from arsim.sim.policy import Policy
+from arsim.sim.scenario import Scenario
+
+INF = np.inf
+
+
+def _ledger(*rows: dict[str, Any]) -> np.ndarray:
+    """A ledger from partial rows: credited_day/settle_day default to inf, money adds up."""
+    ledger = np.zeros(len(rows), dtype=LEDGER_DTYPE)
+    ledger["grade"] = "B"
+    ledger["settle_day"] = INF
+    ledger["credited_day"] = INF
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            ledger[key][i] = value
+        if "due_day" not in row:
+            ledger["due_day"][i] = ledger["issue_day"][i] + 30.0
+        ledger["effective_due_day"][i] = ledger["due_day"][i]
+        if np.isinf(ledger["settle_day"][i]) and "outcome" not in row:
+            ledger["outcome"][i] = int(Outcome.OPEN)
+            ledger["open"][i] = ledger["amount"][i] - ledger["credited"][i]
+        elif "outcome" not in row:
+            ledger["outcome"][i] = int(Outcome.PAID)
+            ledger["paid"][i] = ledger["amount"][i] - ledger["credited"][i]
+    check_conservation(ledger)
+    return ledger
+
+
+def test_integral_of_a_paid_invoice_inside_the_window() -> None:
+    ledger = _ledger({"issue_day": 10.0, "settle_day": 50.0, "amount": 100.0})
+    assert ar_integral(ledger, 0.0, 100.0) == pytest.approx(100 * 40)
+
+
+def test_integral_is_clipped_to_the_window() -> None:
+    ledger = _ledger({"issue_day": -20.0, "settle_day": 30.0, "amount": 100.0},
+                     {"issue_day": 90.0, "settle_day": 130.0, "amount": 10.0},
+                     {"issue_day": -50.0, "settle_day": -5.0, "amount": 1e6},
+                     {"issue_day": 120.0, "settle_day": 130.0, "amount": 1e6})
+    assert ar_integral(ledger, 0.0, 100.0) == pytest.approx(100 * 30 + 10 * 10)
+
+
+def test_an_open_invoice_counts_to_the_end() -> None:
+    ledger = _ledger({"issue_day": 80.0, "amount": 100.0})
+    assert ledger["outcome"][0] == int(Outcome.OPEN)
+    assert ar_integral(ledger, 0.0, 100.0) == pytest.approx(100 * 20)
+    assert ar_integral(ledger, 0.0, 150.0) == pytest.approx(100 * 70)
+
+
+def test_a_credit_lowers_the_balance_from_its_day() -> None:
+    ledger = _ledger(
+        {"issue_day": 10.0, "settle_day": 40.0, "amount": 100.0, "credited": 30.0,
+         "credited_day": 20.0},
+        {"issue_day": 50.0, "amount": 200.0, "credited": 50.0, "credited_day": 70.0})
+    # 100 x 10 + 70 x 20, then 200 x 20 + 150 x 30 (open to the end)
+    assert ar_integral(ledger, 0.0, 100.0) == pytest.approx(1000 + 1400 + 4000 + 4500)
+    # a window that starts after the credit day sees only the reduced amount
+    assert ar_integral(ledger, 25.0, 35.0) == pytest.approx(70 * 10)
+
+
+def test_not_yet_due_part_stops_at_the_contractual_due_date() -> None:
+    ledger = _ledger({"issue_day": 10.0, "settle_day": 50.0, "amount": 100.0, "due_day": 40.0},
+                     {"issue_day": 90.0, "amount": 50.0, "due_day": 120.0},
+                     {"issue_day": 20.0, "settle_day": 30.0, "amount": 10.0, "due_day": 45.0})
+    assert ar_integral(ledger, 0.0, 100.0, current_only=True) == pytest.approx(
+        100 * 30 + 50 * 10 + 10 * 10)
+
+
+def test_balance_at_an_instant() -> None:
+    ledger = _ledger(
+        {"issue_day": 10.0, "settle_day": 40.0, "amount": 100.0, "credited": 30.0,
+         "credited_day": 20.0},
+        {"issue_day": 15.0, "amount": 50.0})
+    np.testing.assert_allclose(ar_balance_at(ledger, 5.0), [0, 0])
+    np.testing.assert_allclose(ar_balance_at(ledger, 10.0), [100, 0])  # issued: open
+    np.testing.assert_allclose(ar_balance_at(ledger, 19.99), [100, 50])
+    np.testing.assert_allclose(ar_balance_at(ledger, 20.0), [70, 50])
+    np.testing.assert_allclose(ar_balance_at(ledger, 40.0), [0, 50])  # settled: gone
+
+
+def test_settled_in_the_window() -> None:
+    ledger = _ledger({"issue_day": 0.0, "settle_day": 10.0, "amount": 1.0},
+                     {"issue_day": 0.0, "settle_day": 100.0, "amount": 1.0},
+                     {"issue_day": 0.0, "settle_day": 99.5, "amount": 1.0},
+                     {"issue_day": 0.0, "amount": 1.0})
+    assert settled_in(ledger, 10.0, 100.0).tolist() == [True, False, True, False]
+
+
+def _scenario(days_in_year: int = 365, base: str = "variable_cost",
+              inventory: bool = False) -> Scenario:
+    return Scenario.model_validate({
+        "name": "costs",
+        "conventions": {"days_in_year": days_in_year, "opportunity_cost_base": base,
+                        "include_inventory_carrying": inventory},
+        "company": {"variable_cost_ratio": 0.6, "cost_of_capital_annual": 0.1,
+                    "fixed_credit_department_cost_annual": 1000.0,
+                    "collector_salary_annual": 500.0, "inventory_days": 40.0,
+                    "payables_days": 10.0},
+        "horizon": {"warmup_days": 100, "horizon_days": 730},
+        "segments": [{"name": "s", "customers": 1, "grade": "B", "orders_per_year": 1,
+                      "order_amount": {"mean": 1}, "payer_mix": {"on_time": 1.0}}],
+    })
+
+
+def _policy(collectors: int | None = 2) -> Policy:
+    return Policy.model_validate({"accepted_grades": ["B"], "terms": {"B": "N/30"},
+                                  "fixed_collection_cost_annual": 200.0,
+                                  "collections": {"collectors": collectors}})
+
+
+def _output() -> EngineOutput:
+    """Window [100, 830): one invoice of each kind, plus the tallies kept beside the ledger."""
+    ledger = _ledger(
+        # opening-like: issued before the window, paid inside
+        {"issue_day": 50.0, "settle_day": 150.0, "amount": 1000.0},
+        # discount inside the window
+        {"issue_day": 200.0, "settle_day": 210.0, "amount": 500.0, "outcome": 3,
+         "paid": 490.0, "discount": 10.0},
+        # written off inside the window, with an agency fee and a penalty elsewhere
+        {"issue_day": 300.0, "settle_day": 700.0, "amount": 800.0, "outcome": 6,
+         "written_off": 800.0},
+        {"issue_day": 400.0, "settle_day": 500.0, "amount": 600.0, "outcome": 4,
+         "paid": 600.0, "agency_fee": 150.0, "penalty": 12.0},
+        # open at the end
+        {"issue_day": 800.0, "amount": 300.0},
+        # settled after the end: its money does not count as settled in the window
+        {"issue_day": 700.0, "settle_day": 900.0, "amount": 100.0, "outcome": 6,
+         "written_off": 100.0},
+    )
+    return EngineOutput(engine="des", window=(100.0, 830.0), ledger=ledger,
+                        actions={"phone": (10.0, 50.0), "letter": (2.0, 30.0)},
+                        lost_sales={"terms": 700.0, "credit_limit": 300.0}, cash_sales=2000.0,
+                        rebates=40.0, collector=CollectorStats(collectors=2))
+
+
+# integral over [100, 830): 1000 x 50 + 500 x 10 + 800 x 400 + 600 x 100 + 300 x 30 + 100 x 130
+INTEGRAL = 1000 * 50 + 500 * 10 + 800 * 400 + 600 * 100 + 300 * 30 + 100 * 130
+SPAN = 730.0
+
+
+@pytest.mark.parametrize("days_in_year", [360, 365])
+def test_cost_breakdown_by_hand(days_in_year: int) -> None:
+    out = _output()
+    assert ar_integral(out.ledger, 100.0, 830.0) == pytest.approx(INTEGRAL)
+    costs = cost_breakdown(_scenario(days_in_year), _policy(), out)
+    years = SPAN / days_in_year
+    average = INTEGRAL / SPAN
+    expected = {
+        "average_receivables": average,
+        "opportunity_cost": average * 0.6 * 0.1,
+        "management_cost": 1000 + 2 * 500 + 200 + (50 + 30 + 150) / years,
+        "bad_debt_cost": 800 / years,
+        "shortage_cost": 0.4 * 1000 / years,
+        "discount_cost": (10 + 40) / years,
+        "penalty_income": 12 / years,
+        "inventory_carrying_cost": 0.0,
+        "credit_sales": (500 + 800 + 600 + 300 + 100) / years,
+        "cash_sales": 2000 / years,
+        "lost_sales": 1000 / years,
+        "rebates": 40 / years,
+    }
+    for key, value in expected.items():
+        assert costs[key] == pytest.approx(value), key
+    total = (expected["opportunity_cost"] + expected["management_cost"]
+             + expected["bad_debt_cost"] + expected["shortage_cost"]
+             + expected["discount_cost"] - expected["penalty_income"])
+    assert costs["total_cost"] == pytest.approx(total)
+    margin = 0.4 * (expected["credit_sales"] + expected["cash_sales"])
+    assert costs["contribution_margin"] == pytest.approx(margin)
+    assert costs["net_margin"] == pytest.approx(
+        margin - (total - expected["shortage_cost"]))
+
+
+def test_flows_scale_with_the_day_count_year() -> None:
+    at_360 = cost_breakdown(_scenario(360), _policy(), _output())
+    at_365 = cost_breakdown(_scenario(365), _policy(), _output())
+    for key in ("bad_debt_cost", "shortage_cost", "discount_cost", "penalty_income",
+                "credit_sales", "cash_sales", "lost_sales"):
+        assert at_365[key] / at_360[key] == pytest.approx(365 / 360), key
+    # a balance does not: the average AR and its cost are the same at 360 and 365
+    assert at_365["opportunity_cost"] == at_360["opportunity_cost"]
+
+
+def test_the_opportunity_cost_base() -> None:
+    variable = cost_breakdown(_scenario(base="variable_cost"), _policy(), _output())
+    sales = cost_breakdown(_scenario(base="sales_value"), _policy(), _output())
+    assert variable["opportunity_cost"] == pytest.approx(INTEGRAL / SPAN * 0.6 * 0.1)
+    assert sales["opportunity_cost"] == pytest.approx(INTEGRAL / SPAN * 1.0 * 0.1)
+
+
+def test_unlimited_collectors_cost_no_salary() -> None:
+    with_team = cost_breakdown(_scenario(), _policy(2), _output())
+    unlimited = cost_breakdown(_scenario(), _policy(None), _output())
+    assert with_team["management_cost"] - unlimited["management_cost"] == pytest.approx(1000)
+
+
+def test_inventory_carrying_cost() -> None:
+    costs = cost_breakdown(_scenario(360, inventory=True), _policy(), _output())
+    years = SPAN / 360
+    sales = (2300 + 2000) / years
+    expected = 0.6 * sales / 360 * (40 - 10) * 0.1
+    assert costs["inventory_carrying_cost"] == pytest.approx(expected)
+    plain = cost_breakdown(_scenario(360), _policy(), _output())
+    assert costs["total_cost"] - plain["total_cost"] == pytest.approx(expected)
+
+
+def test_the_engine_integral_matches_a_daily_fine_sum() -> None:
+    # an engine ledger with credits: the exact integral against a fine Riemann sum
+    scenario = Scenario.model_validate({
+        "name": "riemann", "company": {"variable_cost_ratio": 0.8, "cost_of_capital_annual": 0.1},
+        "horizon": {"warmup_days": 30, "horizon_days": 120},
+        "segments": [{"name": "s", "customers": 20, "grade": "B", "orders_per_year": 12,
+                      "order_amount": {"mean": 1000, "cv": 0.5},
+                      "payer_mix": {"on_time": 0.5, "reminded": 0.5},
+                      "disputes": {"share": 0.5, "upheld_share": 1.0}}]})
+    ledger = run_des(scenario, _policy(None), seed=3).ledger
+    assert np.any(ledger["credited"] > 0)
+    step = 0.01
+    grid = np.arange(30.0, 150.0, step) + step / 2
+    riemann = sum(float(ar_balance_at(ledger, t).sum()) for t in grid) * step
+    assert ar_integral(ledger, 30.0, 150.0) == pytest.approx(riemann, rel=2e-3)

@@ -13,7 +13,7 @@ $(BIN)/arsim: pyproject.toml
 	touch $(BIN)/arsim
 
 run: $(BIN)/arsim
-	$(BIN)/arsim run $(SCENARIO) --jobs 0
+	$(BIN)/arsim run $(SCENARIO)
 
 test: $(BIN)/arsim
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -7,6 +7,7 @@ and two policies run with the same root seed see the same customers and draws.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +30,9 @@ from .terms import TierCost, tier_costs
 __all__ = ["Replication", "RunResult", "replicate", "replication_seed", "run"]
 
 Progress = Callable[[int, int], None]
+
+#: How long to wait for a Dask scheduler before giving up.
+CONNECT_TIMEOUT = "20s"
 
 
 def replication_seed(root_seed: int, replication: int) -> int:
@@ -80,22 +84,17 @@ class RunResult:
     discount_costs: dict[str, list[TierCost]] = field(default_factory=dict)
 
 
-def _one(args: tuple[Scenario, Policy, int, int, bool]) -> Replication:
+Task = tuple[Scenario, Policy, int, int, bool]
+
+
+def _one(args: Task) -> Replication:
     scenario, policy, root, index, keep = args
     return replicate(scenario, policy, replication_seed(root, index), index, keep)
 
 
-def run(scenario: Scenario, policy: Policy, replications: int | None = None,
-        seed: int | None = None, jobs: int = 1, keep_ledgers: bool = False,
-        progress: Progress | None = None) -> RunResult:
-    """Run replications (in `jobs` processes) and summarise them with 95% intervals.
-
-    Results come back in replication order whatever the number of jobs, bit for bit.
-    """
-    check_compatible(scenario, policy)
-    count = replications or scenario.horizon.replications
-    root = scenario.horizon.seed if seed is None else seed
-    tasks = [(scenario, policy, root, r, keep_ledgers) for r in range(count)]
+def _local(tasks: list[Task], jobs: int, progress: Progress | None) -> list[Replication]:
+    """Run tasks here (one job) or in a pool of local processes, in task order."""
+    count = len(tasks)
     results: list[Replication] = []
     workers = max(1, min(jobs if jobs > 0 else (os.cpu_count() or 1), count))
     if workers == 1:
@@ -103,15 +102,56 @@ def run(scenario: Scenario, policy: Policy, replications: int | None = None,
             results.append(_one(task))
             if progress:
                 progress(len(results), count)
+        return results
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(_one, tasks):
+                results.append(result)
+                if progress:
+                    progress(len(results), count)
+    except OSError as exc:
+        raise EngineError(f"cannot start {workers} worker processes: {exc}") from exc
+    return results
+
+
+def _on_cluster(scheduler: str, tasks: list[Task], progress: Progress | None
+                ) -> list[Replication]:
+    """Run tasks on a Dask distributed cluster; its workers need arsim installed."""
+    try:
+        dist: Any = importlib.import_module("distributed")  # an optional dependency
+    except ImportError as exc:
+        raise EngineError("--scheduler needs Dask: pip install 'arsim[dask]'") from exc
+    try:
+        client = dist.Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    with client:
+        futures = client.map(_one, tasks, pure=False)
+        for done, _ in enumerate(dist.as_completed(futures), start=1):
+            if progress:
+                progress(done, len(tasks))
+        results: list[Replication] = client.gather(futures)
+    return results
+
+
+def run(scenario: Scenario, policy: Policy, replications: int | None = None,
+        seed: int | None = None, jobs: int = 1, keep_ledgers: bool = False,
+        progress: Progress | None = None, scheduler: str | None = None) -> RunResult:
+    """Run replications and summarise them with 95% intervals.
+
+    Replications run in this process (`jobs=1`), in `jobs` local processes (0 = one per
+    core), or on a Dask distributed cluster (`scheduler="tcp://host:8786"`). Each replication
+    is a pure function of (scenario, policy, its seed), so results come back in replication
+    order and bit for bit the same whichever way they ran.
+    """
+    check_compatible(scenario, policy)
+    count = replications or scenario.horizon.replications
+    root = scenario.horizon.seed if seed is None else seed
+    tasks = [(scenario, policy, root, r, keep_ledgers) for r in range(count)]
+    if scheduler is not None:
+        results = _on_cluster(scheduler, tasks, progress)
     else:
-        try:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                for result in pool.map(_one, tasks):
-                    results.append(result)
-                    if progress:
-                        progress(len(results), count)
-        except OSError as exc:
-            raise EngineError(f"cannot start {workers} worker processes: {exc}") from exc
+        results = _local(tasks, jobs, progress)
     year = scenario.conventions.days_in_year
     costs: dict[str, list[TierCost]] = {g: tier_costs(t, year) for g, t in policy.terms.items()
              if g in policy.accepted_grades and t.discounts}

@@ -17,8 +17,12 @@ def run_options(func: F) -> F:
                      help="Root seed (default: the scenario's horizon.seed)."),
         click.option("--replications", "-n", type=click.IntRange(1, 100000), default=None,
                      help="Replications (default: the scenario's horizon.replications)."),
-        click.option("--jobs", "-j", type=click.IntRange(0, 512), default=1, show_default=True,
-                     help="Worker processes; 0 = one per core. Results are identical."),
+        click.option("--jobs", "-j", type=click.IntRange(0, 512), default=0,
+                     help="Worker processes for the replications (default 0: one per core). "
+                          "Results are bit-identical to one process."),
+        click.option("--scheduler", metavar="ADDRESS", default=None,
+                     help="Run the replications on a Dask cluster, e.g. tcp://host:8786 "
+                          "(needs arsim[dask] on every worker). Results are identical."),
         click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
                      help="Change one field before running, e.g. --set terms.B=N/60 or "
                           "--set scenario.horizon.horizon_days=365 (repeatable)."),

@@ -10,14 +10,13 @@ import numpy as np
 from . import metrics
 from .behaviour import Outcome
 from .costs import ar_balance_at, ar_integral, settled_in
-from .engine.output import EngineOutput
+from .engine.output import CAUSES, EngineOutput
 from .policy import Policy
 from .scenario import ACTIONS, Scenario
 
 __all__ = ["LOSS_CAUSES", "kpis"]
 
-LOSS_CAUSES = ("terms", "credit_refused", "credit_cancelled", "credit_limit", "stop_shipping",
-               "customer_lost")
+LOSS_CAUSES = CAUSES
 PAYMENT_OUTCOMES = [int(o) for o in (Outcome.PAID, Outcome.PAID_DUNNED, Outcome.DISCOUNT,
                                      Outcome.AGENCY, Outcome.LAWSUIT)]
 

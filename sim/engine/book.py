@@ -18,7 +18,7 @@ from ..policy import Policy
 from ..scenario import Scenario
 from ..terms import Terms, best_tier_array
 from .opening import OpeningInvoices
-from .output import EngineOutput
+from .output import CAUSES, FATE_CASH, FATE_LOST, FATE_SHIPPED, EngineOutput
 
 __all__ = ["CustomerBook"]
 
@@ -74,6 +74,9 @@ class CustomerBook:
             self.limit = self._expected_limits().tolist()
         self.rebate_sales = np.zeros(n)
         self.rebate_late = np.zeros(n, dtype=bool)
+        self.rebate_paid = np.zeros(n)  # per customer, so that every engine sums alike
+        # what became of each potential order; the tallies are taken from it at the end
+        self.fate = np.zeros(orders.count, dtype=np.int8)
         self.candidates: list[int] = []
         self.rejected = np.zeros(0, dtype=np.int64)
         if scenario.deterministic is None:
@@ -106,10 +109,8 @@ class CustomerBook:
 
     # ---- demand --------------------------------------------------------------------------
 
-    def _lose(self, cause: str, when: float, amount: float) -> None:
-        if self.start <= when < self.end:
-            self.out.lost_sales[cause] = self.out.lost_sales.get(cause, 0.0) + amount
-            self.out.lost_orders[cause] = self.out.lost_orders.get(cause, 0) + 1
+    def _lose(self, i: int, cause: str) -> None:
+        self.fate[i] = FATE_LOST + CAUSES.index(cause)
 
     def _classify_orders(self, customers: CustomerTable) -> None:
         """Split potential orders into those the policy may ship and those it never can.
@@ -135,38 +136,36 @@ class CustomerBook:
         self.rejected = np.flatnonzero(self.alive & ~ships)
 
     def finish_orders(self) -> None:
-        """Tally the orders the policy never shipped on credit, by cause (see accept())."""
+        """Give the orders the policy never shipped on credit their fate (see accept()), and
+        take the tallies of lost and cash sales from every order's fate."""
+        self.out.rebates = float(self.rebate_paid.sum())
         if self.scenario.deterministic is not None:
             return  # deterministic mode tallies every order as it goes
         o, i = self.orders, self.rejected
-        t, c, amount = o.time[i], o.customer[i], o.amount[i]
+        t, c = o.time[i], o.customer[i]
         lost = t >= np.asarray(self.lost_from)[c]
         cancelled = ~lost & self.on_credit[i] & (t >= np.asarray(self.cancel_from)[c])
         refused = ~lost & ~self.on_credit[i]
         kept = o.thin[i] * self.m_max < self.cash_kept
-        in_window = (t >= self.start) & (t < self.end)
-        causes = {"customer_lost": lost, "credit_cancelled": cancelled & ~kept,
-                  "credit_refused": refused & ~kept, "terms": ~lost & ~cancelled & ~refused}
-        for cause, mask in causes.items():
-            rows = mask & in_window
-            if rows.any():
-                self.out.lost_sales[cause] = (self.out.lost_sales.get(cause, 0.0)
-                                              + float(amount[rows].sum()))
-                self.out.lost_orders[cause] = (self.out.lost_orders.get(cause, 0)
-                                               + int(rows.sum()))
-        self.out.cash_sales += float(amount[(cancelled | refused) & kept & in_window].sum())
+        fate = np.full(i.size, FATE_LOST + CAUSES.index("terms"), dtype=np.int8)
+        fate[lost] = FATE_LOST + CAUSES.index("customer_lost")
+        fate[cancelled] = FATE_LOST + CAUSES.index("credit_cancelled")
+        fate[refused] = FATE_LOST + CAUSES.index("credit_refused")
+        fate[(cancelled | refused) & kept] = FATE_CASH
+        self.fate[i] = fate
+        tally_orders(self.out, self.fate, o.time, o.amount)
 
     def accept(self, i: int) -> Invoice | None:
         """Decide a candidate order's fate; return the new invoice if it ships now."""
         c, t, amount = self.o_cust[i], self.o_time[i], self.o_amount[i]
         if t >= self.lost_from[c]:
-            self._lose("customer_lost", t, amount)
+            self._lose(i, "customer_lost")
             return None
         if t >= self.cancel_from[c]:
             if self.o_thin[i] * self.m_max >= self.cash_kept:
-                self._lose("credit_cancelled", t, amount)
-            elif self.start <= t < self.end:
-                self.out.cash_sales += amount
+                self._lose(i, "credit_cancelled")
+            else:
+                self.fate[i] = FATE_CASH
             return None
         self.ordered_month[c, int(t // self.month)] += amount
         block = self.blocked(c, t, amount)
@@ -202,7 +201,7 @@ class CustomerBook:
         for i, t, cause in self.held:
             c = self.o_cust[i]
             if day > t + hold or day >= self.bankrupt[c] or day >= self.lost_from[c]:
-                self._lose(cause, t, self.o_amount[i])
+                self._lose(i, cause)
             elif c in self.eased and self.blocked(c, day, self.o_amount[i]) is None:
                 shipped.append(self.issue(i, day))
             else:
@@ -216,6 +215,7 @@ class CustomerBook:
     def issue(self, i: int, t: float) -> Invoice:
         """Invoice a potential order at time t and plan its unprompted course."""
         c = self.o_cust[i]
+        self.fate[i] = FATE_SHIPPED
         inv = Invoice(c, self.o_index[i], t, self.o_amount[i])
         inv.segment, inv.grade, inv.payer = self.segment[c], self.grade[c], self.payer[c]
         k, w = self.o_row[i], self.width
@@ -290,8 +290,12 @@ class CustomerBook:
             quarterly = self.ordered_month[:, month - 3:month].sum(axis=1)
             monthly = quarterly / 3.0  # quarterly x period / 90 = monthly x period / 30
         else:
-            weights = np.arange(1, 7, dtype=float)  # oldest month weighs 1, last month 6
-            monthly = receipts[:, month - 6:month] @ weights / 21.0
+            # (6 x last month + 5 x the one before + ... + 1 x six months back) / 21, summed
+            # oldest first in a fixed order (a BLAS product may sum in any order)
+            total = receipts[:, month - 6] * 1.0
+            for k in range(2, 7):
+                total = total + receipts[:, month - 7 + k] * float(k)
+            monthly = total / 21.0
         self.limit = np.asarray(self._limit_from_monthly(monthly, grades)).tolist()
         self.eased.update(self.o_cust[i] for i, _, _ in self.held)
 
@@ -305,7 +309,7 @@ class CustomerBook:
                     self.rebate_late[c] = True
             due = (self.rebate_sales >= rebate.threshold_annual_sales) & ~self.rebate_late
             if self.start < when <= self.end:
-                self.out.rebates += float(rebate.rate * self.rebate_sales[due].sum())
+                self.rebate_paid[due] += rebate.rate * self.rebate_sales[due]
         self.rebate_sales[:] = 0.0
         self.rebate_late[:] = False
 
@@ -318,3 +322,21 @@ class CustomerBook:
         late_after = inv.eff_due + self.policy.rebate.on_time_grace_days
         if inv.settle > late_after or inv.outcome not in PAID_OUTCOMES:
             self.rebate_late[c] = True
+
+
+def tally_orders(out: EngineOutput, fate: np.ndarray, time: np.ndarray,
+                 amount: np.ndarray) -> None:
+    """Lost and cash sales within the statistics window, from every order's fate.
+
+    Summed over orders in their own order, so every engine that gives the orders the same
+    fates reports the same figures, bit for bit.
+    """
+    start, end = out.window
+    window = (time >= start) & (time < end)
+    out.lost_sales, out.lost_orders = {}, {}
+    for k, cause in enumerate(CAUSES):
+        rows = window & (fate == FATE_LOST + k)
+        if rows.any():
+            out.lost_sales[cause] = float(amount[rows].sum())
+            out.lost_orders[cause] = int(rows.sum())
+    out.cash_sales = float(amount[window & (fate == FATE_CASH)].sum())

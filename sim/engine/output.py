@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 
 from ..ledger import Ledger
 
-__all__ = ["CollectorStats", "EngineOutput"]
+__all__ = ["CAUSES", "FATE_CASH", "FATE_LOST", "FATE_SHIPPED", "CollectorStats", "EngineOutput"]
+
+#: Causes of lost sales; an order lost to cause k has fate FATE_LOST + k.
+CAUSES = ("terms", "credit_refused", "credit_cancelled", "credit_limit", "stop_shipping",
+          "customer_lost")
+#: What became of each potential order (0: none yet, or still held when the run ended).
+FATE_SHIPPED, FATE_CASH, FATE_LOST = 1, 2, 3
 
 
 @dataclass

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import draws, streams
 from .policy import LadderStep, Policy
-from .scenario import PAYER_TYPES, Action, PayerProfile, PayerType, Scenario
+from .scenario import ACTIONS, PAYER_TYPES, Action, PayerProfile, PayerType, Scenario
 from .terms import Terms
 
 __all__ = ["Invoice", "Outcome", "RuleBook", "StepRule", "demand_multiplier"]
@@ -141,6 +141,17 @@ def max_multiplier(scenario: Scenario) -> float:
     return max(period * disc, demand.cash_only_share_kept, 1.0)
 
 
+ACTION_INDEX = {a: k for k, a in enumerate(ACTIONS)}
+
+
+def actions_summary(tally: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Dunning actions within the window: action -> (count, cost), summed over customers
+    in customer order (the same sum for every engine)."""
+    total = tally.sum(axis=0)
+    return {a.value: (float(total[k, 0]), float(total[k, 1]))
+            for k, a in enumerate(ACTIONS) if total[k, 0] or total[k, 1]}
+
+
 class RuleBook:
     """Scenario and policy turned into the plain numbers the walk reads in its loop."""
 
@@ -172,15 +183,28 @@ class RuleBook:
                 self._rule(i, s, profiles, loss.get(s.action, 0.0), minutes)
                 for i, s in enumerate(steps))
         self.max_steps = max((len(v) for v in self.ladders.values()), default=0)
-        #: statistics window and the dunning tally within it: action -> [count, cost]
+        #: statistics window and the dunning tally within it, per customer (so that any
+        #: engine that dunns each customer's invoices in the same order sums alike):
+        #: customer -> [count, cost] by action, in ACTIONS order
         self.window = (0.0, INF)
-        self.tally: dict[Action, list[float]] = {a: [0.0, 0.0] for a in Action}
+        self.tally: dict[int, list[float]] = {}
 
-    def _count(self, action: Action, when: float, cost: float, times: float = 1.0) -> None:
+    def _count(self, customer: int, action: Action, when: float, cost: float,
+               times: float = 1.0) -> None:
         if self.window[0] <= when < self.window[1]:
-            entry = self.tally[action]
-            entry[0] += times
-            entry[1] += cost
+            entry = self.tally.get(customer)
+            if entry is None:
+                entry = self.tally[customer] = [0.0] * (2 * len(ACTIONS))
+            k = 2 * ACTION_INDEX[action]
+            entry[k] += times
+            entry[k + 1] += cost
+
+    def action_tally(self, customers: int) -> np.ndarray:
+        """The tally as an array (customer, action, [count, cost])."""
+        table = np.zeros((customers, len(ACTIONS), 2))
+        for customer, entry in self.tally.items():
+            table[customer] = np.asarray(entry).reshape(len(ACTIONS), 2)
+        return table
 
     @staticmethod
     def _rule(index: int, step: LadderStep, profiles: list[PayerProfile], loss: float,
@@ -327,7 +351,7 @@ class RuleBook:
         row = inv.row
         inv.n_actions += 1
         inv.dunning_cost += rule.cost
-        self._count(rule.action, when, rule.cost)
+        self._count(inv.customer, rule.action, when, rule.cost)
         inv.ready = when
         action = rule.action
         if action is Action.STOP_SHIPPING:
@@ -354,7 +378,7 @@ class RuleBook:
 
     def _lawsuit(self, inv: Invoice, rule: StepRule, when: float, u: float) -> None:
         inv.dunning_cost += self.legal.lawsuit_cost
-        self._count(Action.LAWSUIT, when, self.legal.lawsuit_cost, times=0.0)
+        self._count(inv.customer, Action.LAWSUIT, when, self.legal.lawsuit_cost, times=0.0)
         end = when + self.legal.lawsuit_days
         chance = rule.response[inv.payer] * self.age_factor(when - inv.eff_due)
         age_cutoff = INF

@@ -18,6 +18,7 @@ import numpy as np
 
 from .costs import cost_breakdown
 from .engine.des import run_des
+from .engine.fast import exact_for, run_fast
 from .errors import EngineError
 from .kpis import kpis
 from .ledger import Ledger, check_conservation
@@ -54,11 +55,37 @@ class Replication:
     ledger: Ledger | None = None
 
 
+ENGINES = ("auto", "des", "fast")
+
+
+def choose_engine(scenario: Scenario, policy: Policy, engine: str = "auto") -> str:
+    """The engine that runs: `auto` takes the fast one whenever it is exact for the scenario.
+
+    Raises:
+        EngineError: `fast` was asked for where it is not exact, or an unknown engine.
+    """
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
+    reason = exact_for(scenario, policy)
+    if engine == "auto":
+        return "des" if reason is not None else "fast"
+    if engine == "fast" and reason is not None:
+        raise EngineError(f"the fast engine is not exact here: {reason}; use --engine des "
+                          "or auto")
+    return engine
+
+
 def replicate(scenario: Scenario, policy: Policy, seed: int, index: int = 0,
-              keep_ledger: bool = False) -> Replication:
-    """Run one replication and price it: a pure function of its arguments."""
+              keep_ledger: bool = False, engine: str = "auto") -> Replication:
+    """Run one replication and price it: a pure function of its arguments.
+
+    Both engines give the same invoices, bit for bit, where the fast one is exact (see
+    `choose_engine`); `auto` picks it there.
+    """
     check_compatible(scenario, policy)
-    out = run_des(scenario, policy, seed)
+    chosen = choose_engine(scenario, policy, engine)
+    out = run_fast(scenario, policy, seed) if chosen == "fast" else run_des(scenario, policy,
+                                                                             seed)
     check_conservation(out.ledger)
     values = cost_breakdown(scenario, policy, out)
     values.update(kpis(scenario, policy, out))
@@ -84,12 +111,12 @@ class RunResult:
     discount_costs: dict[str, list[TierCost]] = field(default_factory=dict)
 
 
-Task = tuple[Scenario, Policy, int, int, bool]
+Task = tuple[Scenario, Policy, int, int, bool, str]
 
 
 def _one(args: Task) -> Replication:
-    scenario, policy, root, index, keep = args
-    return replicate(scenario, policy, replication_seed(root, index), index, keep)
+    scenario, policy, root, index, keep, engine = args
+    return replicate(scenario, policy, replication_seed(root, index), index, keep, engine)
 
 
 def _local(tasks: list[Task], jobs: int, progress: Progress | None) -> list[Replication]:
@@ -136,7 +163,8 @@ def _on_cluster(scheduler: str, tasks: list[Task], progress: Progress | None
 
 def run(scenario: Scenario, policy: Policy, replications: int | None = None,
         seed: int | None = None, jobs: int = 1, keep_ledgers: bool = False,
-        progress: Progress | None = None, scheduler: str | None = None) -> RunResult:
+        progress: Progress | None = None, scheduler: str | None = None,
+        engine: str = "auto") -> RunResult:
     """Run replications and summarise them with 95% intervals.
 
     Replications run in this process (`jobs=1`), in `jobs` local processes (0 = one per
@@ -147,7 +175,8 @@ def run(scenario: Scenario, policy: Policy, replications: int | None = None,
     check_compatible(scenario, policy)
     count = replications or scenario.horizon.replications
     root = scenario.horizon.seed if seed is None else seed
-    tasks = [(scenario, policy, root, r, keep_ledgers) for r in range(count)]
+    chosen = choose_engine(scenario, policy, engine)
+    tasks = [(scenario, policy, root, r, keep_ledgers, chosen) for r in range(count)]
     if scheduler is not None:
         results = _on_cluster(scheduler, tasks, progress)
     else:
@@ -155,7 +184,7 @@ def run(scenario: Scenario, policy: Policy, replications: int | None = None,
     year = scenario.conventions.days_in_year
     costs: dict[str, list[TierCost]] = {g: tier_costs(t, year) for g, t in policy.terms.items()
              if g in policy.accepted_grades and t.discounts}
-    return RunResult(scenario=scenario, policy=policy, root_seed=root, engine="des",
+    return RunResult(scenario=scenario, policy=policy, root_seed=root, engine=chosen,
                      replications=tuple(results),
                      summary=summarise([r.metrics for r in results]),
                      discount_costs=costs)

@@ -52,8 +52,8 @@ class _Progress:
 @click.option("--json", "as_json", is_flag=True, help="Print result.json to stdout instead of "
               "the text summary.")
 def run_command(scenario_file: str, seed: int | None, replications: int | None, jobs: int,
-                scheduler: str | None, overrides: tuple[str, ...], out_dir: str | None,
-                ledger: bool, as_json: bool) -> None:
+                engine: str, scheduler: str | None, overrides: tuple[str, ...],
+                out_dir: str | None, ledger: bool, as_json: bool) -> None:
     """Simulate a scenario's policy and print its yearly costs and KPIs.
 
     Each figure is the mean over replications with the half-width of its 95% confidence
@@ -66,7 +66,7 @@ def run_command(scenario_file: str, seed: int | None, replications: int | None, 
     scenario, policy = _load(scenario_file, overrides)
     progress = _Progress() if sys.stderr.isatty() else None
     result = run(scenario, policy, replications=replications, seed=seed, jobs=jobs,
-                 keep_ledgers=ledger, progress=progress, scheduler=scheduler)
+                 keep_ledgers=ledger, progress=progress, scheduler=scheduler, engine=engine)
     if as_json:
         click.echo(json.dumps(result_document(result), indent=2, ensure_ascii=False))
     else:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from ..behaviour import INF, Invoice, RuleBook, StepRule, max_multiplier
+from ..behaviour import INF, Invoice, RuleBook, StepRule, actions_summary, max_multiplier
 from ..draws import draw_customers, draw_orders
 from ..ledger import LEDGER_DTYPE, to_ledger
 from ..policy import Policy
@@ -244,7 +244,7 @@ class _Simulation:
     def _finish(self) -> EngineOutput:
         out = self.out
         out.ledger = to_ledger(self.book.invoices)
-        out.actions = {a.value: (v[0], v[1]) for a, v in self.rules.tally.items() if v[0] or v[1]}
+        out.actions = actions_summary(self.rules.action_tally(self.customers.count))
         start, end = out.window
         out.customers_lost = sum(1 for t in self.book.lost_from if start <= t < end)
         out.bankruptcies = sum(1 for t in self.book.bankrupt if start <= t < end)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from arsim.sim.behaviour import max_multiplier
 from arsim.sim.draws import draw_customers, draw_orders
 from arsim.sim.engine.des import run_des
+from arsim.sim.engine.fast import run_fast
 from arsim.sim.ledger import check_conservation
 from arsim.sim.policy import Policy
 from arsim.sim.scenario import Scenario
@@ -142,3 +143,26 @@ def test_changing_one_grades_terms_leaves_other_grades_alone(
     one, two = run_des(s, base, seed).ledger, run_des(s, changed, seed).ledger
     keep_one, keep_two = one[one["grade"] != "C"], two[two["grade"] != "C"]
     assert keep_one.tobytes() == keep_two.tobytes()
+
+
+def _same_output(a: Any, b: Any) -> None:
+    assert a.ledger.tobytes() == b.ledger.tobytes()
+    assert a.actions == b.actions
+    assert a.lost_sales == b.lost_sales and a.lost_orders == b.lost_orders
+    assert (a.cash_sales, a.potential_sales, a.rebates) == (b.cash_sales, b.potential_sales,
+                                                            b.rebates)
+    assert (a.customers_lost, a.bankruptcies) == (b.customers_lost, b.bankruptcies)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), policies(), st.booleans(), st.integers(0, 2**40))
+def test_fast_engine_gives_the_simpy_engines_invoices(
+        scenario: dict[str, Any], policy: dict[str, Any], opening: bool, seed: int) -> None:
+    if opening:
+        scenario = {**scenario, "opening_book": {"total_amount": 200_000, "buckets": [
+            {"days_overdue_from": -30, "days_overdue_to": 0, "share": 0.5},
+            {"days_overdue_from": 0, "days_overdue_to": 200, "share": 0.5}]}}
+    rebate = {"rate": 0.02, "threshold_annual_sales": 10_000, "on_time_grace_days": 3}
+    policy = {**policy, "collections": {"collectors": None}, "rebate": rebate}
+    s, p = Scenario.model_validate(scenario), Policy.model_validate(policy)
+    _same_output(run_des(s, p, seed), run_fast(s, p, seed))

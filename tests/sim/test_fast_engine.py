@@ -1,0 +1,72 @@
+"""The fast engine: the SimPy engine's invoices, bit for bit, wherever it is exact."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from arsim.cli import main
+from arsim.sim.engine.des import run_des
+from arsim.sim.engine.fast import exact_for, run_fast
+from arsim.sim.errors import EngineError
+from arsim.sim.loader import apply_overrides, load
+from arsim.sim.replicate import choose_engine, run
+
+ROOT = Path(__file__).parents[2]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+TINY = ROOT / "tests" / "data" / "tiny.yaml"
+TEXTBOOK = ROOT / "tests" / "theory" / "scenarios" / "cpa_2010.yaml"
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_every_shipped_scenario_with_unlimited_collectors(path: Path) -> None:
+    scenario, policy = apply_overrides(*load(path), ["collections.collectors=null"])
+    des, fast = run_des(scenario, policy, 17), run_fast(scenario, policy, 17)
+    assert fast.engine == "fast" and len(fast.ledger) > 100_000
+    assert des.ledger.tobytes() == fast.ledger.tobytes()
+    assert des.actions == fast.actions and des.lost_sales == fast.lost_sales
+    assert (des.cash_sales, des.rebates, des.customers_lost) == (
+        fast.cash_sales, fast.rebates, fast.customers_lost)
+
+
+def test_auto_takes_the_fast_engine_only_where_it_is_exact() -> None:
+    finite = load(TINY)
+    unlimited = apply_overrides(*finite, ["collections.collectors=null"])
+    assert exact_for(*unlimited) is None
+    assert "collector" in str(exact_for(*finite))
+    assert "deterministic" in str(exact_for(*load(TEXTBOOK)))
+    assert choose_engine(*unlimited) == "fast"
+    assert choose_engine(*finite) == "des"
+    assert choose_engine(*unlimited, engine="des") == "des"
+    with pytest.raises(EngineError, match="not exact here"):
+        choose_engine(*finite, engine="fast")
+    with pytest.raises(EngineError, match="unknown engine"):
+        choose_engine(*finite, engine="warp")
+
+
+def test_runs_on_either_engine_give_the_same_figures() -> None:
+    scenario, policy = apply_overrides(*load(TINY), ["collections.collectors=null"])
+    des = run(scenario, policy, replications=3, seed=4, engine="des", jobs=1)
+    fast = run(scenario, policy, replications=3, seed=4, engine="auto", jobs=1)
+    assert (des.engine, fast.engine) == ("des", "fast")
+    for a, b in zip(des.replications, fast.replications, strict=True):
+        assert a.metrics.keys() == b.metrics.keys()
+        assert all(x == b.metrics[k] or (x != x and b.metrics[k] != b.metrics[k])  # noqa: PLR0124
+                   for k, x in a.metrics.items())
+
+
+def test_the_cli_says_which_engine_ran_and_refuses_an_inexact_fast_run() -> None:
+    runner = CliRunner()
+    auto = runner.invoke(main, ["run", str(TINY), "-n", "1", "-j", "1", "--json",
+                                "--set", "collections.collectors=null"])
+    assert auto.exit_code == 0, auto.output
+    assert json.loads(auto.stdout)["engine"] == "fast"
+    text = runner.invoke(main, ["run", str(TINY), "-n", "1", "-j", "1"])
+    assert text.exit_code == 0 and "engine des" in text.stdout
+    refused = runner.invoke(main, ["run", str(TINY), "-n", "1", "--engine", "fast"])
+    assert refused.exit_code == 2
+    assert "fast engine is not exact here" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1

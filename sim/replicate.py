@@ -18,7 +18,7 @@ import numpy as np
 
 from .costs import cost_breakdown
 from .engine.des import run_des
-from .engine.fast import exact_for, run_fast
+from .engine.fast import exact_for, run_fast, screening_for
 from .errors import EngineError
 from .kpis import kpis
 from .ledger import Ledger, check_conservation
@@ -55,7 +55,7 @@ class Replication:
     ledger: Ledger | None = None
 
 
-ENGINES = ("auto", "des", "fast")
+ENGINES = ("auto", "des", "fast", "screen")
 
 
 def choose_engine(scenario: Scenario, policy: Policy, engine: str = "auto") -> str:
@@ -66,6 +66,11 @@ def choose_engine(scenario: Scenario, policy: Policy, engine: str = "auto") -> s
     """
     if engine not in ENGINES:
         raise EngineError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
+    if engine == "screen":
+        why = screening_for(scenario)
+        if why is not None:
+            raise EngineError(f"the fast engine cannot screen this scenario: {why}")
+        return engine
     reason = exact_for(scenario, policy)
     if engine == "auto":
         return "des" if reason is not None else "fast"
@@ -84,8 +89,10 @@ def replicate(scenario: Scenario, policy: Policy, seed: int, index: int = 0,
     """
     check_compatible(scenario, policy)
     chosen = choose_engine(scenario, policy, engine)
-    out = run_fast(scenario, policy, seed) if chosen == "fast" else run_des(scenario, policy,
-                                                                             seed)
+    if chosen == "des":
+        out = run_des(scenario, policy, seed)
+    else:
+        out = run_fast(scenario, policy, seed, screening=chosen == "screen")
     check_conservation(out.ledger)
     values = cost_breakdown(scenario, policy, out)
     values.update(kpis(scenario, policy, out))

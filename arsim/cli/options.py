@@ -20,11 +20,13 @@ def run_options(func: F) -> F:
         click.option("--jobs", "-j", type=click.IntRange(0, 512), default=0,
                      help="Worker processes for the replications (default 0: one per core). "
                           "Results are bit-identical to one process."),
-        click.option("--engine", type=click.Choice(["auto", "des", "fast"]), default="auto",
-                     show_default=True,
+        click.option("--engine", type=click.Choice(["auto", "des", "fast", "screen"]),
+                     default="auto", show_default=True,
                      help="des: the SimPy event simulation; fast: the compiled per-customer "
                           "loop, exact (same invoices) where collectors are unlimited; auto: "
-                          "fast wherever it is exact, else des. The output names the engine."),
+                          "fast wherever it is exact, else des; screen: the fast loop with a "
+                          "finite team treated as never making calls wait (an approximation "
+                          "for screening: confirm with des). The output names the engine."),
         click.option("--scheduler", metavar="ADDRESS", default=None,
                      help="Run the replications on a Dask cluster, e.g. tcp://host:8786 "
                           "(needs arsim[dask] on every worker). Results are identical."),

@@ -52,7 +52,7 @@ from .book import CustomerBook
 from .opening import opening_invoices
 from .output import CAUSES, FATE_CASH, FATE_LOST, FATE_SHIPPED, CollectorStats, EngineOutput
 
-__all__ = ["exact_for", "run_fast"]
+__all__ = ["exact_for", "run_fast", "screening_for"]
 
 GRADES = "ABCD"
 # outcome codes as plain ints for the kernel
@@ -70,6 +70,7 @@ L_LIMIT, L_STOP = FATE_LOST + CAUSES.index("credit_limit"), FATE_LOST + CAUSES.i
     "stop_shipping")
 L_LOST = FATE_LOST + CAUSES.index("customer_lost")
 NO_STEP = 10**6
+BUSY = len(ACTIONS)  # the tally's extra row: collector days offered, collector tasks
 
 # invoice columns: floats (inv_f) and integers (inv_i), one row per invoice
 (F_ISSUE, F_DUE, F_EFF_DUE, F_SETTLE, F_CREDITED_AT, F_AMOUNT, F_PAID, F_DISCOUNT, F_CREDITED,
@@ -89,6 +90,13 @@ D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN = range(5)
  P_AGENCY_FEE, P_AGENCY_DAYS, P_LAWSUIT_COST, P_LAWSUIT_DAYS, P_LAWSUIT_RECOVERY,
  P_REBATE_RATE, P_REBATE_THRESHOLD, P_REBATE_GRACE, P_DEFAULTER, P_MONTHS) = range(25)
 N_P = 25
+
+
+def screening_for(scenario: Scenario) -> str | None:
+    """Why the fast engine cannot even screen this scenario (None: it can)."""
+    if scenario.deterministic is not None:
+        return "deterministic (textbook) mode runs on the SimPy engine"
+    return None
 
 
 def exact_for(scenario: Scenario, policy: Policy) -> str | None:
@@ -250,6 +258,10 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: fl
         if when >= inv_f[k, F_SETTLE] or when >= inv_f[k, F_HALT]:
             return
         service = lad_f[g, j, D_SERVICE] * row[COL_STEPS + STEP_DRAWS * j + 3]
+        if service > 0:  # collector time, offered to a team that never makes it wait
+            tally[BUSY, 0] += max(0.0, min(when + service, p[P_END]) - max(when, p[P_START]))
+            if p[P_START] <= when < p[P_END]:
+                tally[BUSY, 1] += 1.0
         _apply(inv_f, inv_i, k, row, g, j, when + service, lad_f, lad_i, lad_resp, p,
                payer_f, tally)
         inv_i[k, I_STEP] += 1
@@ -542,20 +554,28 @@ def _customers(
 # ---- the driver ---------------------------------------------------------------------------
 
 
-def run_fast(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
-    """Simulate one replication with the fast engine (the same result as `run_des`)."""
-    reason = exact_for(scenario, policy)
+def run_fast(scenario: Scenario, policy: Policy, seed: int,
+             screening: bool = False) -> EngineOutput:
+    """Simulate one replication with the fast engine (the same result as `run_des`).
+
+    With `screening`, a finite collector team is treated as one that never makes a call
+    wait: an approximation for screening many policies quickly, whose figures the SimPy
+    engine must confirm. Utilisation is then the collector time offered over the team's
+    capacity (above 100%: the team could not cope) and the wait is unknown (NaN).
+    """
+    reason = screening_for(scenario) if screening else exact_for(scenario, policy)
     if reason is not None:
-        raise EngineError(f"the fast engine cannot run this scenario exactly: {reason}; "
+        raise EngineError(f"the fast engine cannot run this scenario: {reason}; "
                           "use --engine des (or auto)")
+    staff = policy.collections.collectors
     start = scenario.horizon.warmup_days
     end = start + scenario.horizon.horizon_days
     rules = RuleBook(scenario, policy, collectors_finite=False)
     customers = draw_customers(scenario, seed)
     orders = draw_orders(scenario, seed, max_multiplier(scenario), end)
-    out = EngineOutput(engine="fast", window=(start, end),
+    out = EngineOutput(engine="screen" if screening else "fast", window=(start, end),
                        ledger=np.empty(0, dtype=LEDGER_DTYPE), actions={},
-                       collector=CollectorStats(collectors=None))
+                       collector=CollectorStats(collectors=staff))
     book = CustomerBook(scenario, policy, seed, customers, orders, rules, out)
     n = customers.count
     grade_of = np.searchsorted(np.asarray(list(GRADES)), np.asarray(book.grade))
@@ -594,7 +614,7 @@ def run_fast(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
     inv_i = np.zeros((max(total, 1), N_I), dtype=np.int64)
     lost_from, cancel_from = np.full(n, INF), np.full(n, INF)
     rebate_paid = np.zeros(n)
-    tally = np.zeros((n, len(ACTIONS), 2))
+    tally = np.zeros((n, len(ACTIONS) + 1, 2))
     fate = book.fate
     _customers(
         customers.segment.astype(np.int64), grade_of.astype(np.int64),
@@ -616,7 +636,11 @@ def run_fast(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
     book.rebate_paid = rebate_paid
     book.finish_orders()  # the fates of the orders that never could ship, and the tallies
     out.ledger = _ledger(inv_f[:total], inv_i[:total])
-    out.actions = actions_summary(tally)
+    out.actions = actions_summary(tally[:, :BUSY])
+    if staff is not None:
+        offered = tally[:, BUSY].sum(axis=0)
+        out.collector.busy_days, out.collector.tasks_served = float(offered[0]), int(offered[1])
+        out.collector.wait_days_total = math.nan
     out.customers_lost = int(np.sum((lost_from >= start) & (lost_from < end)))
     bankrupt = customers.bankruptcy_day
     out.bankruptcies = int(np.sum((bankrupt >= start) & (bankrupt < end)))

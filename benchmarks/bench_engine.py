@@ -19,13 +19,20 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
+from arsim.sim.behaviour import RuleBook, max_multiplier
+from arsim.sim.draws import draw_customers, draw_orders, invoice_draws
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.fast import run_fast
 from arsim.sim.engine.output import EngineOutput
 from arsim.sim.loader import apply_overrides, load
 from arsim.sim.policy import Policy
-from arsim.sim.replicate import replication_seed
+from arsim.sim.replicate import replication_seed, run
 from arsim.sim.scenario import Scenario
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from naive_simpy import run_naive
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
 
@@ -45,14 +52,56 @@ def main() -> None:
     print("collectors unlimited:")
     des_u = _measure("SimPy engine", run_des, *unlimited, args.replications)
     fast_u = _measure("fast engine", run_fast, *unlimited, args.replications)
+    floor = _floor(*unlimited)
+    naive = _naive(*unlimited)
+    jobs1, jobs2 = _parallel(scenario, policy, 1), _parallel(scenario, policy, 2)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"SimPy engine, single-threaded: median {des:,.0f} invoices/s on the scenario; "
           f"with collectors unlimited {des_u:,.0f} (SimPy) and {fast_u:,.0f} (fast), "
           f"{fast_u / des_u:.1f}x; peak memory {peak_mib:,.0f} MiB")
+    print(f"floor (drawing the fast engine's numbers, no simulation): {floor:,.0f} invoices/s; "
+          f"fast engine at {floor / fast_u:.1f}x the floor's time")
+    print(f"naive SimPy model (a process per invoice): {naive:,.0f} invoices/s; the SimPy "
+          f"engine is {des_u / naive:.1f}x faster")
+    print(f"replications per second, SimPy engine: {jobs1:.3f} with --jobs 1, {jobs2:.3f} with "
+          f"--jobs 2 ({jobs2 / jobs1:.2f}x)")
     sys.stdout.flush()
 
 
 Engine = Callable[[Scenario, Policy, int], EngineOutput]
+
+
+def _floor(scenario: Scenario, policy: Policy) -> float:
+    """Invoices per second of only drawing what the fast engine draws (customers, orders,
+    the shipped orders' behavioural draws), the practical floor of any engine on them."""
+    seed = replication_seed(scenario.horizon.seed, 0)
+    end = scenario.horizon.warmup_days + scenario.horizon.horizon_days
+    invoices = len(run_fast(scenario, policy, seed).ledger)
+    rules = RuleBook(scenario, policy, collectors_finite=False)
+    wall = time.perf_counter()
+    customers = draw_customers(scenario, seed)
+    orders = draw_orders(scenario, seed, max_multiplier(scenario), end)
+    pick = np.arange(invoices) % max(orders.count, 1)
+    table = invoice_draws(seed, orders.customer[pick], orders.index[pick], rules.max_steps)
+    rules.prepare(table, customers.payer[orders.customer[pick]],
+                  customers.segment[orders.customer[pick]])
+    return invoices / (time.perf_counter() - wall)
+
+
+def _naive(scenario: Scenario, policy: Policy) -> float:
+    """Invoices per second of the naive process-per-invoice SimPy model."""
+    wall = time.perf_counter()
+    count = run_naive(scenario, policy, replication_seed(scenario.horizon.seed, 0))
+    rate = count / (time.perf_counter() - wall)
+    print(f"  naive SimPy model: {count:,} invoices, {rate:,.0f} invoices/s")
+    return rate
+
+
+def _parallel(scenario: Scenario, policy: Policy, jobs: int) -> float:
+    """Replications per second of a run of four replications in `jobs` processes."""
+    wall = time.perf_counter()
+    run(scenario, policy, replications=4, jobs=jobs, engine="des")
+    return 4 / (time.perf_counter() - wall)
 
 
 def _measure(label: str, engine: Engine, scenario: Scenario, policy: Policy,

@@ -1,0 +1,20 @@
+"""The benchmark script runs (on a tiny scenario): speed is measured there, never asserted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_benchmark_script_runs_and_reports_every_figure() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_engine.py"),
+         str(ROOT / "tests" / "data" / "tiny.yaml"), "-n", "1"],
+        capture_output=True, text=True, check=True, timeout=300)
+    out = done.stdout
+    for needle in ("SimPy engine, single-threaded", "fast engine", "floor", "naive SimPy model",
+                   "replications per second", "peak memory"):
+        assert needle in out, out

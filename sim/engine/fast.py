@@ -450,6 +450,7 @@ def _customers(
             cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
         o, o_end = ord_start[c], ord_start[c + 1]
         today = -1
+        lo_book = lo_live = first  # invoices before these no longer count (see below)
         while True:
             # the next day anything can happen to this customer
             day = n_days
@@ -463,7 +464,14 @@ def _customers(
             if day >= n_days:
                 break
             today = day
-            booked, late = _book_due(inv_f, inv_i, first, last, float(day), receipts, p)
+            # skip the invoices that can no longer matter: booked, or never settling (a
+            # plan is fixed at issue when collectors are unlimited)
+            while lo_book < last and (inv_i[lo_book, I_BOOKED] == 1
+                                      or inv_f[lo_book, F_BOOK_DAY] == INF):
+                lo_book += 1
+            while lo_live < last and inv_f[lo_live, F_SETTLE] <= day:
+                lo_live += 1
+            booked, late = _book_due(inv_f, inv_i, lo_book, last, float(day), receipts, p)
             eased = eased or booked
             rebate_late = rebate_late or late
             m_now = math.floor(day / month)
@@ -489,7 +497,7 @@ def _customers(
                 i, t, cause = held_o[h], held_t[h], held_f[h]
                 if (day > t + p[P_HOLD] or day >= c_bankrupt[c] or day >= lost_from[c]):
                     fate[o_id[i]] = cause
-                elif eased and _blocked(inv_f, first, last, float(day), o_amount[i],
+                elif eased and _blocked(inv_f, lo_live, last, float(day), o_amount[i],
                                         limit) == 0:
                     k = last
                     last += 1
@@ -525,7 +533,7 @@ def _customers(
                         fate[o_id[i]] = FATE_CASH
                     continue
                 ordered[int(t // month)] += amount
-                block = _blocked(inv_f, first, last, t, amount, limit)
+                block = _blocked(inv_f, lo_live, last, t, amount, limit)
                 if block == L_LIMIT and o_approval[i] < p[P_APPROVAL]:
                     block = 0
                 if block != 0:

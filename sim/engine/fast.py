@@ -584,7 +584,8 @@ def run_fast(scenario: Scenario, policy: Policy, seed: int,
     out = EngineOutput(engine="screen" if screening else "fast", window=(start, end),
                        ledger=np.empty(0, dtype=LEDGER_DTYPE), actions={},
                        collector=CollectorStats(collectors=staff))
-    book = CustomerBook(scenario, policy, seed, customers, orders, rules, out)
+    book = CustomerBook(scenario, policy, seed, customers, orders, rules, out,
+                        python_lists=False)
     n = customers.count
     grade_of = np.searchsorted(np.asarray(list(GRADES)), np.asarray(book.grade))
 
@@ -712,29 +713,35 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
 
 def _ledger(inv_f: np.ndarray, inv_i: np.ndarray) -> Ledger:
     """Ledger rows in the SimPy engine's order: the opening book first, then by issue."""
-    used = inv_i[:, I_CUST] >= 0
-    f, i = inv_f[used], inv_i[used]
-    new = i[:, I_OPENING] == 0
-    order = np.lexsort((f[:, F_KEY_TIME], np.where(new, f[:, F_ISSUE], 0.0), new))
-    f, i = f[order], i[order]
-    ledger = np.zeros(len(f), dtype=LEDGER_DTYPE)
-    still_open = i[:, I_OUTCOME] == OPEN
-    credited = f[:, F_CREDITED]
-    ledger["customer"], ledger["order_index"] = i[:, I_CUST], i[:, I_OINDEX]
-    ledger["segment"], ledger["payer"] = i[:, I_SEG], i[:, I_PAYER]
-    ledger["grade"] = np.asarray(list(GRADES))[i[:, I_GRADE]]
-    ledger["opening"], ledger["disputed"] = i[:, I_OPENING] == 1, i[:, I_DISPUTED] == 1
-    ledger["issue_day"], ledger["due_day"] = f[:, F_ISSUE], f[:, F_DUE]
-    ledger["effective_due_day"] = f[:, F_EFF_DUE]
-    ledger["settle_day"] = np.where(still_open, INF, f[:, F_SETTLE])
-    ledger["credited_day"] = np.where(credited > 0, f[:, F_CREDITED_AT], INF)
-    ledger["outcome"] = i[:, I_OUTCOME]
+    used = np.flatnonzero(inv_i[:, I_CUST] >= 0)
+    new = inv_i[used, I_OPENING] == 0
+    issue = inv_f[used, F_ISSUE]
+    order = used[np.lexsort((inv_f[used, F_KEY_TIME], np.where(new, issue, 0.0), new))]
+
+    def fcol(col: int) -> np.ndarray:
+        return inv_f[order, col]
+
+    def icol(col: int) -> np.ndarray:
+        return inv_i[order, col]
+
+    ledger = np.zeros(order.size, dtype=LEDGER_DTYPE)
+    outcome = icol(I_OUTCOME)
+    credited = fcol(F_CREDITED)
+    ledger["customer"], ledger["order_index"] = icol(I_CUST), icol(I_OINDEX)
+    ledger["segment"], ledger["payer"] = icol(I_SEG), icol(I_PAYER)
+    ledger["grade"] = np.asarray(list(GRADES))[icol(I_GRADE)]
+    ledger["opening"], ledger["disputed"] = icol(I_OPENING) == 1, icol(I_DISPUTED) == 1
+    ledger["issue_day"], ledger["due_day"] = fcol(F_ISSUE), fcol(F_DUE)
+    ledger["effective_due_day"] = fcol(F_EFF_DUE)
+    ledger["settle_day"] = np.where(outcome == OPEN, INF, fcol(F_SETTLE))
+    ledger["credited_day"] = np.where(credited > 0, fcol(F_CREDITED_AT), INF)
+    ledger["outcome"] = outcome
     for name, col in (("amount", F_AMOUNT), ("paid", F_PAID), ("discount", F_DISCOUNT),
                       ("credited", F_CREDITED), ("written_off", F_WRITTEN_OFF),
                       ("penalty", F_PENALTY), ("agency_fee", F_FEE),
                       ("dunning_cost", F_DUNNING)):
-        ledger[name] = f[:, col]
-    ledger["open"] = (f[:, F_AMOUNT] - f[:, F_PAID] - f[:, F_DISCOUNT] - f[:, F_CREDITED]
-                      - f[:, F_WRITTEN_OFF])
-    ledger["actions"] = i[:, I_ACTIONS]
+        ledger[name] = fcol(col)
+    ledger["open"] = (ledger["amount"] - ledger["paid"] - ledger["discount"] - ledger["credited"]
+                      - ledger["written_off"])
+    ledger["actions"] = icol(I_ACTIONS)
     return ledger

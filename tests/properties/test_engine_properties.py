@@ -64,12 +64,20 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+def _ladder(draw: st.DrawFn, days: list[int]) -> list[dict[str, Any]]:
+    return [{"day": d, "action": draw(st.sampled_from(ACTIONS)),
+             "cost": draw(st.floats(0, 50)),
+             "collector_minutes": draw(st.sampled_from([0, 10, 60])),
+             "min_amount": draw(st.sampled_from([0.0, 0.0, 5_000.0]))} for d in days]
+
+
 @st.composite
 def policies(draw: st.DrawFn) -> dict[str, Any]:
     days = sorted(draw(st.lists(st.integers(-10, 200), min_size=0, max_size=6, unique=True)))
-    ladder = [{"day": d, "action": draw(st.sampled_from(ACTIONS)),
-               "cost": draw(st.floats(0, 50)),
-               "collector_minutes": draw(st.sampled_from([0, 10, 60]))} for d in days]
+    ladder = _ladder(draw, days)
+    by_grade = {g: _ladder(draw, sorted(draw(st.lists(st.integers(-5, 150), max_size=4,
+                                                       unique=True))))
+                for g in draw(st.lists(st.sampled_from("ABCD"), max_size=2, unique=True))}
     net = draw(st.integers(0, 90))
     terms = "cash" if net == 0 else (
         f"2/{min(10, net - 1)}, N/{net}" if net > 1 and draw(st.booleans()) else f"N/{net}")
@@ -83,6 +91,7 @@ def policies(draw: st.DrawFn) -> dict[str, Any]:
         "credit_limit": {"method": draw(st.sampled_from(["none", "sales", "receipts"])),
                          "grade_factors": {"A": 2.0, "B": 1.0, "C": 0.5, "D": 0.5}},
         "ladder": ladder,
+        "ladders_by_grade": by_grade,
         "write_off": {"days_overdue": draw(st.sampled_from([None, 60.0, 365.0]))},
         "collections": {"collectors": draw(st.sampled_from([None, 1, 3])),
                         "work_order": draw(st.sampled_from(

@@ -32,9 +32,10 @@ class CustomerBook:
     def __init__(self, scenario: Scenario, policy: Policy, seed: int, customers: CustomerTable,
                  orders: OrderTable, rules: RuleBook, out: EngineOutput,
                  python_lists: bool = True) -> None:
-        """`python_lists=False` leaves out the per-order Python lists that only the event
-        loop reads (the fast engine reads the arrays; at 100,000 customers the lists would
-        cost gigabytes)."""
+        """`python_lists=False` is for the fast engine: it leaves out the per-order Python
+        lists that only the event loop reads (at 100,000 customers they would cost
+        gigabytes), and the draws, which the fast engine takes a slice of customers at a
+        time."""
         self.scenario, self.policy, self.rules, self.out = scenario, policy, rules, out
         self.orders = orders
         self.start, self.end = out.window
@@ -78,11 +79,14 @@ class CustomerBook:
         self.rebate_paid = np.zeros(n)  # per customer, so that every engine sums alike
         # what became of each potential order; the tallies are taken from it at the end
         self.fate = np.zeros(orders.count, dtype=np.int8)
-        self.candidates: list[int] = []
+        self.candidates = np.zeros(0, dtype=np.int64)  # orders that may ship, in time order
         self.rejected = np.zeros(0, dtype=np.int64)
         if scenario.deterministic is None:
             self._classify_orders(customers)
-        self._draw_candidates(seed, customers, orders, rules, by_customer=not python_lists)
+        self.draws = np.zeros((0, 0))
+        self.draw_row = np.zeros(0, dtype=np.int64)
+        if python_lists:
+            self._draw_candidates(seed, customers, orders, rules)
         # each invoice reads its row through a memoryview slice: no Python float objects for
         # draws an invoice never looks at (lists of them cost ~1.4 KiB per invoice)
         self.width = self.draws.shape[1]
@@ -103,23 +107,17 @@ class CustomerBook:
             self.o_approval, self.o_index = orders.approval.tolist(), orders.index.tolist()
 
     def _draw_candidates(self, seed: int, customers: CustomerTable, orders: OrderTable,
-                         rules: RuleBook, by_customer: bool) -> None:
+                         rules: RuleBook) -> None:
         """Behavioural draws only for the orders that can ship: they are keyed by (customer,
-        order), so leaving the others out changes no number that any invoice sees.
-
-        `by_customer` puts the rows in customer order (the fast engine reads them customer by
-        customer, and sequential reads are several times faster at scale)."""
+        order), so leaving the others out changes no number that any invoice sees."""
         picked = np.asarray(self.candidates, dtype=np.int64)
-        if by_customer:
-            picked = picked[np.argsort(orders.customer[picked], kind="stable")]
         self.draws = invoice_draws(seed, orders.customer[picked], orders.index[picked],
                                    rules.max_steps)
         rules.prepare(self.draws, customers.payer[orders.customer[picked]],
                       customers.segment[orders.customer[picked]])
         self.draw_row = np.full(orders.count, -1, dtype=np.int64)
         self.draw_row[picked] = np.arange(picked.size)
-        if self.o_time:
-            self.o_row = self.draw_row.tolist()
+        self.o_row = self.draw_row.tolist()
 
     def _discount_tiers(self, customers: CustomerTable) -> list[int]:
         """The discount tier each customer would take on its grade's terms (-1: none)."""
@@ -157,7 +155,7 @@ class CustomerBook:
         code = np.searchsorted(np.asarray(list("ABCD")), grade_of)[c]
         self.on_credit = credit[code]
         ships = self.alive & self.on_credit & (o.thin * self.m_max < share[code])
-        self.candidates = np.flatnonzero(ships).tolist()
+        self.candidates = np.flatnonzero(ships)
         self.rejected = np.flatnonzero(self.alive & ~ships)
 
     def finish_orders(self) -> None:

@@ -128,7 +128,7 @@ class _Simulation:
     def _days(self) -> Generator[simpy.Event, Any, None]:
         determ = self.scenario.deterministic is not None
         order_time = self.book.o_time
-        todo = list(range(len(order_time))) if determ else self.book.candidates
+        todo = list(range(len(order_time))) if determ else self.book.candidates.tolist()
         times = [order_time[i] for i in todo]
         first = 0
         month_days, year_days = self.book.month, self.book.year

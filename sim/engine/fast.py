@@ -26,6 +26,8 @@ one (see `exact_for`).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -43,6 +45,7 @@ from ..draws import (
     STEP_DRAWS,
     draw_customers,
     draw_orders,
+    invoice_draws,
 )
 from ..errors import EngineError
 from ..ledger import LEDGER_DTYPE, Ledger
@@ -70,6 +73,8 @@ L_LIMIT, L_STOP = FATE_LOST + CAUSES.index("credit_limit"), FATE_LOST + CAUSES.i
     "stop_shipping")
 L_LOST = FATE_LOST + CAUSES.index("customer_lost")
 NO_STEP = 10**6
+#: Customers simulated together: bounds the memory of draws and invoice records.
+CHUNK_CUSTOMERS = 8_192
 BUSY = len(ACTIONS)  # the tally's extra row: collector days offered, collector tasks
 
 # invoice columns: floats (inv_f) and integers (inv_i), one row per invoice
@@ -405,7 +410,9 @@ def _customers(
         lad_n: np.ndarray, lad_f: np.ndarray, lad_i: np.ndarray, lad_resp: np.ndarray,
         seg_f: np.ndarray, payer_f: np.ndarray, p: np.ndarray,
         inv_f: np.ndarray, inv_i: np.ndarray, fate: np.ndarray, lost_from: np.ndarray,
-        cancel_from: np.ndarray, rebate_paid: np.ndarray, tally: np.ndarray) -> None:
+        cancel_from: np.ndarray, rebate_paid: np.ndarray, tally: np.ndarray,
+        c_offset: int) -> None:
+    """Customers c_offset + 0 .. n-1 (per-customer arrays are this slice's views)."""
     n = c_seg.size
     months = int(p[P_MONTHS])
     n_days = math.ceil(p[P_END])
@@ -432,7 +439,8 @@ def _customers(
         for q in range(op_start[c], op_start[c + 1]):
             k = last
             last += 1
-            _new_invoice(inv_f, inv_i, k, c, op_index[q], seg, grade, payer, op_issue[q],
+            _new_invoice(inv_f, inv_i, k, c + c_offset, op_index[q], seg, grade, payer,
+                         op_issue[q],
                          op_amount[q], op_row[q], float(op_index[q]), 1)
             _open_invoice(inv_f, inv_i, k, draws[op_row[q]], op_net[grade], g_rates[grade],
                           g_windows[grade], -1, c_funding[c], c_bankrupt[c], c_recovery[c],
@@ -502,7 +510,7 @@ def _customers(
                     k = last
                     last += 1
                     fate[o_id[i]] = FATE_SHIPPED
-                    _new_invoice(inv_f, inv_i, k, c, o_index[i], seg, grade, payer,
+                    _new_invoice(inv_f, inv_i, k, c + c_offset, o_index[i], seg, grade, payer,
                                  float(day), o_amount[i], o_row[i], o_time[i], 0)
                     _open_invoice(inv_f, inv_i, k, draws[o_row[i]], g_net[grade],
                                   g_rates[grade], g_windows[grade], c_tier[c], c_funding[c],
@@ -543,8 +551,8 @@ def _customers(
                 k = last
                 last += 1
                 fate[o_id[i]] = FATE_SHIPPED
-                _new_invoice(inv_f, inv_i, k, c, o_index[i], seg, grade, payer, t, amount,
-                             o_row[i], t, 0)
+                _new_invoice(inv_f, inv_i, k, c + c_offset, o_index[i], seg, grade, payer, t,
+                             amount, o_row[i], t, 0)
                 _open_invoice(inv_f, inv_i, k, draws[o_row[i]], g_net[grade], g_rates[grade],
                               g_windows[grade], c_tier[c], c_funding[c], c_bankrupt[c],
                               c_recovery[c], t, seg_f, p, payer_f, defaulter)
@@ -588,63 +596,56 @@ def run_fast(scenario: Scenario, policy: Policy, seed: int,
                         python_lists=False)
     n = customers.count
     grade_of = np.searchsorted(np.asarray(list(GRADES)), np.asarray(book.grade))
-
     # candidate orders grouped by customer, in time order within each customer
-    cand = np.asarray(book.candidates, dtype=np.int64)
+    cand = book.candidates
     by_customer = cand[np.argsort(orders.customer[cand], kind="stable")]
     ord_start = np.searchsorted(orders.customer[by_customer], np.arange(n + 1))
-
-    # the opening book, its draws after the orders' in one table
-    opening = opening_invoices(scenario, seed, rules.max_steps)
-    op_net = np.asarray([t.net_days if t is not None else 30.0
-                         for t in (book.terms[g] for g in GRADES)])
-    draws = book.draws
-    if opening is not None and opening.count:
-        rules.prepare(opening.draws, customers.payer[opening.customer],
-                      customers.segment[opening.customer])
-        order_op = np.argsort(opening.customer, kind="stable")
-        op_cust = opening.customer[order_op]
-        op_start = np.searchsorted(op_cust, np.arange(n + 1))
-        op_grade = grade_of[op_cust]
-        op_issue = -opening.days_overdue[order_op] - op_net[op_grade]
-        op_amount, op_index = opening.amount[order_op], opening.index[order_op]
-        op_row = draws.shape[0] + order_op  # and its place in the opening book's order
-        draws = np.vstack([draws, opening.draws]) if draws.size else opening.draws.copy()
-    else:
-        op_start = np.zeros(n + 1, dtype=np.int64)
-        op_issue = op_amount = np.zeros(0)
-        op_index = op_row = np.zeros(0, dtype=np.int64)
-    if draws.shape[0] == 0:
-        draws = np.zeros((1, COL_STEPS + STEP_DRAWS * max(rules.max_steps, 1)))
-
+    opening = _Opening(scenario, seed, rules, customers, book, grade_of)
     arrays = _policy_arrays(scenario, policy, rules, book, start, end)
-    total = int(op_start[-1] + ord_start[-1])
-    inv_f = np.zeros((max(total, 1), N_F))
-    inv_i = np.zeros((max(total, 1), N_I), dtype=np.int64)
     lost_from, cancel_from = np.full(n, INF), np.full(n, INF)
     rebate_paid = np.zeros(n)
     tally = np.zeros((n, len(ACTIONS) + 1, 2))
-    fate = book.fate
-    _customers(
-        customers.segment.astype(np.int64), grade_of.astype(np.int64),
-        customers.payer.astype(np.int64), customers.funding_cost_annual,
-        customers.bankruptcy_day, customers.recovery_share,
-        np.asarray(book.tier, dtype=np.int64), arrays["limit0"], arrays["factor"],
-        ord_start.astype(np.int64), orders.time[by_customer], orders.amount[by_customer],
-        orders.approval[by_customer], orders.thin[by_customer],
-        orders.index[by_customer].astype(np.int64), book.draw_row[by_customer],
-        by_customer,
-        op_start.astype(np.int64), op_issue, op_amount, op_index.astype(np.int64),
-        op_row.astype(np.int64), op_net,
-        np.ascontiguousarray(draws), arrays["g_net"], arrays["g_rates"], arrays["g_windows"],
-        arrays["lad_n"], arrays["lad_f"], arrays["lad_i"], arrays["lad_resp"],
-        arrays["seg_f"], arrays["payer_f"], arrays["p"],
-        inv_f, inv_i, fate, lost_from, cancel_from, rebate_paid, tally)
+    seg, payer = customers.segment.astype(np.int64), customers.payer.astype(np.int64)
+    grade, tier = grade_of.astype(np.int64), np.asarray(book.tier, dtype=np.int64)
+    parts: list[tuple[Ledger, np.ndarray]] = []
+    # a slice of customers at a time: the draws and invoice records of one slice only are
+    # in memory at once (customers are independent here, so slicing changes nothing)
+    for lo in range(0, n, CHUNK_CUSTOMERS):
+        hi = min(n, lo + CHUNK_CUSTOMERS)
+        mine = by_customer[ord_start[lo]:ord_start[hi]]
+        draws = invoice_draws(seed, orders.customer[mine], orders.index[mine], rules.max_steps)
+        rules.prepare(draws, customers.payer[orders.customer[mine]],
+                      customers.segment[orders.customer[mine]])
+        op = opening.slice(lo, hi, draws.shape[0])
+        if op.draws.size:
+            draws = np.vstack([draws, op.draws]) if draws.size else op.draws
+        if draws.shape[0] == 0:
+            draws = np.zeros((1, COL_STEPS + STEP_DRAWS * max(rules.max_steps, 1)))
+        o_start = ord_start[lo:hi + 1] - ord_start[lo]
+        total = int(op.start[-1] + o_start[-1])
+        inv_f = np.zeros((max(total, 1), N_F))
+        inv_i = np.zeros((max(total, 1), N_I), dtype=np.int64)
+        _customers(
+            seg[lo:hi], grade[lo:hi], payer[lo:hi], customers.funding_cost_annual[lo:hi],
+            customers.bankruptcy_day[lo:hi], customers.recovery_share[lo:hi], tier[lo:hi],
+            arrays["limit0"][lo:hi], arrays["factor"][lo:hi],
+            o_start.astype(np.int64), orders.time[mine], orders.amount[mine],
+            orders.approval[mine], orders.thin[mine], orders.index[mine].astype(np.int64),
+            np.arange(mine.size, dtype=np.int64), mine,
+            op.start, op.issue, op.amount, op.index, op.row, opening.net,
+            np.ascontiguousarray(draws), arrays["g_net"], arrays["g_rates"],
+            arrays["g_windows"], arrays["lad_n"], arrays["lad_f"], arrays["lad_i"],
+            arrays["lad_resp"], arrays["seg_f"], arrays["payer_f"], arrays["p"],
+            inv_f, inv_i, book.fate, lost_from[lo:hi], cancel_from[lo:hi], rebate_paid[lo:hi],
+            tally[lo:hi], lo)
+        parts.append(_ledger(inv_f[:total], inv_i[:total]))
+        del draws, inv_f, inv_i
 
     book.lost_from, book.cancel_from = lost_from.tolist(), cancel_from.tolist()
     book.rebate_paid = rebate_paid
     book.finish_orders()  # the fates of the orders that never could ship, and the tallies
-    out.ledger = _ledger(inv_f[:total], inv_i[:total])
+    del book, orders, by_customer, cand, mine  # before the ledger is assembled: peak memory
+    out.ledger = _in_simpy_order(parts)
     out.actions = actions_summary(tally[:, :BUSY])
     if staff is not None:
         offered = tally[:, BUSY].sum(axis=0)
@@ -711,20 +712,17 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
             "payer_f": payer_f, "p": p, "limit0": limit0, "factor": factor}
 
 
-def _ledger(inv_f: np.ndarray, inv_i: np.ndarray) -> Ledger:
-    """Ledger rows in the SimPy engine's order: the opening book first, then by issue."""
+def _ledger(inv_f: np.ndarray, inv_i: np.ndarray) -> tuple[Ledger, np.ndarray]:
+    """One slice's ledger rows, with the key that puts them in the SimPy engine's order."""
     used = np.flatnonzero(inv_i[:, I_CUST] >= 0)
-    new = inv_i[used, I_OPENING] == 0
-    issue = inv_f[used, F_ISSUE]
-    order = used[np.lexsort((inv_f[used, F_KEY_TIME], np.where(new, issue, 0.0), new))]
 
     def fcol(col: int) -> np.ndarray:
-        return inv_f[order, col]
+        return inv_f[used, col]
 
     def icol(col: int) -> np.ndarray:
-        return inv_i[order, col]
+        return inv_i[used, col]
 
-    ledger = np.zeros(order.size, dtype=LEDGER_DTYPE)
+    ledger = np.zeros(used.size, dtype=LEDGER_DTYPE)
     outcome = icol(I_OUTCOME)
     credited = fcol(F_CREDITED)
     ledger["customer"], ledger["order_index"] = icol(I_CUST), icol(I_OINDEX)
@@ -744,4 +742,66 @@ def _ledger(inv_f: np.ndarray, inv_i: np.ndarray) -> Ledger:
     ledger["open"] = (ledger["amount"] - ledger["paid"] - ledger["discount"] - ledger["credited"]
                       - ledger["written_off"])
     ledger["actions"] = icol(I_ACTIONS)
+    return ledger, fcol(F_KEY_TIME)
+
+
+def _in_simpy_order(parts: list[tuple[Ledger, np.ndarray]]) -> Ledger:
+    """The slices' rows in the SimPy engine's order: the opening book first (in its own
+    order), then by issue time, held orders released on the same day by their order time."""
+    new = np.concatenate([~p[0]["opening"] for p in parts]) if parts else np.zeros(0, bool)
+    issue = np.concatenate([p[0]["issue_day"] for p in parts]) if parts else np.zeros(0)
+    key = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+    order = np.lexsort((key, np.where(new, issue, 0.0), new))
+    where = np.empty_like(order)
+    where[order] = np.arange(order.size)  # each row's place in the final ledger
+    ledger = np.empty(order.size, dtype=LEDGER_DTYPE)
+    first = 0
+    while parts:  # scatter slice by slice, freeing each, so that two copies never coexist
+        rows = parts.pop(0)[0]
+        ledger[where[first:first + rows.size]] = rows
+        first += rows.size
     return ledger
+
+
+@dataclass(frozen=True)
+class _OpeningSlice:
+    start: np.ndarray
+    issue: np.ndarray
+    amount: np.ndarray
+    index: np.ndarray
+    row: np.ndarray
+    draws: np.ndarray
+
+
+class _Opening:
+    """The opening book, grouped by customer, handed out a slice of customers at a time."""
+
+    def __init__(self, scenario: Scenario, seed: int, rules: RuleBook, customers: Any,
+                 book: CustomerBook, grade_of: np.ndarray) -> None:
+        n = customers.count
+        self.net = np.asarray([t.net_days if t is not None else 30.0
+                               for t in (book.terms[g] for g in GRADES)])
+        drawn = opening_invoices(scenario, seed, rules.max_steps)
+        if drawn is None or not drawn.count:
+            self.start = np.zeros(n + 1, dtype=np.int64)
+            self.issue = self.amount = np.zeros(0)
+            self.index = np.zeros(0, dtype=np.int64)
+            self.draws = np.zeros((0, 0))
+            return
+        rules.prepare(drawn.draws, customers.payer[drawn.customer],
+                      customers.segment[drawn.customer])
+        order = np.argsort(drawn.customer, kind="stable")
+        cust = drawn.customer[order]
+        self.start = np.searchsorted(cust, np.arange(n + 1)).astype(np.int64)
+        self.issue = -drawn.days_overdue[order] - self.net[grade_of[cust]]
+        self.amount = drawn.amount[order]
+        self.index = drawn.index[order].astype(np.int64)
+        self.draws = drawn.draws[order]
+
+    def slice(self, lo: int, hi: int, first_row: int) -> _OpeningSlice:
+        """The invoices of customers lo..hi-1, their draw rows numbered from first_row."""
+        a, b = int(self.start[lo]), int(self.start[hi])
+        return _OpeningSlice(
+            start=self.start[lo:hi + 1] - a, issue=self.issue[a:b], amount=self.amount[a:b],
+            index=self.index[a:b], row=first_row + np.arange(b - a, dtype=np.int64),
+            draws=self.draws[a:b] if self.draws.size else self.draws)

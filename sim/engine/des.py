@@ -173,6 +173,7 @@ class _Simulation:
                 continue  # a newer plan replaced this entry
             inv.booked = True
             self.book.book(inv, self.receipts)
+            inv.row = ()  # settled: its draws are never read again, so let them go
 
     def _at(self, when: float, action: Callable[[], None]) -> None:
         event = self.env.timeout(max(0.0, when - self.env.now))

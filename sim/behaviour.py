@@ -83,6 +83,7 @@ class Invoice:
         "ready",
         "row",
         "segment",
+        "seq",
         "settle",
         "step",
         "stop_from",
@@ -115,6 +116,7 @@ class Invoice:
         self.opening = False
         self.booked = False
         self.listed = math.nan  # the settle date an engine last listed for booking
+        self.seq = -1  # the invoice's place in the order invoices were registered
 
 
 def _interp(table: tuple[tuple[float, float], ...], x: float) -> float:

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from .behaviour import Invoice, Outcome
 from .errors import EngineError
 
-__all__ = ["LEDGER_DTYPE", "check_conservation", "to_ledger"]
+__all__ = ["LEDGER_DTYPE", "check_conservation", "ledger_row", "to_ledger"]
 
 LEDGER_DTYPE = np.dtype([
     ("customer", np.int64),
@@ -45,21 +45,22 @@ LEDGER_DTYPE = np.dtype([
 Ledger = npt.NDArray[np.void]
 
 
+def ledger_row(inv: Invoice) -> tuple[object, ...]:
+    """A closed invoice as one ledger row (the fields of LEDGER_DTYPE, in order)."""
+    return (
+        inv.customer, inv.index, inv.segment, inv.grade, inv.payer, inv.opening,
+        inv.disputed, inv.issue, inv.due, inv.eff_due,
+        inv.settle if inv.outcome is not Outcome.OPEN else np.inf,
+        inv.credited_at if inv.credited > 0 else np.inf, int(inv.outcome),
+        inv.amount, inv.paid, inv.discount, inv.credited, inv.written_off,
+        inv.amount - inv.paid - inv.discount - inv.credited - inv.written_off,
+        inv.penalty, inv.fee, inv.dunning_cost, inv.n_actions,
+    )
+
+
 def to_ledger(invoices: Iterable[Invoice]) -> Ledger:
     """Turn closed invoices into ledger rows (in the order given)."""
-    rows = [
-        (
-            inv.customer, inv.index, inv.segment, inv.grade, inv.payer, inv.opening,
-            inv.disputed, inv.issue, inv.due, inv.eff_due,
-            inv.settle if inv.outcome is not Outcome.OPEN else np.inf,
-            inv.credited_at if inv.credited > 0 else np.inf, int(inv.outcome),
-            inv.amount, inv.paid, inv.discount, inv.credited, inv.written_off,
-            inv.amount - inv.paid - inv.discount - inv.credited - inv.written_off,
-            inv.penalty, inv.fee, inv.dunning_cost, inv.n_actions,
-        )
-        for inv in invoices
-    ]
-    return np.array(rows, dtype=LEDGER_DTYPE)
+    return np.array([ledger_row(inv) for inv in invoices], dtype=LEDGER_DTYPE)
 
 
 def check_conservation(ledger: Ledger, tolerance: float = 1e-6) -> None:

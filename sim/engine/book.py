@@ -54,7 +54,8 @@ class CustomerBook:
         self.lost_from = [INF] * n
         self.cancel_from = [INF] * n
         self.open: list[list[Invoice]] = [[] for _ in range(n)]
-        self.invoices: list[Invoice] = []
+        #: every invoice in the order it was registered (None once an engine retired it)
+        self.invoices: list[Invoice | None] = []
         self.held: list[tuple[int, float, str]] = []
         # customers whose held orders may ship now: a block only eases when one of the
         # customer's invoices settles or the limits are recomputed, so only these are rechecked
@@ -275,6 +276,7 @@ class CustomerBook:
             inv.step = next((j for j, r in enumerate(ladder) if inv.eff_due + r.day >= 0.0),
                             len(ladder))
             self.open[c].append(inv)
+            inv.seq = len(self.invoices)
             self.invoices.append(inv)
             made.append(inv)
         return made
@@ -283,6 +285,7 @@ class CustomerBook:
         """Add an invoice to its customer's book."""
         c = inv.customer
         self.open[c].append(inv)
+        inv.seq = len(self.invoices)
         self.invoices.append(inv)
         self.sales_month[c, int(inv.issue // self.month)] += inv.amount
         self.rebate_sales[c] += inv.amount

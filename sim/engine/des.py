@@ -20,7 +20,7 @@ import simpy
 
 from ..behaviour import INF, Invoice, RuleBook, StepRule, actions_summary, max_multiplier
 from ..draws import draw_customers, draw_orders
-from ..ledger import LEDGER_DTYPE, to_ledger
+from ..ledger import LEDGER_DTYPE, Ledger, ledger_row, to_ledger
 from ..policy import Policy
 from ..scenario import Scenario
 from .book import CustomerBook
@@ -110,18 +110,26 @@ class _Simulation:
         self.today = -1  # the last day whose settlements were booked
         self.seq = 0
         self.receipts = np.zeros_like(self.book.sales_month)
+        self.rows: Ledger | None = None  # ledger rows, written as invoices retire
+        self.retired: list[tuple[object, ...]] = []
+        self.retired_seq: list[int] = []
 
     # ---- the daily scheduler -----------------------------------------------------------
 
     def run(self) -> EngineOutput:
         opening = opening_invoices(self.scenario, self.seed, self.rules.max_steps)
+        if self.scenario.deterministic is None:
+            # every candidate order makes at most one invoice: room for all of them
+            capacity = len(self.book.candidates) + (opening.count if opening else 0)
+            self.rows = np.zeros(capacity, dtype=LEDGER_DTYPE)
         if opening is not None:
             for inv in self.book.open_book(opening, self.customers):
                 self._plan(inv, 0.0)
         self.env.process(self._days())
         self.env.run(until=self.end)
-        for inv in self.book.invoices:
-            self.rules.close(inv, self.end)
+        for left in self.book.invoices:
+            if left is not None:
+                self.rules.close(left, self.end)
         self.book.finish_orders()
         return self._finish()
 
@@ -173,7 +181,28 @@ class _Simulation:
                 continue  # a newer plan replaced this entry
             inv.booked = True
             self.book.book(inv, self.receipts)
-            inv.row = ()  # settled: its draws are never read again, so let them go
+            if self.rows is not None:
+                self._retire(inv)
+        self._flush()
+
+    def _retire(self, inv: Invoice) -> None:
+        """Write a settled invoice's ledger row now and let the invoice go.
+
+        Booked means settled before the end of the run, so closing it now gives what
+        closing it at the end would; holding hundreds of thousands of finished invoices
+        as Python objects is most of the engine's memory otherwise.
+        """
+        self.rules.close(inv, self.end)
+        self.retired.append(ledger_row(inv))
+        self.retired_seq.append(inv.seq)
+        self.book.invoices[inv.seq] = None  # the customer's open list lets go when pruned
+
+    def _flush(self) -> None:
+        """Write the day's retired invoices into the ledger in one go."""
+        if self.retired and self.rows is not None:
+            self.rows[np.asarray(self.retired_seq)] = np.array(self.retired, dtype=LEDGER_DTYPE)
+        self.retired.clear()
+        self.retired_seq.clear()
 
     def _at(self, when: float, action: Callable[[], None]) -> None:
         event = self.env.timeout(max(0.0, when - self.env.now))
@@ -244,7 +273,13 @@ class _Simulation:
 
     def _finish(self) -> EngineOutput:
         out = self.out
-        out.ledger = to_ledger(self.book.invoices)
+        if self.rows is None:
+            out.ledger = to_ledger(inv for inv in self.book.invoices if inv is not None)
+        else:
+            for inv in self.book.invoices:
+                if inv is not None:
+                    self.rows[inv.seq] = ledger_row(inv)
+            out.ledger = self.rows[:len(self.book.invoices)]
         out.actions = actions_summary(self.rules.action_tally(self.customers.count))
         start, end = out.window
         out.customers_lost = sum(1 for t in self.book.lost_from if start <= t < end)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -21,7 +21,10 @@ from ..terms import Terms, best_tier_array
 from .opening import OpeningInvoices
 from .output import CAUSES, FATE_CASH, FATE_LOST, FATE_SHIPPED, EngineOutput
 
-__all__ = ["CustomerBook"]
+__all__ = ["DRAW_BATCH", "CustomerBook"]
+
+#: Candidate orders whose behavioural draws the SimPy engine draws together.
+DRAW_BATCH = 16_384
 
 PAID_OUTCOMES = frozenset({Outcome.PAID, Outcome.PAID_DUNNED, Outcome.DISCOUNT, Outcome.AGENCY,
                            Outcome.LAWSUIT})
@@ -85,14 +88,15 @@ class CustomerBook:
         self.rejected = np.zeros(0, dtype=np.int64)
         if scenario.deterministic is None:
             self._classify_orders(customers)
-        self.draws = np.zeros((0, 0))
-        self.draw_row = np.zeros(0, dtype=np.int64)
+        # the candidates' behavioural draws, a batch of them at a time (see _row())
+        self.seed, self.customers = seed, customers
+        self.batches: dict[int, Any] = {}
+        self.batch_invoices: dict[int, list[Invoice]] = {}
+        self.width = 0
         if python_lists:
-            self._draw_candidates(seed, customers, orders, rules)
-        # each invoice reads its row through a memoryview slice: no Python float objects for
-        # draws an invoice never looks at (lists of them cost ~1.4 KiB per invoice)
-        self.width = self.draws.shape[1]
-        self.flat: Any = memoryview(np.ascontiguousarray(self.draws).reshape(-1).data)
+            row = np.full(orders.count, -1, dtype=np.int64)  # -1: not a candidate
+            row[self.candidates] = np.arange(self.candidates.size)
+            self.o_row = array("q", row.tobytes())
 
     def _order_lists(self, orders: OrderTable, python_lists: bool) -> None:
         """The orders as typed Python arrays: scalar access to NumPy arrays is slow in the
@@ -112,18 +116,42 @@ class CustomerBook:
             self.o_approval.frombytes(orders.approval.astype(np.float64).tobytes())
             self.o_index.frombytes(orders.index.astype(np.int64).tobytes())
 
-    def _draw_candidates(self, seed: int, customers: CustomerTable, orders: OrderTable,
-                         rules: RuleBook) -> None:
-        """Behavioural draws only for the orders that can ship: they are keyed by (customer,
-        order), so leaving the others out changes no number that any invoice sees."""
-        picked = np.asarray(self.candidates, dtype=np.int64)
-        self.draws = invoice_draws(seed, orders.customer[picked], orders.index[picked],
-                                   rules.max_steps)
-        rules.prepare(self.draws, customers.payer[orders.customer[picked]],
-                      customers.segment[orders.customer[picked]])
-        self.draw_row = np.full(orders.count, -1, dtype=np.int64)
-        self.draw_row[picked] = np.arange(picked.size)
-        self.o_row = array("q", self.draw_row.astype(np.int64).tobytes())
+    def _row(self, i: int, inv: Invoice) -> Any:
+        """Order i's draw row, as a memoryview of doubles: no Python float objects for
+        draws an invoice never reads (lists of them cost ~1.4 KiB per invoice).
+
+        Candidates are drawn a batch at a time, when the first of them is invoiced: they
+        are keyed by (customer, order), so the batching changes no number. release_batches()
+        lets a batch go once none of its orders can still ship.
+        """
+        k = self.o_row[i]
+        b, j = divmod(k, DRAW_BATCH)
+        flat = self.batches.get(b)
+        if flat is None:
+            picked = self.candidates[b * DRAW_BATCH:(b + 1) * DRAW_BATCH]
+            cust = self.orders.customer[picked]
+            draws = invoice_draws(self.seed, cust, self.orders.index[picked],
+                                  self.rules.max_steps)
+            self.rules.prepare(draws, self.customers.payer[cust], self.customers.segment[cust])
+            self.width = draws.shape[1]
+            flat = self.batches[b] = memoryview(np.ascontiguousarray(draws).reshape(-1).data)
+            self.batch_invoices[b] = []
+        self.batch_invoices[b].append(inv)
+        w = self.width
+        return flat[j * w:(j + 1) * w]
+
+    def release_batches(self, day: float) -> None:
+        """Let go of the draw batches none of whose orders can still ship; an invoice of
+        theirs still open keeps a copy of its own row."""
+        hold = self.scenario.demand.blocked_hold_days
+        for b in list(self.batches):
+            last = self.candidates[min((b + 1) * DRAW_BATCH, self.candidates.size) - 1]
+            if day <= self.orders.time[last] + hold + 1.0:
+                continue
+            for inv in self.batch_invoices.pop(b):
+                if not inv.booked:
+                    inv.row = memoryview(bytearray(cast(Any, inv.row))).cast("d")
+            del self.batches[b]
 
     def _discount_tiers(self, customers: CustomerTable) -> list[int]:
         """The discount tier each customer would take on its grade's terms (-1: none)."""
@@ -247,8 +275,7 @@ class CustomerBook:
         self.fate[i] = FATE_SHIPPED
         inv = Invoice(c, self.o_index[i], t, self.o_amount[i])
         inv.segment, inv.grade, inv.payer = self.segment[c], self.grade[c], self.payer[c]
-        k, w = self.o_row[i], self.width
-        inv.row = self.flat[k * w:(k + 1) * w]
+        inv.row = self._row(i, inv)
         terms = self.terms[inv.grade]
         assert terms is not None  # accept() only issues on credit terms
         self.rules.open_invoice(inv, terms, self.tier[c], self.funding[c], self.bankrupt[c],

@@ -142,6 +142,7 @@ class _Simulation:
         month_days, year_days = self.book.month, self.book.year
         for day in range(math.ceil(self.end)):
             self._book_settled(day)
+            self.book.release_batches(float(day))
             if day > 0 and math.floor(day / month_days) > math.floor((day - 1) / month_days):
                 self.book.month_end(math.floor(day / month_days), self.receipts)
             if day > 0 and math.floor(day / year_days) > math.floor((day - 1) / year_days):
@@ -196,6 +197,7 @@ class _Simulation:
         self.retired.append(ledger_row(inv))
         self.retired_seq.append(inv.seq)
         self.book.invoices[inv.seq] = None  # the customer's open list lets go when pruned
+        inv.row = ()  # its draws are never read again: let its draw batch go
 
     def _flush(self) -> None:
         """Write the day's retired invoices into the ledger in one go."""

@@ -35,7 +35,6 @@ class Outcome(IntEnum):
     LAWSUIT = 5  # collected through the courts
     WRITTEN_OFF = 6  # given up by the write-off rule or a failed lawsuit
     BANKRUPT = 7  # customer bankrupt: recovery share paid, the rest written off
-    CASH = 8  # deterministic mode: bad-debt share written off when invoiced
 
 
 @dataclass(frozen=True)

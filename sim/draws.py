@@ -192,8 +192,7 @@ def invoice_draws(seed: int, customer: IntArray, index: IntArray, steps: int) ->
     out[:, COL_DISPUTE:COL_DISPUTE + 3] = streams.uniforms(
         seed, Stream.DISPUTE, customer, index, count=3)
     out[:, COL_CASH] = streams.uniforms(seed, Stream.CASH_AVAILABLE, customer, index)[:, 0]
-    lag = streams.uniforms(seed, Stream.PAYMENT_LAG, customer, index, count=2)
-    out[:, COL_LAG] = lag[:, 0]
+    out[:, COL_LAG] = streams.uniforms(seed, Stream.PAYMENT_LAG, customer, index)[:, 0]
     out[:, COL_PENALTY] = streams.uniforms(seed, Stream.PENALTY, customer, index)[:, 0]
     if steps:
         per_step = (Stream.DUNNING_RESPONSE, Stream.PROMISE_BREAK, Stream.CUSTOMER_LOSS,

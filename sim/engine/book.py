@@ -71,8 +71,7 @@ class CustomerBook:
         self.approval_share = scenario.demand.blocked_approval_share
         self._order_lists(orders, python_lists)
         self.tier = self._discount_tiers(customers)
-        months = math.ceil(self.end / self.month) + 2
-        self.sales_month = np.zeros((n, months))
+        self.months = months = math.ceil(self.end / self.month) + 2
         # orders placed on credit terms (shipped or blocked): the sales method's base, so that
         # blocked orders do not shrink the limit that blocked them
         self.ordered_month = np.zeros((n, months))
@@ -314,7 +313,6 @@ class CustomerBook:
         self.open[c].append(inv)
         inv.seq = len(self.invoices)
         self.invoices.append(inv)
-        self.sales_month[c, int(inv.issue // self.month)] += inv.amount
         self.rebate_sales[c] += inv.amount
 
     def sync(self, inv: Invoice) -> None:

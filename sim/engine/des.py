@@ -109,7 +109,7 @@ class _Simulation:
         self.settling: dict[int, list[tuple[float, Invoice]]] = {}
         self.today = -1  # the last day whose settlements were booked
         self.seq = 0
-        self.receipts = np.zeros_like(self.book.sales_month)
+        self.receipts = np.zeros((self.customers.count, self.book.months))
         self.rows: Ledger | None = None  # ledger rows, written as invoices retire
         self.retired: list[tuple[object, ...]] = []
         self.retired_seq: list[int] = []

@@ -706,7 +706,7 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     p[P_REBATE_RATE], p[P_REBATE_THRESHOLD] = rebate.rate, rebate.threshold_annual_sales
     p[P_REBATE_GRACE] = rebate.on_time_grace_days
     p[P_DEFAULTER] = PAYER_TYPES.index(PayerType.DEFAULTER)
-    p[P_MONTHS] = book.sales_month.shape[1]
+    p[P_MONTHS] = book.months
     return {"g_net": g_net, "g_rates": g_rates, "g_windows": g_windows, "lad_n": lad_n,
             "lad_f": lad_f, "lad_i": lad_i, "lad_resp": lad_resp, "seg_f": seg_f,
             "payer_f": payer_f, "p": p, "limit0": limit0, "factor": factor}

@@ -69,7 +69,7 @@ def test_initial_limits_from_expected_sales() -> None:
 def test_no_limit_without_a_method() -> None:
     book = _book(method="none")
     assert book.limit is None
-    book.month_end(6, np.ones_like(book.sales_month))
+    book.month_end(6, np.ones_like(book.ordered_month))
     assert book.limit is None
     assert book.blocked(0, 10.0, 1e12) is None
 
@@ -88,7 +88,7 @@ def test_sales_method_uses_the_last_three_months_ordered() -> None:
     book.ordered_month[:] = 0.0
     book.ordered_month[0, :5] = [10_000, 300, 600, 900, 7_000]
     book.ordered_month[1, :5] = [0, 90, 0, 0, 5]
-    receipts = np.zeros_like(book.sales_month)
+    receipts = np.zeros_like(book.ordered_month)
     book.month_end(2, receipts)  # fewer than 3 months of history: initial limits stay
     assert book.limit == pytest.approx([2250.0, 1500.0])
     book.month_end(4, receipts)  # months 1, 2, 3
@@ -99,7 +99,7 @@ def test_sales_method_uses_the_last_three_months_ordered() -> None:
 
 def test_receipts_method_weights_the_last_six_months() -> None:
     book = _book(method="receipts")
-    receipts = np.zeros_like(book.sales_month)
+    receipts = np.zeros_like(book.ordered_month)
     r = [100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 50_000.0]  # months 0..6
     receipts[0, :7] = r
     receipts[1, :7] = 210.0
@@ -115,7 +115,7 @@ def test_receipts_method_weights_the_last_six_months() -> None:
 
 def test_receipts_are_full_amounts_of_paid_invoices_in_their_booking_month() -> None:
     book = _book(method="receipts")
-    receipts = np.zeros_like(book.sales_month)
+    receipts = np.zeros_like(book.ordered_month)
     for k, (settle, outcome) in enumerate([
             (40.0, Outcome.PAID), (45.0, Outcome.DISCOUNT), (70.0, Outcome.PAID_DUNNED),
             (50.0, Outcome.WRITTEN_OFF), (55.0, Outcome.BANKRUPT), (65.0, Outcome.AGENCY),

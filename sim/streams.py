@@ -36,24 +36,24 @@ class Stream(IntEnum):
     """
 
     ORDER_ARRIVAL = 1  #: Arrival times of a customer's orders.
-    ORDER_THINNING = 2  #: Thinning of candidate orders down to the seasonal intensity.
+    ORDER_THINNING = 2  #: Thinning of orders drawn at the highest rate down to the policy's.
     ORDER_AMOUNT = 3  #: Invoice amount of each order.
-    PAYER_TYPE = 4  #: A customer's payer behaviour class (prompt, late, chronic, ...).
-    FUNDING_COST = 5  #: Fluctuations of the customer's own cost of funds.
-    CASH_AVAILABLE = 6  #: Whether the customer has the cash to pay when an invoice falls due.
-    PAYMENT_LAG = 7  #: Days between due date (or trigger) and the payment actually arriving.
-    DUNNING_RESPONSE = 8  #: Whether and how fast a customer reacts to a reminder or dunning letter.
+    PAYER_TYPE = 4  #: A customer's payer type (on time, reminded, pressure, defaulter).
+    FUNDING_COST = 5  #: The customer's own cost of funds (drawn once per customer).
+    CASH_AVAILABLE = 6  #: Whether the customer has the cash to take an invoice's discount.
+    PAYMENT_LAG = 7  #: Days from the due date to an unprompted payment.
+    DUNNING_RESPONSE = 8  #: Whether a dunning step makes the customer promise to pay.
     PROMISE_BREAK = 9  #: Whether a promise to pay is broken.
     DISPUTE = 10  #: Whether an invoice is disputed, and how long the dispute lasts.
     BANKRUPTCY = 11  #: Timing of customer insolvency.
     RECOVERY = 12  #: Fraction recovered from an insolvent or written-off customer.
     CUSTOMER_LOSS = 13  #: Whether collection pressure drives a customer away.
-    AGENCY = 14  #: Outcome and timing of a collection-agency hand-over.
-    LAWSUIT = 15  #: Outcome, cost and duration of legal action.
-    ORDER_APPROVAL = 16  #: Noise in the credit-check decision that approves or rejects an order.
+    AGENCY = 14  #: When within legal.agency_days a successful agency collects.
+    LAWSUIT = 15  #: Reserved (a lawsuit's outcome uses its step's response draw).
+    ORDER_APPROVAL = 16  #: Whether an order over the credit limit is released on approval.
     OPENING_BOOK = 17  #: Ages and amounts of the receivables already open when the run starts.
     SERVICE_TIME = 18  #: Time the collections team spends on a task.
-    PENALTY = 19  #: Whether late-payment interest or fees are actually charged and collected.
+    PENALTY = 19  #: Whether a late-payment penalty above its funding cost deters a customer.
 
 
 def _philox_words(

@@ -1,12 +1,14 @@
 """Invoices simulated per second by each engine on a scenario (default: the default one).
 
-    python benchmarks/bench_engine.py [SCENARIO] [--replications N]
+    python benchmarks/bench_engine.py [SCENARIO] [--replications N] [--scaling]
 
 Runs single-threaded, one replication at a time, and prints wall time, CPU time, invoices
 per second and the process's peak resident memory: the SimPy engine on the scenario as it
 is, then both engines side by side with collectors unlimited (where the fast engine is
-exact: the two give the same invoices). Speed is measured here, never asserted in the test
-suite.
+exact: the two give the same invoices). `--scaling` adds how time and peak memory grow with
+the number of customers (1,000 / 10,000 / 100,000, scaling every segment) and with the horizon
+(one, two and four years), each configuration in its own process so that its peak memory is
+its own. Speed is measured here, never asserted in the test suite.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import platform
 import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -41,7 +44,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", default=str(DEFAULT))
     parser.add_argument("--replications", "-n", type=int, default=3)
+    parser.add_argument("--scaling", action="store_true",
+                        help="also measure growth with customers and horizon")
+    parser.add_argument("--one", nargs=3, metavar=("ENGINE", "FACTOR", "DAYS"),
+                        help=argparse.SUPPRESS)  # one scaling configuration, in a subprocess
     args = parser.parse_args()
+    if args.one:
+        _one_configuration(args.scenario, args.one[0], float(args.one[1]), float(args.one[2]))
+        return
     scenario, policy = load(args.scenario)
     print(f"scenario {scenario.name!r}: {scenario.customers:,} customers, "
           f"{scenario.horizon.warmup_days:g} + {scenario.horizon.horizon_days:g} days; "
@@ -65,10 +75,50 @@ def main() -> None:
           f"engine is {des_u / naive:.1f}x faster")
     print(f"replications per second, SimPy engine: {jobs1:.3f} with --jobs 1, {jobs2:.3f} with "
           f"--jobs 2 ({jobs2 / jobs1:.2f}x)")
+    if args.scaling:
+        _scaling(args.scenario, scenario.horizon.horizon_days)
     sys.stdout.flush()
 
 
 Engine = Callable[[Scenario, Policy, int], EngineOutput]
+
+
+def _scaled(path: str, factor: float, days: float) -> tuple[Scenario, Policy]:
+    scenario, policy = load(path)
+    changes = ["collections.collectors=null", f"scenario.horizon.horizon_days={days:g}"]
+    changes += [f"scenario.segments.{k}.customers={max(1, round(seg.customers * factor))}"
+                for k, seg in enumerate(scenario.segments)]
+    return apply_overrides(scenario, policy, changes)
+
+
+def _one_configuration(path: str, engine: str, factor: float, days: float) -> None:
+    """Run one replication of a scaled scenario; print invoices, seconds and peak MiB."""
+    scenario, policy = _scaled(path, factor, days)
+    run_engine = run_fast if engine == "fast" else run_des
+    if engine == "fast":  # load the compiled kernel before timing
+        run_fast(*_scaled(path, 0.01, 30.0), 0)
+    wall = time.perf_counter()
+    out = run_engine(scenario, policy, replication_seed(scenario.horizon.seed, 0))
+    wall = time.perf_counter() - wall
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(f"{len(out.ledger)} {wall:.3f} {peak:.0f}")
+
+
+def _scaling(path: str, days: float) -> None:
+    """Time and peak memory by customers and by horizon, each in a fresh process."""
+    print("scaling (collectors unlimited; one replication each, in its own process):")
+    base = sum(s.customers for s in load(path)[0].segments)
+    configs = [(f, days) for f in (0.1, 1.0, 10.0)] + [(1.0, d) for d in (365.0, 1460.0)]
+    for factor, horizon in configs:
+        for engine in ("des", "fast"):
+            done = subprocess.run([sys.executable, __file__, path, "--one", engine,
+                                   str(factor), str(horizon)],
+                                  capture_output=True, text=True, check=True)
+            invoices, wall, peak = done.stdout.split()[-3:]
+            rate = int(invoices) / float(wall)
+            print(f"  {engine:>4}: {round(base * factor):>7,} customers, {horizon:>5.0f} days: "
+                  f"{int(invoices):>9,} invoices in {float(wall):6.2f} s, {rate:>9,.0f} "
+                  f"invoices/s, peak {float(peak):,.0f} MiB")
 
 
 def _floor(scenario: Scenario, policy: Policy) -> float:

@@ -100,8 +100,19 @@ def _one_configuration(path: str, engine: str, factor: float, days: float) -> No
     wall = time.perf_counter()
     out = run_engine(scenario, policy, replication_seed(scenario.horizon.seed, 0))
     wall = time.perf_counter() - wall
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(f"{len(out.ledger)} {wall:.3f} {peak:.0f}")
+    print(f"{len(out.ledger)} {wall:.3f} {_peak_mib():.0f}")
+
+
+def _peak_mib() -> float:
+    """This process's own peak resident memory: VmHWM, as ru_maxrss survives execve."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _scaling(path: str, days: float) -> None:

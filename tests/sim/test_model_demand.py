@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support import one_segment
 
 from arsim.sim.behaviour import demand_multiplier, max_multiplier
 from arsim.sim.draws import draw_orders
@@ -25,15 +26,8 @@ END = 400.0
 
 
 def _scenario(**demand: Any) -> Scenario:
-    return Scenario.model_validate({
-        "name": "demand",
-        "company": {"variable_cost_ratio": 0.8, "cost_of_capital_annual": 0.1},
-        "horizon": {"warmup_days": 0, "horizon_days": END},
-        "segments": [{"name": "s", "customers": 120, "grade": "B", "orders_per_year": 12,
-                      "order_amount": {"mean": 1000, "cv": 0.7},
-                      "payer_mix": {"on_time": 0.4, "reminded": 0.4, "pressure": 0.2}}],
-        "demand": {"customer_loss": {"after_action": {}}, **demand},
-    })
+    return one_segment("demand", END, customers=120, orders_per_year=12, amount_cv=0.7,
+                       mix={"on_time": 0.4, "reminded": 0.4, "pressure": 0.2}, demand=demand)
 
 
 def _policy(terms: str, accepted: tuple[str, ...] = ("B",)) -> Policy:

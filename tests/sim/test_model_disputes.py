@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from support import one_segment
 
 from arsim.sim.behaviour import Outcome
 from arsim.sim.engine.des import run_des
@@ -29,18 +30,11 @@ def _scenario(*, share: float = 1.0, upheld: float = 1.0, credited: float = 0.3,
     disputes: dict[str, Any] = {
         "share": share, "upheld_share": upheld, "credited_share": credited,
         "raised_after_days": RAISED, "resolution_days": {"mean": resolve, "cv": resolve_cv}}
-    return Scenario.model_validate({
-        "name": "disputes",
-        "company": {"variable_cost_ratio": 0.8, "cost_of_capital_annual": 0.1},
-        "horizon": {"warmup_days": 0, "horizon_days": END},
-        "segments": [{"name": "s", "customers": 60, "grade": "B", "orders_per_year": 12,
-                      "order_amount": {"mean": 1000, "cv": 0.6},
-                      "payer_mix": mix or {"reminded": 0.6, "pressure": 0.4},
-                      "funding_cost_annual": {"mean": 0.01, "cv": 0.0},
-                      "disputes": disputes, "bankruptcy_hazard_annual": hazard}],
-        "payer_types": payer_types or {},
-        "demand": {"customer_loss": {"after_action": {}}},
-    })
+    return one_segment(
+        "disputes", END, customers=60, orders_per_year=12, amount_cv=0.6,
+        mix=mix or {"reminded": 0.6, "pressure": 0.4}, payer_types=payer_types or {},
+        segment={"funding_cost_annual": {"mean": 0.01, "cv": 0.0}, "disputes": disputes,
+                 "bankruptcy_hazard_annual": hazard})
 
 
 def _policy(**changes: Any) -> Policy:

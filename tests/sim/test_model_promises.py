@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support import one_segment
 
 from arsim.sim.behaviour import Outcome, RuleBook
 from arsim.sim.engine.des import run_des
@@ -27,17 +28,9 @@ def _scenario(*, breaks: float, delay: float = 4.0, response: dict[str, float] |
     # customers who never pay unprompted: only the ladder settles their invoices
     payer = {"lag_days": None, "response": response or {"phone": 1.0},
              "response_delay_days": delay, "promise_break_share": breaks}
-    return Scenario.model_validate({
-        "name": "promises",
-        "company": {"variable_cost_ratio": 0.8, "cost_of_capital_annual": 0.1},
-        "horizon": {"warmup_days": 0, "horizon_days": END},
-        "segments": [{"name": "s", "customers": 60, "grade": "B", "orders_per_year": 12,
-                      "order_amount": {"mean": 1000, "cv": 0.6},
-                      "payer_mix": {"reminded": 1.0}}],
-        "payer_types": {"reminded": payer},
-        "legal": {"agency_days": agency_days},
-        "demand": {"customer_loss": {"after_action": {}}},
-    })
+    return one_segment("promises", END, customers=60, orders_per_year=12, amount_cv=0.6,
+                       mix={"reminded": 1.0}, payer_types={"reminded": payer},
+                       legal={"agency_days": agency_days})
 
 
 def _policy(ladder: list[dict[str, Any]], **changes: Any) -> Policy:

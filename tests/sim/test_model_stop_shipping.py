@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from support import one_segment
 
 from arsim.sim.behaviour import INF, Invoice, RuleBook, max_multiplier
 from arsim.sim.draws import draw_customers, draw_orders
@@ -27,17 +28,11 @@ STOP = [{"day": 0, "action": "stop_shipping"}]
 
 
 def _scenario(lag: dict[str, float] | None, hold: float = 7.0) -> Scenario:
-    return Scenario.model_validate({
-        "name": "stop",
-        "company": {"variable_cost_ratio": 0.8, "cost_of_capital_annual": 0.1},
-        "horizon": {"warmup_days": 0, "horizon_days": END},
-        "segments": [{"name": "s", "customers": 40, "grade": "B", "orders_per_year": 24,
-                      "order_amount": {"mean": 1000, "cv": 0.5},
-                      "payer_mix": {"reminded": 1.0}}],
-        # no response to any step: only the lag (or nothing) settles an invoice
-        "payer_types": {"reminded": {"lag_days": lag, "response": {}}},
-        "demand": {"customer_loss": {"after_action": {}}, "blocked_hold_days": hold},
-    })
+    # no response to any step: only the lag (or nothing) settles an invoice
+    return one_segment("stop", END, customers=40, orders_per_year=24, amount_cv=0.5,
+                       mix={"reminded": 1.0},
+                       payer_types={"reminded": {"lag_days": lag, "response": {}}},
+                       demand={"blocked_hold_days": hold})
 
 
 def _policy(ladder: list[dict[str, Any]], write_off: float | None = None) -> Policy:

@@ -1,0 +1,1 @@
+"""Shared test set-up: this folder on the import path, for `support`."""

@@ -106,8 +106,9 @@ def screening_for(scenario: Scenario) -> str | None:
 
 def exact_for(scenario: Scenario, policy: Policy) -> str | None:
     """Why the fast engine would not reproduce the SimPy engine here (None: it would)."""
-    if scenario.deterministic is not None:
-        return "deterministic (textbook) mode runs on the SimPy engine"
+    reason = screening_for(scenario)
+    if reason is not None:
+        return reason
     if policy.collections.collectors is not None:
         return ("a finite collector team couples customers through one queue, which only "
                 "the event simulation resolves")

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support import one_segment
 
 from arsim.sim.behaviour import Outcome
 from arsim.sim.costs import ar_balance_at, ar_integral, cost_breakdown, settled_in
@@ -225,13 +226,11 @@ def test_inventory_carrying_cost() -> None:
 
 def test_the_engine_integral_matches_a_daily_fine_sum() -> None:
     # an engine ledger with credits: the exact integral against a fine Riemann sum
-    scenario = Scenario.model_validate({
-        "name": "riemann", "company": {"variable_cost_ratio": 0.8, "cost_of_capital_annual": 0.1},
-        "horizon": {"warmup_days": 30, "horizon_days": 120},
-        "segments": [{"name": "s", "customers": 20, "grade": "B", "orders_per_year": 12,
-                      "order_amount": {"mean": 1000, "cv": 0.5},
-                      "payer_mix": {"on_time": 0.5, "reminded": 0.5},
-                      "disputes": {"share": 0.5, "upheld_share": 1.0}}]})
+    scenario = one_segment(
+        "riemann", 120, customers=20, orders_per_year=12, amount_cv=0.5,
+        mix={"on_time": 0.5, "reminded": 0.5},
+        segment={"disputes": {"share": 0.5, "upheld_share": 1.0}},
+        horizon={"warmup_days": 30, "horizon_days": 120})
     ledger = run_des(scenario, _policy(None), seed=3).ledger
     assert np.any(ledger["credited"] > 0)
     step = 0.01

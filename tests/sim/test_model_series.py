@@ -10,13 +10,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support import one_segment
 
 from arsim.sim.behaviour import Outcome
 from arsim.sim.costs import ar_balance_at
 from arsim.sim.engine.des import run_des
 from arsim.sim.ledger import LEDGER_DTYPE, check_conservation
 from arsim.sim.policy import Policy
-from arsim.sim.scenario import Scenario
 from arsim.sim.series import AGING_LABELS, daily_series, month_end_aging
 
 
@@ -67,14 +67,11 @@ def test_a_fractional_end_rounds_up_to_whole_days() -> None:
 
 
 def test_daily_series_matches_the_balance_of_an_engine_run() -> None:
-    scenario = Scenario.model_validate({
-        "name": "series", "company": {"variable_cost_ratio": 0.8, "cost_of_capital_annual": 0.1},
-        "horizon": {"warmup_days": 0, "horizon_days": 200},
-        "segments": [{"name": "s", "customers": 30, "grade": "B", "orders_per_year": 12,
-                      "order_amount": {"mean": 1000, "cv": 0.5},
-                      "payer_mix": {"on_time": 0.3, "reminded": 0.5, "defaulter": 0.2},
-                      "disputes": {"share": 0.4, "upheld_share": 1.0, "credited_share": 0.5},
-                      "bankruptcy_hazard_annual": 0.3}]})
+    scenario = one_segment(
+        "series", 200, customers=30, orders_per_year=12, amount_cv=0.5,
+        mix={"on_time": 0.3, "reminded": 0.5, "defaulter": 0.2},
+        segment={"disputes": {"share": 0.4, "upheld_share": 1.0, "credited_share": 0.5},
+                 "bankruptcy_hazard_annual": 0.3})
     policy = Policy.model_validate({"accepted_grades": ["B"], "terms": {"B": "2/10, N/30"},
                                     "write_off": {"days_overdue": 60}})
     ledger = run_des(scenario, policy, seed=9).ledger

@@ -5,17 +5,22 @@ customer, invoice, draw index): the four counter words of a Philox4x32-10 block 
 (customer, invoice, stream, draw index // 4) and the key is the 64-bit root seed. Any engine
 (event-driven, vectorised, parallel) can therefore draw the same numbers in any order and in
 any batch size, which is what makes cross-engine comparisons and common random numbers exact.
+
+The arithmetic itself lives in `rng` (compiled): the array functions here loop over its
+scalar ones, so a table drawn here and a number the fast engine draws inline are the same
+bits. `philox4x32` is a plain NumPy version of the generator, kept as the reference that the
+known-answer tests and the compiled one are checked against.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
-# scipy ships no type stubs; "unused-ignore" keeps this clean once scipy-stubs is installed.
-from scipy.special import gammaincinv, ndtri  # type: ignore[import-untyped, unused-ignore]
+from . import rng
 
 FloatArray = npt.NDArray[np.float64]
 WordArray = npt.NDArray[np.uint64]
@@ -25,8 +30,6 @@ _MASK32 = 0xFFFFFFFF
 _LO, _SHIFT = np.uint64(_MASK32), np.uint64(32)
 _PHILOX_M0, _PHILOX_M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
 _PHILOX_W0, _PHILOX_W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)
-#: Philox blocks computed per slice of rows (see uniforms()).
-_CHUNK_WORDS = 1 << 16
 
 
 class Stream(IntEnum):
@@ -147,24 +150,9 @@ def uniforms(
     if cust.ndim > 1:
         raise ValueError(f"customer and invoice must broadcast to 1-D, got {cust.shape}")
     cust, inv = np.atleast_1d(cust), np.atleast_1d(inv)
-    n, blocks = cust.shape[0], -(-count // 4)  # four words per Philox block
-    result = np.empty((n, count))
-    # In slices of rows, so that the temporaries stay in cache: one pass over millions of
-    # rows at once is several times slower per draw. Every row is computed alike either way.
-    step = max(1, _CHUNK_WORDS // max(blocks, 1))
-    for lo in range(0, n, step):
-        hi = min(n, lo + step)
-        rows = hi - lo
-        # Row-major (row, block) layout so the words reshape straight into (rows, 4 * blocks).
-        words = [
-            np.repeat(cust[lo:hi], blocks),
-            np.repeat(inv[lo:hi], blocks),
-            np.full(rows * blocks, int(stream), dtype=np.uint64),
-            np.tile(np.arange(blocks, dtype=np.uint64), rows),
-        ]
-        out = np.stack(_philox_words(words, k0, k1, 10), axis=1).reshape(rows, 4 * blocks)
-        # (x + 0.5) / 2**32 is exact in float64 and never hits 0 or 1, so log(u) is finite.
-        result[lo:hi] = (out[:, :count].astype(np.float64) + 0.5) * 2.0**-32
+    result = np.empty((cust.shape[0], count))
+    rng.fill_uniforms(k0, k1, int(stream), np.ascontiguousarray(cust),
+                      np.ascontiguousarray(inv), result)
     return result
 
 
@@ -181,7 +169,8 @@ def uniform(seed: int, stream: Stream, customer: int, invoice: int, index: int =
 
 def exponential(u: npt.ArrayLike, mean: npt.ArrayLike) -> FloatArray:
     """Exponential quantile: -mean * ln(1 - u); log1p keeps precision for small u."""
-    return np.asarray(-np.asarray(mean, dtype=np.float64) * np.log1p(-np.asarray(u)))
+    return np.asarray(_exponential(np.asarray(u, dtype=np.float64),
+                                   np.asarray(mean, dtype=np.float64)), dtype=np.float64)
 
 
 def lognormal(u: npt.ArrayLike, mean: npt.ArrayLike, cv: npt.ArrayLike) -> FloatArray:
@@ -194,10 +183,17 @@ def lognormal(u: npt.ArrayLike, mean: npt.ArrayLike, cv: npt.ArrayLike) -> Float
         ValueError: If mean <= 0 or cv < 0.
     """
     m, c = _mean_cv(mean, cv)
-    sigma2 = np.log1p(c * c)
-    x = np.exp(np.log(m) - sigma2 / 2 + np.sqrt(sigma2) * ndtri(np.asarray(u)))
+    mu, sigma = lognormal_params(m, c)
+    x = _lognormal(np.asarray(u, dtype=np.float64), mu, sigma)
     # exp(log(m)) may be off by an ulp; cv == 0 must give the mean exactly.
     return np.asarray(np.where(c == 0, m, x), dtype=np.float64)
+
+
+def lognormal_params(mean: npt.ArrayLike, cv: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """(mu, sigma) of the underlying normal: the numbers `rng.lognormal_q` takes."""
+    m, c = np.asarray(mean, dtype=np.float64), np.asarray(cv, dtype=np.float64)
+    sigma2 = np.log1p(c * c)
+    return np.log(m) - sigma2 / 2, np.sqrt(sigma2)
 
 
 def gamma(u: npt.ArrayLike, mean: npt.ArrayLike, cv: npt.ArrayLike) -> FloatArray:
@@ -207,9 +203,17 @@ def gamma(u: npt.ArrayLike, mean: npt.ArrayLike, cv: npt.ArrayLike) -> FloatArra
         ValueError: If mean <= 0 or cv < 0.
     """
     m, c = _mean_cv(mean, cv)
-    c_safe = np.where(c > 0, c, 1.0)  # avoid 1/0 where the degenerate branch is taken anyway
-    x = m * c_safe**2 * gammaincinv(1.0 / c_safe**2, np.asarray(u))
+    shape, scale = gamma_params(m, c)
+    x = _gamma(np.asarray(u, dtype=np.float64), shape, scale)
     return np.asarray(np.where(c == 0, m, x), dtype=np.float64)
+
+
+def gamma_params(mean: npt.ArrayLike, cv: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """(shape, scale) = (1 / cv**2, mean cv**2): the numbers `rng.gamma_q` takes (cv = 0 is
+    left to the caller, which gives the mean itself)."""
+    m, c = np.asarray(mean, dtype=np.float64), np.asarray(cv, dtype=np.float64)
+    c_safe = np.where(c > 0, c, 1.0)  # avoid 1/0 where the degenerate branch is taken anyway
+    return 1.0 / c_safe**2, m * c_safe**2
 
 
 def _mean_cv(mean: npt.ArrayLike, cv: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -256,3 +260,9 @@ def weibull_survival(
         raise ValueError("scale_years and shape must be > 0")
     age = np.maximum(np.asarray(age_years, dtype=np.float64), 0.0)
     return np.asarray(np.exp(-((age / scale) ** k)), dtype=np.float64)
+
+
+# The array forms of the compiled quantiles (ufuncs: they broadcast like NumPy's own).
+_exponential = numba.vectorize(["float64(float64, float64)"], cache=True)(rng.exponential_q)
+_lognormal = numba.vectorize(["float64(float64, float64, float64)"], cache=True)(rng.lognormal_q)
+_gamma = numba.vectorize(["float64(float64, float64, float64)"], cache=True)(rng.gamma_q)

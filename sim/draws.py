@@ -9,21 +9,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
-from . import streams
-from .scenario import PAYER_TYPES, Distribution, Scenario
+from . import rng, streams
+from .scenario import PAYER_TYPES, Distribution, Scenario, Segment
 from .streams import Stream
 
 __all__ = [
     "MAX_STEPS",
     "CustomerTable",
     "OrderTable",
+    "arrival_csr",
+    "arrivals",
+    "dist_params",
     "draw_customers",
     "draw_orders",
     "invoice_draws",
+    "order_gap_days",
     "sample",
+    "sample_q",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -40,6 +46,34 @@ COL_STEPS = 9
 #: Per ladder step: response, promise break, customer loss, service time, timing.
 STEP_DRAWS = 5
 ROW_WIDTH = COL_STEPS + STEP_DRAWS * MAX_STEPS
+
+
+#: How a distribution is handed to compiled code: (kind, a, b, mean), see dist_params().
+DIST_CONSTANT, DIST_LOGNORMAL, DIST_GAMMA = 0.0, 1.0, 2.0
+
+
+def dist_params(dist: Distribution) -> FloatArray:
+    """A distribution as the four numbers `sample_q` reads: (kind, a, b, mean), where (a, b)
+    is (mu, sigma) of a lognormal or (shape, scale) of a gamma. They come from the same
+    functions `sample` uses, so the scalar and the array draws agree bit for bit."""
+    if dist.cv == 0.0 or dist.mean == 0.0:
+        return np.asarray([DIST_CONSTANT, 0.0, 0.0, dist.mean])
+    m, c = np.float64(dist.mean), np.float64(dist.cv)
+    if dist.family == "gamma":
+        a, b = streams.gamma_params(m, c)
+        return np.asarray([DIST_GAMMA, a, b, dist.mean])
+    a, b = streams.lognormal_params(m, c)
+    return np.asarray([DIST_LOGNORMAL, a, b, dist.mean])
+
+
+@rng.compiled
+def sample_q(u: float, d: np.ndarray) -> float:
+    """One draw of the distribution d = dist_params(...) from the uniform u."""
+    if d[0] == DIST_CONSTANT:
+        return float(d[3])
+    if d[0] == DIST_LOGNORMAL:
+        return rng.lognormal_q(u, d[1], d[2])
+    return rng.gamma_q(u, d[1], d[2])
 
 
 def sample(u: FloatArray, dist: Distribution) -> FloatArray:
@@ -115,24 +149,72 @@ class OrderTable:
         return int(self.time.size)
 
 
-def _arrival_times(seed: int, ids: IntArray, rate_per_day: float, end_day: float) -> tuple[
+@numba.njit(cache=True)
+def arrivals(k0: np.uint64, k1: np.uint64, customer: int, mean_gap: float, end_day: float,
+             buf: np.ndarray) -> tuple[np.ndarray, int]:
+    """A customer's Poisson order times in [0, end_day), into buf (grown when too short).
+
+    Order j arrives at the sum of gaps 0..j, each exponential from draw j of the customer's
+    ORDER_ARRIVAL stream (invoice key 0), added one at a time in this order: the fast engine
+    calls this very function, so both engines see the same times, bit for bit.
+    """
+    n, t, b = 0, 0.0, 0
+    stream = np.uint64(Stream.ORDER_ARRIVAL)
+    while True:
+        words = rng.block(k0, k1, np.uint64(customer), np.uint64(0), stream, np.uint64(b))
+        b += 1
+        for w in words:
+            t = t + rng.exponential_q((float(w) + 0.5) * 2.0**-32, mean_gap)
+            if t >= end_day:
+                return buf, n
+            if n == buf.size:
+                bigger = np.empty(2 * buf.size + 16)
+                bigger[:n] = buf[:n]
+                buf = bigger
+            buf[n] = t
+            n += 1
+
+
+@numba.njit(cache=True)
+def arrival_csr(k0: np.uint64, k1: np.uint64, first: int, gaps: np.ndarray,
+                end_day: float) -> tuple[np.ndarray, np.ndarray]:
+    """The arrivals of customers first, first + 1, ... (mean gap gaps[i] days) in [0, end):
+    customer first + i's order times are times[start[i]:start[i + 1]], in order."""
+    n = gaps.size
+    start = np.zeros(n + 1, dtype=np.int64)
+    expected = 0.0
+    for i in range(n):
+        expected += end_day / gaps[i]
+    times = np.empty(int(expected + 6.0 * np.sqrt(expected)) + 64)
+    buf = np.empty(64)
+    total = 0
+    for i in range(n):
+        buf, m = arrivals(k0, k1, first + i, gaps[i], end_day, buf)
+        if total + m > times.size:
+            bigger = np.empty(2 * (total + m))
+            bigger[:total] = times[:total]
+            times = bigger
+        times[total:total + m] = buf[:m]
+        total += m
+        start[i + 1] = total
+    return start, times[:total]
+
+
+def _arrival_times(seed: int, ids: IntArray, gap: float, end_day: float) -> tuple[
         IntArray, IntArray, FloatArray]:
     """Poisson arrivals in [0, end) per customer, keyed by (customer, order number)."""
-    expected = rate_per_day * end_day
-    blocks = int(np.ceil(expected + 6.0 * np.sqrt(expected) + 10.0))
-    gaps = streams.exponential(
-        streams.uniforms(seed, Stream.ORDER_ARRIVAL, ids, 0, count=blocks), 1.0 / rate_per_day)
-    times = np.cumsum(gaps, axis=1)
-    short = times[:, -1] < end_day
-    while np.any(short):  # a customer ran out of pre-drawn arrivals: draw further, same keys
-        more = streams.exponential(
-            streams.uniforms(seed, Stream.ORDER_ARRIVAL, ids, 0, count=2 * blocks)[:, blocks:],
-            1.0 / rate_per_day)
-        times = np.hstack([times, times[:, -1:] + np.cumsum(more, axis=1)])
-        blocks *= 2
-        short = times[:, -1] < end_day
-    rows, cols = np.nonzero(times < end_day)
-    return ids[rows], cols.astype(np.int64), times[rows, cols]
+    k0, k1 = streams._seed_key(seed)
+    start, times = arrival_csr(k0, k1, int(ids[0]) if ids.size else 0,
+                               np.full(ids.size, gap), end_day)
+    counts = np.diff(start)
+    index = np.arange(times.size, dtype=np.int64) - np.repeat(start[:-1], counts)
+    return np.repeat(ids, counts), index, times
+
+
+def order_gap_days(seg: Segment, max_multiplier: float, days_in_year: float) -> float:
+    """Mean days between a customer's potential orders, drawn at the highest rate any policy
+    could produce (the number both engines draw arrivals with)."""
+    return 1.0 / (seg.orders_per_year * max_multiplier / days_in_year)
 
 
 def draw_orders(scenario: Scenario, seed: int, max_multiplier: float, end_day: float) -> OrderTable:
@@ -150,8 +232,8 @@ def draw_orders(scenario: Scenario, seed: int, max_multiplier: float, end_day: f
             cust, index, times = _fixed_times(ids, days_in_year / seg.orders_per_year, end_day)
             amount = np.full(times.size, seg.order_amount.mean)
         else:
-            rate = seg.orders_per_year * max_multiplier / days_in_year
-            cust, index, times = _arrival_times(seed, ids, rate, end_day)
+            gap = order_gap_days(seg, max_multiplier, days_in_year)
+            cust, index, times = _arrival_times(seed, ids, gap, end_day)
             u_amount = streams.uniforms(seed, Stream.ORDER_AMOUNT, cust, index)[:, 0]
             amount = sample(u_amount, seg.order_amount)
         chunks.append((cust, index, times, amount))

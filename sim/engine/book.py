@@ -11,6 +11,7 @@ import math
 from array import array
 from typing import Any, cast
 
+import numba
 import numpy as np
 
 from ..behaviour import INF, Invoice, Outcome, RuleBook, demand_multiplier, max_multiplier
@@ -19,7 +20,16 @@ from ..policy import Policy
 from ..scenario import Scenario
 from ..terms import Terms, best_tier_array
 from .opening import OpeningInvoices
-from .output import CAUSES, FATE_CASH, FATE_LOST, FATE_SHIPPED, EngineOutput
+from .output import (
+    CAUSES,
+    FATE_CASH,
+    FATE_LOST,
+    FATE_SHIPPED,
+    ORDER_TALLY,
+    EngineOutput,
+    store_order_tally,
+    tally_order,
+)
 
 __all__ = ["DRAW_BATCH", "CustomerBook"]
 
@@ -34,14 +44,10 @@ class CustomerBook:
     """Per-customer state of one replication and the order-acceptance rules."""
 
     def __init__(self, scenario: Scenario, policy: Policy, seed: int, customers: CustomerTable,
-                 orders: OrderTable, rules: RuleBook, out: EngineOutput,
-                 python_lists: bool = True) -> None:
-        """`python_lists=False` is for the fast engine: it leaves out the per-order Python
-        lists that only the event loop reads (at 100,000 customers they would cost
-        gigabytes), and the draws, which the fast engine takes a slice of customers at a
-        time."""
+                 orders: OrderTable | None, rules: RuleBook, out: EngineOutput) -> None:
+        """Without `orders` (the fast engine, which draws each customer's orders itself)
+        the book holds the customers' terms, tiers and limits only."""
         self.scenario, self.policy, self.rules, self.out = scenario, policy, rules, out
-        self.orders = orders
         self.start, self.end = out.window
         self.year = float(scenario.conventions.days_in_year)
         self.month = self.year / 12.0
@@ -69,7 +75,6 @@ class CustomerBook:
         self.mult = {g: demand_multiplier(scenario, t) for g, t in self.terms.items()}
         self.cash_kept = scenario.demand.cash_only_share_kept
         self.approval_share = scenario.demand.blocked_approval_share
-        self._order_lists(orders, python_lists)
         self.tier = self._discount_tiers(customers)
         self.months = months = math.ceil(self.end / self.month) + 2
         # orders placed on credit terms (shipped or blocked): the sales method's base, so that
@@ -81,39 +86,37 @@ class CustomerBook:
         self.rebate_sales = np.zeros(n)
         self.rebate_late = np.zeros(n, dtype=bool)
         self.rebate_paid = np.zeros(n)  # per customer, so that every engine sums alike
+        self.seed, self.customers = seed, customers
+        if orders is not None:
+            self._orders(orders)
+
+    def _orders(self, orders: OrderTable) -> None:
+        """The event loop's view of the potential orders."""
+        self.orders = orders
+        self._order_lists(orders)
         # what became of each potential order; the tallies are taken from it at the end
         self.fate = np.zeros(orders.count, dtype=np.int8)
         self.candidates = np.zeros(0, dtype=np.int64)  # orders that may ship, in time order
         self.rejected = np.zeros(0, dtype=np.int64)
-        if scenario.deterministic is None:
-            self._classify_orders(customers)
+        if self.scenario.deterministic is None:
+            self._classify_orders(self.customers)
         # the candidates' behavioural draws, a batch of them at a time (see _row())
-        self.seed, self.customers = seed, customers
         self.batches: dict[int, Any] = {}
         self.batch_invoices: dict[int, list[Invoice]] = {}
         self.width = 0
-        if python_lists:
-            row = np.full(orders.count, -1, dtype=np.int64)  # -1: not a candidate
-            row[self.candidates] = np.arange(self.candidates.size)
-            self.o_row = array("q", row.tobytes())
+        row = np.full(orders.count, -1, dtype=np.int64)  # -1: not a candidate
+        row[self.candidates] = np.arange(self.candidates.size)
+        self.o_row = array("q", row.tobytes())
 
-    def _order_lists(self, orders: OrderTable, python_lists: bool) -> None:
+    def _order_lists(self, orders: OrderTable) -> None:
         """The orders as typed Python arrays: scalar access to NumPy arrays is slow in the
         event loop, and lists of Python numbers would cost 32 bytes a value, not 8."""
-        self.o_time = array("d")
-        self.o_cust = array("q")
-        self.o_amount = array("d")
-        self.o_thin = array("d")
-        self.o_approval = array("d")
-        self.o_index = array("q")
-        self.o_row = array("q")
-        if python_lists:
-            self.o_time.frombytes(orders.time.astype(np.float64).tobytes())
-            self.o_cust.frombytes(orders.customer.astype(np.int64).tobytes())
-            self.o_amount.frombytes(orders.amount.astype(np.float64).tobytes())
-            self.o_thin.frombytes(orders.thin.astype(np.float64).tobytes())
-            self.o_approval.frombytes(orders.approval.astype(np.float64).tobytes())
-            self.o_index.frombytes(orders.index.astype(np.int64).tobytes())
+        self.o_time = array("d", orders.time.astype(np.float64).tobytes())
+        self.o_cust = array("q", orders.customer.astype(np.int64).tobytes())
+        self.o_amount = array("d", orders.amount.astype(np.float64).tobytes())
+        self.o_thin = array("d", orders.thin.astype(np.float64).tobytes())
+        self.o_approval = array("d", orders.approval.astype(np.float64).tobytes())
+        self.o_index = array("q", orders.index.astype(np.int64).tobytes())
 
     def _row(self, i: int, inv: Invoice) -> Any:
         """Order i's draw row, as a memoryview of doubles: no Python float objects for
@@ -179,8 +182,6 @@ class CustomerBook:
         o = self.orders
         t, c = o.time, o.customer
         self.alive = t < customers.bankruptcy_day[c]  # a bankrupt customer orders no more
-        in_window = (t >= self.start) & (t < self.end)
-        self.out.potential_sales += float(o.amount[self.alive & in_window].sum())
         grade_of = np.asarray(self.grade)
         credit = np.asarray([t is not None and t.net_days > 0
                              for t in (self.terms[g] for g in "ABCD")])
@@ -209,7 +210,7 @@ class CustomerBook:
         fate[refused] = FATE_LOST + CAUSES.index("credit_refused")
         fate[(cancelled | refused) & kept] = FATE_CASH
         self.fate[i] = fate
-        tally_orders(self.out, self.fate, o.time, o.amount)
+        tally_orders(self.out, self.fate, o, self.alive)
 
     def accept(self, i: int) -> Invoice | None:
         """Decide a candidate order's fate; return the new invoice if it ships now."""
@@ -380,19 +381,20 @@ class CustomerBook:
             self.rebate_late[c] = True
 
 
-def tally_orders(out: EngineOutput, fate: np.ndarray, time: np.ndarray,
-                 amount: np.ndarray) -> None:
-    """Lost and cash sales within the statistics window, from every order's fate.
+def tally_orders(out: EngineOutput, fate: np.ndarray, orders: OrderTable,
+                 alive: np.ndarray) -> None:
+    """Potential, lost and cash sales within the statistics window, from every order's fate,
+    added by customer and order number (output.tally_order: the fast engine's order)."""
+    acc = np.zeros(ORDER_TALLY)
+    by_customer = np.lexsort((orders.index, orders.customer))
+    _tally_in_order(acc, by_customer, orders.time, orders.amount, fate.astype(np.int64),
+                    alive, *out.window)
+    store_order_tally(out, acc)
 
-    Summed over orders in their own order, so every engine that gives the orders the same
-    fates reports the same figures, bit for bit.
-    """
-    start, end = out.window
-    window = (time >= start) & (time < end)
-    out.lost_sales, out.lost_orders = {}, {}
-    for k, cause in enumerate(CAUSES):
-        rows = window & (fate == FATE_LOST + k)
-        if rows.any():
-            out.lost_sales[cause] = float(amount[rows].sum())
-            out.lost_orders[cause] = int(rows.sum())
-    out.cash_sales = float(amount[window & (fate == FATE_CASH)].sum())
+
+@numba.njit(cache=True)
+def _tally_in_order(acc: np.ndarray, order: np.ndarray, time: np.ndarray, amount: np.ndarray,
+                    fate: np.ndarray, alive: np.ndarray, start: float, end: float) -> None:
+    for i in order:
+        if alive[i]:
+            tally_order(acc, time[i], amount[i], fate[i], start, end)

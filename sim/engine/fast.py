@@ -26,13 +26,12 @@ one (see `exact_for`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
-import numba
 import numpy as np
 
-from ..behaviour import INF, Outcome, RuleBook, actions_summary, max_multiplier
+from .. import rng, streams
+from ..behaviour import INF, Outcome, RuleBook, actions_summary
 from ..draws import (
     COL_CASH,
     COL_DISPUTE,
@@ -43,17 +42,31 @@ from ..draws import (
     COL_STEPS,
     MAX_STEPS,
     STEP_DRAWS,
+    arrival_csr,
+    dist_params,
     draw_customers,
-    draw_orders,
-    invoice_draws,
+    order_gap_days,
+    sample_q,
 )
 from ..errors import EngineError
-from ..ledger import LEDGER_DTYPE, Ledger
+from ..ledger import LEDGER_DTYPE
 from ..policy import Policy
 from ..scenario import ACTIONS, PAYER_TYPES, Action, PayerType, Scenario
+from ..streams import Stream
 from .book import CustomerBook
 from .opening import opening_invoices
-from .output import CAUSES, FATE_CASH, FATE_LOST, FATE_SHIPPED, CollectorStats, EngineOutput
+from .output import (
+    CAUSES,
+    FATE_CASH,
+    FATE_LOST,
+    FATE_SHIPPED,
+    ORDER_TALLY,
+    CollectorStats,
+    EngineOutput,
+    rejected_fate,
+    store_order_tally,
+    tally_order,
+)
 
 __all__ = ["exact_for", "run_fast", "screening_for"]
 
@@ -73,8 +86,6 @@ L_LIMIT, L_STOP = FATE_LOST + CAUSES.index("credit_limit"), FATE_LOST + CAUSES.i
     "stop_shipping")
 L_LOST = FATE_LOST + CAUSES.index("customer_lost")
 NO_STEP = 10**6
-#: Customers simulated together: bounds the memory of draws and invoice records.
-CHUNK_CUSTOMERS = 8_192
 BUSY = len(ACTIONS)  # the tally's extra row: collector days offered, collector tasks
 
 # invoice columns: floats (inv_f) and integers (inv_i), one row per invoice
@@ -86,7 +97,16 @@ N_F = 21
  I_STEP, I_ROW, I_BOOKED) = range(12)
 N_I = 12
 # per segment (seg_f), per payer type (payer_f), per ladder step (lad_f)
-S_DISPUTE_SHARE, S_UPHELD, S_CREDITED, S_CASH, S_RECOVERY_DAYS = range(5)
+S_DISPUTE_SHARE, S_UPHELD, S_CREDITED, S_CASH, S_RECOVERY_DAYS, S_RAISED = range(6)
+LAG_HAS, LAG_EARLY = 4, 5  # lag_f columns after the distribution's four
+# the streams the kernel draws from, as plain ints
+ST_AMOUNT, ST_THIN, ST_APPROVAL = (int(Stream.ORDER_AMOUNT), int(Stream.ORDER_THINNING),
+                                   int(Stream.ORDER_APPROVAL))
+ST_DISPUTE, ST_CASH, ST_LAG, ST_PENALTY = (int(Stream.DISPUTE), int(Stream.CASH_AVAILABLE),
+                                           int(Stream.PAYMENT_LAG), int(Stream.PENALTY))
+ST_RESPONSE, ST_BREAK, ST_LOSS = (int(Stream.DUNNING_RESPONSE), int(Stream.PROMISE_BREAK),
+                                  int(Stream.CUSTOMER_LOSS))
+ST_SERVICE, ST_AGENCY = int(Stream.SERVICE_TIME), int(Stream.AGENCY)
 Y_DELAY, Y_BREAKS, Y_DETERRED = range(3)
 D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN = range(5)
 # scalars (p)
@@ -118,7 +138,7 @@ def exact_for(scenario: Scenario, policy: Policy) -> str | None:
 # ---- the invoice's course (RuleBook) ------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@rng.compiled
 def _finish(inv_f: np.ndarray, k: int, when: float, outcome: int, rate: float,
             inv_i: np.ndarray) -> None:
     if when >= inv_f[k, F_SETTLE] or when >= inv_f[k, F_HALT]:
@@ -128,7 +148,7 @@ def _finish(inv_f: np.ndarray, k: int, when: float, outcome: int, rate: float,
     inv_f[k, F_SHARE] = rate
 
 
-@numba.njit(cache=True)
+@rng.compiled
 def _bankrupt(inv_f: np.ndarray, inv_i: np.ndarray, k: int, day: float, recovery: float,
               recovery_days: float) -> None:
     if day >= inv_f[k, F_SETTLE]:
@@ -139,14 +159,14 @@ def _bankrupt(inv_f: np.ndarray, inv_i: np.ndarray, k: int, day: float, recovery
     inv_f[k, F_SHARE] = recovery
 
 
-@numba.njit(cache=True)
+@rng.compiled
 def _age_factor(days_overdue: float, year: float) -> float:
     if days_overdue <= 0:
         return 1.0
     return math.exp(-((days_overdue / year / 1.374) ** 0.905))
 
 
-@numba.njit(cache=True)
+@rng.compiled
 def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
                   net: float, rates: np.ndarray, windows: np.ndarray, tier: int,
                   funding: float, bankrupt_day: float, recovery: float, start: float,
@@ -186,7 +206,7 @@ def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
     _bankrupt(inv_f, inv_i, k, bankrupt_day, recovery, recovery_days)
 
 
-@numba.njit(cache=True)
+@rng.compiled
 def _count(tally: np.ndarray, action: int, when: float, cost: float, times: float,
            p: np.ndarray) -> None:
     """RuleBook._count, into this customer's row of the tally."""
@@ -195,7 +215,7 @@ def _count(tally: np.ndarray, action: int, when: float, cost: float, times: floa
         tally[action, 1] += cost
 
 
-@numba.njit(cache=True)
+@rng.compiled
 def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int, j: int,
            when: float, lad_f: np.ndarray, lad_i: np.ndarray, lad_resp: np.ndarray,
            p: np.ndarray, payer_f: np.ndarray, tally: np.ndarray) -> None:
@@ -249,10 +269,31 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
     _finish(inv_f, k, promised, PAID_DUNNED, 0.0, inv_i)
 
 
-@numba.njit(cache=True)
+@rng.compiled
+def _step_draws(row: np.ndarray, j: int, key: np.ndarray, service_days: float,
+                svc: np.ndarray) -> None:
+    """Step j's draws (RuleBook.prepare's columns), drawn when the walk first reaches it.
+
+    Most invoices are paid before their first step, so drawing a step's numbers only here
+    saves most of the work; an opening invoice's row comes drawn in full (no NaN)."""
+    base = COL_STEPS + STEP_DRAWS * j
+    if row[base] == row[base]:
+        return
+    k0, k1, c, v = key[0], key[1], key[2], key[3]
+    row[base] = rng.uniform_at(k0, k1, ST_RESPONSE, c, v, j)
+    row[base + 1] = rng.uniform_at(k0, k1, ST_BREAK, c, v, j)
+    row[base + 2] = rng.uniform_at(k0, k1, ST_LOSS, c, v, j)
+    row[base + 3] = 1.0  # a step without collector time multiplies this by zero
+    if svc[0] > 0.0 and service_days > 0.0:
+        row[base + 3] = rng.gamma_q(rng.uniform_at(k0, k1, ST_SERVICE, c, v, j), svc[1], svc[2])
+    row[base + 4] = rng.uniform_at(k0, k1, ST_AGENCY, c, v, j)
+
+
+@rng.compiled
 def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: float,
           lad_n: np.ndarray, lad_f: np.ndarray, lad_i: np.ndarray, lad_resp: np.ndarray,
-          p: np.ndarray, payer_f: np.ndarray, tally: np.ndarray) -> None:
+          p: np.ndarray, payer_f: np.ndarray, tally: np.ndarray, key: np.ndarray,
+          svc: np.ndarray) -> None:
     """RuleBook.walk with unlimited collectors: every step applied at its own time."""
     g = inv_i[k, I_GRADE]
     while inv_i[k, I_STEP] < lad_n[g]:
@@ -263,6 +304,7 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: fl
         when = max(inv_f[k, F_EFF_DUE] + lad_f[g, j, D_DAY], inv_f[k, F_READY], now)
         if when >= inv_f[k, F_SETTLE] or when >= inv_f[k, F_HALT]:
             return
+        _step_draws(row, j, key, lad_f[g, j, D_SERVICE], svc)
         service = lad_f[g, j, D_SERVICE] * row[COL_STEPS + STEP_DRAWS * j + 3]
         if service > 0:  # collector time, offered to a team that never makes it wait
             tally[BUSY, 0] += max(0.0, min(when + service, p[P_END]) - max(when, p[P_START]))
@@ -273,7 +315,7 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: fl
         inv_i[k, I_STEP] += 1
 
 
-@numba.njit(cache=True)
+@rng.compiled
 def _close(inv_f: np.ndarray, inv_i: np.ndarray, k: int, end: float, seg_f: np.ndarray,
            p: np.ndarray) -> None:
     """RuleBook.close (+ _charge_penalty): the planned end turned into money at `end`."""
@@ -309,7 +351,7 @@ def _close(inv_f: np.ndarray, inv_i: np.ndarray, k: int, end: float, seg_f: np.n
 # ---- one customer, start to finish (CustomerBook + the day loop) ----------------------------
 
 
-@numba.njit(cache=True)
+@rng.compiled
 def _new_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, oindex: int, seg: int,
                  grade: int, payer: int, issue: float, amount: float, row: int,
                  key_time: float, opening: int) -> None:
@@ -324,12 +366,16 @@ def _new_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, oindex: i
     inv_f[k, F_READY] = -INF
 
 
-@numba.njit(cache=True)
-def _blocked(inv_f: np.ndarray, first: int, last: int, t: float, amount: float,
+@rng.compiled
+def _blocked(inv_f: np.ndarray, live: np.ndarray, n_live: int, t: float, amount: float,
              limit: float) -> int:
-    """CustomerBook.blocked: 0, or the fate of an order that cannot ship now."""
+    """CustomerBook.blocked: 0, or the fate of an order that cannot ship now.
+
+    `live` lists the customer's invoices not settled by the start of the day, as issued
+    (the order CustomerBook sums the balance in)."""
     balance = amount
-    for k in range(first, last):
+    for q in range(n_live):
+        k = live[q]
         if inv_f[k, F_SETTLE] > t:
             if inv_f[k, F_STOP] <= t:
                 return L_STOP
@@ -339,32 +385,50 @@ def _blocked(inv_f: np.ndarray, first: int, last: int, t: float, amount: float,
     return 0
 
 
-@numba.njit(cache=True)
-def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, first: int, last: int, day: float,
-              receipts: np.ndarray, p: np.ndarray) -> tuple[bool, bool]:
+@rng.compiled
+def _prune_live(inv_f: np.ndarray, live: np.ndarray, n_live: int, day: float) -> int:
+    """Drop the invoices settled by `day` from the live list, keeping the rest in order."""
+    kept = 0
+    for q in range(n_live):
+        k = live[q]
+        if inv_f[k, F_SETTLE] > day:
+            live[kept] = k
+            kept += 1
+    return kept
+
+
+@rng.compiled
+def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: int,
+              day: float, receipts: np.ndarray, p: np.ndarray) -> tuple[int, bool, bool]:
     """Book settlements listed for days up to `day`, in the SimPy engine's order (by
-    booking day, then as listed); return (any booked, any late for the rebate)."""
+    booking day, then as listed); `pend` lists the unbooked ones as listed. Returns
+    (how many stay unbooked, any booked, any late for the rebate)."""
     any_booked, late = False, False
     while True:
         best = -1
-        for k in range(first, last):
-            if inv_i[k, I_BOOKED] == 0 and inv_f[k, F_BOOK_DAY] <= day and (
-                    best < 0 or inv_f[k, F_BOOK_DAY] < inv_f[best, F_BOOK_DAY]):
-                best = k
+        for q in range(n_pend):
+            k = pend[q]
+            if inv_f[k, F_BOOK_DAY] <= day and (
+                    best < 0 or inv_f[k, F_BOOK_DAY] < inv_f[pend[best], F_BOOK_DAY]):
+                best = q
         if best < 0:
-            return any_booked, late
-        inv_i[best, I_BOOKED] = 1
+            return n_pend, any_booked, late
+        k = pend[best]
+        for q in range(best, n_pend - 1):
+            pend[q] = pend[q + 1]
+        n_pend -= 1
+        inv_i[k, I_BOOKED] = 1
         any_booked = True
-        outcome = inv_i[best, I_OUTCOME]
+        outcome = inv_i[k, I_OUTCOME]
         paid = outcome in (PAID, PAID_DUNNED, DISCOUNT, AGENCY, LAWSUIT)
-        settle = inv_f[best, F_SETTLE]
+        settle = inv_f[k, F_SETTLE]
         if paid:
-            receipts[int(settle // p[P_MONTH])] += inv_f[best, F_AMOUNT]
-        if settle > inv_f[best, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
+            receipts[int(settle // p[P_MONTH])] += inv_f[k, F_AMOUNT]
+        if settle > inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
             late = True
 
 
-@numba.njit(cache=True)
+@rng.compiled
 def _limit(p: np.ndarray, month: int, ordered: np.ndarray, receipts: np.ndarray,
            factor: float, current: float) -> float:
     """CustomerBook.month_end for one customer (the limit in force from this month)."""
@@ -384,53 +448,153 @@ def _limit(p: np.ndarray, month: int, ordered: np.ndarray, receipts: np.ndarray,
     return monthly * p[P_STD_PERIOD] / 30.0 * factor
 
 
-@numba.njit(cache=True)
+@rng.compiled
 def _plan(inv_f: np.ndarray, inv_i: np.ndarray, k: int, now: float, today: int,
-          draws: np.ndarray, lad_n: np.ndarray, lad_f: np.ndarray, lad_i: np.ndarray,
-          lad_resp: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
-          tally: np.ndarray) -> None:
+          row: np.ndarray, lad_n: np.ndarray, lad_f: np.ndarray, lad_i: np.ndarray,
+          lad_resp: np.ndarray, p: np.ndarray, payer_f: np.ndarray, tally: np.ndarray,
+          key: np.ndarray, svc: np.ndarray) -> None:
     """des._Simulation._plan: walk the ladder and list the settlement for booking."""
-    _walk(inv_f, inv_i, k, draws[inv_i[k, I_ROW]], now, lad_n, lad_f, lad_i, lad_resp, p,
-          payer_f, tally)
+    _walk(inv_f, inv_i, k, row, now, lad_n, lad_f, lad_i, lad_resp, p, payer_f, tally, key,
+          svc)
     settle = inv_f[k, F_SETTLE]
     if settle < INF:
         inv_f[k, F_BOOK_DAY] = max(float(math.ceil(settle)), float(today + 1))
 
 
-@numba.njit(cache=True)
+@rng.compiled
+def _base_draws(row: np.ndarray, key: np.ndarray, seg: int, payer: int, seg_f: np.ndarray,
+                disp_f: np.ndarray, lag_f: np.ndarray) -> None:
+    """A new invoice's own draws (invoice_draws + RuleBook.prepare), its steps left undrawn."""
+    k0, k1, c, v = key[0], key[1], key[2], key[3]
+    w0, w1, w2, _ = rng.block(k0, k1, c, v, np.uint64(ST_DISPUTE), np.uint64(0))
+    row[COL_DISPUTE] = rng.unit(w0)
+    row[COL_DISPUTE_DAYS] = seg_f[seg, S_RAISED] + sample_q(rng.unit(w1), disp_f[seg])
+    row[COL_DISPUTE_UPHELD] = rng.unit(w2)
+    row[COL_CASH] = rng.uniform_at(k0, k1, ST_CASH, c, v, 0)
+    if lag_f[payer, LAG_HAS] > 0.0:
+        u = rng.uniform_at(k0, k1, ST_LAG, c, v, 0)
+        row[COL_LAG] = sample_q(u, lag_f[payer]) - lag_f[payer, LAG_EARLY]
+    else:
+        row[COL_LAG] = INF
+    row[COL_PENALTY] = rng.uniform_at(k0, k1, ST_PENALTY, c, v, 0)
+    row[COL_STEPS:] = np.nan
+
+
+@rng.compiled
+def _issue(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, cg: int, j: int, seg: int,
+           grade: int, payer: int, day: float, amount: float, key_time: float, today: int,
+           row: np.ndarray, key: np.ndarray, c_tier: np.ndarray, c_funding: np.ndarray,
+           c_bankrupt: np.ndarray, c_recovery: np.ndarray, g_net: np.ndarray,
+           g_rates: np.ndarray, g_windows: np.ndarray, lad_n: np.ndarray, lad_f: np.ndarray,
+           lad_i: np.ndarray, lad_resp: np.ndarray, seg_f: np.ndarray, disp_f: np.ndarray,
+           lag_f: np.ndarray, payer_f: np.ndarray, svc: np.ndarray, p: np.ndarray,
+           tally: np.ndarray) -> None:
+    """CustomerBook.issue + des._plan: invoice order j of customer c at `day`."""
+    _new_invoice(inv_f, inv_i, k, cg, j, seg, grade, payer, day, amount, 0, key_time, 0)
+    key[3] = np.uint64(j)
+    _base_draws(row, key, seg, payer, seg_f, disp_f, lag_f)
+    _open_invoice(inv_f, inv_i, k, row, g_net[grade], g_rates[grade], g_windows[grade],
+                  c_tier[c], c_funding[c], c_bankrupt[c], c_recovery[c], day, seg_f, p,
+                  payer_f, int(p[P_DEFAULTER]))
+    _plan(inv_f, inv_i, k, day, today, row, lad_n, lad_f, lad_i, lad_resp, p, payer_f,
+          tally, key, svc)
+
+
+@rng.compiled
+def _listed(inv_f: np.ndarray, k: int, pend: np.ndarray, n_pend: int, live: np.ndarray,
+            n_live: int) -> tuple[int, int]:
+    """A newly planned invoice joins the lists of invoices to book and not yet settled."""
+    if inv_f[k, F_BOOK_DAY] < INF:
+        pend[n_pend] = k
+        n_pend += 1
+    live[n_live] = k
+    return n_pend, n_live + 1
+
+
+@rng.compiled
+def _write_ledger(ledger: np.ndarray, n: int, inv_f: np.ndarray, inv_i: np.ndarray,
+                  first: int, last: int) -> int:
+    """The customer's invoices as ledger rows (ledger.ledger_row), from row n on."""
+    for k in range(first, last):
+        r = ledger[n]
+        outcome = inv_i[k, I_OUTCOME]
+        r.customer, r.order_index = inv_i[k, I_CUST], inv_i[k, I_OINDEX]
+        r.segment, r.payer = inv_i[k, I_SEG], inv_i[k, I_PAYER]
+        r.opening, r.disputed = inv_i[k, I_OPENING] == 1, inv_i[k, I_DISPUTED] == 1
+        r.issue_day, r.due_day = inv_f[k, F_ISSUE], inv_f[k, F_DUE]
+        r.effective_due_day = inv_f[k, F_EFF_DUE]
+        r.settle_day = INF if outcome == OPEN else inv_f[k, F_SETTLE]
+        r.credited_day = inv_f[k, F_CREDITED_AT] if inv_f[k, F_CREDITED] > 0 else INF
+        r.outcome = outcome
+        r.amount, r.paid, r.discount = inv_f[k, F_AMOUNT], inv_f[k, F_PAID], inv_f[k, F_DISCOUNT]
+        r.credited, r.written_off = inv_f[k, F_CREDITED], inv_f[k, F_WRITTEN_OFF]
+        r.open = (inv_f[k, F_AMOUNT] - inv_f[k, F_PAID] - inv_f[k, F_DISCOUNT]
+                  - inv_f[k, F_CREDITED] - inv_f[k, F_WRITTEN_OFF])
+        r.penalty, r.agency_fee = inv_f[k, F_PENALTY], inv_f[k, F_FEE]
+        r.dunning_cost, r.actions = inv_f[k, F_DUNNING], inv_i[k, I_ACTIONS]
+        n += 1
+    return n
+
+
+@rng.compiled
 def _customers(
+        c_from: int, k0: np.uint64, k1: np.uint64,
         c_seg: np.ndarray, c_grade: np.ndarray, c_payer: np.ndarray, c_funding: np.ndarray,
         c_bankrupt: np.ndarray, c_recovery: np.ndarray, c_tier: np.ndarray,
-        c_limit0: np.ndarray, c_factor: np.ndarray,
-        ord_start: np.ndarray, o_time: np.ndarray, o_amount: np.ndarray,
-        o_approval: np.ndarray, o_thin: np.ndarray, o_index: np.ndarray, o_row: np.ndarray,
-        o_id: np.ndarray,
+        c_limit0: np.ndarray, c_factor: np.ndarray, o_start: np.ndarray, o_times: np.ndarray,
         op_start: np.ndarray, op_issue: np.ndarray, op_amount: np.ndarray,
-        op_index: np.ndarray, op_row: np.ndarray, op_net: np.ndarray,
-        draws: np.ndarray, g_net: np.ndarray, g_rates: np.ndarray, g_windows: np.ndarray,
+        op_index: np.ndarray, op_draws: np.ndarray, op_net: np.ndarray,
+        amt_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray,
+        g_net: np.ndarray, g_rates: np.ndarray, g_windows: np.ndarray,
         lad_n: np.ndarray, lad_f: np.ndarray, lad_i: np.ndarray, lad_resp: np.ndarray,
-        seg_f: np.ndarray, payer_f: np.ndarray, p: np.ndarray,
-        inv_f: np.ndarray, inv_i: np.ndarray, fate: np.ndarray, lost_from: np.ndarray,
+        seg_f: np.ndarray, disp_f: np.ndarray, lag_f: np.ndarray, payer_f: np.ndarray,
+        svc: np.ndarray, p: np.ndarray, cal: np.ndarray, ws_f: np.ndarray, ws_i: np.ndarray,
+        inv_f: np.ndarray, inv_i: np.ndarray, ordered: np.ndarray, receipts: np.ndarray,
+        row: np.ndarray, key: np.ndarray,
+        ledger: np.ndarray, n_out: int, acc: np.ndarray, lost_from: np.ndarray,
         cancel_from: np.ndarray, rebate_paid: np.ndarray, tally: np.ndarray,
-        c_offset: int) -> None:
-    """Customers c_offset + 0 .. n-1 (per-customer arrays are this slice's views)."""
+        ) -> tuple[int, int]:
+    """Customers c_from, c_from + 1, ... start to finish, each into its ledger rows.
+
+    Returns (the next customer to simulate, rows written): it stops early, before a customer
+    whose invoices might not fit the ledger, so that the caller can make it longer.
+
+    Compiled without reference counting (`_nrt=False`, as are the functions it calls): it
+    allocates nothing, every work area comes in sized for the busiest customer (see
+    `_Workspace`). Counting references to the dozens of arrays passed down to each
+    invoice's helpers was two thirds of the engine's time.
+    """
     n = c_seg.size
-    months = int(p[P_MONTHS])
     n_days = math.ceil(p[P_END])
-    year, month = p[P_YEAR], p[P_MONTH]
+    month = p[P_MONTH]
     defaulter = int(p[P_DEFAULTER])
     rebates = p[P_REBATE_RATE] > 0
-    ordered = np.zeros(months)
-    receipts = np.zeros(months)
-    held_o = np.zeros(o_time.size, dtype=np.int64)
-    held_t = np.zeros(o_time.size)
-    held_f = np.zeros(o_time.size, dtype=np.int64)
-    for c in range(n):
-        first = op_start[c] + ord_start[c]  # this customer's invoice slots
+    start, end = p[P_START], p[P_END]
+    key[0], key[1] = k0, k1
+    o_amount, o_thin, held_t = ws_f[0], ws_f[1], ws_f[2]
+    o_fate, o_cand, held_o, held_f, pend, live = (ws_i[0], ws_i[1], ws_i[2], ws_i[3],
+                                                   ws_i[4], ws_i[5])
+    for c in range(c_from, n):
+        seg, grade, payer = c_seg[c], c_grade[c], c_payer[c]
+        o_time = o_times[o_start[c]:o_start[c + 1]]
+        n_o = o_time.size
+        n_op = op_start[c + 1] - op_start[c]
+        if n_out + n_o + n_op > ledger.size:
+            return c, n_out
+        key[2] = np.uint64(c)
+        # the potential orders (draw_orders + CustomerBook._classify_orders)
+        credit, share = g_credit[grade] > 0.0, g_share[grade]
+        for j in range(n_o):
+            o_fate[j] = 0
+            o_cand[j] = 0
+            if o_time[j] < c_bankrupt[c]:  # a bankrupt customer orders no more
+                o_amount[j] = sample_q(rng.uniform_at(k0, k1, ST_AMOUNT, c, j, 0), amt_f[seg])
+                o_thin[j] = rng.uniform_at(k0, k1, ST_THIN, c, j, 0)
+                o_cand[j] = 1 if credit and o_thin[j] * p[P_M_MAX] < share else 0
+        first = 0
         last = first
         ordered[:] = 0.0
         receipts[:] = 0.0
-        seg, grade, payer = c_seg[c], c_grade[c], c_payer[c]
         limit = c_limit0[c]
         lost_from[c], cancel_from[c] = INF, INF
         rebate_sales, rebate_late, eased = 0.0, False, False
@@ -440,10 +604,11 @@ def _customers(
         for q in range(op_start[c], op_start[c + 1]):
             k = last
             last += 1
-            _new_invoice(inv_f, inv_i, k, c + c_offset, op_index[q], seg, grade, payer,
-                         op_issue[q],
-                         op_amount[q], op_row[q], float(op_index[q]), 1)
-            _open_invoice(inv_f, inv_i, k, draws[op_row[q]], op_net[grade], g_rates[grade],
+            _new_invoice(inv_f, inv_i, k, c, op_index[q], seg, grade, payer, op_issue[q],
+                         op_amount[q], 0, float(op_index[q]), 1)
+            for col in range(row.size):  # (a slice copy would allocate)
+                row[col] = op_draws[q, col]
+            _open_invoice(inv_f, inv_i, k, row, op_net[grade], g_rates[grade],
                           g_windows[grade], -1, c_funding[c], c_bankrupt[c], c_recovery[c],
                           0.0, seg_f, p, payer_f, defaulter)
             step = lad_n[grade]
@@ -452,52 +617,51 @@ def _customers(
                     step = j
                     break
             inv_i[k, I_STEP] = step
-        for k in range(first, last):
-            _plan(inv_f, inv_i, k, 0.0, -1, draws, lad_n, lad_f, lad_i, lad_resp, p, payer_f,
-                  tally[c])
+            _plan(inv_f, inv_i, k, 0.0, -1, row, lad_n, lad_f, lad_i, lad_resp, p, payer_f,
+                  tally[c], key, svc)
             lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
             cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
-        o, o_end = ord_start[c], ord_start[c + 1]
+        o = 0  # the next candidate order
+        while o < n_o and o_cand[o] == 0:
+            o += 1
         today = -1
-        lo_book = lo_live = first  # invoices before these no longer count (see below)
+        # invoices still to book, and those not settled yet (a plan is fixed at issue when
+        # collectors are unlimited, so each list is filled once per invoice)
+        n_pend = n_live = 0
+        for k in range(first, last):
+            n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
         while True:
             # the next day anything can happen to this customer
             day = n_days
-            if o < o_end:
+            if o < n_o:
                 day = min(day, math.floor(o_time[o]))
             if nh > 0:
                 day = min(day, today + 1)
             if rebates:
-                y = max(1, math.floor(today / year) + 1)
-                day = min(day, math.ceil(y * year))
+                day = min(day, cal[CAL_NEXT_YEAR, today + 1])
             if day >= n_days:
                 break
             today = day
-            # skip the invoices that can no longer matter: booked, or never settling (a
-            # plan is fixed at issue when collectors are unlimited)
-            while lo_book < last and (inv_i[lo_book, I_BOOKED] == 1
-                                      or inv_f[lo_book, F_BOOK_DAY] == INF):
-                lo_book += 1
-            while lo_live < last and inv_f[lo_live, F_SETTLE] <= day:
-                lo_live += 1
-            booked, late = _book_due(inv_f, inv_i, lo_book, last, float(day), receipts, p)
+            n_live = _prune_live(inv_f, live, n_live, float(day))
+            n_pend, booked, late = _book_due(inv_f, inv_i, pend, n_pend, float(day), receipts,
+                                             p)
             eased = eased or booked
             rebate_late = rebate_late or late
-            m_now = math.floor(day / month)
+            m_now = cal[CAL_MONTH, day]
             if day > 0 and m_now > m_seen:
                 m_seen = m_now
                 if p[P_LIMIT_METHOD] > 0 and m_now >= (3 if p[P_LIMIT_METHOD] == 1.0 else 6):
                     limit = _limit(p, m_now, ordered, receipts, c_factor[c], limit)
                     if nh > 0:
                         eased = True
-            if day > 0 and math.floor(day / year) > math.floor((day - 1) / year):
+            if cal[CAL_YEAR_END, day] == 1:
                 if rebates:
                     for k in range(first, last):
                         if (inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] < day
                                 < inv_f[k, F_SETTLE]):
                             rebate_late = True
                     if (rebate_sales >= p[P_REBATE_THRESHOLD] and not rebate_late
-                            and p[P_START] < day <= p[P_END]):
+                            and start < day <= end):
                         rebate_paid[c] += p[P_REBATE_RATE] * rebate_sales
                 rebate_sales, rebate_late = 0.0, False
             # release held orders whose block has cleared, lose those that waited too long
@@ -505,21 +669,18 @@ def _customers(
             for h in range(nh):
                 i, t, cause = held_o[h], held_t[h], held_f[h]
                 if (day > t + p[P_HOLD] or day >= c_bankrupt[c] or day >= lost_from[c]):
-                    fate[o_id[i]] = cause
-                elif eased and _blocked(inv_f, lo_live, last, float(day), o_amount[i],
+                    o_fate[i] = cause
+                elif eased and _blocked(inv_f, live, n_live, float(day), o_amount[i],
                                         limit) == 0:
                     k = last
                     last += 1
-                    fate[o_id[i]] = FATE_SHIPPED
-                    _new_invoice(inv_f, inv_i, k, c + c_offset, o_index[i], seg, grade, payer,
-                                 float(day), o_amount[i], o_row[i], o_time[i], 0)
-                    _open_invoice(inv_f, inv_i, k, draws[o_row[i]], g_net[grade],
-                                  g_rates[grade], g_windows[grade], c_tier[c], c_funding[c],
-                                  c_bankrupt[c], c_recovery[c], float(day), seg_f, p, payer_f,
-                                  defaulter)
+                    o_fate[i] = FATE_SHIPPED
+                    _issue(inv_f, inv_i, k, c, c, i, seg, grade, payer, float(day),
+                           o_amount[i], o_time[i], today, row, key, c_tier, c_funding,
+                           c_bankrupt, c_recovery, g_net, g_rates, g_windows, lad_n, lad_f,
+                           lad_i, lad_resp, seg_f, disp_f, lag_f, payer_f, svc, p, tally[c])
                     rebate_sales += o_amount[i]
-                    _plan(inv_f, inv_i, k, float(day), today, draws, lad_n, lad_f, lad_i,
-                          lad_resp, p, payer_f, tally[c])
+                    n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                     lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
                     cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
                 else:
@@ -528,22 +689,25 @@ def _customers(
             nh = keep
             eased = False
             # the day's orders
-            while o < o_end and o_time[o] < day + 1.0:
+            while o < n_o and o_time[o] < day + 1.0:
                 i = o
                 o += 1
+                while o < n_o and o_cand[o] == 0:
+                    o += 1
                 t, amount = o_time[i], o_amount[i]
                 if t >= lost_from[c]:
-                    fate[o_id[i]] = L_LOST
+                    o_fate[i] = L_LOST
                     continue
                 if t >= cancel_from[c]:
                     if o_thin[i] * p[P_M_MAX] >= p[P_CASH_KEPT]:
-                        fate[o_id[i]] = L_CANCELLED
+                        o_fate[i] = L_CANCELLED
                     else:
-                        fate[o_id[i]] = FATE_CASH
+                        o_fate[i] = FATE_CASH
                     continue
                 ordered[int(t // month)] += amount
-                block = _blocked(inv_f, lo_live, last, t, amount, limit)
-                if block == L_LIMIT and o_approval[i] < p[P_APPROVAL]:
+                block = _blocked(inv_f, live, n_live, t, amount, limit)
+                if block == L_LIMIT and (rng.uniform_at(k0, k1, ST_APPROVAL, c, i, 0)
+                                         < p[P_APPROVAL]):
                     block = 0
                 if block != 0:
                     held_o[nh], held_t[nh], held_f[nh] = i, t, block
@@ -551,21 +715,28 @@ def _customers(
                     continue
                 k = last
                 last += 1
-                fate[o_id[i]] = FATE_SHIPPED
-                _new_invoice(inv_f, inv_i, k, c + c_offset, o_index[i], seg, grade, payer, t,
-                             amount, o_row[i], t, 0)
-                _open_invoice(inv_f, inv_i, k, draws[o_row[i]], g_net[grade], g_rates[grade],
-                              g_windows[grade], c_tier[c], c_funding[c], c_bankrupt[c],
-                              c_recovery[c], t, seg_f, p, payer_f, defaulter)
+                o_fate[i] = FATE_SHIPPED
+                _issue(inv_f, inv_i, k, c, c, i, seg, grade, payer, t, amount, t, today, row,
+                       key, c_tier, c_funding, c_bankrupt, c_recovery, g_net, g_rates,
+                       g_windows, lad_n, lad_f, lad_i, lad_resp, seg_f, disp_f, lag_f,
+                       payer_f, svc, p, tally[c])
                 rebate_sales += amount
-                _plan(inv_f, inv_i, k, t, today, draws, lad_n, lad_f, lad_i, lad_resp, p,
-                      payer_f, tally[c])
+                n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                 lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
                 cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
         for k in range(first, last):
-            _close(inv_f, inv_i, k, p[P_END], seg_f, p)
-        for k in range(last, op_start[c + 1] + ord_start[c + 1]):
-            inv_i[k, I_CUST] = -1  # an unused slot (an order that never shipped)
+            _close(inv_f, inv_i, k, end, seg_f, p)
+        n_out = _write_ledger(ledger, n_out, inv_f, inv_i, first, last)
+        # the orders never shipped on credit (CustomerBook.finish_orders), then the tallies
+        for j in range(n_o):
+            t = o_time[j]
+            if t >= c_bankrupt[c]:
+                continue
+            if o_cand[j] == 0:
+                o_fate[j] = rejected_fate(t, o_thin[j] * p[P_M_MAX] < p[P_CASH_KEPT], credit,
+                                          lost_from[c], cancel_from[c])
+            tally_order(acc, t, o_amount[j], o_fate[j], start, end)
+    return n, n_out
 
 
 # ---- the driver ---------------------------------------------------------------------------
@@ -589,64 +760,50 @@ def run_fast(scenario: Scenario, policy: Policy, seed: int,
     end = start + scenario.horizon.horizon_days
     rules = RuleBook(scenario, policy, collectors_finite=False)
     customers = draw_customers(scenario, seed)
-    orders = draw_orders(scenario, seed, max_multiplier(scenario), end)
     out = EngineOutput(engine="screen" if screening else "fast", window=(start, end),
                        ledger=np.empty(0, dtype=LEDGER_DTYPE), actions={},
                        collector=CollectorStats(collectors=staff))
-    book = CustomerBook(scenario, policy, seed, customers, orders, rules, out,
-                        python_lists=False)
+    book = CustomerBook(scenario, policy, seed, customers, None, rules, out)
     n = customers.count
     grade_of = np.searchsorted(np.asarray(list(GRADES)), np.asarray(book.grade))
-    # candidate orders grouped by customer, in time order within each customer
-    cand = book.candidates
-    by_customer = cand[np.argsort(orders.customer[cand], kind="stable")]
-    ord_start = np.searchsorted(orders.customer[by_customer], np.arange(n + 1))
     opening = _Opening(scenario, seed, rules, customers, book, grade_of)
     arrays = _policy_arrays(scenario, policy, rules, book, start, end)
+    orders = _order_arrays(scenario, book)
+    k0, k1 = streams._seed_key(seed)
+    gaps = orders["gap"][customers.segment]
+    o_start, o_times = arrival_csr(k0, k1, 0, gaps, end)
+    ws = _Workspace(int(np.diff(o_start).max(initial=0)) + int(np.diff(opening.start).max(
+        initial=0)), book.months, opening.draws.shape[1])
     lost_from, cancel_from = np.full(n, INF), np.full(n, INF)
     rebate_paid = np.zeros(n)
     tally = np.zeros((n, len(ACTIONS) + 1, 2))
-    seg, payer = customers.segment.astype(np.int64), customers.payer.astype(np.int64)
-    grade, tier = grade_of.astype(np.int64), np.asarray(book.tier, dtype=np.int64)
-    parts: list[tuple[Ledger, np.ndarray]] = []
-    # a slice of customers at a time: the draws and invoice records of one slice only are
-    # in memory at once (customers are independent here, so slicing changes nothing)
-    for lo in range(0, n, CHUNK_CUSTOMERS):
-        hi = min(n, lo + CHUNK_CUSTOMERS)
-        mine = by_customer[ord_start[lo]:ord_start[hi]]
-        draws = invoice_draws(seed, orders.customer[mine], orders.index[mine], rules.max_steps)
-        rules.prepare(draws, customers.payer[orders.customer[mine]],
-                      customers.segment[orders.customer[mine]])
-        op = opening.slice(lo, hi, draws.shape[0])
-        if op.draws.size:
-            draws = np.vstack([draws, op.draws]) if draws.size else op.draws
-        if draws.shape[0] == 0:
-            draws = np.zeros((1, COL_STEPS + STEP_DRAWS * max(rules.max_steps, 1)))
-        o_start = ord_start[lo:hi + 1] - ord_start[lo]
-        total = int(op.start[-1] + o_start[-1])
-        inv_f = np.zeros((max(total, 1), N_F))
-        inv_i = np.zeros((max(total, 1), N_I), dtype=np.int64)
-        _customers(
-            seg[lo:hi], grade[lo:hi], payer[lo:hi], customers.funding_cost_annual[lo:hi],
-            customers.bankruptcy_day[lo:hi], customers.recovery_share[lo:hi], tier[lo:hi],
-            arrays["limit0"][lo:hi], arrays["factor"][lo:hi],
-            o_start.astype(np.int64), orders.time[mine], orders.amount[mine],
-            orders.approval[mine], orders.thin[mine], orders.index[mine].astype(np.int64),
-            np.arange(mine.size, dtype=np.int64), mine,
-            op.start, op.issue, op.amount, op.index, op.row, opening.net,
-            np.ascontiguousarray(draws), arrays["g_net"], arrays["g_rates"],
-            arrays["g_windows"], arrays["lad_n"], arrays["lad_f"], arrays["lad_i"],
-            arrays["lad_resp"], arrays["seg_f"], arrays["payer_f"], arrays["p"],
-            inv_f, inv_i, book.fate, lost_from[lo:hi], cancel_from[lo:hi], rebate_paid[lo:hi],
-            tally[lo:hi], lo)
-        parts.append(_ledger(inv_f[:total], inv_i[:total]))
-        del draws, inv_f, inv_i
-
-    book.lost_from, book.cancel_from = lost_from.tolist(), cancel_from.tolist()
-    book.rebate_paid = rebate_paid
-    book.finish_orders()  # the fates of the orders that never could ship, and the tallies
-    del book, orders, by_customer, cand, mine  # before the ledger is assembled: peak memory
-    out.ledger = _in_simpy_order(parts)
+    acc = np.zeros(ORDER_TALLY)
+    # room for the expected invoices and a margin; made longer if a run needs more
+    ledger = np.zeros(int(1.1 * _expected_invoices(scenario, book, end)) + opening.count + 1024,
+                      dtype=LEDGER_DTYPE)
+    c, rows = 0, 0
+    while c < n:
+        if c > 0:
+            ledger = np.resize(ledger, int(1.5 * ledger.size) + 1024)
+        c, rows = _customers(
+            c, k0, k1, customers.segment.astype(np.int64), grade_of.astype(np.int64),
+            customers.payer.astype(np.int64), customers.funding_cost_annual,
+            customers.bankruptcy_day, customers.recovery_share,
+            np.asarray(book.tier, dtype=np.int64), arrays["limit0"], arrays["factor"],
+            o_start, o_times,
+            opening.start, opening.issue, opening.amount, opening.index, opening.draws,
+            opening.net, orders["amount"], orders["credit"], orders["share"],
+            arrays["g_net"], arrays["g_rates"], arrays["g_windows"], arrays["lad_n"],
+            arrays["lad_f"], arrays["lad_i"], arrays["lad_resp"], arrays["seg_f"],
+            arrays["disp_f"], arrays["lag_f"], arrays["payer_f"], arrays["svc"], arrays["p"],
+            _calendar(book.month, book.year, math.ceil(end)), ws.f, ws.i, ws.inv_f, ws.inv_i,
+            ws.ordered, ws.receipts, ws.row, ws.key,
+            ledger, rows, acc, lost_from, cancel_from, rebate_paid, tally)
+    ledger = ledger[:rows]
+    ledger["grade"] = np.asarray([s.grade for s in scenario.segments])[ledger["segment"]]
+    out.ledger = ledger
+    store_order_tally(out, acc)
+    out.rebates = float(rebate_paid.sum())
     out.actions = actions_summary(tally[:, :BUSY])
     if staff is not None:
         offered = tally[:, BUSY].sum(axis=0)
@@ -656,6 +813,54 @@ def run_fast(scenario: Scenario, policy: Policy, seed: int,
     bankrupt = customers.bankruptcy_day
     out.bankruptcies = int(np.sum((bankrupt >= start) & (bankrupt < end)))
     return out
+
+
+CAL_MONTH, CAL_YEAR_END, CAL_NEXT_YEAR = range(3)
+
+
+def _calendar(month: float, year: float, days: int) -> np.ndarray:
+    """Per day: its month's number, whether a year ends as it starts, and (indexed by the
+    day + 1) the first year end after it, computed once with the SimPy engine's formulas:
+    divisions and roundings per day were a third of the kernel's time."""
+    day = np.arange(days + 2, dtype=np.float64)
+    cal = np.zeros((3, days + 2), dtype=np.int64)
+    cal[CAL_MONTH] = np.floor(day / month)
+    cal[CAL_YEAR_END] = (day > 0) & (np.floor(day / year) > np.floor((day - 1) / year))
+    today = day - 1.0
+    cal[CAL_NEXT_YEAR] = np.ceil(np.maximum(1.0, np.floor(today / year) + 1) * year)
+    return cal
+
+
+class _Workspace:
+    """The kernel's work areas, sized for the customer with the most orders and invoices."""
+
+    def __init__(self, most: int, months: int, width: int) -> None:
+        most = max(most, 1)
+        self.f = np.zeros((3, most))  # order amount, thinning draw, held order's time
+        # order fate, candidate flag, held order, its cause, invoices to book, live invoices
+        self.i = np.zeros((6, most), dtype=np.int64)
+        self.inv_f = np.zeros((most, N_F))
+        self.inv_i = np.zeros((most, N_I), dtype=np.int64)
+        self.ordered, self.receipts = np.zeros(months), np.zeros(months)
+        self.row = np.zeros(width)
+        self.key = np.zeros(4, dtype=np.uint64)
+
+
+def _expected_invoices(scenario: Scenario, book: CustomerBook, end: float) -> float:
+    """Invoices a run may be expected to issue: every segment's orders at its terms' rate."""
+    return sum(s.customers * s.orders_per_year * book.mult[s.grade] * end / book.year
+               for s in scenario.segments if book.terms[s.grade] is not None)
+
+
+def _order_arrays(scenario: Scenario, book: CustomerBook) -> dict[str, np.ndarray]:
+    """What the kernel needs to draw and sort each customer's potential orders."""
+    year = book.year
+    gap = np.asarray([order_gap_days(s, book.m_max, year) for s in scenario.segments])
+    amount = np.stack([dist_params(s.order_amount) for s in scenario.segments])
+    credit = np.asarray([1.0 if t is not None and t.net_days > 0 else 0.0
+                         for t in (book.terms[g] for g in GRADES)])
+    share = np.asarray([book.mult[g] for g in GRADES])
+    return {"gap": gap, "amount": amount, "credit": credit, "share": share}
 
 
 def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: CustomerBook,
@@ -681,8 +886,19 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
             lad_i[g, j] = ACTIONS.index(rule.action)
             lad_resp[g, j] = rule.response
     seg_f = np.asarray([(s.disputes.share, s.disputes.upheld_share, s.disputes.credited_share,
-                         s.cash_available_share, s.bankruptcy_recovery_days)
+                         s.cash_available_share, s.bankruptcy_recovery_days,
+                         s.disputes.raised_after_days)
                         for s in scenario.segments], dtype=float)
+    disp_f = np.stack([dist_params(s.disputes.resolution_days) for s in scenario.segments])
+    lag_f = np.zeros((len(PAYER_TYPES), 6))
+    for k, dist in enumerate(rules.lag):
+        if dist is not None:
+            lag_f[k, :4] = dist_params(dist)
+            lag_f[k, LAG_HAS], lag_f[k, LAG_EARLY] = 1.0, rules.early[k]
+    svc = np.zeros(3)
+    if rules.service_cv > 0:
+        shape, scale = streams.gamma_params(np.float64(1.0), np.float64(rules.service_cv))
+        svc[:] = (1.0, shape, scale)
     payer_f = np.asarray([(rules.delay[k], rules.breaks[k], rules.deterred[k])
                           for k in range(len(PAYER_TYPES))], dtype=float)
     limits = policy.credit_limit
@@ -710,72 +926,12 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     p[P_MONTHS] = book.months
     return {"g_net": g_net, "g_rates": g_rates, "g_windows": g_windows, "lad_n": lad_n,
             "lad_f": lad_f, "lad_i": lad_i, "lad_resp": lad_resp, "seg_f": seg_f,
-            "payer_f": payer_f, "p": p, "limit0": limit0, "factor": factor}
-
-
-def _ledger(inv_f: np.ndarray, inv_i: np.ndarray) -> tuple[Ledger, np.ndarray]:
-    """One slice's ledger rows, with the key that puts them in the SimPy engine's order."""
-    used = np.flatnonzero(inv_i[:, I_CUST] >= 0)
-
-    def fcol(col: int) -> np.ndarray:
-        return inv_f[used, col]
-
-    def icol(col: int) -> np.ndarray:
-        return inv_i[used, col]
-
-    ledger = np.zeros(used.size, dtype=LEDGER_DTYPE)
-    outcome = icol(I_OUTCOME)
-    credited = fcol(F_CREDITED)
-    ledger["customer"], ledger["order_index"] = icol(I_CUST), icol(I_OINDEX)
-    ledger["segment"], ledger["payer"] = icol(I_SEG), icol(I_PAYER)
-    ledger["grade"] = np.asarray(list(GRADES))[icol(I_GRADE)]
-    ledger["opening"], ledger["disputed"] = icol(I_OPENING) == 1, icol(I_DISPUTED) == 1
-    ledger["issue_day"], ledger["due_day"] = fcol(F_ISSUE), fcol(F_DUE)
-    ledger["effective_due_day"] = fcol(F_EFF_DUE)
-    ledger["settle_day"] = np.where(outcome == OPEN, INF, fcol(F_SETTLE))
-    ledger["credited_day"] = np.where(credited > 0, fcol(F_CREDITED_AT), INF)
-    ledger["outcome"] = outcome
-    for name, col in (("amount", F_AMOUNT), ("paid", F_PAID), ("discount", F_DISCOUNT),
-                      ("credited", F_CREDITED), ("written_off", F_WRITTEN_OFF),
-                      ("penalty", F_PENALTY), ("agency_fee", F_FEE),
-                      ("dunning_cost", F_DUNNING)):
-        ledger[name] = fcol(col)
-    ledger["open"] = (ledger["amount"] - ledger["paid"] - ledger["discount"] - ledger["credited"]
-                      - ledger["written_off"])
-    ledger["actions"] = icol(I_ACTIONS)
-    return ledger, fcol(F_KEY_TIME)
-
-
-def _in_simpy_order(parts: list[tuple[Ledger, np.ndarray]]) -> Ledger:
-    """The slices' rows in the SimPy engine's order: the opening book first (in its own
-    order), then by issue time, held orders released on the same day by their order time."""
-    new = np.concatenate([~p[0]["opening"] for p in parts]) if parts else np.zeros(0, bool)
-    issue = np.concatenate([p[0]["issue_day"] for p in parts]) if parts else np.zeros(0)
-    key = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
-    order = np.lexsort((key, np.where(new, issue, 0.0), new))
-    where = np.empty_like(order)
-    where[order] = np.arange(order.size)  # each row's place in the final ledger
-    ledger = np.empty(order.size, dtype=LEDGER_DTYPE)
-    first = 0
-    while parts:  # scatter slice by slice, freeing each, so that two copies never coexist
-        rows = parts.pop(0)[0]
-        ledger[where[first:first + rows.size]] = rows
-        first += rows.size
-    return ledger
-
-
-@dataclass(frozen=True)
-class _OpeningSlice:
-    start: np.ndarray
-    issue: np.ndarray
-    amount: np.ndarray
-    index: np.ndarray
-    row: np.ndarray
-    draws: np.ndarray
+            "payer_f": payer_f, "p": p, "limit0": limit0, "factor": factor, "disp_f": disp_f,
+            "lag_f": lag_f, "svc": svc}
 
 
 class _Opening:
-    """The opening book, grouped by customer, handed out a slice of customers at a time."""
+    """The opening book, grouped by customer, its draws drawn in full and prepared."""
 
     def __init__(self, scenario: Scenario, seed: int, rules: RuleBook, customers: Any,
                  book: CustomerBook, grade_of: np.ndarray) -> None:
@@ -787,7 +943,7 @@ class _Opening:
             self.start = np.zeros(n + 1, dtype=np.int64)
             self.issue = self.amount = np.zeros(0)
             self.index = np.zeros(0, dtype=np.int64)
-            self.draws = np.zeros((0, 0))
+            self.draws = np.zeros((0, COL_STEPS + STEP_DRAWS * rules.max_steps))
             return
         rules.prepare(drawn.draws, customers.payer[drawn.customer],
                       customers.segment[drawn.customer])
@@ -797,12 +953,9 @@ class _Opening:
         self.issue = -drawn.days_overdue[order] - self.net[grade_of[cust]]
         self.amount = drawn.amount[order]
         self.index = drawn.index[order].astype(np.int64)
-        self.draws = drawn.draws[order]
+        self.draws = np.ascontiguousarray(drawn.draws[order])
 
-    def slice(self, lo: int, hi: int, first_row: int) -> _OpeningSlice:
-        """The invoices of customers lo..hi-1, their draw rows numbered from first_row."""
-        a, b = int(self.start[lo]), int(self.start[hi])
-        return _OpeningSlice(
-            start=self.start[lo:hi + 1] - a, issue=self.issue[a:b], amount=self.amount[a:b],
-            index=self.index[a:b], row=first_row + np.arange(b - a, dtype=np.int64),
-            draws=self.draws[a:b] if self.draws.size else self.draws)
+    @property
+    def count(self) -> int:
+        """Number of opening invoices."""
+        return int(self.issue.size)

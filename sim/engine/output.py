@@ -4,15 +4,69 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from .. import rng
 from ..ledger import Ledger
 
-__all__ = ["CAUSES", "FATE_CASH", "FATE_LOST", "FATE_SHIPPED", "CollectorStats", "EngineOutput"]
+__all__ = ["CAUSES", "FATE_CASH", "FATE_LOST", "FATE_SHIPPED", "ORDER_TALLY", "CollectorStats",
+           "EngineOutput", "rejected_fate", "store_order_tally", "tally_order"]
 
 #: Causes of lost sales; an order lost to cause k has fate FATE_LOST + k.
 CAUSES = ("terms", "credit_refused", "credit_cancelled", "credit_limit", "stop_shipping",
           "customer_lost")
 #: What became of each potential order (0: none yet, or still held when the run ended).
 FATE_SHIPPED, FATE_CASH, FATE_LOST = 1, 2, 3
+#: The order tally: potential sales, cash sales, then money and orders lost by cause.
+ORDER_TALLY = 2 + 2 * len(CAUSES)
+_L_TERMS, _L_REFUSED = FATE_LOST + CAUSES.index("terms"), FATE_LOST + CAUSES.index(
+    "credit_refused")
+_L_CANCELLED, _L_LOST = FATE_LOST + CAUSES.index("credit_cancelled"), FATE_LOST + CAUSES.index(
+    "customer_lost")
+
+
+@rng.compiled
+def rejected_fate(t: float, kept_for_cash: bool, on_credit: bool, lost_from: float,
+                  cancel_from: float) -> int:
+    """The fate of an order the policy never ships on credit, once the customer's loss and
+    cancellation times are known: lost with its customer, kept as a cash sale, or lost."""
+    if t >= lost_from:
+        return _L_LOST
+    if on_credit and t >= cancel_from:
+        return FATE_CASH if kept_for_cash else _L_CANCELLED
+    if not on_credit:
+        return FATE_CASH if kept_for_cash else _L_REFUSED
+    return _L_TERMS
+
+
+@rng.compiled
+def tally_order(acc: np.ndarray, t: float, amount: float, fate: int, start: float,
+                end: float) -> None:
+    """Add one potential order of a live customer to the tally (see ORDER_TALLY).
+
+    Every engine adds its orders one at a time by customer, then by order number, so the
+    sums are the same to the last bit whichever engine ran.
+    """
+    if not start <= t < end:
+        return
+    acc[0] += amount
+    if fate == FATE_CASH:
+        acc[1] += amount
+    elif fate >= FATE_LOST:
+        k = fate - FATE_LOST
+        acc[2 + k] += amount
+        acc[2 + len(CAUSES) + k] += 1.0
+
+
+def store_order_tally(out: EngineOutput, acc: np.ndarray) -> None:
+    """Potential, cash and lost sales from the order tally into the engine's output."""
+    out.potential_sales, out.cash_sales = float(acc[0]), float(acc[1])
+    out.lost_sales, out.lost_orders = {}, {}
+    for k, cause in enumerate(CAUSES):
+        count = int(acc[2 + len(CAUSES) + k])
+        if count:
+            out.lost_sales[cause] = float(acc[2 + k])
+            out.lost_orders[cause] = count
 
 
 @dataclass

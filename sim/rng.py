@@ -19,14 +19,17 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["block", "compiled", "exponential_q", "fill_uniforms", "gamma_q", "lognormal_q", "ndtri",
-           "uniform_at", "unit"]
+__all__ = ["block", "compiled", "compiled_inline", "exponential_q", "fill_uniforms", "gamma_q",
+           "lognormal_q", "ndtri", "uniform_at", "unit"]
 
 _njit: Any = numba.njit  # `_nrt` is a documented option missing from numba's type stubs
 #: Decorator for compiled functions that allocate nothing: compiled without reference counting,
 #: which otherwise costs two atomic operations per array argument per call (two thirds of the
 #: fast engine's time, measured).
 compiled = _njit(cache=True, _nrt=False)
+#: The same, inlined into its callers at compile time (for functions called with many arrays:
+#: passing each array's descriptor costs several machine words per call).
+compiled_inline = _njit(cache=True, _nrt=False, inline="always")
 
 _M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
 _W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)

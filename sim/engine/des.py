@@ -9,7 +9,6 @@ on a SimPy (Priority)Resource, because only they depend on other customers (see 
 from __future__ import annotations
 
 import bisect
-import gc
 import heapq
 import math
 from collections.abc import Callable, Generator
@@ -25,6 +24,7 @@ from ..policy import Policy
 from ..scenario import Scenario
 from .book import CustomerBook
 from .determ import issue_deterministic
+from .gcpause import gc_paused
 from .opening import opening_invoices
 from .output import CollectorStats, EngineOutput
 
@@ -33,16 +33,8 @@ __all__ = ["run_des"]
 
 def run_des(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
     """Simulate one replication with the SimPy engine."""
-    # The run allocates hundreds of thousands of small objects that live until its end and
-    # hold no reference cycles worth collecting mid-run; the cyclic collector would only
-    # re-scan them again and again (about 12% of the run time on the default scenario).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _Simulation(scenario, policy, seed).run()
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Task:

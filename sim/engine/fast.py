@@ -54,6 +54,7 @@ from ..policy import Policy
 from ..scenario import ACTIONS, PAYER_TYPES, Action, PayerType, Scenario
 from ..streams import Stream
 from .book import CustomerBook
+from .gcpause import gc_paused
 from .opening import opening_invoices
 from .output import (
     CAUSES,
@@ -97,8 +98,10 @@ N_F = 21
  I_STEP, I_ROW, I_BOOKED) = range(12)
 N_I = 12
 # per segment (seg_f), per payer type (payer_f), per ladder step (lad_f)
-S_DISPUTE_SHARE, S_UPHELD, S_CREDITED, S_CASH, S_RECOVERY_DAYS, S_RAISED = range(6)
-LAG_HAS, LAG_EARLY = 4, 5  # lag_f columns after the distribution's four
+S_DISPUTE_SHARE, S_UPHELD, S_CREDITED, S_CASH, S_RECOVERY_DAYS, S_RAISED, S_DAYS = range(7)
+# (S_DAYS.. S_DAYS + 3: the dispute's resolution days as draws.dist_params)
+Y_LAG, Y_HAS_LAG, Y_EARLY = 3, 7, 8  # payer_f: the lag's distribution (4 columns), ...
+G_NET, G_RATE, G_WINDOW, G_STEPS = 0, 1, 3, 5  # grade_f: two discount tiers at most
 # the streams the kernel draws from, as plain ints
 ST_AMOUNT, ST_THIN, ST_APPROVAL = (int(Stream.ORDER_AMOUNT), int(Stream.ORDER_THINNING),
                                    int(Stream.ORDER_APPROVAL))
@@ -108,13 +111,14 @@ ST_RESPONSE, ST_BREAK, ST_LOSS = (int(Stream.DUNNING_RESPONSE), int(Stream.PROMI
                                   int(Stream.CUSTOMER_LOSS))
 ST_SERVICE, ST_AGENCY = int(Stream.SERVICE_TIME), int(Stream.AGENCY)
 Y_DELAY, Y_BREAKS, Y_DETERRED = range(3)
-D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN = range(5)
+D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN, D_ACTION, D_RESPONSE = range(7)  # + payer type
 # scalars (p)
 (P_START, P_END, P_YEAR, P_MONTH, P_HOLD, P_APPROVAL, P_CASH_KEPT, P_M_MAX, P_LIMIT_METHOD,
  P_STD_PERIOD, P_WRITE_OFF, P_AFTER_LAWSUIT, P_PEN_RATE, P_PEN_GRACE, P_PEN_COLLECTED,
  P_AGENCY_FEE, P_AGENCY_DAYS, P_LAWSUIT_COST, P_LAWSUIT_DAYS, P_LAWSUIT_RECOVERY,
- P_REBATE_RATE, P_REBATE_THRESHOLD, P_REBATE_GRACE, P_DEFAULTER, P_MONTHS) = range(25)
-N_P = 25
+ P_REBATE_RATE, P_REBATE_THRESHOLD, P_REBATE_GRACE, P_DEFAULTER, P_MONTHS, P_SERVICE_CV,
+ P_SERVICE_SHAPE, P_SERVICE_SCALE) = range(28)
+N_P = 28
 
 
 def screening_for(scenario: Scenario) -> str | None:
@@ -168,10 +172,9 @@ def _age_factor(days_overdue: float, year: float) -> float:
 
 @rng.compiled
 def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
-                  net: float, rates: np.ndarray, windows: np.ndarray, tier: int,
-                  funding: float, bankrupt_day: float, recovery: float, start: float,
-                  seg_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
-                  defaulter: int) -> None:
+                  net: float, terms: np.ndarray, tier: int, funding: float,
+                  bankrupt_day: float, recovery: float, start: float, seg_f: np.ndarray,
+                  p: np.ndarray, payer_f: np.ndarray) -> None:
     """RuleBook.open_invoice (+ _unprompted, _bankrupt), for invoice k."""
     seg = inv_i[k, I_SEG]
     payer = inv_i[k, I_PAYER]
@@ -186,8 +189,9 @@ def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
         if row[COL_DISPUTE_UPHELD] < seg_f[seg, S_UPHELD]:
             inv_f[k, F_CREDITED_AT] = resolve
         inv_f[k, F_EFF_DUE] = max(inv_f[k, F_DUE], resolve)
-    elif tier >= 0 and payer != defaulter and row[COL_CASH] < seg_f[seg, S_CASH]:
-        _finish(inv_f, k, issue + windows[tier], DISCOUNT, rates[tier], inv_i)
+    elif tier >= 0 and payer != p[P_DEFAULTER] and row[COL_CASH] < seg_f[seg, S_CASH]:
+        _finish(inv_f, k, issue + terms[G_WINDOW + tier], DISCOUNT, terms[G_RATE + tier],
+                inv_i)
         _bankrupt(inv_f, inv_i, k, bankrupt_day, recovery, recovery_days)
         return
     # _unprompted
@@ -217,13 +221,13 @@ def _count(tally: np.ndarray, action: int, when: float, cost: float, times: floa
 
 @rng.compiled
 def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int, j: int,
-           when: float, lad_f: np.ndarray, lad_i: np.ndarray, lad_resp: np.ndarray,
-           p: np.ndarray, payer_f: np.ndarray, tally: np.ndarray) -> None:
+           when: float, lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
+           tally: np.ndarray) -> None:
     """RuleBook.apply (+ _lawsuit) of step j of grade g's ladder, done at `when`."""
     if when >= inv_f[k, F_SETTLE] or when >= inv_f[k, F_HALT]:
         return
     base = COL_STEPS + STEP_DRAWS * j
-    action = lad_i[g, j]
+    action = int(lad_f[g, j, D_ACTION])
     cost = lad_f[g, j, D_COST]
     payer = inv_i[k, I_PAYER]
     inv_i[k, I_ACTIONS] += 1
@@ -241,7 +245,7 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
         inv_f[k, F_DUNNING] += p[P_LAWSUIT_COST]
         _count(tally, A_LAWSUIT, when, p[P_LAWSUIT_COST], 0.0, p)
         end = when + p[P_LAWSUIT_DAYS]
-        chance = lad_resp[g, j, payer] * _age_factor(when - eff_due, p[P_YEAR])
+        chance = lad_f[g, j, D_RESPONSE + payer] * _age_factor(when - eff_due, p[P_YEAR])
         age_cutoff = INF
         if inv_i[k, I_OUTCOME] == WRITTEN_OFF:
             age_cutoff = inv_f[k, F_SETTLE]
@@ -255,7 +259,7 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
             _finish(inv_f, k, max(end, age_cutoff), WRITTEN_OFF, 0.0, inv_i)
         inv_i[k, I_STEP] = NO_STEP
         return
-    chance = lad_resp[g, j, payer] * _age_factor(when - eff_due, p[P_YEAR])
+    chance = lad_f[g, j, D_RESPONSE + payer] * _age_factor(when - eff_due, p[P_YEAR])
     if row[base] >= chance:
         return
     if action == A_AGENCY:
@@ -271,7 +275,7 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
 
 @rng.compiled
 def _step_draws(row: np.ndarray, j: int, key: np.ndarray, service_days: float,
-                svc: np.ndarray) -> None:
+                p: np.ndarray) -> None:
     """Step j's draws (RuleBook.prepare's columns), drawn when the walk first reaches it.
 
     Most invoices are paid before their first step, so drawing a step's numbers only here
@@ -284,19 +288,19 @@ def _step_draws(row: np.ndarray, j: int, key: np.ndarray, service_days: float,
     row[base + 1] = rng.uniform_at(k0, k1, ST_BREAK, c, v, j)
     row[base + 2] = rng.uniform_at(k0, k1, ST_LOSS, c, v, j)
     row[base + 3] = 1.0  # a step without collector time multiplies this by zero
-    if svc[0] > 0.0 and service_days > 0.0:
-        row[base + 3] = rng.gamma_q(rng.uniform_at(k0, k1, ST_SERVICE, c, v, j), svc[1], svc[2])
+    if p[P_SERVICE_CV] > 0.0 and service_days > 0.0:
+        u = rng.uniform_at(k0, k1, ST_SERVICE, c, v, j)
+        row[base + 3] = rng.gamma_q(u, p[P_SERVICE_SHAPE], p[P_SERVICE_SCALE])
     row[base + 4] = rng.uniform_at(k0, k1, ST_AGENCY, c, v, j)
 
 
 @rng.compiled
 def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: float,
-          lad_n: np.ndarray, lad_f: np.ndarray, lad_i: np.ndarray, lad_resp: np.ndarray,
-          p: np.ndarray, payer_f: np.ndarray, tally: np.ndarray, key: np.ndarray,
-          svc: np.ndarray) -> None:
+          steps: int, lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
+          tally: np.ndarray, key: np.ndarray) -> None:
     """RuleBook.walk with unlimited collectors: every step applied at its own time."""
     g = inv_i[k, I_GRADE]
-    while inv_i[k, I_STEP] < lad_n[g]:
+    while inv_i[k, I_STEP] < steps:
         j = inv_i[k, I_STEP]
         if inv_f[k, F_AMOUNT] < lad_f[g, j, D_MIN]:
             inv_i[k, I_STEP] += 1
@@ -304,14 +308,13 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: fl
         when = max(inv_f[k, F_EFF_DUE] + lad_f[g, j, D_DAY], inv_f[k, F_READY], now)
         if when >= inv_f[k, F_SETTLE] or when >= inv_f[k, F_HALT]:
             return
-        _step_draws(row, j, key, lad_f[g, j, D_SERVICE], svc)
+        _step_draws(row, j, key, lad_f[g, j, D_SERVICE], p)
         service = lad_f[g, j, D_SERVICE] * row[COL_STEPS + STEP_DRAWS * j + 3]
         if service > 0:  # collector time, offered to a team that never makes it wait
             tally[BUSY, 0] += max(0.0, min(when + service, p[P_END]) - max(when, p[P_START]))
             if p[P_START] <= when < p[P_END]:
                 tally[BUSY, 1] += 1.0
-        _apply(inv_f, inv_i, k, row, g, j, when + service, lad_f, lad_i, lad_resp, p,
-               payer_f, tally)
+        _apply(inv_f, inv_i, k, row, g, j, when + service, lad_f, p, payer_f, tally)
         inv_i[k, I_STEP] += 1
 
 
@@ -351,7 +354,7 @@ def _close(inv_f: np.ndarray, inv_i: np.ndarray, k: int, end: float, seg_f: np.n
 # ---- one customer, start to finish (CustomerBook + the day loop) ----------------------------
 
 
-@rng.compiled
+@rng.compiled_inline
 def _new_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, oindex: int, seg: int,
                  grade: int, payer: int, issue: float, amount: float, row: int,
                  key_time: float, opening: int) -> None:
@@ -366,7 +369,7 @@ def _new_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, oindex: i
     inv_f[k, F_READY] = -INF
 
 
-@rng.compiled
+@rng.compiled_inline
 def _blocked(inv_f: np.ndarray, live: np.ndarray, n_live: int, t: float, amount: float,
              limit: float) -> int:
     """CustomerBook.blocked: 0, or the fate of an order that cannot ship now.
@@ -385,7 +388,7 @@ def _blocked(inv_f: np.ndarray, live: np.ndarray, n_live: int, t: float, amount:
     return 0
 
 
-@rng.compiled
+@rng.compiled_inline
 def _prune_live(inv_f: np.ndarray, live: np.ndarray, n_live: int, day: float) -> int:
     """Drop the invoices settled by `day` from the live list, keeping the rest in order."""
     kept = 0
@@ -397,7 +400,7 @@ def _prune_live(inv_f: np.ndarray, live: np.ndarray, n_live: int, day: float) ->
     return kept
 
 
-@rng.compiled
+@rng.compiled_inline
 def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: int,
               day: float, receipts: np.ndarray, p: np.ndarray) -> tuple[int, bool, bool]:
     """Book settlements listed for days up to `day`, in the SimPy engine's order (by
@@ -450,12 +453,10 @@ def _limit(p: np.ndarray, month: int, ordered: np.ndarray, receipts: np.ndarray,
 
 @rng.compiled
 def _plan(inv_f: np.ndarray, inv_i: np.ndarray, k: int, now: float, today: int,
-          row: np.ndarray, lad_n: np.ndarray, lad_f: np.ndarray, lad_i: np.ndarray,
-          lad_resp: np.ndarray, p: np.ndarray, payer_f: np.ndarray, tally: np.ndarray,
-          key: np.ndarray, svc: np.ndarray) -> None:
+          row: np.ndarray, steps: int, lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
+          tally: np.ndarray, key: np.ndarray) -> None:
     """des._Simulation._plan: walk the ladder and list the settlement for booking."""
-    _walk(inv_f, inv_i, k, row, now, lad_n, lad_f, lad_i, lad_resp, p, payer_f, tally, key,
-          svc)
+    _walk(inv_f, inv_i, k, row, now, steps, lad_f, p, payer_f, tally, key)
     settle = inv_f[k, F_SETTLE]
     if settle < INF:
         inv_f[k, F_BOOK_DAY] = max(float(math.ceil(settle)), float(today + 1))
@@ -463,44 +464,46 @@ def _plan(inv_f: np.ndarray, inv_i: np.ndarray, k: int, now: float, today: int,
 
 @rng.compiled
 def _base_draws(row: np.ndarray, key: np.ndarray, seg: int, payer: int, seg_f: np.ndarray,
-                disp_f: np.ndarray, lag_f: np.ndarray) -> None:
+                payer_f: np.ndarray) -> None:
     """A new invoice's own draws (invoice_draws + RuleBook.prepare), its steps left undrawn."""
     k0, k1, c, v = key[0], key[1], key[2], key[3]
     w0, w1, w2, _ = rng.block(k0, k1, c, v, np.uint64(ST_DISPUTE), np.uint64(0))
     row[COL_DISPUTE] = rng.unit(w0)
-    row[COL_DISPUTE_DAYS] = seg_f[seg, S_RAISED] + sample_q(rng.unit(w1), disp_f[seg])
+    row[COL_DISPUTE_DAYS] = np.nan  # read only for a disputed invoice: spare the quantile
+    if row[COL_DISPUTE] < seg_f[seg, S_DISPUTE_SHARE]:
+        row[COL_DISPUTE_DAYS] = seg_f[seg, S_RAISED] + sample_q(rng.unit(w1),
+                                                                seg_f[seg, S_DAYS:S_DAYS + 4])
     row[COL_DISPUTE_UPHELD] = rng.unit(w2)
     row[COL_CASH] = rng.uniform_at(k0, k1, ST_CASH, c, v, 0)
-    if lag_f[payer, LAG_HAS] > 0.0:
+    if payer_f[payer, Y_HAS_LAG] > 0.0:
         u = rng.uniform_at(k0, k1, ST_LAG, c, v, 0)
-        row[COL_LAG] = sample_q(u, lag_f[payer]) - lag_f[payer, LAG_EARLY]
+        row[COL_LAG] = sample_q(u, payer_f[payer, Y_LAG:Y_LAG + 4]) - payer_f[payer, Y_EARLY]
     else:
         row[COL_LAG] = INF
     row[COL_PENALTY] = rng.uniform_at(k0, k1, ST_PENALTY, c, v, 0)
     row[COL_STEPS:] = np.nan
 
 
-@rng.compiled
-def _issue(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, cg: int, j: int, seg: int,
+@rng.compiled_inline
+def _issue(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, j: int, seg: int,
            grade: int, payer: int, day: float, amount: float, key_time: float, today: int,
-           row: np.ndarray, key: np.ndarray, c_tier: np.ndarray, c_funding: np.ndarray,
-           c_bankrupt: np.ndarray, c_recovery: np.ndarray, g_net: np.ndarray,
-           g_rates: np.ndarray, g_windows: np.ndarray, lad_n: np.ndarray, lad_f: np.ndarray,
-           lad_i: np.ndarray, lad_resp: np.ndarray, seg_f: np.ndarray, disp_f: np.ndarray,
-           lag_f: np.ndarray, payer_f: np.ndarray, svc: np.ndarray, p: np.ndarray,
-           tally: np.ndarray) -> None:
-    """CustomerBook.issue + des._plan: invoice order j of customer c at `day`."""
-    _new_invoice(inv_f, inv_i, k, cg, j, seg, grade, payer, day, amount, 0, key_time, 0)
+           row: np.ndarray, key: np.ndarray, tier: int, funding: float, bankrupt: float,
+           recovery: float, grade_f: np.ndarray, lad_f: np.ndarray, seg_f: np.ndarray,
+           payer_f: np.ndarray, p: np.ndarray, tally: np.ndarray) -> None:
+    """CustomerBook.issue + des._plan: invoice order j of customer c at `day`.
+
+    Inlined where it is called (its caller passed ~190 machine words of array descriptors
+    on every call otherwise, measured at over half of the kernel's own time)."""
+    _new_invoice(inv_f, inv_i, k, c, j, seg, grade, payer, day, amount, 0, key_time, 0)
     key[3] = np.uint64(j)
-    _base_draws(row, key, seg, payer, seg_f, disp_f, lag_f)
-    _open_invoice(inv_f, inv_i, k, row, g_net[grade], g_rates[grade], g_windows[grade],
-                  c_tier[c], c_funding[c], c_bankrupt[c], c_recovery[c], day, seg_f, p,
-                  payer_f, int(p[P_DEFAULTER]))
-    _plan(inv_f, inv_i, k, day, today, row, lad_n, lad_f, lad_i, lad_resp, p, payer_f,
-          tally, key, svc)
+    _base_draws(row, key, seg, payer, seg_f, payer_f)
+    _open_invoice(inv_f, inv_i, k, row, grade_f[grade, G_NET], grade_f[grade], tier, funding,
+                  bankrupt, recovery, day, seg_f, p, payer_f)
+    _plan(inv_f, inv_i, k, day, today, row, int(grade_f[grade, G_STEPS]), lad_f, p, payer_f,
+          tally, key)
 
 
-@rng.compiled
+@rng.compiled_inline
 def _listed(inv_f: np.ndarray, k: int, pend: np.ndarray, n_pend: int, live: np.ndarray,
             n_live: int) -> tuple[int, int]:
     """A newly planned invoice joins the lists of invoices to book and not yet settled."""
@@ -544,11 +547,9 @@ def _customers(
         c_limit0: np.ndarray, c_factor: np.ndarray, o_start: np.ndarray, o_times: np.ndarray,
         op_start: np.ndarray, op_issue: np.ndarray, op_amount: np.ndarray,
         op_index: np.ndarray, op_draws: np.ndarray, op_net: np.ndarray,
-        amt_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray,
-        g_net: np.ndarray, g_rates: np.ndarray, g_windows: np.ndarray,
-        lad_n: np.ndarray, lad_f: np.ndarray, lad_i: np.ndarray, lad_resp: np.ndarray,
-        seg_f: np.ndarray, disp_f: np.ndarray, lag_f: np.ndarray, payer_f: np.ndarray,
-        svc: np.ndarray, p: np.ndarray, cal: np.ndarray, ws_f: np.ndarray, ws_i: np.ndarray,
+        amt_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray, grade_f: np.ndarray,
+        lad_f: np.ndarray, seg_f: np.ndarray, payer_f: np.ndarray, p: np.ndarray,
+        cal: np.ndarray, ws_f: np.ndarray, ws_i: np.ndarray,
         inv_f: np.ndarray, inv_i: np.ndarray, ordered: np.ndarray, receipts: np.ndarray,
         row: np.ndarray, key: np.ndarray,
         ledger: np.ndarray, n_out: int, acc: np.ndarray, lost_from: np.ndarray,
@@ -567,7 +568,6 @@ def _customers(
     n = c_seg.size
     n_days = math.ceil(p[P_END])
     month = p[P_MONTH]
-    defaulter = int(p[P_DEFAULTER])
     rebates = p[P_REBATE_RATE] > 0
     start, end = p[P_START], p[P_END]
     key[0], key[1] = k0, k1
@@ -608,17 +608,16 @@ def _customers(
                          op_amount[q], 0, float(op_index[q]), 1)
             for col in range(row.size):  # (a slice copy would allocate)
                 row[col] = op_draws[q, col]
-            _open_invoice(inv_f, inv_i, k, row, op_net[grade], g_rates[grade],
-                          g_windows[grade], -1, c_funding[c], c_bankrupt[c], c_recovery[c],
-                          0.0, seg_f, p, payer_f, defaulter)
-            step = lad_n[grade]
-            for j in range(lad_n[grade]):
+            _open_invoice(inv_f, inv_i, k, row, op_net[grade], grade_f[grade], -1,
+                          c_funding[c], c_bankrupt[c], c_recovery[c], 0.0, seg_f, p, payer_f)
+            steps = int(grade_f[grade, G_STEPS])
+            step = steps
+            for j in range(steps):
                 if inv_f[k, F_EFF_DUE] + lad_f[grade, j, D_DAY] >= 0.0:
                     step = j
                     break
             inv_i[k, I_STEP] = step
-            _plan(inv_f, inv_i, k, 0.0, -1, row, lad_n, lad_f, lad_i, lad_resp, p, payer_f,
-                  tally[c], key, svc)
+            _plan(inv_f, inv_i, k, 0.0, -1, row, steps, lad_f, p, payer_f, tally[c], key)
             lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
             cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
         o = 0  # the next candidate order
@@ -675,10 +674,9 @@ def _customers(
                     k = last
                     last += 1
                     o_fate[i] = FATE_SHIPPED
-                    _issue(inv_f, inv_i, k, c, c, i, seg, grade, payer, float(day),
-                           o_amount[i], o_time[i], today, row, key, c_tier, c_funding,
-                           c_bankrupt, c_recovery, g_net, g_rates, g_windows, lad_n, lad_f,
-                           lad_i, lad_resp, seg_f, disp_f, lag_f, payer_f, svc, p, tally[c])
+                    _issue(inv_f, inv_i, k, c, i, seg, grade, payer, float(day), o_amount[i],
+                           o_time[i], today, row, key, c_tier[c], c_funding[c], c_bankrupt[c],
+                           c_recovery[c], grade_f, lad_f, seg_f, payer_f, p, tally[c])
                     rebate_sales += o_amount[i]
                     n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                     lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
@@ -716,10 +714,9 @@ def _customers(
                 k = last
                 last += 1
                 o_fate[i] = FATE_SHIPPED
-                _issue(inv_f, inv_i, k, c, c, i, seg, grade, payer, t, amount, t, today, row,
-                       key, c_tier, c_funding, c_bankrupt, c_recovery, g_net, g_rates,
-                       g_windows, lad_n, lad_f, lad_i, lad_resp, seg_f, disp_f, lag_f,
-                       payer_f, svc, p, tally[c])
+                _issue(inv_f, inv_i, k, c, i, seg, grade, payer, t, amount, t, today, row, key,
+                       c_tier[c], c_funding[c], c_bankrupt[c], c_recovery[c], grade_f, lad_f,
+                       seg_f, payer_f, p, tally[c])
                 rebate_sales += amount
                 n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                 lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
@@ -755,6 +752,11 @@ def run_fast(scenario: Scenario, policy: Policy, seed: int,
     if reason is not None:
         raise EngineError(f"the fast engine cannot run this scenario: {reason}; "
                           "use --engine des (or auto)")
+    with gc_paused():
+        return _run(scenario, policy, seed, screening)
+
+
+def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> EngineOutput:
     staff = policy.collections.collectors
     start = scenario.horizon.warmup_days
     end = start + scenario.horizon.horizon_days
@@ -793,9 +795,7 @@ def run_fast(scenario: Scenario, policy: Policy, seed: int,
             o_start, o_times,
             opening.start, opening.issue, opening.amount, opening.index, opening.draws,
             opening.net, orders["amount"], orders["credit"], orders["share"],
-            arrays["g_net"], arrays["g_rates"], arrays["g_windows"], arrays["lad_n"],
-            arrays["lad_f"], arrays["lad_i"], arrays["lad_resp"], arrays["seg_f"],
-            arrays["disp_f"], arrays["lag_f"], arrays["payer_f"], arrays["svc"], arrays["p"],
+            arrays["grade_f"], arrays["lad_f"], arrays["seg_f"], arrays["payer_f"], arrays["p"],
             _calendar(book.month, book.year, math.ceil(end)), ws.f, ws.i, ws.inv_f, ws.inv_i,
             ws.ordered, ws.receipts, ws.row, ws.key,
             ledger, rows, acc, lost_from, cancel_from, rebate_paid, tally)
@@ -866,41 +866,30 @@ def _order_arrays(scenario: Scenario, book: CustomerBook) -> dict[str, np.ndarra
 def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: CustomerBook,
                    start: float, end: float) -> dict[str, np.ndarray]:
     """Scenario and policy as the plain arrays the kernel reads."""
-    g_net = np.zeros(4)
-    g_rates, g_windows = np.zeros((4, 2)), np.zeros((4, 2))
+    grade_f = np.zeros((4, 6))
+    lad_f = np.zeros((4, MAX_STEPS, D_RESPONSE + len(PAYER_TYPES)))
     for g, grade in enumerate(GRADES):
         terms = book.terms[grade]
         if terms is not None:
-            g_net[g] = terms.net_days
+            grade_f[g, G_NET] = terms.net_days
             for j, tier in enumerate(terms.discounts):
-                g_rates[g, j], g_windows[g, j] = tier.rate, tier.window_days
-    lad_n = np.zeros(4, dtype=np.int64)
-    lad_f = np.zeros((4, MAX_STEPS, 5))
-    lad_i = np.zeros((4, MAX_STEPS), dtype=np.int64)
-    lad_resp = np.zeros((4, MAX_STEPS, len(PAYER_TYPES)))
-    for g, grade in enumerate(GRADES):
+                grade_f[g, G_RATE + j], grade_f[g, G_WINDOW + j] = tier.rate, tier.window_days
         ladder = rules.ladders[grade]
-        lad_n[g] = len(ladder)
+        grade_f[g, G_STEPS] = len(ladder)
         for j, rule in enumerate(ladder):
-            lad_f[g, j] = (rule.day, rule.cost, rule.service_days, rule.loss, rule.min_amount)
-            lad_i[g, j] = ACTIONS.index(rule.action)
-            lad_resp[g, j] = rule.response
+            lad_f[g, j, :D_RESPONSE] = (rule.day, rule.cost, rule.service_days, rule.loss,
+                                        rule.min_amount, ACTIONS.index(rule.action))
+            lad_f[g, j, D_RESPONSE:] = rule.response
     seg_f = np.asarray([(s.disputes.share, s.disputes.upheld_share, s.disputes.credited_share,
                          s.cash_available_share, s.bankruptcy_recovery_days,
-                         s.disputes.raised_after_days)
+                         s.disputes.raised_after_days, *dist_params(s.disputes.resolution_days))
                         for s in scenario.segments], dtype=float)
-    disp_f = np.stack([dist_params(s.disputes.resolution_days) for s in scenario.segments])
-    lag_f = np.zeros((len(PAYER_TYPES), 6))
+    payer_f = np.zeros((len(PAYER_TYPES), Y_EARLY + 1))
     for k, dist in enumerate(rules.lag):
+        payer_f[k, :Y_LAG] = rules.delay[k], rules.breaks[k], rules.deterred[k]
         if dist is not None:
-            lag_f[k, :4] = dist_params(dist)
-            lag_f[k, LAG_HAS], lag_f[k, LAG_EARLY] = 1.0, rules.early[k]
-    svc = np.zeros(3)
-    if rules.service_cv > 0:
-        shape, scale = streams.gamma_params(np.float64(1.0), np.float64(rules.service_cv))
-        svc[:] = (1.0, shape, scale)
-    payer_f = np.asarray([(rules.delay[k], rules.breaks[k], rules.deterred[k])
-                          for k in range(len(PAYER_TYPES))], dtype=float)
+            payer_f[k, Y_LAG:Y_LAG + 4] = dist_params(dist)
+            payer_f[k, Y_HAS_LAG], payer_f[k, Y_EARLY] = 1.0, rules.early[k]
     limits = policy.credit_limit
     method = {"none": 0.0, "sales": 1.0, "receipts": 2.0}[limits.method]
     limit0 = (np.asarray(book.limit) if book.limit is not None
@@ -924,10 +913,11 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     p[P_REBATE_GRACE] = rebate.on_time_grace_days
     p[P_DEFAULTER] = PAYER_TYPES.index(PayerType.DEFAULTER)
     p[P_MONTHS] = book.months
-    return {"g_net": g_net, "g_rates": g_rates, "g_windows": g_windows, "lad_n": lad_n,
-            "lad_f": lad_f, "lad_i": lad_i, "lad_resp": lad_resp, "seg_f": seg_f,
-            "payer_f": payer_f, "p": p, "limit0": limit0, "factor": factor, "disp_f": disp_f,
-            "lag_f": lag_f, "svc": svc}
+    if rules.service_cv > 0:
+        shape, scale = streams.gamma_params(np.float64(1.0), np.float64(rules.service_cv))
+        p[P_SERVICE_CV], p[P_SERVICE_SHAPE], p[P_SERVICE_SCALE] = 1.0, shape, scale
+    return {"grade_f": grade_f, "lad_f": lad_f, "seg_f": seg_f, "payer_f": payer_f, "p": p,
+            "limit0": limit0, "factor": factor}
 
 
 class _Opening:

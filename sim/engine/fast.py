@@ -170,11 +170,31 @@ def _age_factor(days_overdue: float, year: float) -> float:
     return math.exp(-((days_overdue / year / 1.374) ** 0.905))
 
 
+@rng.compiled_inline
+def _lag(row: np.ndarray, key: np.ndarray, payer: int, payer_f: np.ndarray) -> float:
+    """The invoice's unprompted payment lag (RuleBook.prepare), drawn when first needed."""
+    if row[COL_LAG] != row[COL_LAG]:
+        row[COL_LAG] = INF
+        if payer_f[payer, Y_HAS_LAG] > 0.0:
+            u = rng.uniform_at(key[0], key[1], ST_LAG, key[2], key[3], 0)
+            row[COL_LAG] = sample_q(u, payer_f[payer, Y_LAG:Y_LAG + 4]) - payer_f[payer,
+                                                                                  Y_EARLY]
+    return float(row[COL_LAG])
+
+
+@rng.compiled_inline
+def _drawn(row: np.ndarray, col: int, key: np.ndarray, stream: int, j: int) -> float:
+    """row[col], drawn now (draw j of `stream`) if the walk has not needed it before."""
+    if row[col] != row[col]:
+        row[col] = rng.uniform_at(key[0], key[1], stream, key[2], key[3], j)
+    return float(row[col])
+
+
 @rng.compiled
 def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
                   net: float, terms: np.ndarray, tier: int, funding: float,
                   bankrupt_day: float, recovery: float, start: float, seg_f: np.ndarray,
-                  p: np.ndarray, payer_f: np.ndarray) -> None:
+                  p: np.ndarray, payer_f: np.ndarray, key: np.ndarray) -> None:
     """RuleBook.open_invoice (+ _unprompted, _bankrupt), for invoice k."""
     seg = inv_i[k, I_SEG]
     payer = inv_i[k, I_PAYER]
@@ -189,15 +209,16 @@ def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
         if row[COL_DISPUTE_UPHELD] < seg_f[seg, S_UPHELD]:
             inv_f[k, F_CREDITED_AT] = resolve
         inv_f[k, F_EFF_DUE] = max(inv_f[k, F_DUE], resolve)
-    elif tier >= 0 and payer != p[P_DEFAULTER] and row[COL_CASH] < seg_f[seg, S_CASH]:
+    elif tier >= 0 and payer != p[P_DEFAULTER] and _drawn(
+            row, COL_CASH, key, ST_CASH, 0) < seg_f[seg, S_CASH]:
         _finish(inv_f, k, issue + terms[G_WINDOW + tier], DISCOUNT, terms[G_RATE + tier],
                 inv_i)
         _bankrupt(inv_f, inv_i, k, bankrupt_day, recovery, recovery_days)
         return
     # _unprompted
-    lag = row[COL_LAG]
+    lag = _lag(row, key, payer, payer_f)
     if (p[P_PEN_RATE] > funding and lag > p[P_PEN_GRACE]
-            and row[COL_PENALTY] < payer_f[payer, Y_DETERRED]):
+            and _drawn(row, COL_PENALTY, key, ST_PENALTY, 0) < payer_f[payer, Y_DETERRED]):
         lag = p[P_PEN_GRACE]
     planned = max(inv_f[k, F_EFF_DUE] + lag, resolve)
     if planned < start:
@@ -222,7 +243,7 @@ def _count(tally: np.ndarray, action: int, when: float, cost: float, times: floa
 @rng.compiled
 def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int, j: int,
            when: float, lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
-           tally: np.ndarray) -> None:
+           tally: np.ndarray, key: np.ndarray) -> None:
     """RuleBook.apply (+ _lawsuit) of step j of grade g's ladder, done at `when`."""
     if when >= inv_f[k, F_SETTLE] or when >= inv_f[k, F_HALT]:
         return
@@ -238,7 +259,9 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
         inv_f[k, F_STOP] = min(inv_f[k, F_STOP], when)
     elif action == A_CANCEL:
         inv_f[k, F_CANCEL] = min(inv_f[k, F_CANCEL], when)
-    if row[base + 2] < lad_f[g, j, D_LOSS]:
+    # (a uniform is never below 0: with no loss share the draw is not needed)
+    if lad_f[g, j, D_LOSS] > 0.0 and _drawn(row, base + 2, key, ST_LOSS, j) < lad_f[
+            g, j, D_LOSS]:
         inv_f[k, F_LOST_AT] = min(inv_f[k, F_LOST_AT], when)
     eff_due = inv_f[k, F_EFF_DUE]
     if action == A_LAWSUIT:
@@ -259,15 +282,18 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
             _finish(inv_f, k, max(end, age_cutoff), WRITTEN_OFF, 0.0, inv_i)
         inv_i[k, I_STEP] = NO_STEP
         return
-    chance = lad_f[g, j, D_RESPONSE + payer] * _age_factor(when - eff_due, p[P_YEAR])
+    response = lad_f[g, j, D_RESPONSE + payer]
+    # response 0: the chance is 0 whatever the (finite, positive) age factor
+    chance = response * _age_factor(when - eff_due, p[P_YEAR]) if response > 0.0 else 0.0
     if row[base] >= chance:
         return
     if action == A_AGENCY:
-        _finish(inv_f, k, when + row[base + 4] * p[P_AGENCY_DAYS], AGENCY, 0.0, inv_i)
+        delay = _drawn(row, base + 4, key, ST_AGENCY, j) * p[P_AGENCY_DAYS]
+        _finish(inv_f, k, when + delay, AGENCY, 0.0, inv_i)
         inv_i[k, I_STEP] = NO_STEP
         return
     promised = max(when + payer_f[payer, Y_DELAY], eff_due)
-    if row[base + 1] < payer_f[payer, Y_BREAKS]:
+    if _drawn(row, base + 1, key, ST_BREAK, j) < payer_f[payer, Y_BREAKS]:
         inv_f[k, F_READY] = max(inv_f[k, F_READY], promised)
         return
     _finish(inv_f, k, promised, PAID_DUNNED, 0.0, inv_i)
@@ -285,13 +311,11 @@ def _step_draws(row: np.ndarray, j: int, key: np.ndarray, service_days: float,
         return
     k0, k1, c, v = key[0], key[1], key[2], key[3]
     row[base] = rng.uniform_at(k0, k1, ST_RESPONSE, c, v, j)
-    row[base + 1] = rng.uniform_at(k0, k1, ST_BREAK, c, v, j)
-    row[base + 2] = rng.uniform_at(k0, k1, ST_LOSS, c, v, j)
     row[base + 3] = 1.0  # a step without collector time multiplies this by zero
     if p[P_SERVICE_CV] > 0.0 and service_days > 0.0:
         u = rng.uniform_at(k0, k1, ST_SERVICE, c, v, j)
         row[base + 3] = rng.gamma_q(u, p[P_SERVICE_SHAPE], p[P_SERVICE_SCALE])
-    row[base + 4] = rng.uniform_at(k0, k1, ST_AGENCY, c, v, j)
+    # the promise-break, customer-loss and agency draws stay NaN until read (see _drawn)
 
 
 @rng.compiled
@@ -314,7 +338,7 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: fl
             tally[BUSY, 0] += max(0.0, min(when + service, p[P_END]) - max(when, p[P_START]))
             if p[P_START] <= when < p[P_END]:
                 tally[BUSY, 1] += 1.0
-        _apply(inv_f, inv_i, k, row, g, j, when + service, lad_f, p, payer_f, tally)
+        _apply(inv_f, inv_i, k, row, g, j, when + service, lad_f, p, payer_f, tally, key)
         inv_i[k, I_STEP] += 1
 
 
@@ -474,13 +498,8 @@ def _base_draws(row: np.ndarray, key: np.ndarray, seg: int, payer: int, seg_f: n
         row[COL_DISPUTE_DAYS] = seg_f[seg, S_RAISED] + sample_q(rng.unit(w1),
                                                                 seg_f[seg, S_DAYS:S_DAYS + 4])
     row[COL_DISPUTE_UPHELD] = rng.unit(w2)
-    row[COL_CASH] = rng.uniform_at(k0, k1, ST_CASH, c, v, 0)
-    if payer_f[payer, Y_HAS_LAG] > 0.0:
-        u = rng.uniform_at(k0, k1, ST_LAG, c, v, 0)
-        row[COL_LAG] = sample_q(u, payer_f[payer, Y_LAG:Y_LAG + 4]) - payer_f[payer, Y_EARLY]
-    else:
-        row[COL_LAG] = INF
-    row[COL_PENALTY] = rng.uniform_at(k0, k1, ST_PENALTY, c, v, 0)
+    row[COL_CASH] = row[COL_PENALTY] = np.nan  # drawn if read (see _drawn)
+    row[COL_LAG] = np.nan  # a discount taker never needs it (see _lag)
     row[COL_STEPS:] = np.nan
 
 
@@ -498,7 +517,7 @@ def _issue(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, j: int, seg: in
     key[3] = np.uint64(j)
     _base_draws(row, key, seg, payer, seg_f, payer_f)
     _open_invoice(inv_f, inv_i, k, row, grade_f[grade, G_NET], grade_f[grade], tier, funding,
-                  bankrupt, recovery, day, seg_f, p, payer_f)
+                  bankrupt, recovery, day, seg_f, p, payer_f, key)
     _plan(inv_f, inv_i, k, day, today, row, int(grade_f[grade, G_STEPS]), lad_f, p, payer_f,
           tally, key)
 
@@ -609,7 +628,8 @@ def _customers(
             for col in range(row.size):  # (a slice copy would allocate)
                 row[col] = op_draws[q, col]
             _open_invoice(inv_f, inv_i, k, row, op_net[grade], grade_f[grade], -1,
-                          c_funding[c], c_bankrupt[c], c_recovery[c], 0.0, seg_f, p, payer_f)
+                          c_funding[c], c_bankrupt[c], c_recovery[c], 0.0, seg_f, p, payer_f,
+                          key)
             steps = int(grade_f[grade, G_STEPS])
             step = steps
             for j in range(steps):

@@ -11,15 +11,23 @@ import math
 from array import array
 from typing import Any, cast
 
-import numba
 import numpy as np
 
+from .. import streams
 from ..behaviour import INF, Invoice, Outcome, RuleBook, demand_multiplier, max_multiplier
-from ..draws import CustomerTable, OrderTable, invoice_draws
+from ..draws import (
+    CustomerTable,
+    OrderTable,
+    arrival_csr,
+    dist_params,
+    invoice_draws,
+    order_gap_days,
+)
 from ..policy import Policy
 from ..scenario import Scenario
 from ..terms import Terms, best_tier_array
 from .opening import OpeningInvoices
+from .orders import candidate_table, tally_all
 from .output import (
     CAUSES,
     FATE_CASH,
@@ -28,7 +36,6 @@ from .output import (
     ORDER_TALLY,
     EngineOutput,
     store_order_tally,
-    tally_order,
 )
 
 __all__ = ["DRAW_BATCH", "CustomerBook"]
@@ -40,13 +47,22 @@ PAID_OUTCOMES = frozenset({Outcome.PAID, Outcome.PAID_DUNNED, Outcome.DISCOUNT, 
                            Outcome.LAWSUIT})
 
 
+def _typed(code: str, column: np.ndarray) -> array[Any]:
+    """A column as a typed Python array: scalar access to NumPy arrays is slow in the event
+    loop, and lists of Python numbers would cost 32 bytes a value, not 8."""
+    typed = array(code)
+    values = np.ascontiguousarray(column, dtype=np.float64 if code == "d" else np.int64)
+    typed.frombytes(values.data.cast("B"))
+    return typed
+
+
 class CustomerBook:
     """Per-customer state of one replication and the order-acceptance rules."""
 
     def __init__(self, scenario: Scenario, policy: Policy, seed: int, customers: CustomerTable,
-                 orders: OrderTable | None, rules: RuleBook, out: EngineOutput) -> None:
-        """Without `orders` (the fast engine, which draws each customer's orders itself)
-        the book holds the customers' terms, tiers and limits only."""
+                 rules: RuleBook, out: EngineOutput) -> None:
+        """The customers' terms, tiers and limits; the SimPy engine then gives the book its
+        orders (draw_candidates() or load_orders()), the fast engine draws them itself."""
         self.scenario, self.policy, self.rules, self.out = scenario, policy, rules, out
         self.start, self.end = out.window
         self.year = float(scenario.conventions.days_in_year)
@@ -87,36 +103,70 @@ class CustomerBook:
         self.rebate_late = np.zeros(n, dtype=bool)
         self.rebate_paid = np.zeros(n)  # per customer, so that every engine sums alike
         self.seed, self.customers = seed, customers
-        if orders is not None:
-            self._orders(orders)
-
-    def _orders(self, orders: OrderTable) -> None:
-        """The event loop's view of the potential orders."""
-        self.orders = orders
-        self._order_lists(orders)
-        # what became of each potential order; the tallies are taken from it at the end
-        self.fate = np.zeros(orders.count, dtype=np.int8)
-        self.candidates = np.zeros(0, dtype=np.int64)  # orders that may ship, in time order
-        self.rejected = np.zeros(0, dtype=np.int64)
-        if self.scenario.deterministic is None:
-            self._classify_orders(self.customers)
+        self.k0, self.k1 = streams._seed_key(seed)
+        # the orders the event loop takes, in time order (see draw_candidates())
+        self.fate = np.zeros(0, dtype=np.int8)  # what became of each of them
         # the candidates' behavioural draws, a batch of them at a time (see _row())
         self.batches: dict[int, Any] = {}
         self.batch_invoices: dict[int, list[Invoice]] = {}
         self.width = 0
-        row = np.full(orders.count, -1, dtype=np.int64)  # -1: not a candidate
-        row[self.candidates] = np.arange(self.candidates.size)
-        self.o_row = array("q", row.tobytes())
 
-    def _order_lists(self, orders: OrderTable) -> None:
-        """The orders as typed Python arrays: scalar access to NumPy arrays is slow in the
-        event loop, and lists of Python numbers would cost 32 bytes a value, not 8."""
-        self.o_time = array("d", orders.time.astype(np.float64).tobytes())
-        self.o_cust = array("q", orders.customer.astype(np.int64).tobytes())
-        self.o_amount = array("d", orders.amount.astype(np.float64).tobytes())
-        self.o_thin = array("d", orders.thin.astype(np.float64).tobytes())
-        self.o_approval = array("d", orders.approval.astype(np.float64).tobytes())
-        self.o_index = array("q", orders.index.astype(np.int64).tobytes())
+    def draw_candidates(self, end: float) -> int:
+        """Draw every customer's potential orders and keep, in time order, those the policy
+        may ship on credit (the candidates); return how many. The others never enter the
+        event loop: finish_orders() draws them again, with the same keys, to tally them."""
+        self._arrivals = arrival_csr(self.k0, self.k1, 0, self._gaps()[self.customers.segment],
+                                     end)
+        cust, index, time, amount, thin, approval, self._pos = cast(Any, candidate_table)(
+            self.k0, self.k1, *self._arrivals, *self._order_rules())
+        order = np.lexsort((index, cust, time))  # by time (then customer, order number)
+        self._pos = self._pos[order]
+        # a column at a time, each let go once copied: the orders are the run's largest table
+        self.o_time = _typed("d", time[order])
+        del time
+        self.o_cust = _typed("q", cust[order])
+        del cust
+        self.o_index = _typed("q", index[order])
+        del index
+        self.o_amount = _typed("d", amount[order])
+        del amount
+        self.o_thin = _typed("d", thin[order])
+        del thin
+        self.o_approval = _typed("d", approval[order])
+        self.fate = np.zeros(order.size, dtype=np.int8)
+        return int(order.size)
+
+    def load_orders(self, orders: OrderTable) -> None:
+        """Take every order of a deterministic (textbook) run, in time order."""
+        self.orders = orders
+        self._columns(orders.time, orders.customer, orders.index, orders.amount, orders.thin,
+                      orders.approval)
+
+    def _columns(self, time: np.ndarray, cust: np.ndarray, index: np.ndarray,
+                 amount: np.ndarray, thin: np.ndarray, approval: np.ndarray) -> None:
+        self.o_time, self.o_cust, self.o_index = (_typed("d", time), _typed("q", cust),
+                                                  _typed("q", index))
+        self.o_amount, self.o_thin = _typed("d", amount), _typed("d", thin)
+        self.o_approval = _typed("d", approval)
+        self.fate = np.zeros(len(self.o_time), dtype=np.int8)
+
+    def _gaps(self) -> np.ndarray:
+        """Mean days between each segment's potential orders (at the highest demand)."""
+        return np.asarray([order_gap_days(s, self.m_max, self.year)
+                           for s in self.scenario.segments])
+
+    def _order_rules(self) -> tuple[Any, ...]:
+        """What decides a customer's candidates: the arguments candidate_table() takes after
+        the arrivals."""
+        c = self.customers
+        grade = np.searchsorted(np.asarray(list("ABCD")), np.asarray(self.grade))
+        amount = np.stack([dist_params(s.order_amount) for s in self.scenario.segments])
+        credit = np.asarray([1.0 if t is not None and t.net_days > 0 else 0.0
+                             for t in (self.terms[g] for g in "ABCD")])
+        share = np.asarray([self.mult[g] for g in "ABCD"])
+        return (c.segment.astype(np.int64), grade.astype(np.int64),
+                np.ascontiguousarray(c.bankruptcy_day, dtype=np.float64), amount, credit, share,
+                float(self.m_max))
 
     def _row(self, i: int, inv: Invoice) -> Any:
         """Order i's draw row, as a memoryview of doubles: no Python float objects for
@@ -126,14 +176,13 @@ class CustomerBook:
         are keyed by (customer, order), so the batching changes no number. release_batches()
         lets a batch go once none of its orders can still ship.
         """
-        k = self.o_row[i]
-        b, j = divmod(k, DRAW_BATCH)
+        b, j = divmod(i, DRAW_BATCH)
         flat = self.batches.get(b)
         if flat is None:
-            picked = self.candidates[b * DRAW_BATCH:(b + 1) * DRAW_BATCH]
-            cust = self.orders.customer[picked]
-            draws = invoice_draws(self.seed, cust, self.orders.index[picked],
-                                  self.rules.max_steps)
+            picked = slice(b * DRAW_BATCH, (b + 1) * DRAW_BATCH)
+            cust = np.frombuffer(self.o_cust, dtype=np.int64)[picked]
+            index = np.frombuffer(self.o_index, dtype=np.int64)[picked]
+            draws = invoice_draws(self.seed, cust, index, self.rules.max_steps)
             self.rules.prepare(draws, self.customers.payer[cust], self.customers.segment[cust])
             self.width = draws.shape[1]
             flat = self.batches[b] = memoryview(np.ascontiguousarray(draws).reshape(-1).data)
@@ -147,8 +196,8 @@ class CustomerBook:
         theirs still open keeps a copy of its own row."""
         hold = self.scenario.demand.blocked_hold_days
         for b in list(self.batches):
-            last = self.candidates[min((b + 1) * DRAW_BATCH, self.candidates.size) - 1]
-            if day <= self.orders.time[last] + hold + 1.0:
+            last = min((b + 1) * DRAW_BATCH, len(self.o_time)) - 1
+            if day <= self.o_time[last] + hold + 1.0:
                 continue
             for inv in self.batch_invoices.pop(b):
                 if not inv.booked:
@@ -171,46 +220,18 @@ class CustomerBook:
     def _lose(self, i: int, cause: str) -> None:
         self.fate[i] = FATE_LOST + CAUSES.index(cause)
 
-    def _classify_orders(self, customers: CustomerTable) -> None:
-        """Split potential orders into those the policy may ship and those it never can.
-
-        Whether an order can ever ship on credit depends only on its customer's grade and
-        its own thinning uniform, so it is decided here for all orders at once; only the
-        candidates go through the event loop. The others are tallied by finish_orders(),
-        once the customers' loss and cancellation times are known.
-        """
-        o = self.orders
-        t, c = o.time, o.customer
-        self.alive = t < customers.bankruptcy_day[c]  # a bankrupt customer orders no more
-        grade_of = np.asarray(self.grade)
-        credit = np.asarray([t is not None and t.net_days > 0
-                             for t in (self.terms[g] for g in "ABCD")])
-        share = np.asarray([self.mult[g] for g in "ABCD"])
-        code = np.searchsorted(np.asarray(list("ABCD")), grade_of)[c]
-        self.on_credit = credit[code]
-        ships = self.alive & self.on_credit & (o.thin * self.m_max < share[code])
-        self.candidates = np.flatnonzero(ships)
-        self.rejected = np.flatnonzero(self.alive & ~ships)
-
     def finish_orders(self) -> None:
         """Give the orders the policy never shipped on credit their fate (see accept()), and
-        take the tallies of lost and cash sales from every order's fate."""
+        take the tallies of potential, lost and cash sales from every order's fate."""
         self.out.rebates = float(self.rebate_paid.sum())
         if self.scenario.deterministic is not None:
             return  # deterministic mode tallies every order as it goes
-        o, i = self.orders, self.rejected
-        t, c = o.time[i], o.customer[i]
-        lost = t >= np.asarray(self.lost_from)[c]
-        cancelled = ~lost & self.on_credit[i] & (t >= np.asarray(self.cancel_from)[c])
-        refused = ~lost & ~self.on_credit[i]
-        kept = o.thin[i] * self.m_max < self.cash_kept
-        fate = np.full(i.size, FATE_LOST + CAUSES.index("terms"), dtype=np.int8)
-        fate[lost] = FATE_LOST + CAUSES.index("customer_lost")
-        fate[cancelled] = FATE_LOST + CAUSES.index("credit_cancelled")
-        fate[refused] = FATE_LOST + CAUSES.index("credit_refused")
-        fate[(cancelled | refused) & kept] = FATE_CASH
-        self.fate[i] = fate
-        tally_orders(self.out, self.fate, o, self.alive)
+        acc = np.zeros(ORDER_TALLY)
+        cast(Any, tally_all)(self.k0, self.k1, *self._arrivals, *self._order_rules(),
+                             self.cash_kept, self._pos, self.fate.astype(np.int64),
+                             np.asarray(self.lost_from), np.asarray(self.cancel_from),
+                             self.start, self.end, acc)
+        store_order_tally(self.out, acc)
 
     def accept(self, i: int) -> Invoice | None:
         """Decide a candidate order's fate; return the new invoice if it ships now."""
@@ -379,22 +400,3 @@ class CustomerBook:
         late_after = inv.eff_due + self.policy.rebate.on_time_grace_days
         if inv.settle > late_after or inv.outcome not in PAID_OUTCOMES:
             self.rebate_late[c] = True
-
-
-def tally_orders(out: EngineOutput, fate: np.ndarray, orders: OrderTable,
-                 alive: np.ndarray) -> None:
-    """Potential, lost and cash sales within the statistics window, from every order's fate,
-    added by customer and order number (output.tally_order: the fast engine's order)."""
-    acc = np.zeros(ORDER_TALLY)
-    by_customer = np.lexsort((orders.index, orders.customer))
-    _tally_in_order(acc, by_customer, orders.time, orders.amount, fate.astype(np.int64),
-                    alive, *out.window)
-    store_order_tally(out, acc)
-
-
-@numba.njit(cache=True)
-def _tally_in_order(acc: np.ndarray, order: np.ndarray, time: np.ndarray, amount: np.ndarray,
-                    fate: np.ndarray, alive: np.ndarray, start: float, end: float) -> None:
-    for i in order:
-        if alive[i]:
-            tally_order(acc, time[i], amount[i], fate[i], start, end)

@@ -90,11 +90,16 @@ class _Simulation:
         self.rules.window = (start, self.end)
         self.seed = seed
         self.customers = customers = draw_customers(scenario, seed)
-        orders = draw_orders(scenario, seed, max_multiplier(scenario), self.end)
         self.out = EngineOutput(engine="des", window=(start, self.end),
                                 ledger=np.empty(0, dtype=LEDGER_DTYPE),
                                 actions={}, collector=CollectorStats(collectors=staff))
-        self.book = CustomerBook(scenario, policy, seed, customers, orders, self.rules, self.out)
+        self.book = CustomerBook(scenario, policy, seed, customers, self.rules, self.out)
+        if scenario.deterministic is not None:
+            self.book.load_orders(draw_orders(scenario, seed, max_multiplier(scenario),
+                                              self.end))
+            self.candidates = 0
+        else:
+            self.candidates = self.book.draw_candidates(self.end)
         self.env = simpy.Environment()
         self.staff = _Collectors(staff or 0, self._granted)
         # settlements to book, by the day they are booked on: (planned settle, invoice)
@@ -112,7 +117,7 @@ class _Simulation:
         opening = opening_invoices(self.scenario, self.seed, self.rules.max_steps)
         if self.scenario.deterministic is None:
             # every candidate order makes at most one invoice: room for all of them
-            capacity = len(self.book.candidates) + (opening.count if opening else 0)
+            capacity = self.candidates + (opening.count if opening else 0)
             self.rows = np.zeros(capacity, dtype=LEDGER_DTYPE)
         if opening is not None:
             for inv in self.book.open_book(opening, self.customers):
@@ -128,8 +133,8 @@ class _Simulation:
     def _days(self) -> Generator[simpy.Event, Any, None]:
         determ = self.scenario.deterministic is not None
         order_time = self.book.o_time
-        todo = list(range(len(order_time))) if determ else self.book.candidates.tolist()
-        times = [order_time[i] for i in todo]
+        todo = range(len(order_time))  # every candidate (every order, in textbook mode)
+        times = order_time
         first = 0
         month_days, year_days = self.book.month, self.book.year
         for day in range(math.ceil(self.end)):

@@ -56,6 +56,7 @@ from ..streams import Stream
 from .book import CustomerBook
 from .gcpause import gc_paused
 from .opening import opening_invoices
+from .orders import classify, tally_customer
 from .output import (
     CAUSES,
     FATE_CASH,
@@ -64,9 +65,7 @@ from .output import (
     ORDER_TALLY,
     CollectorStats,
     EngineOutput,
-    rejected_fate,
     store_order_tally,
-    tally_order,
 )
 
 __all__ = ["exact_for", "run_fast", "screening_for"]
@@ -601,15 +600,9 @@ def _customers(
         if n_out + n_o + n_op > ledger.size:
             return c, n_out
         key[2] = np.uint64(c)
-        # the potential orders (draw_orders + CustomerBook._classify_orders)
-        credit, share = g_credit[grade] > 0.0, g_share[grade]
-        for j in range(n_o):
-            o_fate[j] = 0
-            o_cand[j] = 0
-            if o_time[j] < c_bankrupt[c]:  # a bankrupt customer orders no more
-                o_amount[j] = sample_q(rng.uniform_at(k0, k1, ST_AMOUNT, c, j, 0), amt_f[seg])
-                o_thin[j] = rng.uniform_at(k0, k1, ST_THIN, c, j, 0)
-                o_cand[j] = 1 if credit and o_thin[j] * p[P_M_MAX] < share else 0
+        credit = g_credit[grade] > 0.0
+        classify(k0, k1, c, c_bankrupt[c], o_time, amt_f[seg], credit, g_share[grade],
+                 p[P_M_MAX], o_amount, o_thin, o_cand, o_fate)
         first = 0
         last = first
         ordered[:] = 0.0
@@ -744,15 +737,9 @@ def _customers(
         for k in range(first, last):
             _close(inv_f, inv_i, k, end, seg_f, p)
         n_out = _write_ledger(ledger, n_out, inv_f, inv_i, first, last)
-        # the orders never shipped on credit (CustomerBook.finish_orders), then the tallies
-        for j in range(n_o):
-            t = o_time[j]
-            if t >= c_bankrupt[c]:
-                continue
-            if o_cand[j] == 0:
-                o_fate[j] = rejected_fate(t, o_thin[j] * p[P_M_MAX] < p[P_CASH_KEPT], credit,
-                                          lost_from[c], cancel_from[c])
-            tally_order(acc, t, o_amount[j], o_fate[j], start, end)
+        # the orders never shipped on credit get their fate, then the tallies
+        tally_customer(acc, o_time, c_bankrupt[c], o_amount, o_thin, o_cand, o_fate, credit,
+                       p[P_M_MAX], p[P_CASH_KEPT], lost_from[c], cancel_from[c], start, end)
     return n, n_out
 
 
@@ -785,7 +772,7 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
     out = EngineOutput(engine="screen" if screening else "fast", window=(start, end),
                        ledger=np.empty(0, dtype=LEDGER_DTYPE), actions={},
                        collector=CollectorStats(collectors=staff))
-    book = CustomerBook(scenario, policy, seed, customers, None, rules, out)
+    book = CustomerBook(scenario, policy, seed, customers, rules, out)
     n = customers.count
     grade_of = np.searchsorted(np.asarray(list(GRADES)), np.asarray(book.grade))
     opening = _Opening(scenario, seed, rules, customers, book, grade_of)

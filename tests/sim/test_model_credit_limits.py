@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from arsim.sim.behaviour import INF, Invoice, Outcome, RuleBook, max_multiplier
-from arsim.sim.draws import draw_customers, draw_orders
+from arsim.sim.behaviour import INF, Invoice, Outcome, RuleBook
+from arsim.sim.draws import draw_customers
 from arsim.sim.engine.book import CustomerBook
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.output import EngineOutput
@@ -54,8 +54,9 @@ def _book(method: str = "sales", terms: str = "N/30") -> CustomerBook:
     out = EngineOutput(engine="des", window=(0.0, end), ledger=np.empty(0, LEDGER_DTYPE),
                        actions={})
     rules = RuleBook(scenario, policy, collectors_finite=False)
-    return CustomerBook(scenario, policy, 1, draw_customers(scenario, 1),
-                        draw_orders(scenario, 1, max_multiplier(scenario), end), rules, out)
+    book = CustomerBook(scenario, policy, 1, draw_customers(scenario, 1), rules, out)
+    book.draw_candidates(end)
+    return book
 
 
 def test_initial_limits_from_expected_sales() -> None:

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from support import one_segment
 
-from arsim.sim.behaviour import INF, Invoice, RuleBook, max_multiplier
-from arsim.sim.draws import draw_customers, draw_orders
+from arsim.sim.behaviour import INF, Invoice, RuleBook
+from arsim.sim.draws import draw_customers
 from arsim.sim.engine.book import CustomerBook
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.output import EngineOutput
@@ -114,7 +114,6 @@ def test_blocked_reports_the_stop_of_an_unsettled_invoice() -> None:
     out = EngineOutput(engine="des", window=(0.0, END), ledger=np.empty(0, LEDGER_DTYPE),
                        actions={})
     book = CustomerBook(scenario, policy, 1, draw_customers(scenario, 1),
-                        draw_orders(scenario, 1, max_multiplier(scenario), END),
                         RuleBook(scenario, policy, collectors_finite=False), out)
     inv = Invoice(0, 0, 0.0, 500.0)
     inv.settle, inv.stop_from = 100.0, 40.0

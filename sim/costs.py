@@ -11,7 +11,7 @@ import numpy as np
 
 from .behaviour import Outcome
 from .engine.output import EngineOutput
-from .ledger import Ledger
+from .ledger import LedgerLike
 from .policy import Policy
 from .scenario import Scenario
 
@@ -22,7 +22,7 @@ def _overlap(a: np.ndarray, b: np.ndarray, start: float, end: float) -> np.ndarr
     return np.clip(np.minimum(b, end) - np.maximum(a, start), 0.0, None)
 
 
-def ar_integral(ledger: Ledger, start: float, end: float, current_only: bool = False) -> float:
+def ar_integral(ledger: LedgerLike, start: float, end: float, current_only: bool = False) -> float:
     """Integral of the receivables balance over [start, end] (money x days).
 
     An invoice is open from its issue day to its settle day; an upheld dispute lowers its
@@ -39,14 +39,14 @@ def ar_integral(ledger: Ledger, start: float, end: float, current_only: bool = F
     return float(full.sum() + reduced.sum())
 
 
-def ar_balance_at(ledger: Ledger, day: float) -> np.ndarray:
+def ar_balance_at(ledger: LedgerLike, day: float) -> np.ndarray:
     """Each invoice's open amount at an instant (0 when not open then)."""
     live = (ledger["issue_day"] <= day) & (ledger["settle_day"] > day)
     credited = np.where(ledger["credited_day"] <= day, ledger["credited"], 0.0)
     return np.where(live, ledger["amount"] - credited, 0.0)
 
 
-def settled_in(ledger: Ledger, start: float, end: float) -> np.ndarray:
+def settled_in(ledger: LedgerLike, start: float, end: float) -> np.ndarray:
     """Mask of invoices settled (paid, written off...) within [start, end)."""
     settle = ledger["settle_day"]
     return (settle >= start) & (settle < end) & (ledger["outcome"] != int(Outcome.OPEN))
@@ -59,7 +59,7 @@ def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dic
     discount_cost, penalty_income, inventory_carrying_cost, total_cost, plus the money
     flows they come from (average_receivables, credit_sales, cash_sales, ...).
     """
-    ledger = out.ledger
+    ledger = out.columns()
     start, end = out.window
     span = end - start
     year = float(scenario.conventions.days_in_year)

@@ -50,7 +50,7 @@ def kpis(scenario: Scenario, policy: Policy, out: EngineOutput) -> dict[str, flo
 
 
 def _dso_family(scenario: Scenario, out: EngineOutput) -> dict[str, float]:
-    ledger = out.ledger
+    ledger = out.columns()
     start, end = out.window
     span = end - start
     issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
@@ -74,7 +74,7 @@ def _dso_family(scenario: Scenario, out: EngineOutput) -> dict[str, float]:
 
 def _acp(out: EngineOutput) -> float:
     """Amount-weighted days from invoice to payment, for invoices paid in the window."""
-    ledger = out.ledger
+    ledger = out.columns()
     paid = settled_in(ledger, *out.window) & np.isin(ledger["outcome"], PAYMENT_OUTCOMES)
     weights = ledger["amount"][paid]
     days = ledger["settle_day"][paid] - ledger["issue_day"][paid]
@@ -82,7 +82,7 @@ def _acp(out: EngineOutput) -> float:
 
 
 def _ratios(out: EngineOutput) -> dict[str, float]:
-    ledger = out.ledger
+    ledger = out.columns()
     start, end = out.window
     issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
     sales = float(ledger["amount"][issued].sum())
@@ -110,7 +110,7 @@ def _ratios(out: EngineOutput) -> dict[str, float]:
 
 
 def _aging(out: EngineOutput) -> dict[str, float]:
-    ledger = out.ledger
+    ledger = out.columns()
     end = out.window[1]
     open_amount = ar_balance_at(ledger, end - 1e-9)
     live = open_amount > 0

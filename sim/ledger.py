@@ -6,7 +6,8 @@ amount = paid + discount + credited + written_off + open.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +15,8 @@ import numpy.typing as npt
 from .behaviour import Invoice, Outcome
 from .errors import EngineError
 
-__all__ = ["LEDGER_DTYPE", "check_conservation", "ledger_row", "to_ledger"]
+__all__ = ["LEDGER_DTYPE", "Columns", "LedgerLike", "check_conservation", "ledger_row",
+           "to_ledger"]
 
 LEDGER_DTYPE = np.dtype([
     ("customer", np.int64),
@@ -58,12 +60,43 @@ def ledger_row(inv: Invoice) -> tuple[object, ...]:
     )
 
 
+class Columns(Mapping[str, npt.NDArray[Any]]):
+    """A ledger's fields as contiguous arrays, each copied out once, when first read.
+
+    A field of a structured array is a strided view (one value every row's width, 140
+    bytes), so every mask or sum over it reads a cache line per value; pricing a replication
+    reads the same few fields dozens of times (the month-end aging alone, 30 times), and on
+    contiguous copies that is several times faster. The values, and so every figure, are the
+    same. Indexing by field name works as on the ledger itself.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._copies: dict[str, npt.NDArray[Any]] = {}
+
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        column = self._copies.get(name)
+        if column is None:
+            column = self._copies[name] = np.ascontiguousarray(self.ledger[name])
+        return column
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ledger.dtype.names or ())
+
+    def __len__(self) -> int:
+        return len(self.ledger.dtype.names or ())
+
+
+#: What the pricing functions read fields from: a ledger, or its Columns.
+LedgerLike = Ledger | Columns
+
+
 def to_ledger(invoices: Iterable[Invoice]) -> Ledger:
     """Turn closed invoices into ledger rows (in the order given)."""
     return np.array([ledger_row(inv) for inv in invoices], dtype=LEDGER_DTYPE)
 
 
-def check_conservation(ledger: Ledger, tolerance: float = 1e-6) -> None:
+def check_conservation(ledger: LedgerLike, tolerance: float = 1e-6) -> None:
     """Raise EngineError unless every invoice's money adds up and nothing is negative."""
     parts = (ledger["paid"] + ledger["discount"] + ledger["credited"] + ledger["written_off"]
              + ledger["open"])

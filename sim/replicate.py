@@ -93,14 +93,15 @@ def replicate(scenario: Scenario, policy: Policy, seed: int, index: int = 0,
         out = run_des(scenario, policy, seed)
     else:
         out = run_fast(scenario, policy, seed, screening=chosen == "screen")
-    check_conservation(out.ledger)
+    columns = out.columns()
+    check_conservation(columns)
     values = cost_breakdown(scenario, policy, out)
     values.update(kpis(scenario, policy, out))
     end = out.window[1]
     return Replication(
         index=index, seed=seed, metrics=values,
-        daily=daily_series(out.ledger, end, out.window[0]),
-        aging=month_end_aging(out.ledger, end, scenario.conventions.days_in_year),
+        daily=daily_series(columns, end, out.window[0]),
+        aging=month_end_aging(columns, end, scenario.conventions.days_in_year),
         ledger=out.ledger if keep_ledger else None,
     )
 

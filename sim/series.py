@@ -7,14 +7,14 @@ import numpy as np
 from . import metrics
 from .behaviour import Outcome
 from .costs import ar_balance_at
-from .ledger import Ledger
+from .ledger import LedgerLike
 
 __all__ = ["AGING_LABELS", "daily_series", "month_end_aging"]
 
 AGING_LABELS = ("current", "1-30", "31-60", "61-90", "90+")
 
 
-def daily_series(ledger: Ledger, end: float, start: float = 0.0) -> dict[str, np.ndarray]:
+def daily_series(ledger: LedgerLike, end: float, start: float = 0.0) -> dict[str, np.ndarray]:
     """AR balance at the end of each day, with the day's credit sales and cash received.
 
     Invoices of an opening book (issued before day 0) are in the balance from day 0 on but
@@ -45,7 +45,7 @@ def daily_series(ledger: Ledger, end: float, start: float = 0.0) -> dict[str, np
     }
 
 
-def month_end_aging(ledger: Ledger, end: float, days_in_year: int) -> dict[str, np.ndarray]:
+def month_end_aging(ledger: LedgerLike, end: float, days_in_year: int) -> dict[str, np.ndarray]:
     """Open receivables by days-overdue bucket at every month end up to `end`."""
     month = days_in_year / 12.0
     ends = np.arange(month, end + 1e-9, month)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import rng
-from ..ledger import Ledger
+from ..ledger import Columns, Ledger
 
 __all__ = ["CAUSES", "FATE_CASH", "FATE_LOST", "FATE_SHIPPED", "ORDER_TALLY", "CollectorStats",
            "EngineOutput", "rejected_fate", "store_order_tally", "tally_order"]
@@ -96,3 +96,10 @@ class EngineOutput:
     customers_lost: int = 0
     bankruptcies: int = 0
     collector: CollectorStats = field(default_factory=CollectorStats)
+    _columns: Columns | None = field(default=None, repr=False, compare=False)
+
+    def columns(self) -> Columns:
+        """The ledger's fields as contiguous arrays, for pricing (see ledger.Columns)."""
+        if self._columns is None or self._columns.ledger is not self.ledger:
+            self._columns = Columns(self.ledger)
+        return self._columns

@@ -1,0 +1,58 @@
+"""Pricing reads the ledger through contiguous column copies: same values, same figures."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from arsim.sim.costs import cost_breakdown
+from arsim.sim.engine.fast import run_fast
+from arsim.sim.engine.output import EngineOutput
+from arsim.sim.kpis import kpis
+from arsim.sim.loader import apply_overrides, load
+from arsim.sim.series import daily_series, month_end_aging
+
+BACKLOG = Path(__file__).parents[2] / "scenarios" / "backlog.yaml"
+
+
+def _out() -> tuple[object, object, EngineOutput]:
+    scenario, policy = load(BACKLOG)
+    scenario, policy = apply_overrides(scenario, policy, [
+        "collections.collectors=null", "scenario.segments.0.customers=50",
+        "scenario.segments.1.customers=300", "scenario.segments.2.customers=300",
+        "scenario.segments.3.customers=50", "scenario.horizon.horizon_days=200"])
+    return scenario, policy, run_fast(scenario, policy, 9)
+
+
+def test_columns_are_contiguous_copies_of_every_field_read_once() -> None:
+    _, _, out = _out()
+    columns = out.columns()
+    assert list(columns) == list(out.ledger.dtype.names or ())
+    for name in columns:
+        assert columns[name].flags.c_contiguous
+        np.testing.assert_array_equal(columns[name], out.ledger[name])
+    assert columns["amount"] is columns["amount"]  # copied once
+    assert out.columns() is columns  # cached while the ledger is the same
+    out.ledger = out.ledger[:10]
+    assert out.columns() is not columns and len(out.columns()["amount"]) == 10
+
+
+def test_pricing_from_columns_equals_pricing_from_the_ledger(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario, policy, out = _out()
+    end, start = out.window[1], out.window[0]
+    fast = {**cost_breakdown(scenario, policy, out), **kpis(scenario, policy, out)}
+    daily = daily_series(out.columns(), end, start)
+    aging = month_end_aging(out.columns(), end, 365)
+    monkeypatch.setattr(EngineOutput, "columns", lambda self: self.ledger)
+    plain = {**cost_breakdown(scenario, policy, out), **kpis(scenario, policy, out)}
+    assert fast.keys() == plain.keys()
+    for key, value in fast.items():
+        assert value == plain[key] or (math.isnan(value) and math.isnan(plain[key])), key
+    for got, want in ((daily, daily_series(out.ledger, end, start)),
+                      (aging, month_end_aging(out.ledger, end, 365))):
+        for key in got:
+            np.testing.assert_array_equal(got[key], want[key])

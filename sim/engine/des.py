@@ -22,7 +22,7 @@ from ..draws import draw_customers, draw_orders
 from ..ledger import LEDGER_DTYPE, Ledger, ledger_row, to_ledger
 from ..policy import Policy
 from ..scenario import Scenario
-from .book import CustomerBook
+from .book import CustomerBook, zeroed_doubles
 from .determ import issue_deterministic
 from .gcpause import gc_paused
 from .opening import opening_invoices
@@ -106,7 +106,10 @@ class _Simulation:
         self.settling: dict[int, list[tuple[float, Invoice]]] = {}
         self.today = -1  # the last day whose settlements were booked
         self.seq = 0
-        self.receipts = np.zeros((self.customers.count, self.book.months))
+        # receipts by customer and month: flat and typed for the event loop, viewed by NumPy
+        self._receipts = zeroed_doubles(self.customers.count * self.book.months)
+        self.receipts = np.frombuffer(self._receipts).reshape(self.customers.count,
+                                                              self.book.months)
         self.rows: Ledger | None = None  # ledger rows, written as invoices retire
         self.retired: list[tuple[object, ...]] = []
         self.retired_seq: list[int] = []
@@ -178,7 +181,7 @@ class _Simulation:
             if inv.booked or settle != inv.settle:
                 continue  # a newer plan replaced this entry
             inv.booked = True
-            self.book.book(inv, self.receipts)
+            self.book.book(inv, self._receipts)
             if self.rows is not None:
                 self._retire(inv)
         self._flush()

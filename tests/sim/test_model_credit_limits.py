@@ -16,7 +16,7 @@ import pytest
 
 from arsim.sim.behaviour import INF, Invoice, Outcome, RuleBook
 from arsim.sim.draws import draw_customers
-from arsim.sim.engine.book import CustomerBook
+from arsim.sim.engine.book import CustomerBook, zeroed_doubles
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.output import EngineOutput
 from arsim.sim.ledger import LEDGER_DTYPE
@@ -116,14 +116,15 @@ def test_receipts_method_weights_the_last_six_months() -> None:
 
 def test_receipts_are_full_amounts_of_paid_invoices_in_their_booking_month() -> None:
     book = _book(method="receipts")
-    receipts = np.zeros_like(book.ordered_month)
+    flat = zeroed_doubles(book.ordered_month.size)  # the engine's receipts, customer by row
+    receipts = np.frombuffer(flat).reshape(book.ordered_month.shape)
     for k, (settle, outcome) in enumerate([
             (40.0, Outcome.PAID), (45.0, Outcome.DISCOUNT), (70.0, Outcome.PAID_DUNNED),
             (50.0, Outcome.WRITTEN_OFF), (55.0, Outcome.BANKRUPT), (65.0, Outcome.AGENCY),
             (58.0, Outcome.LAWSUIT)]):
         inv = Invoice(0, k, 0.0, 100.0 * (k + 1))
         inv.settle, inv.outcome, inv.due, inv.eff_due = settle, outcome, 30.0, 30.0
-        book.book(inv, receipts)
+        book.book(inv, flat)
     # month 1 = [30.42, 60.83): paid 100, discount 200, lawsuit 700; month 2: dunned 300,
     # agency 600; write-offs and bankruptcies are not receipts
     assert receipts[0, 1] == pytest.approx(100 + 200 + 700)

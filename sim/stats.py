@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
 __all__ = ["Estimate", "estimate", "paired_difference", "summarise"]
 
@@ -64,6 +63,10 @@ def estimate(values: Iterable[float], level: float = 0.95) -> Estimate:
     if n == 1:
         return Estimate(mean, math.nan, math.nan, 1, level)
     std = float(x.std(ddof=1))
+    # imported here: scipy.stats costs ~50 MB and half a second in every process that
+    # imports arsim, and only a summary needs it (not the workers running replications)
+    from scipy import stats as sps  # noqa: PLC0415
+
     t = float(sps.t.ppf(0.5 + level / 2.0, n - 1))
     return Estimate(mean, t * std / math.sqrt(n), std, n, level)
 

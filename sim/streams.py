@@ -14,7 +14,9 @@ known-answer tests and the compiled one are checked against.
 
 from __future__ import annotations
 
+import functools
 from enum import IntEnum
+from typing import Any
 
 import numba
 import numpy as np
@@ -262,7 +264,24 @@ def weibull_survival(
     return np.asarray(np.exp(-((age / scale) ** k)), dtype=np.float64)
 
 
-# The array forms of the compiled quantiles (ufuncs: they broadcast like NumPy's own).
-_exponential = numba.vectorize(["float64(float64, float64)"], cache=True)(rng.exponential_q)
-_lognormal = numba.vectorize(["float64(float64, float64, float64)"], cache=True)(rng.lognormal_q)
-_gamma = numba.vectorize(["float64(float64, float64, float64)"], cache=True)(rng.gamma_q)
+@functools.cache
+def _ufuncs() -> dict[str, Any]:
+    """The array forms of the compiled quantiles (ufuncs: they broadcast like NumPy's own),
+    made on first use: building them starts numba's compiler, which a process that only
+    validates a scenario never needs (about 65 MB and most of a second)."""
+    unary, binary = ["float64(float64, float64)"], ["float64(float64, float64, float64)"]
+    return {"exponential": numba.vectorize(unary, cache=True)(rng.exponential_q),
+            "lognormal": numba.vectorize(binary, cache=True)(rng.lognormal_q),
+            "gamma": numba.vectorize(binary, cache=True)(rng.gamma_q)}
+
+
+def _exponential(u: FloatArray, mean: FloatArray) -> FloatArray:
+    return np.asarray(_ufuncs()["exponential"](u, mean))
+
+
+def _lognormal(u: FloatArray, mu: FloatArray, sigma: FloatArray) -> FloatArray:
+    return np.asarray(_ufuncs()["lognormal"](u, mu, sigma))
+
+
+def _gamma(u: FloatArray, shape: FloatArray, scale: FloatArray) -> FloatArray:
+    return np.asarray(_ufuncs()["gamma"](u, shape, scale))

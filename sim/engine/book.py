@@ -123,12 +123,14 @@ class CustomerBook:
         """Draw every customer's potential orders and keep, in time order, those the policy
         may ship on credit (the candidates); return how many. The others never enter the
         event loop: finish_orders() draws them again, with the same keys, to tally them."""
-        self._arrivals = arrival_csr(self.k0, self.k1, 0, self._gaps()[self.customers.segment],
-                                     end)
-        cust, index, time, amount, thin, approval, self._pos = cast(Any, candidate_table)(
-            self.k0, self.k1, *self._arrivals, *self._order_rules())
+        self._end = end
+        start, times = arrival_csr(self.k0, self.k1, 0, self._customer_gaps(), end)
+        cust, index, time, amount, thin, approval = cast(Any, candidate_table)(
+            self.k0, self.k1, start, times, *self._order_rules())
+        del start, times  # drawn again, a customer at a time, to tally them (finish_orders)
         order = np.lexsort((index, cust, time))  # by time (then customer, order number)
-        self._pos = self._pos[order]
+        # candidate r of the event loop (in time order) is candidate _rank[r] by customer
+        self._rank = order.astype(np.int32)
         # a column at a time, each let go once copied: the orders are the run's largest table
         self.o_time = _typed("d", time[order])
         del time
@@ -158,10 +160,11 @@ class CustomerBook:
         self.o_approval = _typed("d", approval)
         self.fate = bytearray(len(self.o_time))
 
-    def _gaps(self) -> np.ndarray:
-        """Mean days between each segment's potential orders (at the highest demand)."""
-        return np.asarray([order_gap_days(s, self.m_max, self.year)
-                           for s in self.scenario.segments])
+    def _customer_gaps(self) -> np.ndarray:
+        """Mean days between each customer's potential orders (at the highest demand)."""
+        by_segment = np.asarray([order_gap_days(s, self.m_max, self.year)
+                                 for s in self.scenario.segments])
+        return np.asarray(by_segment[self.customers.segment], dtype=np.float64)
 
     def _order_rules(self) -> tuple[Any, ...]:
         """What decides a customer's candidates: the arguments candidate_table() takes after
@@ -235,9 +238,10 @@ class CustomerBook:
         if self.scenario.deterministic is not None:
             return  # deterministic mode tallies every order as it goes
         acc = np.zeros(ORDER_TALLY)
-        cast(Any, tally_all)(self.k0, self.k1, *self._arrivals, *self._order_rules(),
-                             self.cash_kept, self._pos,
-                             np.frombuffer(self.fate, dtype=np.int8).astype(np.int64),
+        by_customer = np.empty(len(self.fate), dtype=np.int8)  # the fates, by customer
+        by_customer[self._rank] = np.frombuffer(self.fate, dtype=np.int8)
+        cast(Any, tally_all)(self.k0, self.k1, self._customer_gaps(), self._end,
+                             *self._order_rules(), self.cash_kept, by_customer,
                              np.asarray(self.lost_from), np.asarray(self.cancel_from),
                              self.start, self.end, acc)
         store_order_tally(self.out, acc)

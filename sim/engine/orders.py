@@ -13,7 +13,7 @@ import numba
 import numpy as np
 
 from .. import rng
-from ..draws import sample_q
+from ..draws import arrivals, sample_q
 from ..streams import Stream
 from .output import rejected_fate, tally_order
 
@@ -62,9 +62,9 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
                     c_seg: np.ndarray, c_grade: np.ndarray, c_bankrupt: np.ndarray,
                     amount_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray,
                     m_max: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                           np.ndarray, np.ndarray, np.ndarray]:
+                                           np.ndarray, np.ndarray]:
     """Every candidate order as columns (customer, order number, time, amount, thinning draw,
-    approval draw, place in o_times), by customer and order number.
+    approval draw), by customer and order number.
 
     Two passes, the first only counting, so that no column is ever longer than the number of
     candidates (at 100,000 customers the potential orders are nearly twice as many)."""
@@ -81,8 +81,7 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
                  g_share[g], m_max, s_amount, s_thin, s_cand, s_fate)
         for j in range(b - a):
             count += s_cand[j]
-    cust, index, pos = (np.empty(count, np.int64), np.empty(count, np.int64),
-                        np.empty(count, np.int64))
+    cust, index = np.empty(count, np.int64), np.empty(count, np.int64)
     time, amount, thin, approval = (np.empty(count), np.empty(count), np.empty(count),
                                     np.empty(count))
     k = 0
@@ -93,36 +92,40 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
                  g_share[g], m_max, s_amount, s_thin, s_cand, s_fate)
         for j in range(b - a):
             if s_cand[j] == 1:
-                cust[k], index[k], pos[k], time[k] = c, j, a + j, o_times[a + j]
+                cust[k], index[k], time[k] = c, j, o_times[a + j]
                 amount[k], thin[k] = s_amount[j], s_thin[j]
                 approval[k] = rng.uniform_at(k0, k1, _APPROVAL, c, j, 0)
                 k += 1
-    return cust, index, time, amount, thin, approval, pos
+    return cust, index, time, amount, thin, approval
 
 
 @numba.njit(cache=True)
-def tally_all(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: np.ndarray,
+def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, end_day: float,
               c_seg: np.ndarray, c_grade: np.ndarray, c_bankrupt: np.ndarray,
               amount_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray, m_max: float,
-              cash_kept: float, cand_pos: np.ndarray, cand_fate: np.ndarray,
-              lost_from: np.ndarray, cancel_from: np.ndarray, start: float, end: float,
-              acc: np.ndarray) -> None:
-    """Every customer's orders tallied (tally_customer), the candidates' fates given."""
-    fate = np.zeros(o_times.size, np.int64)
-    for k in range(cand_pos.size):
-        fate[cand_pos[k]] = cand_fate[k]
-    most = 1
+              cash_kept: float, cand_fate: np.ndarray, lost_from: np.ndarray,
+              cancel_from: np.ndarray, start: float, end: float, acc: np.ndarray) -> None:
+    """Every customer's orders tallied (tally_customer), drawn again from their keys.
+
+    `cand_fate` holds the candidates' fates by customer and order number (candidate_table's
+    order), so they are met one after another as the customers' orders are drawn again."""
+    buf = np.empty(64)
+    s_amount, s_thin = np.empty(64), np.empty(64)
+    s_cand, s_fate = np.empty(64, np.int64), np.empty(64, np.int64)
+    k = 0
     for c in range(c_seg.size):
-        most = max(most, o_start[c + 1] - o_start[c])
-    s_amount, s_thin = np.empty(most), np.empty(most)
-    s_cand, s_fate = np.empty(most, np.int64), np.empty(most, np.int64)
-    for c in range(c_seg.size):
-        a, b = o_start[c], o_start[c + 1]
+        buf, n = arrivals(k0, k1, c, gaps[c], end_day, buf)
+        if s_amount.size < n:
+            s_amount, s_thin = np.empty(2 * n), np.empty(2 * n)
+            s_cand, s_fate = np.empty(2 * n, np.int64), np.empty(2 * n, np.int64)
         g = c_grade[c]
         credit = g_credit[g] > 0.0
-        classify(k0, k1, c, c_bankrupt[c], o_times[a:b], amount_f[c_seg[c]], credit,
-                 g_share[g], m_max, s_amount, s_thin, s_cand, s_fate)
-        for j in range(b - a):
-            s_fate[j] = fate[a + j]
-        tally_customer(acc, o_times[a:b], c_bankrupt[c], s_amount, s_thin, s_cand, s_fate,
-                       credit, m_max, cash_kept, lost_from[c], cancel_from[c], start, end)
+        times = buf[:n]
+        classify(k0, k1, c, c_bankrupt[c], times, amount_f[c_seg[c]], credit, g_share[g],
+                 m_max, s_amount, s_thin, s_cand, s_fate)
+        for j in range(n):
+            if s_cand[j] == 1:
+                s_fate[j] = cand_fate[k]
+                k += 1
+        tally_customer(acc, times, c_bankrupt[c], s_amount, s_thin, s_cand, s_fate, credit,
+                       m_max, cash_kept, lost_from[c], cancel_from[c], start, end)

@@ -26,7 +26,7 @@ def test_candidates_are_the_live_orders_the_terms_keep_with_their_own_draws() ->
     gaps = np.full(customers.count, order_gap_days(seg, m_max, 365.0))
     start, times = arrival_csr(k0, k1, 0, gaps, END)
     grade = np.full(customers.count, 1, dtype=np.int64)  # grade B
-    cust, index, time, amount, thin, approval, pos = candidate_table(
+    cust, index, time, amount, thin, approval = candidate_table(
         k0, k1, start, times, customers.segment.astype(np.int64), grade,
         customers.bankruptcy_day, np.stack([dist_params(seg.order_amount)]),
         np.asarray([1.0, 1.0, 1.0, 1.0]), np.asarray([1.0, share, 1.0, 1.0]), m_max)
@@ -38,4 +38,3 @@ def test_candidates_are_the_live_orders_the_terms_keep_with_their_own_draws() ->
                         (amount, orders.amount), (thin, orders.thin),
                         (approval, orders.approval)):
         np.testing.assert_array_equal(got, column[keep][want])
-    np.testing.assert_array_equal(times[pos], time)  # each candidate's place among arrivals

@@ -14,9 +14,12 @@ invoice over many random scenarios):
 - `RuleBook.open_invoice`, `_unprompted`, `_bankrupt`, `_finish` -> `_open_invoice`
 - `RuleBook.walk`, `apply`, `_lawsuit`, `age_factor`, `service_days` -> `_walk`, `_apply`
 - `RuleBook.close`, `_charge_penalty` -> `_close`
+- `RuleBook.prepare` and `draws.invoice_draws` -> `_base_draws`, `_step_draws`, `_lag`,
+  `_drawn` (each number drawn from its key when first read)
 - `CustomerBook.accept`, `blocked`, `release_held`, `issue`, `register`, `book`,
   `month_end`, `year_end`, `open_book` and the day loop of `des._Simulation._days` ->
-  `_customer`
+  `_customers` (the potential orders through `orders.classify` and `orders.tally_customer`,
+  which the SimPy engine calls too)
 
 The only thing the event simulation can resolve and this loop cannot is a finite collector
 team (calls wait in one queue for all customers), so the fast engine refuses scenarios with

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 
 from .errors import PolicyError
 from .paths import get_path, replace_path
-from .scenario import Action, Frozen, LocatedValueError, Scenario
+from .scenario import MIN_GAMMA_CV, Action, Frozen, LocatedValueError, Scenario
 from .terms import Terms
 
 __all__ = [
@@ -131,8 +131,16 @@ class Collections(Frozen):
     ] = 60.0
     service_time_cv: Annotated[
         float, Field(ge=0.0, le=3.0, description="Variability of task durations (0 = fixed, "
-                     "1 = exponential-like gamma).")
+                     "1 = exponential-like gamma; otherwise at least 0.01).")
     ] = 0.0
+
+    @field_validator("service_time_cv")
+    @classmethod
+    def _service_spread(cls, cv: float) -> float:
+        if 0.0 < cv < MIN_GAMMA_CV:
+            raise ValueError(f"service times are gamma-distributed: service_time_cv must be 0 "
+                             f"or at least {MIN_GAMMA_CV:g}, got {cv:g}")
+        return cv
 
 
 class WriteOff(Frozen):

@@ -94,6 +94,10 @@ class Action(str, Enum):
 ACTIONS: tuple[Action, ...] = tuple(Action)
 
 
+#: The smallest coefficient of variation a gamma-distributed quantity may have (besides 0).
+MIN_GAMMA_CV = 0.01
+
+
 class Distribution(Frozen):
     """A positive random quantity given by its mean and coefficient of variation."""
 
@@ -104,8 +108,19 @@ class Distribution(Frozen):
     ] = 0.0
     family: Annotated[
         Literal["lognormal", "gamma"],
-        Field(description="Distribution family used when cv > 0."),
+        Field(description="Distribution family used when cv > 0 (a gamma needs cv 0 or at "
+                          "least 0.01)."),
     ] = "lognormal"
+
+    @model_validator(mode="after")
+    def _gamma_spread(self) -> Distribution:
+        # the gamma quantile is found numerically, and below cv 0.01 (shape above 10,000)
+        # that takes longer than any spread so small is worth
+        if self.family == "gamma" and 0.0 < self.cv < MIN_GAMMA_CV:
+            raise ValueError(
+                f"a gamma distribution needs a cv of at least {MIN_GAMMA_CV:g} (or 0 for a "
+                f"fixed value), got {self.cv:g}; for a tighter spread use family: lognormal")
+        return self
 
 
 class Conventions(Frozen):

@@ -284,4 +284,8 @@ def _lognormal(u: FloatArray, mu: FloatArray, sigma: FloatArray) -> FloatArray:
 
 
 def _gamma(u: FloatArray, shape: FloatArray, scale: FloatArray) -> FloatArray:
-    return np.asarray(_ufuncs()["gamma"](u, shape, scale))
+    # The compiled Newton iteration may raise floating-point flags on a branch whose result
+    # it then discards (a step over a density that underflowed to zero is computed, then not
+    # taken); NumPy would report those flags as warnings. Every result is finite.
+    with np.errstate(all="ignore"):
+        return np.asarray(_ufuncs()["gamma"](u, shape, scale))

@@ -30,6 +30,10 @@ SETTINGS = settings(max_examples=30, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
+#: A coefficient of variation: fixed, or a spread any family accepts.
+SPREAD = st.one_of(st.just(0.0), st.floats(0.01, 2))
+
+
 def _mix(weights: list[float]) -> dict[str, float]:
     total = sum(weights)
     names = ["on_time", "reminded", "pressure", "defaulter"]
@@ -45,12 +49,17 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         segments.append({
             "name": f"s{k}", "customers": draw(st.integers(2, 25)), "grade": grade,
             "orders_per_year": draw(st.floats(2, 40)),
-            "order_amount": {"mean": draw(st.floats(100, 50_000)), "cv": draw(st.floats(0, 2))},
+            "order_amount": {"mean": draw(st.floats(100, 50_000)), "cv": draw(SPREAD),
+                             "family": draw(st.sampled_from(["lognormal", "gamma"]))},
             "payer_mix": _mix(draw(st.lists(st.floats(0.05, 1), min_size=4, max_size=4))),
             "cash_available_share": draw(st.floats(0, 1)),
             "disputes": {"share": draw(st.floats(0, 0.3)),
                          "upheld_share": draw(st.floats(0, 1)),
-                         "credited_share": draw(st.floats(0, 1))},
+                         "credited_share": draw(st.floats(0, 1)),
+                         "resolution_days": {"mean": draw(st.floats(1, 60)),
+                                             "cv": draw(SPREAD),
+                                             "family": draw(st.sampled_from(["lognormal",
+                                                                             "gamma"]))}},
             "bankruptcy_hazard_annual": draw(st.sampled_from([0.0, 0.05, 0.5])),
         })
     return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import gammaincinv, ndtri
@@ -68,3 +70,13 @@ def test_array_quantiles_are_the_scalar_ones() -> None:
     assert all(table[i] == rng.gamma_q(U[i], float(shape), float(scale)) for i in range(50))
     table = streams.exponential(U[:50], 4.0)
     assert all(table[i] == rng.exponential_q(U[i], 4.0) for i in range(50))
+
+
+@pytest.mark.parametrize("cv", [0.01, 0.1, 0.5, 1.0, 3.0, 10.0])
+def test_array_gamma_is_finite_monotone_and_silent(cv: float) -> None:
+    """No floating-point warning reaches the user, whatever the spread."""
+    u = np.sort(U)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = streams.gamma(u, 10.0, cv)
+    assert np.all(np.isfinite(x)) and np.all(x >= 0) and np.all(np.diff(x) >= 0)

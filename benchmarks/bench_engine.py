@@ -58,12 +58,13 @@ def main() -> None:
           f"Python {platform.python_version()} on {platform.machine()}")
     des = _measure("SimPy engine", run_des, scenario, policy, args.replications)
     unlimited = apply_overrides(scenario, policy, ["collections.collectors=null"])
-    run_fast(*unlimited, replication_seed(scenario.horizon.seed, 0))  # compile (or load) once
+    seed = replication_seed(scenario.horizon.seed, 0)
+    invoices = len(run_fast(*unlimited, seed).ledger)  # compile (or load) once; and count
     print("collectors unlimited:")
     des_u = _measure("SimPy engine", run_des, *unlimited, args.replications)
     fast_u = _measure("fast engine", run_fast, *unlimited, args.replications)
-    floor = max(_floor(*unlimited) for _ in range(3))
-    tables = _tables(*unlimited)
+    floor = max(_floor(unlimited[0], seed, invoices) for _ in range(3))
+    tables = _tables(*unlimited, seed, invoices)
     naive = _naive(*unlimited)
     jobs1, jobs2 = _parallel(scenario, policy, 1), _parallel(scenario, policy, 2)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -133,14 +134,12 @@ def _scaling(path: str, days: float) -> None:
                   f"invoices/s, peak {float(peak):,.0f} MiB")
 
 
-def _floor(scenario: Scenario, policy: Policy) -> float:
+def _floor(scenario: Scenario, seed: int, invoices: int) -> float:
     """Invoices per second of a bare vectorised NumPy pass that only samples what the same
     invoices need at the least (NumPy's own Philox generator): per customer its four
     attributes; per potential order its arrival gap, amount and thinning draw; per invoice
     its dispute, cash, lag and penalty draws. No ladder steps, no rules: the practical floor."""
-    seed = replication_seed(scenario.horizon.seed, 0)
     end = scenario.horizon.warmup_days + scenario.horizon.horizon_days
-    invoices = len(run_fast(scenario, policy, seed).ledger)
     potential = draw_orders(scenario, seed, max_multiplier(scenario), end).count
     customers = scenario.customers
     wall = time.perf_counter()
@@ -154,12 +153,10 @@ def _floor(scenario: Scenario, policy: Policy) -> float:
     return invoices / (time.perf_counter() - wall)
 
 
-def _tables(scenario: Scenario, policy: Policy) -> float:
+def _tables(scenario: Scenario, policy: Policy, seed: int, invoices: int) -> float:
     """Invoices per second of drawing the SimPy engine's tables of the same numbers (its
     customers, orders and the shipped orders' behavioural draws, ladder steps included)."""
-    seed = replication_seed(scenario.horizon.seed, 0)
     end = scenario.horizon.warmup_days + scenario.horizon.horizon_days
-    invoices = len(run_fast(scenario, policy, seed).ledger)
     rules = RuleBook(scenario, policy, collectors_finite=False)
     wall = time.perf_counter()
     customers = draw_customers(scenario, seed)

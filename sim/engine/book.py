@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -45,6 +45,21 @@ DRAW_BATCH = 16_384
 
 PAID_OUTCOMES = frozenset({Outcome.PAID, Outcome.PAID_DUNNED, Outcome.DISCOUNT, Outcome.AGENCY,
                            Outcome.LAWSUIT})
+
+
+class OrderRules(NamedTuple):
+    """The arguments orders.candidate_table() and orders.tally_all() take after the arrivals:
+    per customer its segment, grade (0-3 for A-D) and bankruptcy day; per segment the amount's
+    distribution (draws.dist_params); per grade whether it buys on credit and its demand share;
+    and the highest demand multiplier."""
+
+    segment: np.ndarray
+    grade: np.ndarray
+    bankrupt: np.ndarray
+    amount: np.ndarray
+    credit: np.ndarray
+    share: np.ndarray
+    m_max: float
 
 
 def zeroed_doubles(count: int) -> array[float]:
@@ -124,26 +139,14 @@ class CustomerBook:
         may ship on credit (the candidates); return how many. The others never enter the
         event loop: finish_orders() draws them again, with the same keys, to tally them."""
         self._end = end
-        start, times = arrival_csr(self.k0, self.k1, 0, self._customer_gaps(), end)
+        start, times = arrival_csr(self.k0, self.k1, 0, self.customer_gaps(), end)
         cust, index, time, amount, thin, approval = cast(Any, candidate_table)(
-            self.k0, self.k1, start, times, *self._order_rules())
+            self.k0, self.k1, start, times, *self.order_rules())
         del start, times  # drawn again, a customer at a time, to tally them (finish_orders)
         order = np.lexsort((index, cust, time))  # by time (then customer, order number)
         # candidate r of the event loop (in time order) is candidate _rank[r] by customer
         self._rank = order.astype(np.int32)
-        # a column at a time, each let go once copied: the orders are the run's largest table
-        self.o_time = _typed("d", time[order])
-        del time
-        self.o_cust = _typed("q", cust[order])
-        del cust
-        self.o_index = _typed("q", index[order])
-        del index
-        self.o_amount = _typed("d", amount[order])
-        del amount
-        self.o_thin = _typed("d", thin[order])
-        del thin
-        self.o_approval = _typed("d", approval[order])
-        self.fate = bytearray(order.size)  # (a bytearray: written an order at a time)
+        self._columns(time, cust, index, amount, thin, approval, order)
         return int(order.size)
 
     def load_orders(self, orders: OrderTable) -> None:
@@ -153,31 +156,35 @@ class CustomerBook:
                       orders.approval)
 
     def _columns(self, time: np.ndarray, cust: np.ndarray, index: np.ndarray,
-                 amount: np.ndarray, thin: np.ndarray, approval: np.ndarray) -> None:
-        self.o_time, self.o_cust, self.o_index = (_typed("d", time), _typed("q", cust),
-                                                  _typed("q", index))
-        self.o_amount, self.o_thin = _typed("d", amount), _typed("d", thin)
-        self.o_approval = _typed("d", approval)
-        self.fate = bytearray(len(self.o_time))
+                 amount: np.ndarray, thin: np.ndarray, approval: np.ndarray,
+                 order: np.ndarray | None = None) -> None:
+        """The event loop's order columns (`order`: rearranged so, one column at a time)."""
+        def typed(code: str, column: np.ndarray) -> array[Any]:
+            return _typed(code, column if order is None else column[order])
 
-    def _customer_gaps(self) -> np.ndarray:
+        self.o_time, self.o_cust, self.o_index = (typed("d", time), typed("q", cust),
+                                                  typed("q", index))
+        self.o_amount, self.o_thin = typed("d", amount), typed("d", thin)
+        self.o_approval = typed("d", approval)
+        self.fate = bytearray(len(self.o_time))  # (a bytearray: written an order at a time)
+
+    def customer_gaps(self) -> np.ndarray:
         """Mean days between each customer's potential orders (at the highest demand)."""
         by_segment = np.asarray([order_gap_days(s, self.m_max, self.year)
                                  for s in self.scenario.segments])
         return np.asarray(by_segment[self.customers.segment], dtype=np.float64)
 
-    def _order_rules(self) -> tuple[Any, ...]:
-        """What decides a customer's candidates: the arguments candidate_table() takes after
-        the arrivals."""
+    def order_rules(self) -> OrderRules:
+        """What decides each customer's candidate orders, as the compiled code reads it."""
         c = self.customers
         grade = np.searchsorted(np.asarray(list("ABCD")), np.asarray(self.grade))
         amount = np.stack([dist_params(s.order_amount) for s in self.scenario.segments])
         credit = np.asarray([1.0 if t is not None and t.net_days > 0 else 0.0
                              for t in (self.terms[g] for g in "ABCD")])
         share = np.asarray([self.mult[g] for g in "ABCD"])
-        return (c.segment.astype(np.int64), grade.astype(np.int64),
-                np.ascontiguousarray(c.bankruptcy_day, dtype=np.float64), amount, credit, share,
-                float(self.m_max))
+        return OrderRules(c.segment.astype(np.int64), grade.astype(np.int64),
+                          np.ascontiguousarray(c.bankruptcy_day, dtype=np.float64), amount,
+                          credit, share, float(self.m_max))
 
     def _row(self, i: int, inv: Invoice) -> Any:
         """Order i's draw row, as a memoryview of doubles: no Python float objects for
@@ -240,8 +247,8 @@ class CustomerBook:
         acc = np.zeros(ORDER_TALLY)
         by_customer = np.empty(len(self.fate), dtype=np.int8)  # the fates, by customer
         by_customer[self._rank] = np.frombuffer(self.fate, dtype=np.int8)
-        cast(Any, tally_all)(self.k0, self.k1, self._customer_gaps(), self._end,
-                             *self._order_rules(), self.cash_kept, by_customer,
+        cast(Any, tally_all)(self.k0, self.k1, self.customer_gaps(), self._end,
+                             *self.order_rules(), self.cash_kept, by_customer,
                              np.asarray(self.lost_from), np.asarray(self.cancel_from),
                              self.start, self.end, acc)
         store_order_tally(self.out, acc)

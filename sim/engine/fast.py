@@ -48,7 +48,6 @@ from ..draws import (
     arrival_csr,
     dist_params,
     draw_customers,
-    order_gap_days,
     sample_q,
 )
 from ..errors import EngineError
@@ -94,11 +93,11 @@ BUSY = len(ACTIONS)  # the tally's extra row: collector days offered, collector 
 # invoice columns: floats (inv_f) and integers (inv_i), one row per invoice
 (F_ISSUE, F_DUE, F_EFF_DUE, F_SETTLE, F_CREDITED_AT, F_AMOUNT, F_PAID, F_DISCOUNT, F_CREDITED,
  F_WRITTEN_OFF, F_PENALTY, F_FEE, F_DUNNING, F_STOP, F_CANCEL, F_LOST_AT, F_HALT, F_READY,
- F_SHARE, F_KEY_TIME, F_BOOK_DAY) = range(21)
-N_F = 21
+ F_SHARE, F_BOOK_DAY) = range(20)
+N_F = 20
 (I_CUST, I_OINDEX, I_SEG, I_GRADE, I_PAYER, I_OPENING, I_DISPUTED, I_OUTCOME, I_ACTIONS,
- I_STEP, I_ROW, I_BOOKED) = range(12)
-N_I = 12
+ I_STEP) = range(10)
+N_I = 10
 # per segment (seg_f), per payer type (payer_f), per ladder step (lad_f)
 S_DISPUTE_SHARE, S_UPHELD, S_CREDITED, S_CASH, S_RECOVERY_DAYS, S_RAISED, S_DAYS = range(7)
 # (S_DAYS.. S_DAYS + 3: the dispute's resolution days as draws.dist_params)
@@ -118,9 +117,9 @@ D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN, D_ACTION, D_RESPONSE = range(7)  # + pa
 (P_START, P_END, P_YEAR, P_MONTH, P_HOLD, P_APPROVAL, P_CASH_KEPT, P_M_MAX, P_LIMIT_METHOD,
  P_STD_PERIOD, P_WRITE_OFF, P_AFTER_LAWSUIT, P_PEN_RATE, P_PEN_GRACE, P_PEN_COLLECTED,
  P_AGENCY_FEE, P_AGENCY_DAYS, P_LAWSUIT_COST, P_LAWSUIT_DAYS, P_LAWSUIT_RECOVERY,
- P_REBATE_RATE, P_REBATE_THRESHOLD, P_REBATE_GRACE, P_DEFAULTER, P_MONTHS, P_SERVICE_CV,
- P_SERVICE_SHAPE, P_SERVICE_SCALE) = range(28)
-N_P = 28
+ P_REBATE_RATE, P_REBATE_THRESHOLD, P_REBATE_GRACE, P_DEFAULTER, P_SERVICE_CV,
+ P_SERVICE_SHAPE, P_SERVICE_SCALE) = range(27)
+N_P = 27
 
 
 def screening_for(scenario: Scenario) -> str | None:
@@ -382,14 +381,13 @@ def _close(inv_f: np.ndarray, inv_i: np.ndarray, k: int, end: float, seg_f: np.n
 
 @rng.compiled_inline
 def _new_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, oindex: int, seg: int,
-                 grade: int, payer: int, issue: float, amount: float, row: int,
-                 key_time: float, opening: int) -> None:
+                 grade: int, payer: int, issue: float, amount: float, opening: int) -> None:
     inv_f[k, :] = 0.0
     inv_i[k, :] = 0
     inv_i[k, I_CUST], inv_i[k, I_OINDEX], inv_i[k, I_SEG] = c, oindex, seg
-    inv_i[k, I_GRADE], inv_i[k, I_PAYER], inv_i[k, I_ROW] = grade, payer, row
+    inv_i[k, I_GRADE], inv_i[k, I_PAYER] = grade, payer
     inv_i[k, I_OPENING], inv_i[k, I_OUTCOME] = opening, OPEN
-    inv_f[k, F_ISSUE], inv_f[k, F_AMOUNT], inv_f[k, F_KEY_TIME] = issue, amount, key_time
+    inv_f[k, F_ISSUE], inv_f[k, F_AMOUNT] = issue, amount
     for col in (F_SETTLE, F_CREDITED_AT, F_STOP, F_CANCEL, F_LOST_AT, F_HALT, F_BOOK_DAY):
         inv_f[k, col] = INF
     inv_f[k, F_READY] = -INF
@@ -446,7 +444,6 @@ def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: in
         for q in range(best, n_pend - 1):
             pend[q] = pend[q + 1]
         n_pend -= 1
-        inv_i[k, I_BOOKED] = 1
         any_booked = True
         outcome = inv_i[k, I_OUTCOME]
         paid = outcome in (PAID, PAID_DUNNED, DISCOUNT, AGENCY, LAWSUIT)
@@ -507,7 +504,7 @@ def _base_draws(row: np.ndarray, key: np.ndarray, seg: int, payer: int, seg_f: n
 
 @rng.compiled_inline
 def _issue(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, j: int, seg: int,
-           grade: int, payer: int, day: float, amount: float, key_time: float, today: int,
+           grade: int, payer: int, day: float, amount: float, today: int,
            row: np.ndarray, key: np.ndarray, tier: int, funding: float, bankrupt: float,
            recovery: float, grade_f: np.ndarray, lad_f: np.ndarray, seg_f: np.ndarray,
            payer_f: np.ndarray, p: np.ndarray, tally: np.ndarray) -> None:
@@ -515,7 +512,7 @@ def _issue(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, j: int, seg: in
 
     Inlined where it is called (its caller passed ~190 machine words of array descriptors
     on every call otherwise, measured at over half of the kernel's own time)."""
-    _new_invoice(inv_f, inv_i, k, c, j, seg, grade, payer, day, amount, 0, key_time, 0)
+    _new_invoice(inv_f, inv_i, k, c, j, seg, grade, payer, day, amount, 0)
     key[3] = np.uint64(j)
     _base_draws(row, key, seg, payer, seg_f, payer_f)
     _open_invoice(inv_f, inv_i, k, row, grade_f[grade, G_NET], grade_f[grade], tier, funding,
@@ -620,7 +617,7 @@ def _customers(
             k = last
             last += 1
             _new_invoice(inv_f, inv_i, k, c, op_index[q], seg, grade, payer, op_issue[q],
-                         op_amount[q], 0, float(op_index[q]), 1)
+                         op_amount[q], 1)
             for col in range(row.size):  # (a slice copy would allocate)
                 row[col] = op_draws[q, col]
             _open_invoice(inv_f, inv_i, k, row, op_net[grade], grade_f[grade], -1,
@@ -691,7 +688,7 @@ def _customers(
                     last += 1
                     o_fate[i] = FATE_SHIPPED
                     _issue(inv_f, inv_i, k, c, i, seg, grade, payer, float(day), o_amount[i],
-                           o_time[i], today, row, key, c_tier[c], c_funding[c], c_bankrupt[c],
+                           today, row, key, c_tier[c], c_funding[c], c_bankrupt[c],
                            c_recovery[c], grade_f, lad_f, seg_f, payer_f, p, tally[c])
                     rebate_sales += o_amount[i]
                     n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
@@ -730,7 +727,7 @@ def _customers(
                 k = last
                 last += 1
                 o_fate[i] = FATE_SHIPPED
-                _issue(inv_f, inv_i, k, c, i, seg, grade, payer, t, amount, t, today, row, key,
+                _issue(inv_f, inv_i, k, c, i, seg, grade, payer, t, amount, today, row, key,
                        c_tier[c], c_funding[c], c_bankrupt[c], c_recovery[c], grade_f, lad_f,
                        seg_f, payer_f, p, tally[c])
                 rebate_sales += amount
@@ -777,13 +774,11 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
                        collector=CollectorStats(collectors=staff))
     book = CustomerBook(scenario, policy, seed, customers, rules, out)
     n = customers.count
-    grade_of = np.searchsorted(np.asarray(list(GRADES)), np.asarray(book.grade))
-    opening = _Opening(scenario, seed, rules, customers, book, grade_of)
+    orders = book.order_rules()
+    opening = _Opening(scenario, seed, rules, customers, book, orders.grade)
     arrays = _policy_arrays(scenario, policy, rules, book, start, end)
-    orders = _order_arrays(scenario, book)
     k0, k1 = streams._seed_key(seed)
-    gaps = orders["gap"][customers.segment]
-    o_start, o_times = arrival_csr(k0, k1, 0, gaps, end)
+    o_start, o_times = arrival_csr(k0, k1, 0, book.customer_gaps(), end)
     ws = _Workspace(int(np.diff(o_start).max(initial=0)) + int(np.diff(opening.start).max(
         initial=0)), book.months, opening.draws.shape[1])
     lost_from, cancel_from = np.full(n, INF), np.full(n, INF)
@@ -798,13 +793,12 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
         if c > 0:
             ledger = np.resize(ledger, int(1.5 * ledger.size) + 1024)
         c, rows = _customers(
-            c, k0, k1, customers.segment.astype(np.int64), grade_of.astype(np.int64),
-            customers.payer.astype(np.int64), customers.funding_cost_annual,
-            customers.bankruptcy_day, customers.recovery_share,
+            c, k0, k1, orders.segment, orders.grade, customers.payer.astype(np.int64),
+            customers.funding_cost_annual, orders.bankrupt, customers.recovery_share,
             np.asarray(book.tier, dtype=np.int64), arrays["limit0"], arrays["factor"],
             o_start, o_times,
             opening.start, opening.issue, opening.amount, opening.index, opening.draws,
-            opening.net, orders["amount"], orders["credit"], orders["share"],
+            opening.net, orders.amount, orders.credit, orders.share,
             arrays["grade_f"], arrays["lad_f"], arrays["seg_f"], arrays["payer_f"], arrays["p"],
             _calendar(book.month, book.year, math.ceil(end)), ws.f, ws.i, ws.inv_f, ws.inv_i,
             ws.ordered, ws.receipts, ws.row, ws.key,
@@ -862,17 +856,6 @@ def _expected_invoices(scenario: Scenario, book: CustomerBook, end: float) -> fl
                for s in scenario.segments if book.terms[s.grade] is not None)
 
 
-def _order_arrays(scenario: Scenario, book: CustomerBook) -> dict[str, np.ndarray]:
-    """What the kernel needs to draw and sort each customer's potential orders."""
-    year = book.year
-    gap = np.asarray([order_gap_days(s, book.m_max, year) for s in scenario.segments])
-    amount = np.stack([dist_params(s.order_amount) for s in scenario.segments])
-    credit = np.asarray([1.0 if t is not None and t.net_days > 0 else 0.0
-                         for t in (book.terms[g] for g in GRADES)])
-    share = np.asarray([book.mult[g] for g in GRADES])
-    return {"gap": gap, "amount": amount, "credit": credit, "share": share}
-
-
 def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: CustomerBook,
                    start: float, end: float) -> dict[str, np.ndarray]:
     """Scenario and policy as the plain arrays the kernel reads."""
@@ -923,7 +906,6 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     p[P_REBATE_RATE], p[P_REBATE_THRESHOLD] = rebate.rate, rebate.threshold_annual_sales
     p[P_REBATE_GRACE] = rebate.on_time_grace_days
     p[P_DEFAULTER] = PAYER_TYPES.index(PayerType.DEFAULTER)
-    p[P_MONTHS] = book.months
     if rules.service_cv > 0:
         shape, scale = streams.gamma_params(np.float64(1.0), np.float64(rules.service_cv))
         p[P_SERVICE_CV], p[P_SERVICE_SHAPE], p[P_SERVICE_SCALE] = 1.0, shape, scale

@@ -73,29 +73,28 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
         most = max(most, o_start[c + 1] - o_start[c])
     s_amount, s_thin = np.empty(most), np.empty(most)
     s_cand, s_fate = np.empty(most, np.int64), np.empty(most, np.int64)
+    cust, index = np.empty(0, np.int64), np.empty(0, np.int64)
+    time, amount, thin, approval = np.empty(0), np.empty(0), np.empty(0), np.empty(0)
     count = 0
-    for c in range(c_seg.size):
-        a, b = o_start[c], o_start[c + 1]
-        g = c_grade[c]
-        classify(k0, k1, c, c_bankrupt[c], o_times[a:b], amount_f[c_seg[c]], g_credit[g] > 0.0,
-                 g_share[g], m_max, s_amount, s_thin, s_cand, s_fate)
-        for j in range(b - a):
-            count += s_cand[j]
-    cust, index = np.empty(count, np.int64), np.empty(count, np.int64)
-    time, amount, thin, approval = (np.empty(count), np.empty(count), np.empty(count),
-                                    np.empty(count))
-    k = 0
-    for c in range(c_seg.size):
-        a, b = o_start[c], o_start[c + 1]
-        g = c_grade[c]
-        classify(k0, k1, c, c_bankrupt[c], o_times[a:b], amount_f[c_seg[c]], g_credit[g] > 0.0,
-                 g_share[g], m_max, s_amount, s_thin, s_cand, s_fate)
-        for j in range(b - a):
-            if s_cand[j] == 1:
-                cust[k], index[k], time[k] = c, j, o_times[a + j]
-                amount[k], thin[k] = s_amount[j], s_thin[j]
-                approval[k] = rng.uniform_at(k0, k1, _APPROVAL, c, j, 0)
-                k += 1
+    for fill in range(2):  # count the candidates, then fill exactly that many rows
+        if fill:
+            cust, index = np.empty(count, np.int64), np.empty(count, np.int64)
+            time, amount, thin, approval = (np.empty(count), np.empty(count), np.empty(count),
+                                            np.empty(count))
+        k = 0
+        for c in range(c_seg.size):
+            a, b = o_start[c], o_start[c + 1]
+            g = c_grade[c]
+            classify(k0, k1, c, c_bankrupt[c], o_times[a:b], amount_f[c_seg[c]],
+                     g_credit[g] > 0.0, g_share[g], m_max, s_amount, s_thin, s_cand, s_fate)
+            for j in range(b - a):
+                if s_cand[j] == 1:
+                    if fill:
+                        cust[k], index[k], time[k] = c, j, o_times[a + j]
+                        amount[k], thin[k] = s_amount[j], s_thin[j]
+                        approval[k] = rng.uniform_at(k0, k1, _APPROVAL, c, j, 0)
+                    k += 1
+        count = k
     return cust, index, time, amount, thin, approval
 
 

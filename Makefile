@@ -15,7 +15,15 @@ $(BIN)/arsim: pyproject.toml
 run: $(BIN)/arsim
 	$(BIN)/arsim run $(SCENARIO)
 
-test: $(BIN)/arsim
+# numba caches each compiled function keyed on its own file only: a function that inlines code
+# from another file (the engines inline sim/rng.py) keeps a stale copy when only that file
+# changes. So the caches go whenever any compiled source is newer than the last clearing.
+NUMBA_SOURCES := $(wildcard sim/*.py sim/engine/*.py)
+.numba-cleared: $(NUMBA_SOURCES)
+	find sim -name '*.nbi' -delete -o -name '*.nbc' -delete
+	touch $@
+
+test: $(BIN)/arsim .numba-cleared
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	$(BIN)/ruff check .
 	bash .ci/typecheck
@@ -27,4 +35,5 @@ docs: $(BIN)/arsim
 	$(BIN)/python -m arsim.cli.docgen
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis .numba-cleared
+	find sim -name '*.nbi' -delete -o -name '*.nbc' -delete

@@ -72,6 +72,7 @@ class Invoice:
         "index",
         "issue",
         "listed",
+        "listings",
         "lost_at",
         "n_actions",
         "opening",
@@ -115,6 +116,7 @@ class Invoice:
         self.opening = False
         self.booked = False
         self.listed = math.nan  # the settle date an engine last listed for booking
+        self.listings = 0  # how many times it was listed: only the latest listing counts
         self.seq = -1  # the invoice's place in the order invoices were registered
 
 

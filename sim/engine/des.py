@@ -26,7 +26,7 @@ from .book import CustomerBook, zeroed_doubles
 from .determ import issue_deterministic
 from .gcpause import gc_paused
 from .opening import opening_invoices
-from .output import CollectorStats, EngineOutput
+from .output import CollectorStats, EngineOutput, permute
 
 __all__ = ["run_des"]
 
@@ -102,8 +102,8 @@ class _Simulation:
             self.candidates = self.book.draw_candidates(self.end)
         self.env = simpy.Environment()
         self.staff = _Collectors(staff or 0, self._granted)
-        # settlements to book, by the day they are booked on: (planned settle, invoice)
-        self.settling: dict[int, list[tuple[float, Invoice]]] = {}
+        # settlements to book, by the day they are booked on: (listing number, invoice)
+        self.settling: dict[int, list[tuple[int, Invoice]]] = {}
         self.today = -1  # the last day whose settlements were booked
         self.seq = 0
         # receipts by customer and month: flat and typed for the event loop, viewed by NumPy
@@ -169,16 +169,17 @@ class _Simulation:
             # booked at the start of the first day at or after it (a day-bucket, not a heap:
             # most plans never change, and a changed one leaves a stale entry behind)
             inv.listed = settle
+            inv.listings += 1
             day = max(math.ceil(settle), self.today + 1)
-            self.settling.setdefault(day, []).append((settle, inv))
+            self.settling.setdefault(day, []).append((inv.listings, inv))
         if rule is not None:
             when = max(inv.eff_due + rule.day, inv.ready, now)
             self._at(when, lambda: self._enqueue(inv, rule))
 
     def _book_settled(self, day: int) -> None:
         self.today = day
-        for settle, inv in self.settling.pop(day, ()):
-            if inv.booked or settle != inv.settle:
+        for listing, inv in self.settling.pop(day, ()):
+            if inv.booked or listing != inv.listings:
                 continue  # a newer plan replaced this entry
             inv.booked = True
             self.book.book(inv, self._receipts)
@@ -268,6 +269,9 @@ class _Simulation:
     def _advance(self, inv: Invoice, rule: StepRule) -> None:
         if inv.step == rule.index:
             inv.step += 1
+        # the step may have lost the customer or cancelled its line even if it also ended
+        # the invoice (a promise to pay at once), when no new plan would carry that over
+        self.book.sync(inv)
         if inv.settle > self.env.now:
             self._plan(inv, self.env.now)
 
@@ -284,17 +288,10 @@ class _Simulation:
             out.ledger = self.rows[:len(self.book.invoices)]
         # by customer, each customer's invoices as they were issued: the order in which the
         # fast engine, simulating one customer after another, writes them
-        _permute(out.ledger, np.argsort(out.ledger["customer"], kind="stable"))
+        permute(out.ledger, np.argsort(out.ledger["customer"], kind="stable"))
         out.actions = actions_summary(self.rules.action_tally(self.customers.count))
         start, end = out.window
         out.customers_lost = sum(1 for t in self.book.lost_from if start <= t < end)
         out.bankruptcies = sum(1 for t in self.book.bankrupt if start <= t < end)
         return out
 
-
-def _permute(ledger: Ledger, order: np.ndarray) -> None:
-    """ledger[:] = ledger[order], a field at a time: a copy of the whole ledger at once would
-    double the run's peak memory at its very end."""
-    for name in ledger.dtype.names or ():
-        column = ledger[name]
-        column[:] = column[order]

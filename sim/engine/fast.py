@@ -93,11 +93,12 @@ BUSY = len(ACTIONS)  # the tally's extra row: collector days offered, collector 
 # invoice columns: floats (inv_f) and integers (inv_i), one row per invoice
 (F_ISSUE, F_DUE, F_EFF_DUE, F_SETTLE, F_CREDITED_AT, F_AMOUNT, F_PAID, F_DISCOUNT, F_CREDITED,
  F_WRITTEN_OFF, F_PENALTY, F_FEE, F_DUNNING, F_STOP, F_CANCEL, F_LOST_AT, F_HALT, F_READY,
- F_SHARE, F_BOOK_DAY) = range(20)
-N_F = 20
+ F_SHARE, F_BOOK_DAY, F_LISTED) = range(21)
+N_F = 21
+# (I_SEQ .. I_BOOKED: the event kernel's bookkeeping, see events.py)
 (I_CUST, I_OINDEX, I_SEG, I_GRADE, I_PAYER, I_OPENING, I_DISPUTED, I_OUTCOME, I_ACTIONS,
- I_STEP) = range(10)
-N_I = 10
+ I_STEP, I_SEQ, I_NEXT, I_STAMP, I_PIN, I_BOOKED) = range(15)
+N_I = 15
 # per segment (seg_f), per payer type (payer_f), per ladder step (lad_f)
 S_DISPUTE_SHARE, S_UPHELD, S_CREDITED, S_CASH, S_RECOVERY_DAYS, S_RAISED, S_DAYS = range(7)
 # (S_DAYS.. S_DAYS + 3: the dispute's resolution days as draws.dist_params)
@@ -322,8 +323,10 @@ def _step_draws(row: np.ndarray, j: int, key: np.ndarray, service_days: float,
 @rng.compiled
 def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: float,
           steps: int, lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
-          tally: np.ndarray, key: np.ndarray) -> None:
-    """RuleBook.walk with unlimited collectors: every step applied at its own time."""
+          tally: np.ndarray, key: np.ndarray, finite: bool) -> int:
+    """RuleBook.walk: with unlimited collectors every step is applied at its own time and
+    -1 returned; with a finite team (`finite`) the walk stops at the first step that needs
+    a collector and returns it (its draws drawn), for the event kernel to queue."""
     g = inv_i[k, I_GRADE]
     while inv_i[k, I_STEP] < steps:
         j = inv_i[k, I_STEP]
@@ -332,8 +335,10 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: fl
             continue
         when = max(inv_f[k, F_EFF_DUE] + lad_f[g, j, D_DAY], inv_f[k, F_READY], now)
         if when >= inv_f[k, F_SETTLE] or when >= inv_f[k, F_HALT]:
-            return
+            return -1
         _step_draws(row, j, key, lad_f[g, j, D_SERVICE], p)
+        if finite and lad_f[g, j, D_SERVICE] > 0.0:
+            return j
         service = lad_f[g, j, D_SERVICE] * row[COL_STEPS + STEP_DRAWS * j + 3]
         if service > 0:  # collector time, offered to a team that never makes it wait
             tally[BUSY, 0] += max(0.0, min(when + service, p[P_END]) - max(when, p[P_START]))
@@ -341,6 +346,7 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: fl
                 tally[BUSY, 1] += 1.0
         _apply(inv_f, inv_i, k, row, g, j, when + service, lad_f, p, payer_f, tally, key)
         inv_i[k, I_STEP] += 1
+    return -1
 
 
 @rng.compiled
@@ -391,6 +397,7 @@ def _new_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, oindex: i
     for col in (F_SETTLE, F_CREDITED_AT, F_STOP, F_CANCEL, F_LOST_AT, F_HALT, F_BOOK_DAY):
         inv_f[k, col] = INF
     inv_f[k, F_READY] = -INF
+    inv_f[k, F_LISTED] = np.nan
 
 
 @rng.compiled_inline
@@ -479,7 +486,7 @@ def _plan(inv_f: np.ndarray, inv_i: np.ndarray, k: int, now: float, today: int,
           row: np.ndarray, steps: int, lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
           tally: np.ndarray, key: np.ndarray) -> None:
     """des._Simulation._plan: walk the ladder and list the settlement for booking."""
-    _walk(inv_f, inv_i, k, row, now, steps, lad_f, p, payer_f, tally, key)
+    _walk(inv_f, inv_i, k, row, now, steps, lad_f, p, payer_f, tally, key, False)
     settle = inv_f[k, F_SETTLE]
     if settle < INF:
         inv_f[k, F_BOOK_DAY] = max(float(math.ceil(settle)), float(today + 1))
@@ -535,26 +542,33 @@ def _listed(inv_f: np.ndarray, k: int, pend: np.ndarray, n_pend: int, live: np.n
 @rng.compiled
 def _write_ledger(ledger: np.ndarray, n: int, inv_f: np.ndarray, inv_i: np.ndarray,
                   first: int, last: int) -> int:
-    """The customer's invoices as ledger rows (ledger.ledger_row), from row n on."""
+    """The customer's invoices as ledger rows, from row n on."""
     for k in range(first, last):
-        r = ledger[n]
-        outcome = inv_i[k, I_OUTCOME]
-        r.customer, r.order_index = inv_i[k, I_CUST], inv_i[k, I_OINDEX]
-        r.segment, r.payer = inv_i[k, I_SEG], inv_i[k, I_PAYER]
-        r.opening, r.disputed = inv_i[k, I_OPENING] == 1, inv_i[k, I_DISPUTED] == 1
-        r.issue_day, r.due_day = inv_f[k, F_ISSUE], inv_f[k, F_DUE]
-        r.effective_due_day = inv_f[k, F_EFF_DUE]
-        r.settle_day = INF if outcome == OPEN else inv_f[k, F_SETTLE]
-        r.credited_day = inv_f[k, F_CREDITED_AT] if inv_f[k, F_CREDITED] > 0 else INF
-        r.outcome = outcome
-        r.amount, r.paid, r.discount = inv_f[k, F_AMOUNT], inv_f[k, F_PAID], inv_f[k, F_DISCOUNT]
-        r.credited, r.written_off = inv_f[k, F_CREDITED], inv_f[k, F_WRITTEN_OFF]
-        r.open = (inv_f[k, F_AMOUNT] - inv_f[k, F_PAID] - inv_f[k, F_DISCOUNT]
-                  - inv_f[k, F_CREDITED] - inv_f[k, F_WRITTEN_OFF])
-        r.penalty, r.agency_fee = inv_f[k, F_PENALTY], inv_f[k, F_FEE]
-        r.dunning_cost, r.actions = inv_f[k, F_DUNNING], inv_i[k, I_ACTIONS]
+        _ledger_row(ledger, n, inv_f, inv_i, k)
         n += 1
     return n
+
+
+@rng.compiled_inline
+def _ledger_row(ledger: np.ndarray, n: int, inv_f: np.ndarray, inv_i: np.ndarray,
+                k: int) -> None:
+    """Invoice k as ledger row n (ledger.ledger_row), its grade left to the caller."""
+    r = ledger[n]
+    outcome = inv_i[k, I_OUTCOME]
+    r.customer, r.order_index = inv_i[k, I_CUST], inv_i[k, I_OINDEX]
+    r.segment, r.payer = inv_i[k, I_SEG], inv_i[k, I_PAYER]
+    r.opening, r.disputed = inv_i[k, I_OPENING] == 1, inv_i[k, I_DISPUTED] == 1
+    r.issue_day, r.due_day = inv_f[k, F_ISSUE], inv_f[k, F_DUE]
+    r.effective_due_day = inv_f[k, F_EFF_DUE]
+    r.settle_day = INF if outcome == OPEN else inv_f[k, F_SETTLE]
+    r.credited_day = inv_f[k, F_CREDITED_AT] if inv_f[k, F_CREDITED] > 0 else INF
+    r.outcome = outcome
+    r.amount, r.paid, r.discount = inv_f[k, F_AMOUNT], inv_f[k, F_PAID], inv_f[k, F_DISCOUNT]
+    r.credited, r.written_off = inv_f[k, F_CREDITED], inv_f[k, F_WRITTEN_OFF]
+    r.open = (inv_f[k, F_AMOUNT] - inv_f[k, F_PAID] - inv_f[k, F_DISCOUNT]
+              - inv_f[k, F_CREDITED] - inv_f[k, F_WRITTEN_OFF])
+    r.penalty, r.agency_fee = inv_f[k, F_PENALTY], inv_f[k, F_FEE]
+    r.dunning_cost, r.actions = inv_f[k, F_DUNNING], inv_i[k, I_ACTIONS]
 
 
 @rng.compiled

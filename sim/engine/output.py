@@ -10,7 +10,7 @@ from .. import rng
 from ..ledger import Columns, Ledger
 
 __all__ = ["CAUSES", "FATE_CASH", "FATE_LOST", "FATE_SHIPPED", "ORDER_TALLY", "CollectorStats",
-           "EngineOutput", "rejected_fate", "store_order_tally", "tally_order"]
+           "EngineOutput", "permute", "rejected_fate", "store_order_tally", "tally_order"]
 
 #: Causes of lost sales; an order lost to cause k has fate FATE_LOST + k.
 CAUSES = ("terms", "credit_refused", "credit_cancelled", "credit_limit", "stop_shipping",
@@ -103,3 +103,11 @@ class EngineOutput:
         if self._columns is None or self._columns.ledger is not self.ledger:
             self._columns = Columns(self.ledger)
         return self._columns
+
+
+def permute(ledger: Ledger, order: np.ndarray) -> None:
+    """ledger[:] = ledger[order], a field at a time: a copy of the whole ledger at once would
+    double the run's peak memory at its very end."""
+    for name in ledger.dtype.names or ():
+        column = ledger[name]
+        column[:] = column[order]

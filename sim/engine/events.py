@@ -1,0 +1,851 @@
+"""The event kernel: the SimPy engine's events, in the SimPy engine's order, compiled.
+
+A finite collector team couples customers: every call waits in one queue, so no customer
+can be simulated on its own (the fast engine's way). This kernel keeps the whole book in
+arrays instead (invoices in a pool of slots, customers by index) and processes the same
+events the SimPy engine (`des.py`) schedules, in the same order:
+
+- a day tick (`des._Simulation._days`): book the day's settlements, month-end limits, the
+  year-end rebate, release held orders, then the day's orders, each issued and planned;
+- a collector step coming up (`_enqueue`), a collector taking a task (`_granted`, at once or
+  when another finishes), a task done (`_served`) or dropped after waiting too long
+  (`_expired`).
+
+Events are ordered as SimPy orders them: by time, then by the order they were scheduled in
+(SimPy's event id), and an event's time is computed as SimPy computes it (`now + delay`).
+The day-0 tick runs before anything else, as the scheduler process's start does. Collectors
+serve by priority, ties first queued first. So every invoice comes out the same, bit for bit,
+as from the SimPy engine, with or without a finite team (tests compare the two ledgers).
+
+The invoice rules are the fast engine's (`fast.py`: `_open_invoice`, `_walk`, `_apply`,
+`_close`); what is here is the book-keeping the SimPy engine does with Python objects and
+dicts. The kernel is resumable: it returns whenever an array is too short for the next
+event (the caller makes it longer and calls again) or the next event is at `until` or later,
+so that a SimPy process can drive it a day at a time.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import rng, streams
+from ..behaviour import INF, RuleBook, actions_summary
+from ..draws import COL_STEPS, STEP_DRAWS, CustomerTable, draw_customers
+from ..ledger import LEDGER_DTYPE
+from ..policy import Policy
+from ..scenario import ACTIONS, Scenario
+from .book import CustomerBook
+from .gcpause import gc_paused
+from .opening import OpeningInvoices, opening_invoices
+from .output import CollectorStats, EngineOutput, permute
+from .fast import (
+    BUSY,
+    CAL_MONTH,
+    CAL_YEAR_END,
+    D_DAY,
+    D_SERVICE,
+    F_AMOUNT,
+    F_CANCEL,
+    F_EFF_DUE,
+    F_LISTED,
+    F_LOST_AT,
+    F_READY,
+    F_SETTLE,
+    F_STOP,
+    FATE_CASH,
+    FATE_SHIPPED,
+    G_NET,
+    G_STEPS,
+    I_BOOKED,
+    I_CUST,
+    I_GRADE,
+    I_NEXT,
+    I_OINDEX,
+    I_OUTCOME,
+    I_PIN,
+    I_SEQ,
+    I_STAMP,
+    I_STEP,
+    N_F,
+    N_I,
+    L_CANCELLED,
+    L_LIMIT,
+    L_LOST,
+    L_STOP,
+    P_APPROVAL,
+    P_CASH_KEPT,
+    P_END,
+    P_HOLD,
+    P_LIMIT_METHOD,
+    P_M_MAX,
+    P_MONTH,
+    P_REBATE_GRACE,
+    P_REBATE_RATE,
+    P_REBATE_THRESHOLD,
+    P_START,
+    AGENCY,
+    DISCOUNT,
+    LAWSUIT,
+    PAID,
+    PAID_DUNNED,
+    _apply,
+    _base_draws,
+    _calendar,
+    _close,
+    _ledger_row,
+    _limit,
+    _new_invoice,
+    _open_invoice,
+    _policy_arrays,
+    _walk,
+)
+
+__all__ = ["EventRun", "run_kernel"]
+
+EV_TICK, EV_ENQUEUE, EV_EXPIRE, EV_SERVED = range(4)
+DONE, NEED_ROOM, PAUSED = range(3)  # what the kernel returns
+# integer state (st)
+(T_SEQ, T_TODAY, T_ORDER, T_HELD, T_EASED, T_EVENTS, T_WAITING, T_WSEQ, T_STAFF, T_TASKS,
+ T_SLOTS, T_ENTRIES, T_REGISTERED, T_SERVED, T_DROPPED, T_NEED) = range(16)
+N_T = 16
+# float state (sf): the clock, collector days busy, days waited
+U_NOW, U_BUSY, U_WAIT = range(3)
+# collector parameters (cp)
+C_FINITE, C_MAX_WAIT, C_ORDER, C_Q_AMOUNT, C_Q_AGE = range(5)
+W_FIFO, W_LARGEST, W_OLDEST, W_QUADRANT = range(4)
+WORK_ORDERS = ("fifo", "largest_first", "oldest_first", "quadrant")
+# task columns (tk_i): the invoice's slot, the ladder step, done
+K_SLOT, K_STEP, K_DONE = range(3)
+# booking entries (e_q): slot, the invoice's registration number, its listing number, next
+E_SLOT, E_SEQ, E_STAMP, E_NEXT = range(4)
+
+
+# ---- two binary heaps: events by (time, scheduling order), tasks by (priority, order) ------
+
+
+@rng.compiled_inline
+def _heap_push(hk: np.ndarray, hq: np.ndarray, n: int, key: float, seq: int, a: int,
+               b: int, c: int) -> None:
+    """Put (key, seq; a, b, c) into the heap of the first n entries (room for n + 1)."""
+    i = n
+    while i > 0:
+        up = (i - 1) >> 1
+        if hk[up] < key or (hk[up] == key and hq[up, 0] < seq):
+            break
+        hk[i] = hk[up]
+        hq[i, 0], hq[i, 1], hq[i, 2], hq[i, 3] = hq[up, 0], hq[up, 1], hq[up, 2], hq[up, 3]
+        i = up
+    hk[i] = key
+    hq[i, 0], hq[i, 1], hq[i, 2], hq[i, 3] = seq, a, b, c
+
+
+@rng.compiled_inline
+def _heap_pop(hk: np.ndarray, hq: np.ndarray, n: int) -> tuple[float, int, int, int]:
+    """Take the least of the first n entries out; return its (key, a, b, c)."""
+    top, a, b, c = hk[0], hq[0, 1], hq[0, 2], hq[0, 3]
+    n -= 1
+    if n > 0:
+        key = hk[n]
+        q0, q1, q2, q3 = hq[n, 0], hq[n, 1], hq[n, 2], hq[n, 3]
+        i = 0
+        while True:
+            m = 2 * i + 1
+            if m >= n:
+                break
+            r = m + 1
+            if r < n and (hk[r] < hk[m] or (hk[r] == hk[m] and hq[r, 0] < hq[m, 0])):
+                m = r
+            if key < hk[m] or (key == hk[m] and q0 < hq[m, 0]):
+                break
+            hk[i] = hk[m]
+            hq[i, 0], hq[i, 1], hq[i, 2], hq[i, 3] = hq[m, 0], hq[m, 1], hq[m, 2], hq[m, 3]
+            i = m
+        hk[i] = key
+        hq[i, 0], hq[i, 1], hq[i, 2], hq[i, 3] = q0, q1, q2, q3
+    return top, a, b, c
+
+
+@rng.compiled_inline
+def _schedule(st: np.ndarray, sf: np.ndarray, ev_t: np.ndarray, ev_q: np.ndarray,
+              when: float, kind: int, a: int, b: int) -> None:
+    """des._Simulation._at: a timeout of max(0, when - now), due at now + that delay."""
+    now = sf[U_NOW]
+    _heap_push(ev_t, ev_q, st[T_EVENTS], now + max(0.0, when - now), st[T_SEQ], kind, a, b)
+    st[T_EVENTS] += 1
+    st[T_SEQ] += 1
+
+
+# ---- the book: invoice slots, customers' open invoices, settlements to book ---------------
+
+
+@rng.compiled_inline
+def _unpin(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray, k: int) -> None:
+    """The invoice's collector chain ended: its slot is free once it is booked too."""
+    inv_i[k, I_PIN] = 0
+    if inv_i[k, I_BOOKED] == 1:
+        inv_i[k, I_SEQ] = -1
+        free[st[T_SLOTS]] = k
+        st[T_SLOTS] += 1
+
+
+@rng.compiled
+def _plan(k: int, now: float, st: np.ndarray, sf: np.ndarray, inv_f: np.ndarray,
+          inv_i: np.ndarray, rows: np.ndarray, key: np.ndarray, grade_f: np.ndarray,
+          lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray, tally: np.ndarray,
+          lost_from: np.ndarray, cancel_from: np.ndarray, e_q: np.ndarray,
+          e_free: np.ndarray, bucket: np.ndarray, ev_t: np.ndarray, ev_q: np.ndarray,
+          finite: bool) -> None:
+    """des._Simulation._plan: walk the ladder, carry the customer's effects over, list the
+    settlement for booking, and schedule the next collector step (the invoice stays pinned
+    to its slot until that chain ends)."""
+    c, g = inv_i[k, I_CUST], inv_i[k, I_GRADE]
+    key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
+    j = _walk(inv_f, inv_i, k, rows[k], now, int(grade_f[g, G_STEPS]), lad_f, p, payer_f,
+              tally[c], key, finite)
+    lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
+    cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
+    settle = inv_f[k, F_SETTLE]
+    if settle != inv_f[k, F_LISTED] and settle < INF:
+        inv_f[k, F_LISTED] = settle
+        inv_i[k, I_STAMP] += 1
+        day = max(math.ceil(settle), st[T_TODAY] + 1)
+        if day < bucket.shape[0]:  # (a later day is never reached: nothing to book)
+            st[T_ENTRIES] -= 1
+            e = e_free[st[T_ENTRIES]]
+            e_q[e, E_SLOT], e_q[e, E_SEQ] = k, inv_i[k, I_SEQ]
+            e_q[e, E_STAMP], e_q[e, E_NEXT] = inv_i[k, I_STAMP], -1
+            if bucket[day, 1] < 0:
+                bucket[day, 0] = e
+            else:
+                e_q[bucket[day, 1], E_NEXT] = e
+            bucket[day, 1] = e
+    if j >= 0:
+        when = max(inv_f[k, F_EFF_DUE] + lad_f[g, j, D_DAY], inv_f[k, F_READY], now)
+        _schedule(st, sf, ev_t, ev_q, when, EV_ENQUEUE, k, j)
+        inv_i[k, I_PIN] = 1
+
+
+@rng.compiled_inline
+def _register(st: np.ndarray, inv_i: np.ndarray, head: np.ndarray, tail: np.ndarray,
+              k: int, c: int) -> None:
+    """CustomerBook.register: number the invoice and add it to its customer's open list."""
+    inv_i[k, I_SEQ] = st[T_REGISTERED]
+    st[T_REGISTERED] += 1
+    inv_i[k, I_NEXT] = -1
+    if tail[c] < 0:
+        head[c] = k
+    else:
+        inv_i[tail[c], I_NEXT] = k
+    tail[c] = k
+
+
+@rng.compiled_inline
+def _blocked(inv_f: np.ndarray, inv_i: np.ndarray, k: int, t: float, amount: float,
+             limit: float) -> int:
+    """CustomerBook.blocked over a customer's open list from invoice k: 0, or the fate of
+    an order that cannot ship at time t."""
+    balance = amount
+    while k >= 0:
+        if inv_f[k, F_SETTLE] > t:
+            if inv_f[k, F_STOP] <= t:
+                return L_STOP
+            balance += inv_f[k, F_AMOUNT]
+        k = inv_i[k, I_NEXT]
+    if balance > limit:
+        return L_LIMIT
+    return 0
+
+
+@rng.compiled
+def _issue(i: int, t: float, st: np.ndarray, o_cust: np.ndarray, o_index: np.ndarray,
+           o_amount: np.ndarray, fate: np.ndarray, c_seg: np.ndarray, c_grade: np.ndarray,
+           c_payer: np.ndarray, c_funding: np.ndarray, c_bankrupt: np.ndarray,
+           c_recovery: np.ndarray, c_tier: np.ndarray, head: np.ndarray, tail: np.ndarray,
+           rebate_sales: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, rows: np.ndarray,
+           free: np.ndarray, key: np.ndarray, grade_f: np.ndarray, seg_f: np.ndarray,
+           p: np.ndarray, payer_f: np.ndarray) -> int:
+    """CustomerBook.issue: invoice candidate order i at time t; return its slot."""
+    c = o_cust[i]
+    fate[i] = FATE_SHIPPED
+    st[T_SLOTS] -= 1
+    k = free[st[T_SLOTS]]
+    seg, grade = c_seg[c], c_grade[c]
+    _new_invoice(inv_f, inv_i, k, c, o_index[i], seg, grade, c_payer[c], t, o_amount[i], 0)
+    key[2], key[3] = np.uint64(c), np.uint64(o_index[i])
+    row = rows[k]
+    _base_draws(row, key, seg, c_payer[c], seg_f, payer_f)
+    _open_invoice(inv_f, inv_i, k, row, grade_f[grade, G_NET], grade_f[grade], c_tier[c],
+                  c_funding[c], c_bankrupt[c], c_recovery[c], t, seg_f, p, payer_f, key)
+    _register(st, inv_i, head, tail, k, c)
+    rebate_sales[c] += o_amount[i]
+    return k
+
+
+@rng.compiled
+def _book(k: int, st: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, head: np.ndarray,
+          tail: np.ndarray, free: np.ndarray, eased: np.ndarray, eased_list: np.ndarray,
+          receipts: np.ndarray, rebate_late: np.ndarray, ledger: np.ndarray,
+          seg_f: np.ndarray, p: np.ndarray) -> None:
+    """des._book_settled for one invoice: CustomerBook.book, then its ledger row written
+    and its slot let go (at once, or when its collector chain ends)."""
+    c = inv_i[k, I_CUST]
+    inv_i[k, I_BOOKED] = 1
+    if eased[c] == 0:
+        eased[c] = 1
+        eased_list[st[T_EASED]] = c
+        st[T_EASED] += 1
+    outcome = inv_i[k, I_OUTCOME]
+    paid = outcome in (PAID, PAID_DUNNED, DISCOUNT, AGENCY, LAWSUIT)
+    settle = inv_f[k, F_SETTLE]
+    if paid:
+        receipts[c, int(settle // p[P_MONTH])] += inv_f[k, F_AMOUNT]
+    if settle > inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
+        rebate_late[c] = 1
+    _close(inv_f, inv_i, k, p[P_END], seg_f, p)
+    _ledger_row(ledger, inv_i[k, I_SEQ], inv_f, inv_i, k)
+    # off the customer's open list (once booked it can block nothing: settled before now)
+    prev, q = -1, head[c]
+    while q != k:
+        prev, q = q, inv_i[q, I_NEXT]
+    if prev < 0:
+        head[c] = inv_i[k, I_NEXT]
+    else:
+        inv_i[prev, I_NEXT] = inv_i[k, I_NEXT]
+    if tail[c] == k:
+        tail[c] = prev
+    if inv_i[k, I_PIN] == 0:
+        inv_i[k, I_SEQ] = -1
+        free[st[T_SLOTS]] = k
+        st[T_SLOTS] += 1
+
+
+# ---- the collectors (des._Collectors, _granted, _served, _expired) --------------------------
+
+
+@rng.compiled
+def _start_service(task: int, now: float, st: np.ndarray, sf: np.ndarray, tk_i: np.ndarray,
+                   tk_f: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, rows: np.ndarray,
+                   free: np.ndarray, lad_f: np.ndarray, p: np.ndarray, ev_t: np.ndarray,
+                   ev_q: np.ndarray) -> bool:
+    """des._granted: a collector takes the task now; False if the invoice was paid first
+    (the collector is then free again at once)."""
+    tk_i[task, K_DONE] = 1
+    k = tk_i[task, K_SLOT]
+    if inv_f[k, F_SETTLE] <= now:
+        _unpin(st, inv_i, free, k)
+        return False
+    j = tk_i[task, K_STEP]
+    service = lad_f[inv_i[k, I_GRADE], j, D_SERVICE] * rows[k, COL_STEPS + STEP_DRAWS * j + 3]
+    start, end = p[P_START], p[P_END]
+    sf[U_BUSY] += max(0.0, min(now + service, end) - max(now, start))
+    if start <= now < end:
+        st[T_SERVED] += 1
+        sf[U_WAIT] += now - tk_f[task]
+    _schedule(st, sf, ev_t, ev_q, now + service, EV_SERVED, task, 0)
+    return True
+
+
+@rng.compiled
+def _release(now: float, st: np.ndarray, sf: np.ndarray, tk_i: np.ndarray, tk_f: np.ndarray,
+             w_p: np.ndarray, w_q: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray,
+             rows: np.ndarray, free: np.ndarray, lad_f: np.ndarray, p: np.ndarray,
+             ev_t: np.ndarray, ev_q: np.ndarray) -> None:
+    """_Collectors.release: the next task still wanted gets the collector, or it is free."""
+    while st[T_WAITING] > 0:
+        task = _heap_pop(w_p, w_q, st[T_WAITING])[1]
+        st[T_WAITING] -= 1
+        if tk_i[task, K_DONE] == 1:
+            continue  # dropped while it waited: removed now that it reached the front
+        if _start_service(task, now, st, sf, tk_i, tk_f, inv_f, inv_i, rows, free, lad_f, p,
+                          ev_t, ev_q):
+            return
+    st[T_STAFF] += 1
+
+
+@rng.compiled_inline
+def _priority(inv_f: np.ndarray, k: int, now: float, cp: np.ndarray) -> float:
+    """des._priority: the task's place in the queue (lower first)."""
+    order = cp[C_ORDER]
+    if order == W_LARGEST:
+        return -inv_f[k, F_AMOUNT]
+    if order == W_OLDEST:
+        return float(inv_f[k, F_EFF_DUE])
+    if order == W_QUADRANT:
+        large = inv_f[k, F_AMOUNT] >= cp[C_Q_AMOUNT]
+        old = now - inv_f[k, F_EFF_DUE] >= cp[C_Q_AGE]
+        return float((0 if large else 2) + (0 if old else 1))
+    return 0.0
+
+
+# ---- the loop -------------------------------------------------------------------------------
+
+
+@rng.compiled
+def _advance(k: int, j: int, now: float, st: np.ndarray, sf: np.ndarray, inv_f: np.ndarray,
+             inv_i: np.ndarray, rows: np.ndarray, free: np.ndarray, key: np.ndarray,
+             grade_f: np.ndarray, lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
+             tally: np.ndarray, lost_from: np.ndarray, cancel_from: np.ndarray,
+             e_q: np.ndarray, e_free: np.ndarray, bucket: np.ndarray, ev_t: np.ndarray,
+             ev_q: np.ndarray) -> None:
+    """des._advance: past the step, and on with the ladder if the invoice is still open."""
+    if inv_i[k, I_STEP] == j:
+        inv_i[k, I_STEP] += 1
+    c = inv_i[k, I_CUST]
+    lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
+    cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
+    if inv_f[k, F_SETTLE] > now:
+        inv_i[k, I_PIN] = 0  # (pinned again if the plan queues another step)
+        _plan(k, now, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p, payer_f, tally,
+              lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q, True)
+    else:
+        _unpin(st, inv_i, free, k)
+
+
+@rng.compiled
+def _kernel(
+        until: float, st: np.ndarray, sf: np.ndarray,
+        c_seg: np.ndarray, c_grade: np.ndarray, c_payer: np.ndarray, c_funding: np.ndarray,
+        c_bankrupt: np.ndarray, c_recovery: np.ndarray, c_tier: np.ndarray,
+        c_factor: np.ndarray, limit: np.ndarray, lost_from: np.ndarray,
+        cancel_from: np.ndarray, head: np.ndarray, tail: np.ndarray, eased: np.ndarray,
+        eased_list: np.ndarray, ordered: np.ndarray, receipts: np.ndarray,
+        rebate_sales: np.ndarray, rebate_late: np.ndarray, rebate_paid: np.ndarray,
+        tally: np.ndarray,
+        o_time: np.ndarray, o_cust: np.ndarray, o_index: np.ndarray, o_amount: np.ndarray,
+        o_thin: np.ndarray, o_approval: np.ndarray, fate: np.ndarray, day_end: np.ndarray,
+        held_o: np.ndarray, held_t: np.ndarray, held_f: np.ndarray, shipped: np.ndarray,
+        inv_f: np.ndarray, inv_i: np.ndarray, rows: np.ndarray, free: np.ndarray,
+        e_q: np.ndarray, e_free: np.ndarray, bucket: np.ndarray,
+        ev_t: np.ndarray, ev_q: np.ndarray, tk_i: np.ndarray, tk_f: np.ndarray,
+        w_p: np.ndarray, w_q: np.ndarray,
+        grade_f: np.ndarray, lad_f: np.ndarray, seg_f: np.ndarray, payer_f: np.ndarray,
+        p: np.ndarray, cp: np.ndarray, cal: np.ndarray, key: np.ndarray, ledger: np.ndarray,
+        ) -> int:
+    """Process events in order until the next is at `until` or later (PAUSED), none is left
+    (DONE), or an array is too short for the next one (NEED_ROOM; st[T_NEED] says how many
+    places each pool needs). Every bit of state is in the arrays, so a call resumes where
+    the last one stopped."""
+    n = c_seg.size
+    finite = cp[C_FINITE] > 0.0
+    month = p[P_MONTH]
+    while st[T_EVENTS] > 0:
+        if ev_t[0] >= until:
+            return PAUSED
+        need = 3
+        if ev_q[0, 1] == EV_TICK:  # a day may issue an invoice per held and per new order
+            need = st[T_HELD] + day_end[ev_q[0, 2]] - st[T_ORDER] + 2
+        if (st[T_SLOTS] < need or st[T_ENTRIES] < need or ev_t.size - st[T_EVENTS] < need
+                or tk_f.size - st[T_TASKS] < 1):
+            st[T_NEED] = need
+            return NEED_ROOM
+        now, kind, a, b = _heap_pop(ev_t, ev_q, st[T_EVENTS])
+        st[T_EVENTS] -= 1
+        sf[U_NOW] = now
+        if kind == EV_ENQUEUE:  # des._enqueue
+            k, j = a, b
+            if inv_f[k, F_SETTLE] <= now:
+                _unpin(st, inv_i, free, k)
+                continue  # paid before the call came up
+            task = st[T_TASKS]
+            st[T_TASKS] += 1
+            tk_i[task, K_SLOT], tk_i[task, K_STEP], tk_i[task, K_DONE] = k, j, 0
+            tk_f[task] = now
+            priority = _priority(inv_f, k, now, cp)
+            if st[T_STAFF] > 0:
+                st[T_STAFF] -= 1
+                if not _start_service(task, now, st, sf, tk_i, tk_f, inv_f, inv_i, rows,
+                                      free, lad_f, p, ev_t, ev_q):
+                    _release(now, st, sf, tk_i, tk_f, w_p, w_q, inv_f, inv_i, rows, free,
+                             lad_f, p, ev_t, ev_q)
+            else:
+                st[T_WSEQ] += 1
+                _heap_push(w_p, w_q, st[T_WAITING], priority, st[T_WSEQ], task, 0, 0)
+                st[T_WAITING] += 1
+            if tk_i[task, K_DONE] == 0:
+                _schedule(st, sf, ev_t, ev_q, now + cp[C_MAX_WAIT], EV_EXPIRE, task, 0)
+        elif kind == EV_SERVED:  # des._served
+            task = a
+            _release(now, st, sf, tk_i, tk_f, w_p, w_q, inv_f, inv_i, rows, free, lad_f, p,
+                     ev_t, ev_q)
+            k, j = tk_i[task, K_SLOT], tk_i[task, K_STEP]
+            c = inv_i[k, I_CUST]
+            key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
+            _apply(inv_f, inv_i, k, rows[k], inv_i[k, I_GRADE], j, now, lad_f, p, payer_f,
+                   tally[c], key)
+            _advance(k, j, now, st, sf, inv_f, inv_i, rows, free, key, grade_f, lad_f, p,
+                     payer_f, tally, lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q)
+        elif kind == EV_EXPIRE:  # des._expired
+            task = a
+            if tk_i[task, K_DONE] == 1:
+                continue
+            tk_i[task, K_DONE] = 1
+            if p[P_START] <= now < p[P_END]:
+                st[T_DROPPED] += 1
+            _advance(tk_i[task, K_SLOT], tk_i[task, K_STEP], now, st, sf, inv_f, inv_i, rows,
+                     free, key, grade_f, lad_f, p, payer_f, tally, lost_from, cancel_from,
+                     e_q, e_free, bucket, ev_t, ev_q)
+        else:  # the day tick (des._days)
+            d = a
+            day = float(d)
+            st[T_TODAY] = d
+            # the day's settlements, as listed (only an invoice's latest listing counts)
+            e = bucket[d, 0]
+            while e >= 0:
+                k, nxt = e_q[e, E_SLOT], e_q[e, E_NEXT]
+                if (inv_i[k, I_SEQ] == e_q[e, E_SEQ] and inv_i[k, I_STAMP] == e_q[e, E_STAMP]
+                        and inv_i[k, I_BOOKED] == 0):
+                    _book(k, st, inv_f, inv_i, head, tail, free, eased, eased_list, receipts,
+                          rebate_late, ledger, seg_f, p)
+                e_free[st[T_ENTRIES]] = e
+                st[T_ENTRIES] += 1
+                e = nxt
+            bucket[d, 0] = bucket[d, 1] = -1
+            if d > 0 and cal[CAL_MONTH, d] > cal[CAL_MONTH, d - 1]:  # CustomerBook.month_end
+                m = cal[CAL_MONTH, d]
+                method = p[P_LIMIT_METHOD]
+                if method != 0.0 and m >= (3 if method == 1.0 else 6):
+                    for c in range(n):
+                        limit[c] = _limit(p, m, ordered[c], receipts[c], c_factor[c], limit[c])
+                    for h in range(st[T_HELD]):
+                        c = o_cust[held_o[h]]
+                        if eased[c] == 0:
+                            eased[c] = 1
+                            eased_list[st[T_EASED]] = c
+                            st[T_EASED] += 1
+            if cal[CAL_YEAR_END, d] == 1:  # CustomerBook.year_end
+                if p[P_REBATE_RATE] > 0:
+                    for c in range(n):
+                        k = head[c]
+                        while k >= 0:
+                            if inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] < day < inv_f[k,
+                                                                                     F_SETTLE]:
+                                rebate_late[c] = 1
+                            k = inv_i[k, I_NEXT]
+                        if (rebate_sales[c] >= p[P_REBATE_THRESHOLD] and rebate_late[c] == 0
+                                and p[P_START] < day <= p[P_END]):
+                            rebate_paid[c] += p[P_REBATE_RATE] * rebate_sales[c]
+                rebate_sales[:] = 0.0
+                rebate_late[:] = 0
+            # CustomerBook.release_held: all released orders invoiced, then each planned
+            keep, n_ship = 0, 0
+            for h in range(st[T_HELD]):
+                i, t, cause = held_o[h], held_t[h], held_f[h]
+                c = o_cust[i]
+                if day > t + p[P_HOLD] or day >= c_bankrupt[c] or day >= lost_from[c]:
+                    fate[i] = cause
+                elif eased[c] == 1 and _blocked(inv_f, inv_i, head[c], day, o_amount[i],
+                                                limit[c]) == 0:
+                    shipped[n_ship] = _issue(
+                        i, day, st, o_cust, o_index, o_amount, fate, c_seg, c_grade, c_payer,
+                        c_funding, c_bankrupt, c_recovery, c_tier, head, tail, rebate_sales,
+                        inv_f, inv_i, rows, free, key, grade_f, seg_f, p, payer_f)
+                    n_ship += 1
+                else:
+                    held_o[keep], held_t[keep], held_f[keep] = i, t, cause
+                    keep += 1
+            st[T_HELD] = keep
+            for q in range(st[T_EASED]):
+                eased[eased_list[q]] = 0
+            st[T_EASED] = 0
+            for q in range(n_ship):
+                _plan(shipped[q], day, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p,
+                      payer_f, tally, lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q,
+                      finite)
+            # the day's orders (CustomerBook.accept), each planned as it ships
+            last = day_end[d]
+            while st[T_ORDER] < last:
+                i = st[T_ORDER]
+                st[T_ORDER] += 1
+                c, t, amount = o_cust[i], o_time[i], o_amount[i]
+                if t >= lost_from[c]:
+                    fate[i] = L_LOST
+                    continue
+                if t >= cancel_from[c]:
+                    fate[i] = (L_CANCELLED if o_thin[i] * p[P_M_MAX] >= p[P_CASH_KEPT]
+                               else FATE_CASH)
+                    continue
+                ordered[c, int(t // month)] += amount
+                block = _blocked(inv_f, inv_i, head[c], t, amount, limit[c])
+                if block == L_LIMIT and o_approval[i] < p[P_APPROVAL]:
+                    block = 0  # released after approval
+                if block != 0:
+                    h = st[T_HELD]
+                    held_o[h], held_t[h], held_f[h] = i, t, block
+                    st[T_HELD] += 1
+                    continue
+                k = _issue(i, t, st, o_cust, o_index, o_amount, fate, c_seg, c_grade, c_payer,
+                           c_funding, c_bankrupt, c_recovery, c_tier, head, tail,
+                           rebate_sales, inv_f, inv_i, rows, free, key, grade_f, seg_f, p,
+                           payer_f)
+                _plan(k, t, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p, payer_f,
+                      tally, lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q, finite)
+            if d + 1 < bucket.shape[0]:
+                _schedule(st, sf, ev_t, ev_q, day + 1.0, EV_TICK, d + 1, 0)
+    return DONE
+
+
+@rng.compiled
+def _open_book(op_cust: np.ndarray, op_issue: np.ndarray, op_amount: np.ndarray,
+               op_index: np.ndarray, op_draws: np.ndarray, op_net: np.ndarray,
+               st: np.ndarray, sf: np.ndarray, c_seg: np.ndarray, c_grade: np.ndarray,
+               c_payer: np.ndarray, c_funding: np.ndarray, c_bankrupt: np.ndarray,
+               c_recovery: np.ndarray, head: np.ndarray, tail: np.ndarray,
+               lost_from: np.ndarray, cancel_from: np.ndarray, tally: np.ndarray,
+               inv_f: np.ndarray, inv_i: np.ndarray, rows: np.ndarray, free: np.ndarray,
+               shipped: np.ndarray, e_q: np.ndarray, e_free: np.ndarray, bucket: np.ndarray,
+               ev_t: np.ndarray, ev_q: np.ndarray, grade_f: np.ndarray, lad_f: np.ndarray,
+               seg_f: np.ndarray, payer_f: np.ndarray, p: np.ndarray, key: np.ndarray,
+               finite: bool) -> None:
+    """CustomerBook.open_book, then each opening invoice planned at day 0, as the SimPy
+    engine does before its scheduler starts."""
+    for q in range(op_cust.size):
+        c = op_cust[q]
+        grade = c_grade[c]
+        st[T_SLOTS] -= 1
+        k = free[st[T_SLOTS]]
+        _new_invoice(inv_f, inv_i, k, c, op_index[q], c_seg[c], grade, c_payer[c],
+                     op_issue[q], op_amount[q], 1)
+        row = rows[k]
+        for col in range(row.size):
+            row[col] = op_draws[q, col]
+        key[2], key[3] = np.uint64(c), np.uint64(op_index[q])
+        _open_invoice(inv_f, inv_i, k, row, op_net[grade], grade_f[grade], -1, c_funding[c],
+                      c_bankrupt[c], c_recovery[c], 0.0, seg_f, p, payer_f, key)
+        steps = int(grade_f[grade, G_STEPS])
+        step = steps
+        for j in range(steps):
+            if inv_f[k, F_EFF_DUE] + lad_f[grade, j, D_DAY] >= 0.0:
+                step = j
+                break
+        inv_i[k, I_STEP] = step
+        _register(st, inv_i, head, tail, k, c)
+        shipped[q] = k
+    for q in range(op_cust.size):
+        _plan(shipped[q], 0.0, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p, payer_f,
+              tally, lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q, finite)
+
+
+@rng.compiled
+def _close_open(inv_f: np.ndarray, inv_i: np.ndarray, ledger: np.ndarray, seg_f: np.ndarray,
+                p: np.ndarray) -> None:
+    """The invoices not booked by the end, closed as of the end into their ledger rows."""
+    for k in range(inv_i.shape[0]):
+        if inv_i[k, I_SEQ] >= 0 and inv_i[k, I_BOOKED] == 0:
+            _close(inv_f, inv_i, k, p[P_END], seg_f, p)
+            _ledger_row(ledger, inv_i[k, I_SEQ], inv_f, inv_i, k)
+
+
+# ---- the driver -----------------------------------------------------------------------------
+
+
+class EventRun:
+    """One replication laid out for the kernel: every array it reads and writes, made longer
+    when it asks. `advance(until)` runs the events before `until`; `finish()` closes the
+    book and returns the engine's output."""
+
+    def __init__(self, scenario: Scenario, policy: Policy, seed: int, engine: str) -> None:
+        staff = policy.collections.collectors
+        start = scenario.horizon.warmup_days
+        self.end = end = start + scenario.horizon.horizon_days
+        rules = RuleBook(scenario, policy, collectors_finite=staff is not None)
+        rules.window = (start, end)
+        customers = draw_customers(scenario, seed)
+        self.out = EngineOutput(engine=engine, window=(start, end),
+                                ledger=np.empty(0, dtype=LEDGER_DTYPE), actions={},
+                                collector=CollectorStats(collectors=staff))
+        self.scenario, self.customers = scenario, customers
+        self.book = book = CustomerBook(scenario, policy, seed, customers, rules, self.out)
+        candidates = book.draw_candidates(end)
+        opening = opening_invoices(scenario, seed, rules.max_steps)
+        arrays = _policy_arrays(scenario, policy, rules, book, start, end)
+        orders = book.order_rules()
+        n = customers.count
+        n_days = math.ceil(end)
+        width = COL_STEPS + STEP_DRAWS * rules.max_steps
+        o_time = np.frombuffer(book.o_time, dtype=np.float64)
+        op = _opening_arrays(opening, rules, customers, book, orders.grade, width)
+        slots = op[0].size + max(4096, candidates // 8)
+        self.a: dict[str, np.ndarray] = {
+            "st": np.zeros(N_T, dtype=np.int64), "sf": np.zeros(3),
+            "c_seg": orders.segment, "c_grade": orders.grade,
+            "c_payer": customers.payer.astype(np.int64),
+            "c_funding": customers.funding_cost_annual, "c_bankrupt": orders.bankrupt,
+            "c_recovery": customers.recovery_share,
+            "c_tier": np.asarray(book.tier, dtype=np.int64), "c_factor": arrays["factor"],
+            "limit": np.array(arrays["limit0"], dtype=np.float64),
+            "lost_from": np.full(n, INF), "cancel_from": np.full(n, INF),
+            "head": np.full(n, -1, dtype=np.int64), "tail": np.full(n, -1, dtype=np.int64),
+            "eased": np.zeros(n, dtype=np.int8), "eased_list": np.zeros(n, dtype=np.int64),
+            "ordered": np.zeros((n, book.months)), "receipts": np.zeros((n, book.months)),
+            "rebate_sales": np.zeros(n), "rebate_late": np.zeros(n, dtype=np.int8),
+            "rebate_paid": book.rebate_paid, "tally": np.zeros((n, len(ACTIONS) + 1, 2)),
+            "o_time": o_time, "o_cust": np.frombuffer(book.o_cust, dtype=np.int64),
+            "o_index": np.frombuffer(book.o_index, dtype=np.int64),
+            "o_amount": np.frombuffer(book.o_amount, dtype=np.float64),
+            "o_thin": np.frombuffer(book.o_thin, dtype=np.float64),
+            "o_approval": np.frombuffer(book.o_approval, dtype=np.float64),
+            "fate": np.frombuffer(book.fate, dtype=np.int8),
+            "day_end": np.searchsorted(o_time, np.arange(1, n_days + 1, dtype=np.float64)
+                                       ).astype(np.int64),
+            "held_o": np.zeros(candidates + 1, dtype=np.int64),
+            "held_t": np.zeros(candidates + 1),
+            "held_f": np.zeros(candidates + 1, dtype=np.int64),
+            "shipped": np.zeros(max(candidates, op[0].size) + 1, dtype=np.int64),
+            "inv_f": np.zeros((0, N_F)), "inv_i": np.zeros((0, N_I), dtype=np.int64),
+            "rows": np.zeros((0, width)), "free": np.zeros(0, dtype=np.int64),
+            "e_q": np.zeros((0, 4), dtype=np.int64), "e_free": np.zeros(0, dtype=np.int64),
+            "bucket": np.full((n_days, 2), -1, dtype=np.int64),
+            "ev_t": np.zeros(0), "ev_q": np.zeros((0, 4), dtype=np.int64),
+            "tk_i": np.zeros((0, 3), dtype=np.int64), "tk_f": np.zeros(0),
+            "w_p": np.zeros(0), "w_q": np.zeros((0, 4), dtype=np.int64),
+            **{name: arrays[name] for name in ("grade_f", "lad_f", "seg_f", "payer_f", "p")},
+            "cp": _collector_params(policy), "cal": _calendar(book.month, book.year, n_days),
+            "key": np.zeros(4, dtype=np.uint64),
+            "ledger": np.zeros(candidates + op[0].size, dtype=LEDGER_DTYPE),
+        }
+        self.a["key"][:2] = streams._seed_key(seed)
+        st = self.a["st"]
+        st[T_TODAY] = -1
+        st[T_STAFF] = staff or 0
+        self._grow_slots(slots)
+        self._grow_entries(slots)
+        self._grow_events(2 * slots + 16)
+        self._grow_tasks(max(1024, candidates // 16))
+        a = self.a
+        _open_book(*op, st, a["sf"], a["c_seg"], a["c_grade"], a["c_payer"], a["c_funding"],
+                   a["c_bankrupt"], a["c_recovery"], a["head"], a["tail"], a["lost_from"],
+                   a["cancel_from"], a["tally"], a["inv_f"], a["inv_i"], a["rows"], a["free"],
+                   a["shipped"], a["e_q"], a["e_free"], a["bucket"], a["ev_t"], a["ev_q"],
+                   a["grade_f"], a["lad_f"], a["seg_f"], a["payer_f"], a["p"], a["key"],
+                   staff is not None)
+        # the scheduler's first day comes before anything else due at time 0 (SimPy starts a
+        # process with an urgent event): scheduled as if before every other event
+        _heap_push(a["ev_t"], a["ev_q"], st[T_EVENTS], 0.0, -1, EV_TICK, 0, 0)
+        st[T_EVENTS] += 1
+
+    # ---- growing the pools ----------------------------------------------------------------
+
+    def _grow_slots(self, more: int) -> None:
+        a, st = self.a, self.a["st"]
+        size = a["inv_f"].shape[0]
+        a["inv_f"] = np.concatenate([a["inv_f"], np.zeros((more, N_F))])
+        new_i = np.zeros((more, N_I), dtype=np.int64)
+        new_i[:, I_SEQ] = -1
+        a["inv_i"] = np.concatenate([a["inv_i"], new_i])
+        a["rows"] = np.concatenate([a["rows"], np.zeros((more, a["rows"].shape[1]))])
+        a["free"] = _grown_stack(a["free"], int(st[T_SLOTS]), size, more)
+        st[T_SLOTS] += more
+
+    def _grow_entries(self, more: int) -> None:
+        a, st = self.a, self.a["st"]
+        size = a["e_q"].shape[0]
+        a["e_q"] = np.concatenate([a["e_q"], np.zeros((more, 4), dtype=np.int64)])
+        a["e_free"] = _grown_stack(a["e_free"], int(st[T_ENTRIES]), size, more)
+        st[T_ENTRIES] += more
+
+    def _grow_events(self, more: int) -> None:
+        a = self.a
+        a["ev_t"] = np.concatenate([a["ev_t"], np.zeros(more)])
+        a["ev_q"] = np.concatenate([a["ev_q"], np.zeros((more, 4), dtype=np.int64)])
+
+    def _grow_tasks(self, more: int) -> None:
+        a = self.a
+        a["tk_i"] = np.concatenate([a["tk_i"], np.zeros((more, 3), dtype=np.int64)])
+        for name in ("tk_f", "w_p"):
+            a[name] = np.concatenate([a[name], np.zeros(more)])
+        a["w_q"] = np.concatenate([a["w_q"], np.zeros((more, 4), dtype=np.int64)])
+
+    # ---- running --------------------------------------------------------------------------
+
+    def advance(self, until: float) -> None:
+        """Run every event due before `until` (the end of the run at most)."""
+        a, st = self.a, self.a["st"]
+        until = min(until, self.end)
+        while _kernel(until, *(a[name] for name in _KERNEL_ARGS)) == NEED_ROOM:
+            need = int(st[T_NEED])
+            if st[T_SLOTS] < need:
+                self._grow_slots(max(need, a["inv_f"].shape[0]))
+            if st[T_ENTRIES] < need:
+                self._grow_entries(max(need, a["e_q"].shape[0]))
+            if a["ev_t"].size - st[T_EVENTS] < need:
+                self._grow_events(max(need, a["ev_t"].size))
+            if a["tk_f"].size - st[T_TASKS] < 1:
+                self._grow_tasks(a["tk_f"].size)
+
+    def finish(self) -> EngineOutput:
+        """Close the invoices still open, and the book: the replication's output."""
+        a, st, out, book = self.a, self.a["st"], self.out, self.book
+        _close_open(a["inv_f"], a["inv_i"], a["ledger"], a["seg_f"], a["p"])
+        ledger = a["ledger"][:int(st[T_REGISTERED])]
+        ledger["grade"] = np.asarray([s.grade for s in self.scenario.segments])[
+            ledger["segment"]]
+        permute(ledger, np.argsort(ledger["customer"], kind="stable"))
+        out.ledger = ledger
+        book.lost_from, book.cancel_from = a["lost_from"], a["cancel_from"]
+        book.finish_orders()
+        out.actions = actions_summary(a["tally"][:, :BUSY])
+        if out.collector.collectors is not None:
+            out.collector.busy_days, out.collector.wait_days_total = (float(a["sf"][U_BUSY]),
+                                                                      float(a["sf"][U_WAIT]))
+            out.collector.tasks_served = int(st[T_SERVED])
+            out.collector.tasks_dropped = int(st[T_DROPPED])
+        start, end = out.window
+        lost = a["lost_from"]
+        out.customers_lost = int(np.sum((lost >= start) & (lost < end)))
+        bankrupt = self.customers.bankruptcy_day
+        out.bankruptcies = int(np.sum((bankrupt >= start) & (bankrupt < end)))
+        return out
+
+
+_KERNEL_ARGS = (
+    "st", "sf", "c_seg", "c_grade", "c_payer", "c_funding", "c_bankrupt", "c_recovery",
+    "c_tier", "c_factor", "limit", "lost_from", "cancel_from", "head", "tail", "eased",
+    "eased_list", "ordered", "receipts", "rebate_sales", "rebate_late", "rebate_paid", "tally",
+    "o_time", "o_cust", "o_index", "o_amount", "o_thin", "o_approval", "fate", "day_end",
+    "held_o", "held_t", "held_f", "shipped", "inv_f", "inv_i", "rows", "free", "e_q",
+    "e_free", "bucket", "ev_t", "ev_q", "tk_i", "tk_f", "w_p", "w_q", "grade_f", "lad_f",
+    "seg_f", "payer_f", "p", "cp", "cal", "key", "ledger")
+
+
+def _grown_stack(stack: np.ndarray, used: int, size: int, more: int) -> np.ndarray:
+    """A free-list stack with its `used` free places kept and places size.. size+more-1
+    added on top."""
+    grown = np.empty(used + more + (stack.size - used), dtype=np.int64)
+    grown[:used] = stack[:used]
+    grown[used:used + more] = np.arange(size + more - 1, size - 1, -1)
+    return grown
+
+
+def _collector_params(policy: Policy) -> np.ndarray:
+    c = policy.collections
+    return np.asarray([1.0 if c.collectors is not None else 0.0, c.max_wait_days,
+                       float(WORK_ORDERS.index(c.work_order)), c.quadrant_amount,
+                       c.quadrant_age_days])
+
+
+def _opening_arrays(opening: OpeningInvoices | None, rules: RuleBook,
+                    customers: CustomerTable, book: CustomerBook, grade_of: np.ndarray,
+                    width: int) -> tuple[np.ndarray, ...]:
+    """The opening book as the kernel takes it, in the SimPy engine's order, its draws
+    prepared (RuleBook.prepare)."""
+    net = np.asarray([t.net_days if t is not None else 30.0
+                      for t in (book.terms[g] for g in "ABCD")])
+    if opening is None or not opening.count:
+        empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0)
+        return empty_i, empty_f, empty_f, empty_i, np.zeros((0, width)), net
+    rules.prepare(opening.draws, customers.payer[opening.customer],
+                  customers.segment[opening.customer])
+    cust = opening.customer.astype(np.int64)
+    issue = -opening.days_overdue.astype(np.float64) - net[grade_of[cust]]
+    return (cust, issue, opening.amount.astype(np.float64), opening.index.astype(np.int64),
+            np.ascontiguousarray(opening.draws, dtype=np.float64), net)
+
+
+def run_kernel(scenario: Scenario, policy: Policy, seed: int, engine: str) -> EngineOutput:
+    """One replication on the event kernel, start to finish in one call."""
+    with gc_paused():
+        run = EventRun(scenario, policy, seed, engine)
+        run.advance(run.end)
+        return run.finish()

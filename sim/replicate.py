@@ -19,6 +19,7 @@ import numpy as np
 from .costs import cost_breakdown
 from .engine.des import run_des
 from .engine.fast import exact_for, run_fast, screening_for
+from .engine.reference import run_reference
 from .errors import EngineError
 from .kpis import kpis
 from .ledger import Ledger, check_conservation
@@ -55,7 +56,7 @@ class Replication:
     ledger: Ledger | None = None
 
 
-ENGINES = ("auto", "des", "fast", "screen")
+ENGINES = ("auto", "des", "fast", "screen", "reference")
 
 
 def choose_engine(scenario: Scenario, policy: Policy, engine: str = "auto") -> str:
@@ -84,13 +85,16 @@ def replicate(scenario: Scenario, policy: Policy, seed: int, index: int = 0,
               keep_ledger: bool = False, engine: str = "auto") -> Replication:
     """Run one replication and price it: a pure function of its arguments.
 
-    Both engines give the same invoices, bit for bit, where the fast one is exact (see
-    `choose_engine`); `auto` picks it there.
+    Every engine gives the same invoices, bit for bit, where it is exact (the SimPy and
+    reference engines always, the fast one without a finite collector team, see
+    `choose_engine`); `auto` picks the fast one where it is exact, else the SimPy one.
     """
     check_compatible(scenario, policy)
     chosen = choose_engine(scenario, policy, engine)
     if chosen == "des":
         out = run_des(scenario, policy, seed)
+    elif chosen == "reference":
+        out = run_reference(scenario, policy, seed)
     else:
         out = run_fast(scenario, policy, seed, screening=chosen == "screen")
     columns = out.columns()

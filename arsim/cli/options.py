@@ -20,13 +20,16 @@ def run_options(func: F) -> F:
         click.option("--jobs", "-j", type=click.IntRange(0, 512), default=0,
                      help="Worker processes for the replications (default 0: one per core). "
                           "Results are bit-identical to one process."),
-        click.option("--engine", type=click.Choice(["auto", "des", "fast", "screen"]),
+        click.option("--engine", type=click.Choice(["auto", "des", "fast", "screen", "reference"]),
                      default="auto", show_default=True,
-                     help="des: the SimPy event simulation; fast: the compiled per-customer "
-                          "loop, exact (same invoices) where collectors are unlimited; auto: "
-                          "fast wherever it is exact, else des; screen: the fast loop with a "
-                          "finite team treated as never making calls wait (an approximation "
-                          "for screening: confirm with des). The output names the engine."),
+                     help="des: the SimPy event simulation (a daily scheduler, each day's "
+                          "events compiled), exact everywhere; fast: the compiled "
+                          "per-customer loop, exact (the same invoices) where collectors are "
+                          "unlimited; auto: fast wherever it is exact, else des; screen: the "
+                          "fast loop with a finite team treated as never making calls wait "
+                          "(an approximation for screening: confirm with des); reference: "
+                          "the plain-Python SimPy engine the others are tested against "
+                          "(the same invoices, 10x slower). The output names the engine."),
         click.option("--scheduler", metavar="ADDRESS", default=None,
                      help="Run the replications on a Dask cluster, e.g. tcp://host:8786 "
                           "(needs arsim[dask] on every worker). Results are identical."),

@@ -37,15 +37,14 @@ from ..ledger import LEDGER_DTYPE
 from ..policy import Policy
 from ..scenario import ACTIONS, Scenario
 from .book import CustomerBook
-from .gcpause import gc_paused
-from .opening import OpeningInvoices, opening_invoices
-from .output import CollectorStats, EngineOutput, permute
 from .fast import (
+    AGENCY,
     BUSY,
     CAL_MONTH,
     CAL_YEAR_END,
     D_DAY,
     D_SERVICE,
+    DISCOUNT,
     F_AMOUNT,
     F_CANCEL,
     F_EFF_DUE,
@@ -54,8 +53,6 @@ from .fast import (
     F_READY,
     F_SETTLE,
     F_STOP,
-    FATE_CASH,
-    FATE_SHIPPED,
     G_NET,
     G_STEPS,
     I_BOOKED,
@@ -68,12 +65,13 @@ from .fast import (
     I_SEQ,
     I_STAMP,
     I_STEP,
-    N_F,
-    N_I,
     L_CANCELLED,
     L_LIMIT,
     L_LOST,
     L_STOP,
+    LAWSUIT,
+    N_F,
+    N_I,
     P_APPROVAL,
     P_CASH_KEPT,
     P_END,
@@ -85,9 +83,6 @@ from .fast import (
     P_REBATE_RATE,
     P_REBATE_THRESHOLD,
     P_START,
-    AGENCY,
-    DISCOUNT,
-    LAWSUIT,
     PAID,
     PAID_DUNNED,
     _apply,
@@ -101,8 +96,10 @@ from .fast import (
     _policy_arrays,
     _walk,
 )
+from .opening import OpeningInvoices, opening_invoices
+from .output import FATE_CASH, FATE_SHIPPED, CollectorStats, EngineOutput, permute
 
-__all__ = ["EventRun", "run_kernel"]
+__all__ = ["EventRun"]
 
 EV_TICK, EV_ENQUEUE, EV_EXPIRE, EV_SERVED = range(4)
 DONE, NEED_ROOM, PAUSED = range(3)  # what the kernel returns
@@ -783,7 +780,7 @@ class EventRun:
             ledger["segment"]]
         permute(ledger, np.argsort(ledger["customer"], kind="stable"))
         out.ledger = ledger
-        book.lost_from, book.cancel_from = a["lost_from"], a["cancel_from"]
+        book.lost_from, book.cancel_from = a["lost_from"].tolist(), a["cancel_from"].tolist()
         book.finish_orders()
         out.actions = actions_summary(a["tally"][:, :BUSY])
         if out.collector.collectors is not None:
@@ -842,10 +839,3 @@ def _opening_arrays(opening: OpeningInvoices | None, rules: RuleBook,
     return (cust, issue, opening.amount.astype(np.float64), opening.index.astype(np.int64),
             np.ascontiguousarray(opening.draws, dtype=np.float64), net)
 
-
-def run_kernel(scenario: Scenario, policy: Policy, seed: int, engine: str) -> EngineOutput:
-    """One replication on the event kernel, start to finish in one call."""
-    with gc_paused():
-        run = EventRun(scenario, policy, seed, engine)
-        run.advance(run.end)
-        return run.finish()

@@ -20,6 +20,7 @@ from arsim.sim.behaviour import max_multiplier
 from arsim.sim.draws import draw_customers, draw_orders
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.fast import run_fast
+from arsim.sim.engine.reference import run_reference
 from arsim.sim.ledger import check_conservation
 from arsim.sim.policy import Policy
 from arsim.sim.scenario import Scenario
@@ -172,15 +173,52 @@ def _same_output(a: Any, b: Any) -> None:
     assert (a.customers_lost, a.bankruptcies) == (b.customers_lost, b.bankruptcies)
 
 
+def _with_opening(scenario: dict[str, Any], opening: bool) -> dict[str, Any]:
+    if not opening:
+        return scenario
+    return {**scenario, "opening_book": {"total_amount": 200_000, "buckets": [
+        {"days_overdue_from": -30, "days_overdue_to": 0, "share": 0.5},
+        {"days_overdue_from": 0, "days_overdue_to": 200, "share": 0.5}]}}
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(), policies(), st.booleans(), st.integers(0, 2**40))
 def test_fast_engine_gives_the_simpy_engines_invoices(
         scenario: dict[str, Any], policy: dict[str, Any], opening: bool, seed: int) -> None:
-    if opening:
-        scenario = {**scenario, "opening_book": {"total_amount": 200_000, "buckets": [
-            {"days_overdue_from": -30, "days_overdue_to": 0, "share": 0.5},
-            {"days_overdue_from": 0, "days_overdue_to": 200, "share": 0.5}]}}
+    scenario = _with_opening(scenario, opening)
     rebate = {"rate": 0.02, "threshold_annual_sales": 10_000, "on_time_grace_days": 3}
     policy = {**policy, "collections": {"collectors": None}, "rebate": rebate}
     s, p = Scenario.model_validate(scenario), Policy.model_validate(policy)
-    _same_output(run_des(s, p, seed), run_fast(s, p, seed))
+    _same_output(run_reference(s, p, seed), run_fast(s, p, seed))
+
+
+def _busy(scenario: dict[str, Any], policy: dict[str, Any]) -> tuple[dict[str, Any],
+                                                                    dict[str, Any]]:
+    """Six times the customers and half a day of collector time for every step: calls wait,
+    and some wait longer than the team allows."""
+    segments = [{**seg, "customers": 6 * seg["customers"]} for seg in scenario["segments"]]
+    def slow(ladder: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**step, "collector_minutes": 240} for step in ladder]
+    by_grade = {g: slow(steps) for g, steps in policy["ladders_by_grade"].items()}
+    return ({**scenario, "segments": segments},
+            {**policy, "ladder": slow(policy["ladder"]), "ladders_by_grade": by_grade})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), policies(), st.booleans(), st.booleans(), st.booleans(),
+       st.integers(0, 2**40))
+def test_simpy_engine_gives_the_reference_engines_events(
+        scenario: dict[str, Any], policy: dict[str, Any], opening: bool, rebate: bool,
+        busy: bool, seed: int) -> None:
+    """Finite teams (1 or 3 collectors, every work order) and unlimited ones: the SimPy
+    engine's compiled day batches book, queue and serve exactly as the reference engine."""
+    scenario = _with_opening(scenario, opening)
+    if busy:
+        scenario, policy = _busy(scenario, policy)
+    if rebate:
+        policy = {**policy, "rebate": {"rate": 0.02, "threshold_annual_sales": 10_000,
+                                       "on_time_grace_days": 3}}
+    s, p = Scenario.model_validate(scenario), Policy.model_validate(policy)
+    a, b = run_reference(s, p, seed), run_des(s, p, seed)
+    _same_output(a, b)
+    assert a.collector == b.collector

@@ -642,7 +642,10 @@ class EventRun:
     when it asks. `advance(until)` runs the events before `until`; `finish()` closes the
     book and returns the engine's output."""
 
-    def __init__(self, scenario: Scenario, policy: Policy, seed: int, engine: str) -> None:
+    def __init__(self, scenario: Scenario, policy: Policy, seed: int, engine: str,
+                 room: int | None = None) -> None:
+        """`room`: the invoices, listings and events the pools start with room for (by
+        default a share of the candidate orders; the pools grow when a run needs more)."""
         staff = policy.collections.collectors
         start = scenario.horizon.warmup_days
         self.end = end = start + scenario.horizon.horizon_days
@@ -663,7 +666,7 @@ class EventRun:
         width = COL_STEPS + STEP_DRAWS * rules.max_steps
         o_time = np.frombuffer(book.o_time, dtype=np.float64)
         op = _opening_arrays(opening, rules, customers, book, orders.grade, width)
-        slots = op[0].size + max(4096, candidates // 8)
+        slots = op[0].size + (max(4096, candidates // 8) if room is None else room)
         self.a: dict[str, np.ndarray] = {
             "st": np.zeros(N_T, dtype=np.int64), "sf": np.zeros(3),
             "c_seg": orders.segment, "c_grade": orders.grade,
@@ -709,7 +712,7 @@ class EventRun:
         self._grow_slots(slots)
         self._grow_entries(slots)
         self._grow_events(2 * slots + 16)
-        self._grow_tasks(max(1024, candidates // 16))
+        self._grow_tasks(max(1024, candidates // 16) if room is None else room)
         a = self.a
         _open_book(*op, st, a["sf"], a["c_seg"], a["c_grade"], a["c_payer"], a["c_funding"],
                    a["c_bankrupt"], a["c_recovery"], a["head"], a["tail"], a["lost_from"],

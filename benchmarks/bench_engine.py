@@ -3,12 +3,15 @@
     python benchmarks/bench_engine.py [SCENARIO] [--replications N] [--scaling]
 
 Runs single-threaded, one replication at a time, and prints wall time, CPU time, invoices
-per second and the process's peak resident memory: the SimPy engine on the scenario as it
-is, then both engines side by side with collectors unlimited (where the fast engine is
-exact: the two give the same invoices). `--scaling` adds how time and peak memory grow with
-the number of customers (1,000 / 10,000 / 100,000, scaling every segment) and with the horizon
-(one, two and four years), each configuration in its own process so that its peak memory is
-its own. Speed is measured here, never asserted in the test suite.
+per second and the process's peak resident memory: the SimPy engine and the plain-Python
+reference engine on the scenario as it is (its own collector team), then the SimPy and fast
+engines side by side with collectors unlimited (where the fast engine is exact: the engines
+give the same invoices), the floor and the naive model. `--scaling` adds how time and peak
+memory grow with the number of customers (1,000 / 10,000 / 100,000, scaling every segment)
+and with the horizon (one, two and four years), each configuration in its own process so
+that its peak memory is its own: collectors unlimited for both engines, and the SimPy engine
+with the scenario's team scaled with the customers ("des+team"). Speed is measured here,
+never asserted in the test suite.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from arsim.sim.draws import draw_customers, draw_orders, invoice_draws
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.fast import run_fast
 from arsim.sim.engine.output import EngineOutput
+from arsim.sim.engine.reference import run_reference
 from arsim.sim.loader import apply_overrides, load
 from arsim.sim.policy import Policy
 from arsim.sim.replicate import replication_seed, run
@@ -56,10 +60,13 @@ def main() -> None:
     print(f"scenario {scenario.name!r}: {scenario.customers:,} customers, "
           f"{scenario.horizon.warmup_days:g} + {scenario.horizon.horizon_days:g} days; "
           f"Python {platform.python_version()} on {platform.machine()}")
+    for engine in (run_des, run_fast):  # compile (or load) the compiled code before timing
+        engine(*_scaled(args.scenario, 0.01, 30.0), 0)
     des = _measure("SimPy engine", run_des, scenario, policy, args.replications)
+    ref = _measure("reference engine", run_reference, scenario, policy, args.replications)
     unlimited = apply_overrides(scenario, policy, ["collections.collectors=null"])
     seed = replication_seed(scenario.horizon.seed, 0)
-    invoices = len(run_fast(*unlimited, seed).ledger)  # compile (or load) once; and count
+    invoices = len(run_fast(*unlimited, seed).ledger)
     print("collectors unlimited:")
     des_u = _measure("SimPy engine", run_des, *unlimited, args.replications)
     fast_u = _measure("fast engine", run_fast, *unlimited, args.replications)
@@ -68,14 +75,16 @@ def main() -> None:
     naive = _naive(*unlimited)
     jobs1, jobs2 = _parallel(scenario, policy, 1), _parallel(scenario, policy, 2)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(f"SimPy engine, single-threaded: median {des:,.0f} invoices/s on the scenario; "
-          f"with collectors unlimited {des_u:,.0f} (SimPy) and {fast_u:,.0f} (fast), "
-          f"{fast_u / des_u:.1f}x; peak memory {peak_mib:,.0f} MiB")
+    print(f"SimPy engine, single-threaded: median {des:,.0f} invoices/s on the scenario "
+          f"({des / ref:.1f}x the reference engine's {ref:,.0f}); with collectors unlimited "
+          f"{des_u:,.0f} (SimPy) and {fast_u:,.0f} (fast), {fast_u / des_u:.1f}x; peak memory "
+          f"{peak_mib:,.0f} MiB")
     print(f"floor (a bare NumPy pass sampling the invoices' numbers): {floor:,.0f} invoices/s; "
           f"fast engine at {floor / fast_u:.1f}x the floor's time (the SimPy engine's draw "
           f"tables, ladder steps included: {tables:,.0f} invoices/s)")
-    print(f"naive SimPy model (a process per invoice): {naive:,.0f} invoices/s; the SimPy "
-          f"engine is {des_u / naive:.1f}x faster")
+    print(f"naive SimPy model (a process per invoice, no collectors): {naive:,.0f} "
+          f"invoices/s; the SimPy engine is {des_u / naive:.1f}x faster with collectors "
+          f"unlimited and {des / naive:.1f}x with its team")
     print(f"replications per second, SimPy engine: {jobs1:.3f} with --jobs 1, {jobs2:.3f} with "
           f"--jobs 2 ({jobs2 / jobs1:.2f}x)")
     if args.scaling:
@@ -86,9 +95,14 @@ def main() -> None:
 Engine = Callable[[Scenario, Policy, int], EngineOutput]
 
 
-def _scaled(path: str, factor: float, days: float) -> tuple[Scenario, Policy]:
+def _scaled(path: str, factor: float, days: float,
+            team: bool = False) -> tuple[Scenario, Policy]:
+    """The scenario with every segment's customers times `factor` and the horizon `days`;
+    collectors unlimited, or (`team`) the scenario's team times `factor` (one at least)."""
     scenario, policy = load(path)
-    changes = ["collections.collectors=null", f"scenario.horizon.horizon_days={days:g}"]
+    staff = policy.collections.collectors
+    team_size = "null" if not team or staff is None else str(max(1, round(staff * factor)))
+    changes = [f"collections.collectors={team_size}", f"scenario.horizon.horizon_days={days:g}"]
     changes += [f"scenario.segments.{k}.customers={max(1, round(seg.customers * factor))}"
                 for k, seg in enumerate(scenario.segments)]
     return apply_overrides(scenario, policy, changes)
@@ -96,7 +110,7 @@ def _scaled(path: str, factor: float, days: float) -> tuple[Scenario, Policy]:
 
 def _one_configuration(path: str, engine: str, factor: float, days: float) -> None:
     """Run one replication of a scaled scenario; print invoices, seconds and peak MiB."""
-    scenario, policy = _scaled(path, factor, days)
+    scenario, policy = _scaled(path, factor, days, team=engine == "des+team")
     run_engine = run_fast if engine == "fast" else run_des
     run_engine(*_scaled(path, 0.01, 30.0), 0)  # load the compiled code before timing
     wall = time.perf_counter()
@@ -119,17 +133,18 @@ def _peak_mib() -> float:
 
 def _scaling(path: str, days: float) -> None:
     """Time and peak memory by customers and by horizon, each in a fresh process."""
-    print("scaling (collectors unlimited; one replication each, in its own process):")
+    print("scaling (one replication each, in its own process; collectors unlimited, "
+          "des+team: the team scaled with the customers):")
     base = sum(s.customers for s in load(path)[0].segments)
     configs = [(f, days) for f in (0.1, 1.0, 10.0)] + [(1.0, d) for d in (365.0, 1460.0)]
     for factor, horizon in configs:
-        for engine in ("des", "fast"):
+        for engine in ("des", "des+team", "fast"):
             done = subprocess.run([sys.executable, __file__, path, "--one", engine,
                                    str(factor), str(horizon)],
                                   capture_output=True, text=True, check=True)
             invoices, wall, peak = done.stdout.split()[-3:]
             rate = int(invoices) / float(wall)
-            print(f"  {engine:>4}: {round(base * factor):>7,} customers, {horizon:>5.0f} days: "
+            print(f"  {engine:>8}: {round(base * factor):>7,} customers, {horizon:>5.0f} days: "
                   f"{int(invoices):>9,} invoices in {float(wall):6.2f} s, {rate:>9,.0f} "
                   f"invoices/s, peak {float(peak):,.0f} MiB")
 

@@ -15,6 +15,7 @@ def test_benchmark_script_runs_and_reports_every_figure() -> None:
          str(ROOT / "tests" / "data" / "tiny.yaml"), "-n", "1"],
         capture_output=True, text=True, check=True, timeout=300)
     out = done.stdout
-    for needle in ("SimPy engine, single-threaded", "fast engine", "floor", "naive SimPy model",
+    for needle in ("SimPy engine, single-threaded", "reference engine", "fast engine", "floor",
+                   "naive SimPy model",
                    "replications per second", "peak memory"):
         assert needle in out, out

@@ -143,7 +143,9 @@ class CustomerBook:
         cust, index, time, amount, thin, approval = cast(Any, candidate_table)(
             self.k0, self.k1, start, times, *self.order_rules())
         del start, times  # drawn again, a customer at a time, to tally them (finish_orders)
-        order = np.lexsort((index, cust, time))  # by time (then customer, order number)
+        # by time, then customer and order number: the table comes by customer and order
+        # number, so one stable sort by time keeps those ties in that order
+        order = np.argsort(time, kind="stable")
         # candidate r of the event loop (in time order) is candidate _rank[r] by customer
         self._rank = order.astype(np.int32)
         self._columns(time, cust, index, amount, thin, approval, order)

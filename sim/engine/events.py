@@ -62,6 +62,7 @@ from .fast import (
     I_OINDEX,
     I_OUTCOME,
     I_PIN,
+    I_ROW,
     I_SEQ,
     I_STAMP,
     I_STEP,
@@ -105,8 +106,8 @@ EV_TICK, EV_ENQUEUE, EV_EXPIRE, EV_SERVED = range(4)
 DONE, NEED_ROOM, PAUSED = range(3)  # what the kernel returns
 # integer state (st)
 (T_SEQ, T_TODAY, T_ORDER, T_HELD, T_EASED, T_EVENTS, T_WAITING, T_WSEQ, T_STAFF, T_TASKS,
- T_SLOTS, T_ENTRIES, T_REGISTERED, T_SERVED, T_DROPPED, T_NEED) = range(16)
-N_T = 16
+ T_SLOTS, T_ENTRIES, T_REGISTERED, T_SERVED, T_DROPPED, T_NEED, T_ROWS) = range(17)
+N_T = 17
 # float state (sf): the clock, collector days busy, days waited
 U_NOW, U_BUSY, U_WAIT = range(3)
 # collector parameters (cp)
@@ -178,12 +179,23 @@ def _schedule(st: np.ndarray, sf: np.ndarray, ev_t: np.ndarray, ev_q: np.ndarray
 
 
 @rng.compiled_inline
+def _free_row(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray, k: int) -> None:
+    """The invoice's ladder can no longer move: its draws are never read again."""
+    r = inv_i[k, I_ROW]
+    if r >= 0:
+        free[1, st[T_ROWS]] = r
+        st[T_ROWS] += 1
+        inv_i[k, I_ROW] = -1
+
+
+@rng.compiled_inline
 def _unpin(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray, k: int) -> None:
-    """The invoice's collector chain ended: its slot is free once it is booked too."""
+    """The invoice's collector chain ended: its draws go, and its slot once it is booked."""
     inv_i[k, I_PIN] = 0
+    _free_row(st, inv_i, free, k)
     if inv_i[k, I_BOOKED] == 1:
         inv_i[k, I_SEQ] = -1
-        free[st[T_SLOTS]] = k
+        free[0, st[T_SLOTS]] = k
         st[T_SLOTS] += 1
 
 
@@ -199,8 +211,8 @@ def _plan(k: int, now: float, st: np.ndarray, sf: np.ndarray, inv_f: np.ndarray,
     to its slot until that chain ends)."""
     c, g = inv_i[k, I_CUST], inv_i[k, I_GRADE]
     key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
-    j = _walk(inv_f, inv_i, k, rows[k], now, int(grade_f[g, G_STEPS]), lad_f, p, payer_f,
-              tally[c], key, finite)
+    j = _walk(inv_f, inv_i, k, rows[inv_i[k, I_ROW]], now, int(grade_f[g, G_STEPS]), lad_f, p,
+              payer_f, tally[c], key, finite)
     lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
     cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
     settle = inv_f[k, F_SETTLE]
@@ -222,6 +234,22 @@ def _plan(k: int, now: float, st: np.ndarray, sf: np.ndarray, inv_f: np.ndarray,
         when = max(inv_f[k, F_EFF_DUE] + lad_f[g, j, D_DAY], inv_f[k, F_READY], now)
         _schedule(st, sf, ev_t, ev_q, when, EV_ENQUEUE, k, j)
         inv_i[k, I_PIN] = 1
+
+
+@rng.compiled_inline
+def _new_slot(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray) -> int:
+    """A free invoice slot (the caller then writes its invoice with _new_invoice)."""
+    st[T_SLOTS] -= 1
+    return int(free[0, st[T_SLOTS]])
+
+
+@rng.compiled_inline
+def _new_row(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray, k: int) -> int:
+    """A row for invoice k's draws, held while its ladder may still move."""
+    st[T_ROWS] -= 1
+    r = free[1, st[T_ROWS]]
+    inv_i[k, I_ROW] = r
+    return int(r)
 
 
 @rng.compiled_inline
@@ -266,12 +294,11 @@ def _issue(i: int, t: float, st: np.ndarray, o_cust: np.ndarray, o_index: np.nda
     """CustomerBook.issue: invoice candidate order i at time t; return its slot."""
     c = o_cust[i]
     fate[i] = FATE_SHIPPED
-    st[T_SLOTS] -= 1
-    k = free[st[T_SLOTS]]
+    k = _new_slot(st, inv_i, free)
     seg, grade = c_seg[c], c_grade[c]
     _new_invoice(inv_f, inv_i, k, c, o_index[i], seg, grade, c_payer[c], t, o_amount[i], 0)
+    row = rows[_new_row(st, inv_i, free, k)]
     key[2], key[3] = np.uint64(c), np.uint64(o_index[i])
-    row = rows[k]
     _base_draws(row, key, seg, c_payer[c], seg_f, payer_f)
     _open_invoice(inv_f, inv_i, k, row, grade_f[grade, G_NET], grade_f[grade], c_tier[c],
                   c_funding[c], c_bankrupt[c], c_recovery[c], t, seg_f, p, payer_f, key)
@@ -314,7 +341,7 @@ def _book(k: int, st: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, head: np
         tail[c] = prev
     if inv_i[k, I_PIN] == 0:
         inv_i[k, I_SEQ] = -1
-        free[st[T_SLOTS]] = k
+        free[0, st[T_SLOTS]] = k
         st[T_SLOTS] += 1
 
 
@@ -334,7 +361,8 @@ def _start_service(task: int, now: float, st: np.ndarray, sf: np.ndarray, tk_i: 
         _unpin(st, inv_i, free, k)
         return False
     j = tk_i[task, K_STEP]
-    service = lad_f[inv_i[k, I_GRADE], j, D_SERVICE] * rows[k, COL_STEPS + STEP_DRAWS * j + 3]
+    draw = rows[inv_i[k, I_ROW], COL_STEPS + STEP_DRAWS * j + 3]
+    service = lad_f[inv_i[k, I_GRADE], j, D_SERVICE] * draw
     start, end = p[P_START], p[P_END]
     sf[U_BUSY] += max(0.0, min(now + service, end) - max(now, start))
     if start <= now < end:
@@ -396,7 +424,7 @@ def _advance(k: int, j: int, now: float, st: np.ndarray, sf: np.ndarray, inv_f: 
         inv_i[k, I_PIN] = 0  # (pinned again if the plan queues another step)
         _plan(k, now, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p, payer_f, tally,
               lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q, True)
-    else:
+    if inv_i[k, I_PIN] == 0:
         _unpin(st, inv_i, free, k)
 
 
@@ -433,8 +461,9 @@ def _kernel(
         need = 3
         if ev_q[0, 1] == EV_TICK:  # a day may issue an invoice per held and per new order
             need = st[T_HELD] + day_end[ev_q[0, 2]] - st[T_ORDER] + 2
-        if (st[T_SLOTS] < need or st[T_ENTRIES] < need or ev_t.size - st[T_EVENTS] < need
-                or tk_f.size - st[T_TASKS] < 1):
+        if (st[T_SLOTS] < need or st[T_ROWS] < need or st[T_ENTRIES] < need
+                or ev_t.size - st[T_EVENTS] < need or tk_f.size - st[T_TASKS] < 1
+                or held_o.size - st[T_HELD] < need):
             st[T_NEED] = need
             return NEED_ROOM
         now, kind, a, b = _heap_pop(ev_t, ev_q, st[T_EVENTS])
@@ -469,8 +498,8 @@ def _kernel(
             k, j = tk_i[task, K_SLOT], tk_i[task, K_STEP]
             c = inv_i[k, I_CUST]
             key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
-            _apply(inv_f, inv_i, k, rows[k], inv_i[k, I_GRADE], j, now, lad_f, p, payer_f,
-                   tally[c], key)
+            _apply(inv_f, inv_i, k, rows[inv_i[k, I_ROW]], inv_i[k, I_GRADE], j, now, lad_f, p,
+                   payer_f, tally[c], key)
             _advance(k, j, now, st, sf, inv_f, inv_i, rows, free, key, grade_f, lad_f, p,
                      payer_f, tally, lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q)
         elif kind == EV_EXPIRE:  # des._expired
@@ -550,6 +579,8 @@ def _kernel(
                 _plan(shipped[q], day, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p,
                       payer_f, tally, lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q,
                       finite)
+                if inv_i[shipped[q], I_PIN] == 0:
+                    _free_row(st, inv_i, free, shipped[q])
             # the day's orders (CustomerBook.accept), each planned as it ships
             last = day_end[d]
             while st[T_ORDER] < last:
@@ -578,6 +609,8 @@ def _kernel(
                            payer_f)
                 _plan(k, t, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p, payer_f,
                       tally, lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q, finite)
+                if inv_i[k, I_PIN] == 0:
+                    _free_row(st, inv_i, free, k)
             if d + 1 < bucket.shape[0]:
                 _schedule(st, sf, ev_t, ev_q, day + 1.0, EV_TICK, d + 1, 0)
     return DONE
@@ -600,11 +633,10 @@ def _open_book(op_cust: np.ndarray, op_issue: np.ndarray, op_amount: np.ndarray,
     for q in range(op_cust.size):
         c = op_cust[q]
         grade = c_grade[c]
-        st[T_SLOTS] -= 1
-        k = free[st[T_SLOTS]]
+        k = _new_slot(st, inv_i, free)
         _new_invoice(inv_f, inv_i, k, c, op_index[q], c_seg[c], grade, c_payer[c],
                      op_issue[q], op_amount[q], 1)
-        row = rows[k]
+        row = rows[_new_row(st, inv_i, free, k)]
         for col in range(row.size):
             row[col] = op_draws[q, col]
         key[2], key[3] = np.uint64(c), np.uint64(op_index[q])
@@ -622,6 +654,8 @@ def _open_book(op_cust: np.ndarray, op_issue: np.ndarray, op_amount: np.ndarray,
     for q in range(op_cust.size):
         _plan(shipped[q], 0.0, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p, payer_f,
               tally, lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q, finite)
+        if inv_i[shipped[q], I_PIN] == 0:
+            _free_row(st, inv_i, free, shipped[q])
 
 
 @rng.compiled
@@ -689,12 +723,10 @@ class EventRun:
             "fate": np.frombuffer(book.fate, dtype=np.int8),
             "day_end": np.searchsorted(o_time, np.arange(1, n_days + 1, dtype=np.float64)
                                        ).astype(np.int64),
-            "held_o": np.zeros(candidates + 1, dtype=np.int64),
-            "held_t": np.zeros(candidates + 1),
-            "held_f": np.zeros(candidates + 1, dtype=np.int64),
-            "shipped": np.zeros(max(candidates, op[0].size) + 1, dtype=np.int64),
+            "held_o": np.zeros(0, dtype=np.int64), "held_t": np.zeros(0),
+            "held_f": np.zeros(0, dtype=np.int64), "shipped": np.zeros(0, dtype=np.int64),
             "inv_f": np.zeros((0, N_F)), "inv_i": np.zeros((0, N_I), dtype=np.int64),
-            "rows": np.zeros((0, width)), "free": np.zeros(0, dtype=np.int64),
+            "rows": np.zeros((0, width)), "free": np.zeros((2, 0), dtype=np.int64),
             "e_q": np.zeros((0, 4), dtype=np.int64), "e_free": np.zeros(0, dtype=np.int64),
             "bucket": np.full((n_days, 2), -1, dtype=np.int64),
             "ev_t": np.zeros(0), "ev_q": np.zeros((0, 4), dtype=np.int64),
@@ -710,6 +742,8 @@ class EventRun:
         st[T_TODAY] = -1
         st[T_STAFF] = staff or 0
         self._grow_slots(slots)
+        self._grow_rows(op[0].size + (1024 if room is None else room))
+        self._grow_held(max(op[0].size, 1024 if room is None else room))
         self._grow_entries(slots)
         self._grow_events(2 * slots + 16)
         self._grow_tasks(max(1024, candidates // 16) if room is None else room)
@@ -728,21 +762,46 @@ class EventRun:
     # ---- growing the pools ----------------------------------------------------------------
 
     def _grow_slots(self, more: int) -> None:
-        a, st = self.a, self.a["st"]
+        a = self.a
         size = a["inv_f"].shape[0]
         a["inv_f"] = np.concatenate([a["inv_f"], np.zeros((more, N_F))])
         new_i = np.zeros((more, N_I), dtype=np.int64)
         new_i[:, I_SEQ] = -1
         a["inv_i"] = np.concatenate([a["inv_i"], new_i])
+        self._grow_free(0, T_SLOTS, size, more)
+
+    def _grow_rows(self, more: int) -> None:
+        a = self.a
+        size = a["rows"].shape[0]
         a["rows"] = np.concatenate([a["rows"], np.zeros((more, a["rows"].shape[1]))])
-        a["free"] = _grown_stack(a["free"], int(st[T_SLOTS]), size, more)
-        st[T_SLOTS] += more
+        self._grow_free(1, T_ROWS, size, more)
+
+    def _grow_free(self, which: int, count: int, size: int, more: int) -> None:
+        """Free places size .. size + more - 1 on top of stack `which` (0: invoice slots,
+        1: draw rows) of the free lists, whose st[count] places are in use as free."""
+        a, st = self.a, self.a["st"]
+        free = a["free"]
+        capacity = max(a["inv_f"].shape[0], a["rows"].shape[0])
+        if free.shape[1] < capacity:
+            wider = np.zeros((2, capacity), dtype=np.int64)
+            wider[:, :free.shape[1]] = free
+            a["free"] = free = wider
+        used = int(st[count])
+        free[which, used:used + more] = np.arange(size + more - 1, size - 1, -1)
+        st[count] += more
+
+    def _grow_held(self, more: int) -> None:
+        a = self.a
+        for name in ("held_o", "held_t", "held_f", "shipped"):
+            a[name] = np.concatenate([a[name], np.zeros(more, dtype=a[name].dtype)])
 
     def _grow_entries(self, more: int) -> None:
         a, st = self.a, self.a["st"]
         size = a["e_q"].shape[0]
         a["e_q"] = np.concatenate([a["e_q"], np.zeros((more, 4), dtype=np.int64)])
-        a["e_free"] = _grown_stack(a["e_free"], int(st[T_ENTRIES]), size, more)
+        a["e_free"] = np.concatenate([a["e_free"], np.zeros(more, dtype=np.int64)])
+        used = int(st[T_ENTRIES])
+        a["e_free"][used:used + more] = np.arange(size + more - 1, size - 1, -1)
         st[T_ENTRIES] += more
 
     def _grow_events(self, more: int) -> None:
@@ -767,6 +826,10 @@ class EventRun:
             need = int(st[T_NEED])
             if st[T_SLOTS] < need:
                 self._grow_slots(max(need, a["inv_f"].shape[0]))
+            if st[T_ROWS] < need:
+                self._grow_rows(max(need, a["rows"].shape[0]))
+            if a["held_o"].size - st[T_HELD] < need:
+                self._grow_held(max(need, a["held_o"].size))
             if st[T_ENTRIES] < need:
                 self._grow_entries(max(need, a["e_q"].shape[0]))
             if a["ev_t"].size - st[T_EVENTS] < need:
@@ -807,15 +870,6 @@ _KERNEL_ARGS = (
     "held_o", "held_t", "held_f", "shipped", "inv_f", "inv_i", "rows", "free", "e_q",
     "e_free", "bucket", "ev_t", "ev_q", "tk_i", "tk_f", "w_p", "w_q", "grade_f", "lad_f",
     "seg_f", "payer_f", "p", "cp", "cal", "key", "ledger")
-
-
-def _grown_stack(stack: np.ndarray, used: int, size: int, more: int) -> np.ndarray:
-    """A free-list stack with its `used` free places kept and places size.. size+more-1
-    added on top."""
-    grown = np.empty(used + more + (stack.size - used), dtype=np.int64)
-    grown[:used] = stack[:used]
-    grown[used:used + more] = np.arange(size + more - 1, size - 1, -1)
-    return grown
 
 
 def _collector_params(policy: Policy) -> np.ndarray:

@@ -95,10 +95,10 @@ BUSY = len(ACTIONS)  # the tally's extra row: collector days offered, collector 
  F_WRITTEN_OFF, F_PENALTY, F_FEE, F_DUNNING, F_STOP, F_CANCEL, F_LOST_AT, F_HALT, F_READY,
  F_SHARE, F_BOOK_DAY, F_LISTED) = range(21)
 N_F = 21
-# (I_SEQ .. I_BOOKED: the event kernel's bookkeeping, see events.py)
+# (I_SEQ .. I_ROW: the event kernel's bookkeeping, see events.py)
 (I_CUST, I_OINDEX, I_SEG, I_GRADE, I_PAYER, I_OPENING, I_DISPUTED, I_OUTCOME, I_ACTIONS,
- I_STEP, I_SEQ, I_NEXT, I_STAMP, I_PIN, I_BOOKED) = range(15)
-N_I = 15
+ I_STEP, I_SEQ, I_NEXT, I_STAMP, I_PIN, I_BOOKED, I_ROW) = range(16)
+N_I = 16
 # per segment (seg_f), per payer type (payer_f), per ladder step (lad_f)
 S_DISPUTE_SHARE, S_UPHELD, S_CREDITED, S_CASH, S_RECOVERY_DAYS, S_RAISED, S_DAYS = range(7)
 # (S_DAYS.. S_DAYS + 3: the dispute's resolution days as draws.dist_params)

@@ -105,9 +105,38 @@ class EngineOutput:
         return self._columns
 
 
+
 def permute(ledger: Ledger, order: np.ndarray) -> None:
-    """ledger[:] = ledger[order], a field at a time: a copy of the whole ledger at once would
-    double the run's peak memory at its very end."""
-    for name in ledger.dtype.names or ():
-        column = ledger[name]
-        column[:] = column[order]
+    """ledger[:] = ledger[order], in place, record by record along the permutation's
+    cycles: a copy of the whole ledger would double the run's peak memory at its very end,
+    and a field at a time (23 strided gathers) took over a second at 100,000 customers."""
+    if ledger.size < 2:
+        return
+    width = ledger.dtype.itemsize
+    word = next(w for w in (8, 4, 2, 1) if width % w == 0)
+    flat = np.ascontiguousarray(ledger).view(f"u{word}").reshape(ledger.size, width // word)
+    assert np.shares_memory(flat, ledger)  # (a ledger is always one contiguous block)
+    _permute_rows(flat, np.ascontiguousarray(order, dtype=np.int64),
+                  np.zeros(ledger.size, dtype=np.uint8), np.empty(width // word, flat.dtype))
+
+
+@rng.compiled
+def _permute_rows(rows: np.ndarray, order: np.ndarray, seen: np.ndarray,
+                  spare: np.ndarray) -> None:
+    width = spare.size
+    for i in range(order.size):
+        if seen[i] or order[i] == i:
+            continue
+        for w in range(width):  # (element loops: a slice copy would allocate)
+            spare[w] = rows[i, w]
+        j = i
+        while True:
+            seen[j] = 1
+            k = order[j]
+            if k == i:
+                for w in range(width):
+                    rows[j, w] = spare[w]
+                break
+            for w in range(width):
+                rows[j, w] = rows[k, w]
+            j = k

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arsim.sim.costs import cost_breakdown
 from arsim.sim.engine.fast import run_fast
-from arsim.sim.engine.output import EngineOutput
+from arsim.sim.engine.output import EngineOutput, permute
 from arsim.sim.kpis import kpis
+from arsim.sim.ledger import LEDGER_DTYPE
 from arsim.sim.loader import apply_overrides, load
 from arsim.sim.series import daily_series, month_end_aging
 
@@ -56,3 +59,17 @@ def test_pricing_from_columns_equals_pricing_from_the_ledger(
                       (aging, month_end_aging(out.ledger, end, 365))):
         for key in got:
             np.testing.assert_array_equal(got[key], want[key])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 300), st.integers(0, 2**32 - 1))
+def test_permuting_a_ledger_in_place_is_fancy_indexing(n: int, seed: int) -> None:
+    gen = np.random.default_rng(seed)
+    ledger = np.zeros(n, dtype=LEDGER_DTYPE)
+    ledger["customer"] = gen.integers(0, 20, n)
+    ledger["amount"] = gen.random(n)
+    ledger["grade"] = gen.choice(list("ABCD"), n)
+    order = gen.permutation(n)
+    want = ledger[order].copy()
+    permute(ledger, order)
+    assert ledger.tobytes() == want.tobytes()

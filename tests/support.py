@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from arsim.sim.replicate import RunResult
 from arsim.sim.scenario import Scenario
+
+
+def assert_same_figures(a: RunResult, b: RunResult) -> None:
+    """Two runs priced every replication alike: the same metrics, equal to the last bit
+    (NaN where either has NaN)."""
+    for one, two in zip(a.replications, b.replications, strict=True):
+        assert one.metrics.keys() == two.metrics.keys()
+        for name, x in one.metrics.items():
+            y = two.metrics[name]
+            assert x == y or (math.isnan(x) and math.isnan(y)), name
 
 
 def one_segment(name: str, days: float, *, customers: int, orders_per_year: float,

@@ -32,7 +32,7 @@ import numpy as np
 
 from .. import rng, streams
 from ..behaviour import INF, RuleBook, actions_summary
-from ..draws import COL_STEPS, STEP_DRAWS, CustomerTable, draw_customers
+from ..draws import COL_STEPS, STEP_DRAWS, draw_customers
 from ..ledger import LEDGER_DTYPE
 from ..policy import Policy
 from ..scenario import ACTIONS, Scenario
@@ -86,6 +86,7 @@ from .fast import (
     P_START,
     PAID,
     PAID_DUNNED,
+    Opening,
     _apply,
     _base_draws,
     _calendar,
@@ -94,10 +95,10 @@ from .fast import (
     _limit,
     _new_invoice,
     _open_invoice,
+    _open_opening,
     _policy_arrays,
     _walk,
 )
-from .opening import OpeningInvoices, opening_invoices
 from .output import FATE_CASH, FATE_SHIPPED, CollectorStats, EngineOutput, permute
 
 __all__ = ["EventRun"]
@@ -189,14 +190,20 @@ def _free_row(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray, k: int) -> No
 
 
 @rng.compiled_inline
+def _free_slot(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray, k: int) -> None:
+    """Invoice k is booked and no collector task refers to it: its slot is free."""
+    inv_i[k, I_SEQ] = -1
+    free[0, st[T_SLOTS]] = k
+    st[T_SLOTS] += 1
+
+
+@rng.compiled_inline
 def _unpin(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray, k: int) -> None:
     """The invoice's collector chain ended: its draws go, and its slot once it is booked."""
     inv_i[k, I_PIN] = 0
     _free_row(st, inv_i, free, k)
     if inv_i[k, I_BOOKED] == 1:
-        inv_i[k, I_SEQ] = -1
-        free[0, st[T_SLOTS]] = k
-        st[T_SLOTS] += 1
+        _free_slot(st, inv_i, free, k)
 
 
 @rng.compiled
@@ -340,9 +347,7 @@ def _book(k: int, st: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, head: np
     if tail[c] == k:
         tail[c] = prev
     if inv_i[k, I_PIN] == 0:
-        inv_i[k, I_SEQ] = -1
-        free[0, st[T_SLOTS]] = k
-        st[T_SLOTS] += 1
+        _free_slot(st, inv_i, free, k)
 
 
 # ---- the collectors (des._Collectors, _granted, _served, _expired) --------------------------
@@ -417,13 +422,14 @@ def _advance(k: int, j: int, now: float, st: np.ndarray, sf: np.ndarray, inv_f: 
     """des._advance: past the step, and on with the ladder if the invoice is still open."""
     if inv_i[k, I_STEP] == j:
         inv_i[k, I_STEP] += 1
-    c = inv_i[k, I_CUST]
-    lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
-    cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
     if inv_f[k, F_SETTLE] > now:
         inv_i[k, I_PIN] = 0  # (pinned again if the plan queues another step)
         _plan(k, now, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p, payer_f, tally,
               lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q, True)
+    else:  # the step ended the invoice: no plan carries its customer effects over
+        c = inv_i[k, I_CUST]
+        lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
+        cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
     if inv_i[k, I_PIN] == 0:
         _unpin(st, inv_i, free, k)
 
@@ -637,18 +643,9 @@ def _open_book(op_cust: np.ndarray, op_issue: np.ndarray, op_amount: np.ndarray,
         _new_invoice(inv_f, inv_i, k, c, op_index[q], c_seg[c], grade, c_payer[c],
                      op_issue[q], op_amount[q], 1)
         row = rows[_new_row(st, inv_i, free, k)]
-        for col in range(row.size):
-            row[col] = op_draws[q, col]
         key[2], key[3] = np.uint64(c), np.uint64(op_index[q])
-        _open_invoice(inv_f, inv_i, k, row, op_net[grade], grade_f[grade], -1, c_funding[c],
-                      c_bankrupt[c], c_recovery[c], 0.0, seg_f, p, payer_f, key)
-        steps = int(grade_f[grade, G_STEPS])
-        step = steps
-        for j in range(steps):
-            if inv_f[k, F_EFF_DUE] + lad_f[grade, j, D_DAY] >= 0.0:
-                step = j
-                break
-        inv_i[k, I_STEP] = step
+        _open_opening(inv_f, inv_i, k, row, op_draws[q], op_net[grade], grade_f[grade],
+                      c_funding[c], c_bankrupt[c], c_recovery[c], seg_f, lad_f, p, payer_f, key)
         _register(st, inv_i, head, tail, k, c)
         shipped[q] = k
     for q in range(op_cust.size):
@@ -692,14 +689,16 @@ class EventRun:
         self.scenario, self.customers = scenario, customers
         self.book = book = CustomerBook(scenario, policy, seed, customers, rules, self.out)
         candidates = book.draw_candidates(end)
-        opening = opening_invoices(scenario, seed, rules.max_steps)
         arrays = _policy_arrays(scenario, policy, rules, book, start, end)
         orders = book.order_rules()
         n = customers.count
         n_days = math.ceil(end)
         width = COL_STEPS + STEP_DRAWS * rules.max_steps
         o_time = np.frombuffer(book.o_time, dtype=np.float64)
-        op = _opening_arrays(opening, rules, customers, book, orders.grade, width)
+        opening = Opening(scenario, seed, rules, customers, book, orders.grade,
+                          by_customer=False)
+        op = (opening.customer, opening.issue, opening.amount, opening.index, opening.draws,
+              opening.net)
         slots = op[0].size + (max(4096, candidates // 8) if room is None else room)
         self.a: dict[str, np.ndarray] = {
             "st": np.zeros(N_T, dtype=np.int64), "sf": np.zeros(3),
@@ -877,22 +876,4 @@ def _collector_params(policy: Policy) -> np.ndarray:
     return np.asarray([1.0 if c.collectors is not None else 0.0, c.max_wait_days,
                        float(WORK_ORDERS.index(c.work_order)), c.quadrant_amount,
                        c.quadrant_age_days])
-
-
-def _opening_arrays(opening: OpeningInvoices | None, rules: RuleBook,
-                    customers: CustomerTable, book: CustomerBook, grade_of: np.ndarray,
-                    width: int) -> tuple[np.ndarray, ...]:
-    """The opening book as the kernel takes it, in the SimPy engine's order, its draws
-    prepared (RuleBook.prepare)."""
-    net = np.asarray([t.net_days if t is not None else 30.0
-                      for t in (book.terms[g] for g in "ABCD")])
-    if opening is None or not opening.count:
-        empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0)
-        return empty_i, empty_f, empty_f, empty_i, np.zeros((0, width)), net
-    rules.prepare(opening.draws, customers.payer[opening.customer],
-                  customers.segment[opening.customer])
-    cust = opening.customer.astype(np.int64)
-    issue = -opening.days_overdue.astype(np.float64) - net[grade_of[cust]]
-    return (cust, issue, opening.amount.astype(np.float64), opening.index.astype(np.int64),
-            np.ascontiguousarray(opening.draws, dtype=np.float64), net)
 

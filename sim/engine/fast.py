@@ -509,6 +509,26 @@ def _base_draws(row: np.ndarray, key: np.ndarray, seg: int, payer: int, seg_f: n
     row[COL_STEPS:] = np.nan
 
 
+@rng.compiled
+def _open_opening(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
+                  drawn: np.ndarray, net: float, terms: np.ndarray, funding: float,
+                  bankrupt: float, recovery: float, seg_f: np.ndarray, lad_f: np.ndarray,
+                  p: np.ndarray, payer_f: np.ndarray, key: np.ndarray) -> None:
+    """CustomerBook.open_book for opening invoice k (made by _new_invoice): its prepared
+    draws into `row`, its course opened at day 0 and its ladder resumed where its age is."""
+    for col in range(row.size):  # (a slice copy would allocate)
+        row[col] = drawn[col]
+    _open_invoice(inv_f, inv_i, k, row, net, terms, -1, funding, bankrupt, recovery, 0.0,
+                  seg_f, p, payer_f, key)
+    grade = inv_i[k, I_GRADE]
+    steps = int(terms[G_STEPS])
+    inv_i[k, I_STEP] = steps
+    for j in range(steps):
+        if inv_f[k, F_EFF_DUE] + lad_f[grade, j, D_DAY] >= 0.0:
+            inv_i[k, I_STEP] = j
+            break
+
+
 @rng.compiled_inline
 def _issue(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, j: int, seg: int,
            grade: int, payer: int, day: float, amount: float, today: int,
@@ -632,19 +652,11 @@ def _customers(
             last += 1
             _new_invoice(inv_f, inv_i, k, c, op_index[q], seg, grade, payer, op_issue[q],
                          op_amount[q], 1)
-            for col in range(row.size):  # (a slice copy would allocate)
-                row[col] = op_draws[q, col]
-            _open_invoice(inv_f, inv_i, k, row, op_net[grade], grade_f[grade], -1,
-                          c_funding[c], c_bankrupt[c], c_recovery[c], 0.0, seg_f, p, payer_f,
+            _open_opening(inv_f, inv_i, k, row, op_draws[q], op_net[grade], grade_f[grade],
+                          c_funding[c], c_bankrupt[c], c_recovery[c], seg_f, lad_f, p, payer_f,
                           key)
-            steps = int(grade_f[grade, G_STEPS])
-            step = steps
-            for j in range(steps):
-                if inv_f[k, F_EFF_DUE] + lad_f[grade, j, D_DAY] >= 0.0:
-                    step = j
-                    break
-            inv_i[k, I_STEP] = step
-            _plan(inv_f, inv_i, k, 0.0, -1, row, steps, lad_f, p, payer_f, tally[c], key)
+            _plan(inv_f, inv_i, k, 0.0, -1, row, int(grade_f[grade, G_STEPS]), lad_f, p,
+                  payer_f, tally[c], key)
             lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
             cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
         o = 0  # the next candidate order
@@ -789,7 +801,7 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
     book = CustomerBook(scenario, policy, seed, customers, rules, out)
     n = customers.count
     orders = book.order_rules()
-    opening = _Opening(scenario, seed, rules, customers, book, orders.grade)
+    opening = Opening(scenario, seed, rules, customers, book, orders.grade)
     arrays = _policy_arrays(scenario, policy, rules, book, start, end)
     k0, k1 = streams._seed_key(seed)
     o_start, o_times = arrival_csr(k0, k1, 0, book.customer_gaps(), end)
@@ -927,25 +939,29 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
             "limit0": limit0, "factor": factor}
 
 
-class _Opening:
-    """The opening book, grouped by customer, its draws drawn in full and prepared."""
+class Opening:
+    """The opening book, its draws drawn in full and prepared: grouped by customer (`start`
+    indexes each customer's invoices), or (`by_customer=False`) as drawn, the order the
+    reference engine opens them in."""
 
     def __init__(self, scenario: Scenario, seed: int, rules: RuleBook, customers: Any,
-                 book: CustomerBook, grade_of: np.ndarray) -> None:
+                 book: CustomerBook, grade_of: np.ndarray, by_customer: bool = True) -> None:
         n = customers.count
         self.net = np.asarray([t.net_days if t is not None else 30.0
                                for t in (book.terms[g] for g in GRADES)])
         drawn = opening_invoices(scenario, seed, rules.max_steps)
         if drawn is None or not drawn.count:
             self.start = np.zeros(n + 1, dtype=np.int64)
+            self.customer = self.index = np.zeros(0, dtype=np.int64)
             self.issue = self.amount = np.zeros(0)
-            self.index = np.zeros(0, dtype=np.int64)
             self.draws = np.zeros((0, COL_STEPS + STEP_DRAWS * rules.max_steps))
             return
         rules.prepare(drawn.draws, customers.payer[drawn.customer],
                       customers.segment[drawn.customer])
-        order = np.argsort(drawn.customer, kind="stable")
+        order = (np.argsort(drawn.customer, kind="stable") if by_customer
+                 else np.arange(drawn.count))
         cust = drawn.customer[order]
+        self.customer = cust.astype(np.int64)
         self.start = np.searchsorted(cust, np.arange(n + 1)).astype(np.int64)
         self.issue = -drawn.days_overdue[order] - self.net[grade_of[cust]]
         self.amount = drawn.amount[order]

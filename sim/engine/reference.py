@@ -274,11 +274,12 @@ class _Simulation:
     def _advance(self, inv: Invoice, rule: StepRule) -> None:
         if inv.step == rule.index:
             inv.step += 1
-        # the step may have lost the customer or cancelled its line even if it also ended
-        # the invoice (a promise to pay at once), when no new plan would carry that over
-        self.book.sync(inv)
         if inv.settle > self.env.now:
             self._plan(inv, self.env.now)
+        else:
+            # the step ended the invoice (a promise to pay at once) and may also have lost
+            # the customer or cancelled its line: no new plan carries that over
+            self.book.sync(inv)
 
     # ---- the result ----------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from .output import (
     FATE_SHIPPED,
     ORDER_TALLY,
     EngineOutput,
+    stable_order,
     store_order_tally,
 )
 
@@ -145,7 +146,7 @@ class CustomerBook:
         del start, times  # drawn again, a customer at a time, to tally them (finish_orders)
         # by time, then customer and order number: the table comes by customer and order
         # number, so one stable sort by time keeps those ties in that order
-        order = np.argsort(time, kind="stable")
+        order = stable_order(time)
         # candidate r of the event loop (in time order) is candidate _rank[r] by customer
         self._rank = order.astype(np.int32)
         self._columns(time, cust, index, amount, thin, approval, order)
@@ -267,7 +268,7 @@ class CustomerBook:
             else:
                 self.fate[i] = FATE_CASH
             return None
-        self._ordered[c * self.months + int(t // self.month)] += amount
+        self._ordered[c * self.months + math.floor(t / self.month)] += amount
         block = self.blocked(c, t, amount)
         if block == "credit_limit" and self.o_approval[i] < self.approval_share:
             block = None  # forced release after approval
@@ -419,7 +420,7 @@ class CustomerBook:
         c = inv.customer
         self.eased.add(c)
         if inv.outcome in PAID_OUTCOMES:
-            receipts[c * self.months + int(inv.settle // self.month)] += inv.amount
+            receipts[c * self.months + math.floor(inv.settle / self.month)] += inv.amount
         late_after = inv.eff_due + self.policy.rebate.on_time_grace_days
         if inv.settle > late_after or inv.outcome not in PAID_OUTCOMES:
             self.rebate_late[c] = True

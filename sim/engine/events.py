@@ -99,7 +99,7 @@ from .fast import (
     _policy_arrays,
     _walk,
 )
-from .output import FATE_CASH, FATE_SHIPPED, CollectorStats, EngineOutput, permute
+from .output import FATE_CASH, FATE_SHIPPED, CollectorStats, EngineOutput, by_customer, permute
 
 __all__ = ["EventRun"]
 
@@ -331,7 +331,7 @@ def _book(k: int, st: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, head: np
     paid = outcome in (PAID, PAID_DUNNED, DISCOUNT, AGENCY, LAWSUIT)
     settle = inv_f[k, F_SETTLE]
     if paid:
-        receipts[c, int(settle // p[P_MONTH])] += inv_f[k, F_AMOUNT]
+        receipts[c, math.floor(settle / p[P_MONTH])] += inv_f[k, F_AMOUNT]
     if settle > inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
         rebate_late[c] = 1
     _close(inv_f, inv_i, k, p[P_END], seg_f, p)
@@ -600,7 +600,7 @@ def _kernel(
                     fate[i] = (L_CANCELLED if o_thin[i] * p[P_M_MAX] >= p[P_CASH_KEPT]
                                else FATE_CASH)
                     continue
-                ordered[c, int(t // month)] += amount
+                ordered[c, math.floor(t / month)] += amount
                 block = _blocked(inv_f, inv_i, head[c], t, amount, limit[c])
                 if block == L_LIMIT and o_approval[i] < p[P_APPROVAL]:
                     block = 0  # released after approval
@@ -843,7 +843,7 @@ class EventRun:
         ledger = a["ledger"][:int(st[T_REGISTERED])]
         ledger["grade"] = np.asarray([s.grade for s in self.scenario.segments])[
             ledger["segment"]]
-        permute(ledger, np.argsort(ledger["customer"], kind="stable"))
+        permute(ledger, by_customer(ledger["customer"]))
         out.ledger = ledger
         book.lost_from, book.cancel_from = a["lost_from"].tolist(), a["cancel_from"].tolist()
         book.finish_orders()

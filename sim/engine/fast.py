@@ -69,6 +69,7 @@ from .output import (
     EngineOutput,
     store_order_tally,
 )
+from .output import by_customer as customer_order
 
 __all__ = ["exact_for", "run_fast", "screening_for"]
 
@@ -192,6 +193,24 @@ def _drawn(row: np.ndarray, col: int, key: np.ndarray, stream: int, j: int) -> f
     return float(row[col])
 
 
+@rng.compiled_inline
+def _step_drawn(row: np.ndarray, offset: int, key: np.ndarray, stream: int, j: int) -> float:
+    """Step j's draw at `offset` in its step's columns (draw j of `stream`), drawn now if the
+    walk has not needed it before. Draws j of a stream are word j % 4 of Philox block j // 4,
+    so the block's three other words are the same stream's draws for the neighbouring steps:
+    they are kept too, sparing a block when the walk reaches those steps."""
+    base = COL_STEPS + STEP_DRAWS * j + offset
+    if row[base] != row[base]:
+        first = j - j % 4
+        words = rng.block(key[0], key[1], key[2], key[3], np.uint64(stream),
+                          np.uint64(first // 4))
+        for q in range(4):
+            col = COL_STEPS + STEP_DRAWS * (first + q) + offset
+            if col < row.size and row[col] != row[col]:
+                row[col] = rng.unit(words[q])
+    return float(row[base])
+
+
 @rng.compiled
 def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
                   net: float, terms: np.ndarray, tier: int, funding: float,
@@ -262,7 +281,7 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
     elif action == A_CANCEL:
         inv_f[k, F_CANCEL] = min(inv_f[k, F_CANCEL], when)
     # (a uniform is never below 0: with no loss share the draw is not needed)
-    if lad_f[g, j, D_LOSS] > 0.0 and _drawn(row, base + 2, key, ST_LOSS, j) < lad_f[
+    if lad_f[g, j, D_LOSS] > 0.0 and _step_drawn(row, 2, key, ST_LOSS, j) < lad_f[
             g, j, D_LOSS]:
         inv_f[k, F_LOST_AT] = min(inv_f[k, F_LOST_AT], when)
     eff_due = inv_f[k, F_EFF_DUE]
@@ -290,12 +309,12 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
     if row[base] >= chance:
         return
     if action == A_AGENCY:
-        delay = _drawn(row, base + 4, key, ST_AGENCY, j) * p[P_AGENCY_DAYS]
+        delay = _step_drawn(row, 4, key, ST_AGENCY, j) * p[P_AGENCY_DAYS]
         _finish(inv_f, k, when + delay, AGENCY, 0.0, inv_i)
         inv_i[k, I_STEP] = NO_STEP
         return
     promised = max(when + payer_f[payer, Y_DELAY], eff_due)
-    if _drawn(row, base + 1, key, ST_BREAK, j) < payer_f[payer, Y_BREAKS]:
+    if _step_drawn(row, 1, key, ST_BREAK, j) < payer_f[payer, Y_BREAKS]:
         inv_f[k, F_READY] = max(inv_f[k, F_READY], promised)
         return
     _finish(inv_f, k, promised, PAID_DUNNED, 0.0, inv_i)
@@ -309,13 +328,12 @@ def _step_draws(row: np.ndarray, j: int, key: np.ndarray, service_days: float,
     Most invoices are paid before their first step, so drawing a step's numbers only here
     saves most of the work; an opening invoice's row comes drawn in full (no NaN)."""
     base = COL_STEPS + STEP_DRAWS * j
-    if row[base] == row[base]:
+    if row[base + 3] == row[base + 3]:  # (the response may be drawn already: see _step_drawn)
         return
-    k0, k1, c, v = key[0], key[1], key[2], key[3]
-    row[base] = rng.uniform_at(k0, k1, ST_RESPONSE, c, v, j)
+    _step_drawn(row, 0, key, ST_RESPONSE, j)
     row[base + 3] = 1.0  # a step without collector time multiplies this by zero
     if p[P_SERVICE_CV] > 0.0 and service_days > 0.0:
-        u = rng.uniform_at(k0, k1, ST_SERVICE, c, v, j)
+        u = rng.uniform_at(key[0], key[1], ST_SERVICE, key[2], key[3], j)
         row[base + 3] = rng.gamma_q(u, p[P_SERVICE_SHAPE], p[P_SERVICE_SCALE])
     # the promise-break, customer-loss and agency draws stay NaN until read (see _drawn)
 
@@ -456,7 +474,7 @@ def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: in
         paid = outcome in (PAID, PAID_DUNNED, DISCOUNT, AGENCY, LAWSUIT)
         settle = inv_f[k, F_SETTLE]
         if paid:
-            receipts[int(settle // p[P_MONTH])] += inv_f[k, F_AMOUNT]
+            receipts[math.floor(settle / p[P_MONTH])] += inv_f[k, F_AMOUNT]
         if settle > inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
             late = True
 
@@ -741,7 +759,7 @@ def _customers(
                     else:
                         o_fate[i] = FATE_CASH
                     continue
-                ordered[int(t // month)] += amount
+                ordered[math.floor(t / month)] += amount
                 block = _blocked(inv_f, live, n_live, t, amount, limit)
                 if block == L_LIMIT and (rng.uniform_at(k0, k1, ST_APPROVAL, c, i, 0)
                                          < p[P_APPROVAL]):
@@ -958,7 +976,7 @@ class Opening:
             return
         rules.prepare(drawn.draws, customers.payer[drawn.customer],
                       customers.segment[drawn.customer])
-        order = (np.argsort(drawn.customer, kind="stable") if by_customer
+        order = (customer_order(drawn.customer) if by_customer
                  else np.arange(drawn.count))
         cust = drawn.customer[order]
         self.customer = cust.astype(np.int64)

@@ -27,15 +27,17 @@ _APPROVAL = int(Stream.ORDER_APPROVAL)
 def classify(k0: np.uint64, k1: np.uint64, c: int, bankrupt: float, o_time: np.ndarray,
              amount_dist: np.ndarray, credit: bool, share: float, m_max: float,
              o_amount: np.ndarray, o_thin: np.ndarray, o_cand: np.ndarray,
-             o_fate: np.ndarray) -> None:
+             o_fate: np.ndarray, amounts: bool = True) -> None:
     """Customer c's orders o_time[j] (order number j): amount, thinning draw, and whether the
     policy may ship it on credit (a candidate); no fate yet. A bankrupt customer orders no more:
-    its later orders get neither draws nor a fate."""
+    its later orders get neither draws nor a fate. Without `amounts` the amounts are left
+    undrawn (the quantile is most of the cost, and a count of candidates does not need it)."""
     for j in range(o_time.size):
         o_fate[j] = 0
         o_cand[j] = 0
         if o_time[j] < bankrupt:
-            o_amount[j] = sample_q(rng.uniform_at(k0, k1, _AMOUNT, c, j, 0), amount_dist)
+            if amounts:
+                o_amount[j] = sample_q(rng.uniform_at(k0, k1, _AMOUNT, c, j, 0), amount_dist)
             o_thin[j] = rng.uniform_at(k0, k1, _THIN, c, j, 0)
             o_cand[j] = 1 if credit and o_thin[j] * m_max < share else 0
 
@@ -66,8 +68,9 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
     """Every candidate order as columns (customer, order number, time, amount, thinning draw,
     approval draw), by customer and order number.
 
-    Two passes, the first only counting, so that no column is ever longer than the number of
-    candidates (at 100,000 customers the potential orders are nearly twice as many)."""
+    Two passes, the first only counting (without the amounts, most of the cost), so that no
+    column is ever longer than the number of candidates (at 100,000 customers the potential
+    orders are nearly twice as many)."""
     most = 1
     for c in range(c_seg.size):
         most = max(most, o_start[c + 1] - o_start[c])
@@ -86,7 +89,8 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
             a, b = o_start[c], o_start[c + 1]
             g = c_grade[c]
             classify(k0, k1, c, c_bankrupt[c], o_times[a:b], amount_f[c_seg[c]],
-                     g_credit[g] > 0.0, g_share[g], m_max, s_amount, s_thin, s_cand, s_fate)
+                     g_credit[g] > 0.0, g_share[g], m_max, s_amount, s_thin, s_cand, s_fate,
+                     fill == 1)
             for j in range(b - a):
                 if s_cand[j] == 1:
                     if fill:

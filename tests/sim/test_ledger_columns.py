@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from arsim.sim.costs import cost_breakdown
 from arsim.sim.engine.fast import run_fast
-from arsim.sim.engine.output import EngineOutput, permute
+from arsim.sim.engine.output import EngineOutput, by_customer, permute, stable_order
 from arsim.sim.kpis import kpis
 from arsim.sim.ledger import LEDGER_DTYPE
 from arsim.sim.loader import apply_overrides, load
@@ -73,3 +73,18 @@ def test_permuting_a_ledger_in_place_is_fancy_indexing(n: int, seed: int) -> Non
     want = ledger[order].copy()
     permute(ledger, order)
     assert ledger.tobytes() == want.tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 400), st.integers(1, 1000), st.integers(0, 2**32 - 1))
+def test_the_fast_sorts_give_the_stable_order(n: int, distinct: int, seed: int) -> None:
+    """Times with and without ties, customers with many rows each: the vectorised sort with
+    its fall-back, and the unique-key sort, give np.argsort(kind="stable")'s order."""
+    gen = np.random.default_rng(seed)
+    times = gen.integers(0, distinct, n) / 7.0  # few distinct values: ties likely
+    np.testing.assert_array_equal(stable_order(times), np.argsort(times, kind="stable"))
+    spread = gen.random(n) * 900.0
+    np.testing.assert_array_equal(stable_order(spread), np.argsort(spread, kind="stable"))
+    customer = gen.integers(0, distinct, n).astype(np.int32)
+    np.testing.assert_array_equal(by_customer(customer), np.argsort(customer, kind="stable"))
+

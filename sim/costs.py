@@ -15,7 +15,7 @@ from .ledger import LedgerLike
 from .policy import Policy
 from .scenario import Scenario
 
-__all__ = ["ar_balance_at", "ar_integral", "cost_breakdown", "settled_in"]
+__all__ = ["ar_balance_at", "ar_integral", "cost_breakdown", "owed_at", "settled_in"]
 
 
 def _overlap(a: np.ndarray, b: np.ndarray, start: float, end: float) -> np.ndarray:
@@ -42,8 +42,14 @@ def ar_integral(ledger: LedgerLike, start: float, end: float, current_only: bool
 def ar_balance_at(ledger: LedgerLike, day: float) -> np.ndarray:
     """Each invoice's open amount at an instant (0 when not open then)."""
     live = (ledger["issue_day"] <= day) & (ledger["settle_day"] > day)
-    credited = np.where(ledger["credited_day"] <= day, ledger["credited"], 0.0)
-    return np.where(live, ledger["amount"] - credited, 0.0)
+    return np.where(live, owed_at(ledger["amount"], ledger["credited"],
+                                  ledger["credited_day"], day), 0.0)
+
+
+def owed_at(amount: np.ndarray, credited: np.ndarray, credited_day: np.ndarray,
+            day: float | np.ndarray) -> np.ndarray:
+    """What an open invoice owes at an instant: its amount less a credit already given."""
+    return amount - np.where(credited_day <= day, credited, 0.0)
 
 
 def settled_in(ledger: LedgerLike, start: float, end: float) -> np.ndarray:

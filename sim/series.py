@@ -6,6 +6,7 @@ import numpy as np
 
 from . import metrics
 from .behaviour import Outcome
+from .costs import owed_at
 from .ledger import LedgerLike
 
 __all__ = ["AGING_LABELS", "daily_series", "month_end_aging"]
@@ -28,7 +29,7 @@ def daily_series(ledger: LedgerLike, end: float, start: float = 0.0) -> dict[str
     sales = _per_day(issue, amount, days)
     up = _per_day(np.maximum(issue, 0.0), amount, days)
     credit = _per_day(np.maximum(credit_day, 0.0), credited, days)
-    remaining = np.where(ledger["credited_day"] <= settle, amount - credited, amount)
+    remaining = owed_at(amount, credited, ledger["credited_day"], settle)
     down = _per_day(settle, remaining, days)
     cash = _per_day(settle, ledger["paid"], days)
     return {
@@ -46,7 +47,7 @@ def _per_day(when: np.ndarray, weights: np.ndarray, days: int) -> np.ndarray:
     (before 0, after the end, never) are left out."""
     inside = (when >= 0.0) & (when <= days)
     day = np.minimum(np.floor(when[inside]).astype(np.int64), days - 1)
-    return np.bincount(day, weights=weights[inside], minlength=days)[:days].astype(float)
+    return np.bincount(day, weights=weights[inside], minlength=days)
 
 
 def month_end_aging(ledger: LedgerLike, end: float, days_in_year: int) -> dict[str, np.ndarray]:
@@ -65,8 +66,8 @@ def month_end_aging(ledger: LedgerLike, end: float, days_in_year: int) -> dict[s
     count = np.maximum(last - first, 0)
     inv = np.repeat(np.arange(count.size), count)
     m = np.repeat(first, count) + np.arange(inv.size) - np.repeat(np.cumsum(count) - count, count)
-    credited = np.where(ledger["credited_day"][inv] <= at[m], ledger["credited"][inv], 0.0)
-    open_amount = ledger["amount"][inv] - credited
+    open_amount = owed_at(ledger["amount"][inv], ledger["credited"][inv],
+                          ledger["credited_day"][inv], at[m])
     live = open_amount > 0
     m, inv = m[live], inv[live]
     labels = len(AGING_LABELS)
@@ -74,7 +75,7 @@ def month_end_aging(ledger: LedgerLike, end: float, days_in_year: int) -> dict[s
     totals = np.bincount(m * labels + bucket, weights=open_amount[live],
                          minlength=ends.size * labels).reshape(ends.size, labels)
     out = {"month_end_day": ends}
-    out.update({label: totals[:, k].astype(float) for k, label in enumerate(AGING_LABELS)})
+    out.update({label: totals[:, k].copy() for k, label in enumerate(AGING_LABELS)})
     return out
 
 

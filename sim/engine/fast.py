@@ -69,7 +69,7 @@ from .output import (
     EngineOutput,
     store_order_tally,
 )
-from .output import by_customer as customer_order
+from .output import by_customer as customer_order  # (`by_customer` is Opening's flag)
 
 __all__ = ["exact_for", "run_fast", "screening_for"]
 
@@ -343,7 +343,7 @@ def _step_draws(row: np.ndarray, j: int, key: np.ndarray, service_days: float,
     if p[P_SERVICE_CV] > 0.0 and service_days > 0.0:
         u = rng.uniform_at(key[0], key[1], ST_SERVICE, key[2], key[3], j)
         row[base + 3] = rng.gamma_q(u, p[P_SERVICE_SHAPE], p[P_SERVICE_SCALE])
-    # the promise-break, customer-loss and agency draws stay NaN until read (see _drawn)
+    # the promise-break, customer-loss and agency draws stay NaN until read (_step_drawn)
 
 
 @rng.compiled

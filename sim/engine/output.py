@@ -121,13 +121,15 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
     return order
 
 
-def by_customer(customer: np.ndarray) -> np.ndarray:
-    """The stable order of rows by customer number (many rows share one): sorted on the
-    unique key customer * rows + row, so that the fast sort gives the stable order."""
+def by_customer(customer: np.ndarray, within: np.ndarray | None = None) -> np.ndarray:
+    """The order of rows by customer number (many rows share one), and within a customer
+    by `within` (a permutation of 0 .. rows - 1; by default the rows' own order, so the
+    stable order): sorted on the unique key customer * rows + within, so that the fast
+    sort gives that order."""
     rows = customer.size
     key = customer.astype(np.int64)  # (in place from here: at 100,000 customers a key
     key *= rows                      # column is 15 MB, and the run is near its peak memory)
-    key += np.arange(rows, dtype=np.int64)
+    key += np.arange(rows, dtype=np.int64) if within is None else within
     return np.argsort(key)
 
 

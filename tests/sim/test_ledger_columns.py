@@ -85,6 +85,13 @@ def test_the_fast_sorts_give_the_stable_order(n: int, distinct: int, seed: int) 
     np.testing.assert_array_equal(stable_order(times), np.argsort(times, kind="stable"))
     spread = gen.random(n) * 900.0
     np.testing.assert_array_equal(stable_order(spread), np.argsort(spread, kind="stable"))
+    few = spread.copy()  # a few ties, and runs of three, among distinct keys: set right
+    if n > 1:           # run by run after the fast sort
+        picked = gen.integers(0, n, size=(min(n // 2, 20), 2))
+        few[picked[:, 0]] = few[picked[:, 1]]
+    np.testing.assert_array_equal(stable_order(few), np.argsort(few, kind="stable"))
     customer = gen.integers(0, distinct, n).astype(np.int32)
     np.testing.assert_array_equal(by_customer(customer), np.argsort(customer, kind="stable"))
+    within = gen.permutation(n)  # by customer, then by another order of the rows
+    np.testing.assert_array_equal(by_customer(customer, within), np.lexsort((within, customer)))
 

@@ -19,3 +19,12 @@ def test_benchmark_script_runs_and_reports_every_figure() -> None:
                    "naive SimPy model",
                    "replications per second", "peak memory"):
         assert needle in out, out
+
+
+def test_one_scaling_configuration_reports_invoices_best_time_and_peak_memory() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_engine.py"),
+         str(ROOT / "tests" / "data" / "tiny.yaml"), "--one", "des+team", "0.5", "60"],
+        capture_output=True, text=True, check=True, timeout=300)
+    invoices, best, peak = done.stdout.split()[-3:]
+    assert int(invoices) > 0 and 0.0 < float(best) < 60.0 and float(peak) > 50.0

@@ -165,7 +165,7 @@ def arrivals(k0: np.uint64, k1: np.uint64, customer: int, mean_gap: float, end_d
     n, t, b = 0, 0.0, 0
     stream, cu = np.uint64(Stream.ORDER_ARRIVAL), np.uint64(customer)
     while True:
-        # the next ARRIVAL_BLOCKS blocks' uniforms into buf[n:], in a loop of Philox blocks
+        # the next _ARRIVAL_BLOCKS blocks' uniforms into buf[n:], in a loop of Philox blocks
         # alone (run several at a time in vector registers), then each turned into its gap
         # and added in place: the time of order n + q overwrites the uniform it came from
         if n + 4 * _ARRIVAL_BLOCKS > buf.size:

@@ -35,7 +35,8 @@ def classify(k0: np.uint64, k1: np.uint64, c: int, bankrupt: float, o_time: np.n
              o_fate: np.ndarray, amounts: int = AMOUNTS_ALL) -> None:
     """Customer c's orders o_time[j] (order number j): amount, thinning draw, and whether the
     policy may ship it on credit (a candidate); no fate yet. A bankrupt customer orders no more:
-    its later orders get neither draws nor a fate.
+    its later orders are neither candidates nor given a fate (their columns hold uniforms no
+    one reads, as does the amount of an order whose amount `amounts` leaves out).
 
     `amounts` says whose amounts to draw (AMOUNTS_*): the quantile is most of the cost, and
     a count of candidates needs none, a tally only those it does not already hold."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import weakref
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,10 @@ from click.testing import CliRunner
 from support import assert_same_figures
 
 from arsim.cli import main
+from arsim.sim.engine import des
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.events import EventRun
+from arsim.sim.engine.gcpause import gc_paused
 from arsim.sim.engine.output import EngineOutput
 from arsim.sim.engine.reference import run_reference
 from arsim.sim.loader import apply_overrides, load
@@ -80,11 +83,6 @@ def test_a_finished_run_is_freed_without_the_cyclic_collector(
     # The SimPy process waiting on its next day held the run's pools in a reference cycle
     # with the environment: each replication kept ~90 MB until a full collection, so a
     # process running replications one after another grew by that much each time.
-    import gc
-    import weakref
-
-    from arsim.sim.engine import des
-
     runs: list[weakref.ref[EventRun]] = []
 
     def recorded(*args: object, **kwargs: object) -> EventRun:
@@ -92,14 +90,12 @@ def test_a_finished_run_is_freed_without_the_cyclic_collector(
         runs.append(weakref.ref(made))
         return made
 
-    monkeypatch.setattr(des, "EventRun", recorded)
     scenario, policy = load(TINY)
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # compiled first: numba's first compilation raises and catches exceptions whose
+    # tracebacks hold the caller's frames, a cycle of its own, once per process
+    des.run_des(scenario, policy, 5)
+    monkeypatch.setattr(des, "EventRun", recorded)
+    with gc_paused():  # (reference counting alone must free it)
         out = des.run_des(scenario, policy, 5)
         assert len(out.ledger) > 0 and len(runs) == 1
         assert runs[0]() is None
-    finally:
-        if enabled:
-            gc.enable()

@@ -487,6 +487,12 @@ def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: in
             late = True
 
 
+@rng.compiled_inline
+def _expired(day: float, t: float, hold: float, bankrupt: float, lost_from: float) -> bool:
+    """Whether an order held since t is lost by `day` (true from some day on, ever after)."""
+    return day > t + hold or day >= bankrupt or day >= lost_from
+
+
 @rng.compiled
 def _limit(p: np.ndarray, month: int, ordered: np.ndarray, receipts: np.ndarray,
            factor: float, current: float) -> float:
@@ -700,7 +706,13 @@ def _customers(
             if o < n_o:
                 day = min(day, math.floor(o_time[o]))
             if nh > 0:
-                day = min(day, today + 1)
+                # a held order ships only on a day that eases its block (a settlement booked,
+                # or a new month's limit); any other day it can only expire, and the next
+                # such day (or the horizon's last, below) finds it expired just the same.
+                # Visiting every day instead was 60% of the days the kernel visited.
+                day = min(day, cal[CAL_NEXT_MONTH, today + 1])
+                for q in range(n_pend):
+                    day = min(day, int(inv_f[pend[q], F_BOOK_DAY]))
             if rebates:
                 day = min(day, cal[CAL_NEXT_YEAR, today + 1])
             if day >= n_days:
@@ -732,7 +744,7 @@ def _customers(
             keep = 0
             for h in range(nh):
                 i, t, cause = held_o[h], held_t[h], held_f[h]
-                if (day > t + p[P_HOLD] or day >= c_bankrupt[c] or day >= lost_from[c]):
+                if _expired(float(day), t, p[P_HOLD], c_bankrupt[c], lost_from[c]):
                     o_fate[i] = cause
                 elif eased and _blocked(inv_f, live, n_live, float(day), o_amount[i],
                                         limit) == 0:
@@ -786,6 +798,9 @@ def _customers(
                 n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                 lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
                 cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
+        for h in range(nh):  # held to the end: lost if they expired on a day not visited
+            if _expired(float(n_days - 1), held_t[h], p[P_HOLD], c_bankrupt[c], lost_from[c]):
+                o_fate[held_o[h]] = held_f[h]
         for k in range(first, last):
             _close(inv_f, inv_i, k, end, seg_f, p)
         n_out = _write_ledger(ledger, n_out, inv_f, inv_i, first, last)
@@ -871,19 +886,25 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
     return out
 
 
-CAL_MONTH, CAL_YEAR_END, CAL_NEXT_YEAR = range(3)
+CAL_MONTH, CAL_YEAR_END, CAL_NEXT_YEAR, CAL_NEXT_MONTH = range(4)
 
 
 def _calendar(month: float, year: float, days: int) -> np.ndarray:
     """Per day: its month's number, whether a year ends as it starts, and (indexed by the
-    day + 1) the first year end after it, computed once with the SimPy engine's formulas:
-    divisions and roundings per day were a third of the kernel's time."""
+    day + 1) the first year end and the first day of a new month after it, computed once
+    with the SimPy engine's formulas: divisions and roundings per day were a third of the
+    kernel's time."""
     day = np.arange(days + 2, dtype=np.float64)
-    cal = np.zeros((3, days + 2), dtype=np.int64)
+    cal = np.zeros((4, days + 2), dtype=np.int64)
     cal[CAL_MONTH] = np.floor(day / month)
     cal[CAL_YEAR_END] = (day > 0) & (np.floor(day / year) > np.floor((day - 1) / year))
     today = day - 1.0
     cal[CAL_NEXT_YEAR] = np.ceil(np.maximum(1.0, np.floor(today / year) + 1) * year)
+    # (after a day d - 1, the first day from d on that starts a month: past the calendar
+    # when none does, which ends the loop all the same)
+    starts = np.flatnonzero(np.diff(cal[CAL_MONTH]) > 0) + 1
+    following = np.searchsorted(starts, np.arange(days + 2))
+    cal[CAL_NEXT_MONTH] = np.append(starts, days + 2)[following]
     return cal
 
 

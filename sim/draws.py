@@ -153,7 +153,7 @@ class OrderTable:
 _ARRIVAL_BLOCKS = 8
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def arrivals(k0: np.uint64, k1: np.uint64, customer: int, mean_gap: float, end_day: float,
              buf: np.ndarray) -> tuple[np.ndarray, int]:
     """A customer's Poisson order times in [0, end_day), into buf (grown when too short).
@@ -177,15 +177,18 @@ def arrivals(k0: np.uint64, k1: np.uint64, customer: int, mean_gap: float, end_d
             buf[n + 4 * q], buf[n + 4 * q + 1] = rng.unit(w0), rng.unit(w1)
             buf[n + 4 * q + 2], buf[n + 4 * q + 3] = rng.unit(w2), rng.unit(w3)
         b += _ARRIVAL_BLOCKS
+        gaps = buf[n:n + 4 * _ARRIVAL_BLOCKS]  # the gaps, in vector registers too
+        for q in range(4 * _ARRIVAL_BLOCKS):
+            gaps[q] = rng.exponential_q(gaps[q], mean_gap)
         for _ in range(4 * _ARRIVAL_BLOCKS):
-            t = t + rng.exponential_q(buf[n], mean_gap)
+            t = t + buf[n]
             if t >= end_day:
                 return buf, n
             buf[n] = t
             n += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def arrival_csr(k0: np.uint64, k1: np.uint64, first: int, gaps: np.ndarray,
                 end_day: float) -> tuple[np.ndarray, np.ndarray]:
     """The arrivals of customers first, first + 1, ... (mean gap gaps[i] days) in [0, end):

@@ -19,17 +19,22 @@ from typing import Any
 import numba
 import numpy as np
 
+from . import elementary
+
 __all__ = ["block", "compiled", "compiled_inline", "exponential_q", "fill_uniforms", "gamma_q",
-           "lognormal_q", "ndtri", "uniform_at", "unit"]
+           "lanes", "lognormal_both", "lognormal_q", "ndtri", "ndtri_both", "uniform_at", "unit"]
 
 _njit: Any = numba.njit  # `_nrt` is a documented option missing from numba's type stubs
 #: Decorator for compiled functions that allocate nothing: compiled without reference counting,
 #: which otherwise costs two atomic operations per array argument per call (two thirds of the
-#: fast engine's time, measured).
-compiled = _njit(cache=True, _nrt=False)
+#: fast engine's time, measured). Every compiled function of arsim's uses error_model="numpy":
+#: numba's default checks each divisor for zero and raises, a branch that keeps any loop with
+#: a division out of vector registers (a division by zero gives inf or NaN instead; no model
+#: parameter the schema accepts leads to one).
+compiled = _njit(cache=True, _nrt=False, error_model="numpy")
 #: The same, inlined into its callers at compile time (for functions called with many arrays:
 #: passing each array's descriptor costs several machine words per call).
-compiled_inline = _njit(cache=True, _nrt=False, inline="always")
+compiled_inline = _njit(cache=True, _nrt=False, error_model="numpy", inline="always")
 
 _M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
 _W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)
@@ -38,7 +43,7 @@ _LO, _SHIFT = np.uint64(0xFFFFFFFF), np.uint64(32)
 _SCALE = 2.0**-32
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def block(k0: np.uint64, k1: np.uint64, c0: np.uint64, c1: np.uint64, c2: np.uint64,
           c3: np.uint64) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:
     """Philox4x32-10 of one counter (four 32-bit words held in uint64) under one key.
@@ -56,13 +61,13 @@ def block(k0: np.uint64, k1: np.uint64, c0: np.uint64, c1: np.uint64, c2: np.uin
     return c0, c1, c2, c3
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def unit(word: np.uint64) -> float:
     """A Philox word as a uniform strictly inside (0, 1)."""
     return (float(word) + 0.5) * _SCALE
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def uniform_at(k0: np.uint64, k1: np.uint64, stream: int, customer: int, invoice: int,
                j: int) -> float:
     """Draw j of (stream, customer, invoice): one Philox block, one of its four words."""
@@ -71,7 +76,7 @@ def uniform_at(k0: np.uint64, k1: np.uint64, stream: int, customer: int, invoice
     return unit(w[j % 4])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def fill_uniforms(k0: np.uint64, k1: np.uint64, stream: int, customer: np.ndarray,
                   invoice: np.ndarray, out: np.ndarray) -> None:
     """out[i, j] = draw j of (stream, customer[i], invoice[i]), a block (four draws) at a time."""
@@ -115,22 +120,27 @@ _F = (1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1, 1.4875361290850
       2.04426310338993978564e-15)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _poly(c: tuple[float, ...], x: float) -> float:
     """c[0] + c[1] x + ... + c[7] x**7 by Horner's rule, in a fixed order."""
     return ((((((c[7] * x + c[6]) * x + c[5]) * x + c[4]) * x + c[3]) * x + c[2]) * x
             + c[1]) * x + c[0]
 
 
-@numba.njit(cache=True)
-def ndtri(p: float) -> float:
-    """The standard normal quantile of p in (0, 1) (AS 241)."""
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _ndtri_central(p: float) -> float:
+    """ndtri(p) where |p - 0.5| <= 0.425 (85% of draws), and a finite number elsewhere."""
     q = p - 0.5
-    if abs(q) <= 0.425:
-        r = 0.180625 - q * q
-        return q * _poly(_A, r) / _poly(_B, r)
+    r = 0.180625 - q * q
+    return q * _poly(_A, r) / _poly(_B, r)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _ndtri_tail(p: float) -> float:
+    """ndtri(p) where |p - 0.5| > 0.425, and a finite number or NaN elsewhere."""
+    q = p - 0.5
     r = p if q < 0.0 else 1.0 - p
-    r = math.sqrt(-math.log(r))
+    r = math.sqrt(-elementary.log(r))
     if r <= 5.0:
         r -= 1.6
         x = _poly(_C, r) / _poly(_D, r)
@@ -140,19 +150,58 @@ def ndtri(p: float) -> float:
     return -x if q < 0.0 else x
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
+def ndtri(p: float) -> float:
+    """The standard normal quantile of p in (0, 1) (AS 241)."""
+    if abs(p - 0.5) <= 0.425:
+        return _ndtri_central(p)
+    return _ndtri_tail(p)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def ndtri_both(p: float) -> float:
+    """ndtri(p), the same bits, for loops over many draws: every branch computed and one
+    kept, one division for all (so that the loop runs in vector registers: a branch taken
+    for 15% of draws at random was mispredicted more often than the tail costs)."""
+    q = p - 0.5
+    rc = 0.180625 - q * q
+    rt = math.sqrt(-elementary.log(p if q < 0.0 else 1.0 - p))
+    near = rt <= 5.0
+    tail_num = _poly(_C, rt - 1.6) if near else _poly(_E, rt - 5.0)
+    tail_den = _poly(_D, rt - 1.6) if near else _poly(_F, rt - 5.0)
+    central = abs(q) <= 0.425
+    x = (q * _poly(_A, rc) if central else tail_num) / (_poly(_B, rc) if central else tail_den)
+    return x if central or q >= 0.0 else -x
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def lanes(n: int) -> int:
+    """n rounded up to whole vectors of eight doubles: a loop over draws runs that far (into
+    spare room at the end of its arrays), because the compiler runs a vectorised loop's
+    last n % 8 elements one by one, each at up to six times a vector lane's cost."""
+    return (n + 7) // 8 * 8
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def exponential_q(u: float, mean: float) -> float:
-    """Exponential quantile -mean ln(1 - u); log1p keeps precision for small u."""
-    return -mean * math.log1p(-u)
+    """Exponential quantile -mean ln(1 - u). 1 - u is exact for every uniform `unit` makes
+    (a multiple of 2**-33), so ln(1 - u) needs no log1p."""
+    return -mean * elementary.log(1.0 - u)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def lognormal_q(u: float, mu: float, sigma: float) -> float:
     """exp(mu + sigma z) with z the normal quantile of u."""
-    return math.exp(mu + sigma * ndtri(u))
+    return elementary.exp(mu + sigma * ndtri(u))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def lognormal_both(u: float, mu: float, sigma: float) -> float:
+    """lognormal_q, the same bits, its quantile by ndtri_both (for loops over many draws)."""
+    return elementary.exp(mu + sigma * ndtri_both(u))
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _gamma_p(a: float, x: float, lg: float) -> float:
     """The regularised lower incomplete gamma P(a, x), lg = ln Gamma(a).
 
@@ -161,7 +210,7 @@ def _gamma_p(a: float, x: float, lg: float) -> float:
     """
     if x <= 0.0:
         return 0.0
-    front = math.exp(a * math.log(x) - x - lg)
+    front = elementary.exp(a * elementary.log(x) - x - lg)
     if x < a + 1.0:
         term = 1.0 / a
         total = term
@@ -193,7 +242,7 @@ def _gamma_p(a: float, x: float, lg: float) -> float:
     return max(0.0, 1.0 - front * h)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def gamma_q(u: float, shape: float, scale: float) -> float:
     """Gamma(shape, scale) quantile of u: Newton's method on P(shape, x) = u.
 
@@ -207,11 +256,13 @@ def gamma_q(u: float, shape: float, scale: float) -> float:
     if a > 1.0:
         z = ndtri(u)
         t = 1.0 / (9.0 * a)
-        x = a * (1.0 - t + z * math.sqrt(t)) ** 3
+        v = 1.0 - t + z * math.sqrt(t)
+        x = a * (v * v * v)
         if x <= 0.0:
-            x = math.exp((math.log(u * a) + lg) / a)
+            x = elementary.exp((elementary.log(u * a) + lg) / a)
     else:
-        x = math.exp((math.log(u * a) + lg) / a)  # P(a, x) ~ x**a / Gamma(a + 1) near 0
+        # P(a, x) ~ x**a / Gamma(a + 1) near 0
+        x = elementary.exp((elementary.log(u * a) + lg) / a)
     lo, hi = 0.0, math.inf
     for _ in range(200):
         f = _gamma_p(a, x, lg) - u
@@ -219,7 +270,7 @@ def gamma_q(u: float, shape: float, scale: float) -> float:
             lo = x
         else:
             hi = x
-        density = math.exp((a - 1.0) * math.log(x) - x - lg)
+        density = elementary.exp((a - 1.0) * elementary.log(x) - x - lg)
         step = f / density if density > 0.0 else math.inf
         new = x - step
         if not (lo < new < hi) or not math.isfinite(new):

@@ -13,7 +13,7 @@ import numba
 import numpy as np
 
 from .. import rng
-from ..draws import arrivals, sample_q
+from ..draws import DIST_LOGNORMAL, arrivals, sample_q
 from ..streams import Stream
 from .output import rejected_fate, tally_order
 
@@ -32,22 +32,30 @@ AMOUNTS_ALL, AMOUNTS_CANDIDATES, AMOUNTS_OTHERS, AMOUNTS_NONE = range(4)
 def classify(k0: np.uint64, k1: np.uint64, c: int, bankrupt: float, o_time: np.ndarray,
              amount_dist: np.ndarray, credit: bool, share: float, m_max: float,
              o_amount: np.ndarray, o_thin: np.ndarray, o_cand: np.ndarray,
-             o_fate: np.ndarray, amounts: int = AMOUNTS_ALL) -> None:
+             o_fate: np.ndarray, o_z: np.ndarray, amounts: int = AMOUNTS_ALL) -> None:
     """Customer c's orders o_time[j] (order number j): amount, thinning draw, and whether the
-    policy may ship it on credit (a candidate); no fate yet. A bankrupt customer orders no more:
+    policy may ship it on credit (a candidate); no fate yet (`o_z`: scratch, as long as the
+    other columns). A bankrupt customer orders no more:
     its later orders are neither candidates nor given a fate (their columns hold uniforms no
     one reads, as does the amount of an order whose amount `amounts` leaves out).
 
     `amounts` says whose amounts to draw (AMOUNTS_*): the quantile is most of the cost, and
     a count of candidates needs none, a tally only those it does not already hold."""
     n = o_time.size
+    # (the vectorised loops run on to whole vectors, into the arrays' spare room)
+    n_v = min(rng.lanes(n), o_amount.size, o_thin.size, o_z.size)
     # every order's two uniforms first, in a loop of Philox blocks alone, which the compiler
     # runs several orders at a time in vector registers (a block one at a time waits on its
     # own ten rounds, about 15 times slower); the quantiles then take the amount's uniform
     cu, thin_s, amount_s = np.uint64(c), np.uint64(_THIN), np.uint64(_AMOUNT)
-    for j in range(n):
+    for j in range(n_v):
         o_thin[j] = rng.unit(rng.block(k0, k1, cu, np.uint64(j), thin_s, np.uint64(0))[0])
         o_amount[j] = rng.unit(rng.block(k0, k1, cu, np.uint64(j), amount_s, np.uint64(0))[0])
+    lognormal = amount_dist[0] == DIST_LOGNORMAL and amounts != AMOUNTS_NONE
+    if lognormal:  # every order's amount as a lognormal, in vector registers too
+        mu, sigma = amount_dist[1], amount_dist[2]
+        for j in range(n_v):
+            o_z[j] = rng.lognormal_both(o_amount[j], mu, sigma)
     for j in range(n):
         o_fate[j] = 0
         o_cand[j] = 0
@@ -55,7 +63,10 @@ def classify(k0: np.uint64, k1: np.uint64, c: int, bankrupt: float, o_time: np.n
             o_cand[j] = 1 if credit and o_thin[j] * m_max < share else 0
             if (amounts == AMOUNTS_ALL or (amounts == AMOUNTS_CANDIDATES and o_cand[j] == 1)
                     or (amounts == AMOUNTS_OTHERS and o_cand[j] == 0)):
-                o_amount[j] = sample_q(o_amount[j], amount_dist)
+                if lognormal:  # (sample_q's lognormal, drawn above)
+                    o_amount[j] = o_z[j]
+                else:
+                    o_amount[j] = sample_q(o_amount[j], amount_dist)
 
 
 @rng.compiled
@@ -75,7 +86,7 @@ def tally_customer(acc: np.ndarray, o_time: np.ndarray, bankrupt: float, o_amoun
         tally_order(acc, t, o_amount[j], o_fate[j], start, end)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: np.ndarray,
                     c_seg: np.ndarray, c_grade: np.ndarray, c_bankrupt: np.ndarray,
                     amount_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray,
@@ -90,7 +101,8 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
     most = 1
     for c in range(c_seg.size):
         most = max(most, o_start[c + 1] - o_start[c])
-    s_amount, s_thin = np.empty(most), np.empty(most)
+    most = rng.lanes(most)
+    s_amount, s_thin, s_z = np.empty(most), np.empty(most), np.empty(most)
     s_cand, s_fate = np.empty(most, np.int64), np.empty(most, np.int64)
     cust, index = np.empty(0, np.int64), np.empty(0, np.int64)
     time, amount, thin, approval = np.empty(0), np.empty(0), np.empty(0), np.empty(0)
@@ -106,7 +118,7 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
             g = c_grade[c]
             classify(k0, k1, c, c_bankrupt[c], o_times[a:b], amount_f[c_seg[c]],
                      g_credit[g] > 0.0, g_share[g], m_max, s_amount, s_thin, s_cand, s_fate,
-                     AMOUNTS_CANDIDATES if fill else AMOUNTS_NONE)
+                     s_z, AMOUNTS_CANDIDATES if fill else AMOUNTS_NONE)
             for j in range(b - a):
                 if s_cand[j] == 1:
                     if fill:
@@ -118,7 +130,7 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
     return cust, index, time, amount, thin, approval
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, end_day: float,
               c_seg: np.ndarray, c_grade: np.ndarray, c_bankrupt: np.ndarray,
               amount_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray, m_max: float,
@@ -131,19 +143,20 @@ def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, end_day: float,
     number (candidate_table's order), so they are met one after another as the customers'
     orders are drawn again; only the other orders' amounts are drawn again."""
     buf = np.empty(64)
-    s_amount, s_thin = np.empty(64), np.empty(64)
+    s_amount, s_thin, s_z = np.empty(64), np.empty(64), np.empty(64)
     s_cand, s_fate = np.empty(64, np.int64), np.empty(64, np.int64)
     k = 0
     for c in range(c_seg.size):
         buf, n = arrivals(k0, k1, c, gaps[c], end_day, buf)
         if s_amount.size < n:
-            s_amount, s_thin = np.empty(2 * n), np.empty(2 * n)
-            s_cand, s_fate = np.empty(2 * n, np.int64), np.empty(2 * n, np.int64)
+            m = rng.lanes(2 * n)
+            s_amount, s_thin, s_z = np.empty(m), np.empty(m), np.empty(m)
+            s_cand, s_fate = np.empty(m, np.int64), np.empty(m, np.int64)
         g = c_grade[c]
         credit = g_credit[g] > 0.0
         times = buf[:n]
         classify(k0, k1, c, c_bankrupt[c], times, amount_f[c_seg[c]], credit, g_share[g],
-                 m_max, s_amount, s_thin, s_cand, s_fate, AMOUNTS_OTHERS)
+                 m_max, s_amount, s_thin, s_cand, s_fate, s_z, AMOUNTS_OTHERS)
         for j in range(n):
             if s_cand[j] == 1:
                 s_fate[j], s_amount[j] = cand_fate[k], cand_amount[k]

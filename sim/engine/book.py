@@ -91,8 +91,11 @@ class CustomerBook:
         self.month = self.year / 12.0
         self.m_max = max_multiplier(scenario)
         seg_grade = [s.grade for s in scenario.segments]
-        self.grade = [seg_grade[s] for s in customers.segment.tolist()]
+        # (as an array too: NumPy turns a list of 10,000 letters into one in 0.5 ms)
+        self.grade_array = np.asarray(seg_grade)[customers.segment]
+        self.grade = self.grade_array.tolist()
         self.segment = customers.segment.tolist()
+        self.customers_segment = customers.segment
         self.payer = customers.payer.tolist()
         self.funding = customers.funding_cost_annual.tolist()
         self.bankrupt = customers.bankruptcy_day.tolist()
@@ -186,7 +189,7 @@ class CustomerBook:
     def order_rules(self) -> OrderRules:
         """What decides each customer's candidate orders, as the compiled code reads it."""
         c = self.customers
-        grade = np.searchsorted(np.asarray(list("ABCD")), np.asarray(self.grade))
+        grade = np.searchsorted(np.asarray(list("ABCD")), self.grade_array)
         amount = np.stack([dist_params(s.order_amount) for s in self.scenario.segments])
         credit = np.asarray([1.0 if t is not None and t.net_days > 0 else 0.0
                              for t in (self.terms[g] for g in "ABCD")])
@@ -234,7 +237,7 @@ class CustomerBook:
     def _discount_tiers(self, customers: CustomerTable) -> list[int]:
         """The discount tier each customer would take on its grade's terms (-1: none)."""
         tier = np.full(customers.count, -1, dtype=np.int64)
-        grades = np.asarray(self.grade)
+        grades = self.grade_array
         for grade, terms in self.terms.items():
             rows = grades == grade
             if terms is not None and terms.discounts and rows.any():
@@ -382,7 +385,7 @@ class CustomerBook:
         for seg in self.scenario.segments:
             monthly = seg.orders_per_year * self.mult[seg.grade] * seg.order_amount.mean / 12.0
             per_seg.append(self._limit_from_monthly(monthly, seg.grade))
-        return np.asarray(per_seg)[np.asarray(self.segment, dtype=np.int64)]
+        return np.asarray(per_seg)[self.customers_segment]
 
     def _limit_from_monthly(self, monthly: float | np.ndarray, grade: str | np.ndarray
                             ) -> float | np.ndarray:
@@ -394,7 +397,7 @@ class CustomerBook:
         method = self.policy.credit_limit.method
         if self.limit is None or month < (3 if method == "sales" else 6):
             return
-        grades = np.asarray(self.grade)
+        grades = self.grade_array
         if method == "sales":
             quarterly = self.ordered_month[:, month - 3:month].sum(axis=1)
             monthly = quarterly / 3.0  # quarterly x period / 90 = monthly x period / 30

@@ -160,18 +160,11 @@ def ndtri(p: float) -> float:
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
 def ndtri_both(p: float) -> float:
-    """ndtri(p), the same bits, for loops over many draws: every branch computed and one
-    kept, one division for all (so that the loop runs in vector registers: a branch taken
-    for 15% of draws at random was mispredicted more often than the tail costs)."""
-    q = p - 0.5
-    rc = 0.180625 - q * q
-    rt = math.sqrt(-elementary.log(p if q < 0.0 else 1.0 - p))
-    near = rt <= 5.0
-    tail_num = _poly(_C, rt - 1.6) if near else _poly(_E, rt - 5.0)
-    tail_den = _poly(_D, rt - 1.6) if near else _poly(_F, rt - 5.0)
-    central = abs(q) <= 0.425
-    x = (q * _poly(_A, rc) if central else tail_num) / (_poly(_B, rc) if central else tail_den)
-    return x if central or q >= 0.0 else -x
+    """ndtri(p), the same bits, for loops over many draws: both branches computed and one
+    kept, so that the loop runs in vector registers (a branch taken for 15% of draws at
+    random was mispredicted more often than the tail costs)."""
+    central, tail = _ndtri_central(p), _ndtri_tail(p)
+    return central if abs(p - 0.5) <= 0.425 else tail
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")

@@ -170,7 +170,7 @@ def uniform(seed: int, stream: Stream, customer: int, invoice: int, index: int =
 
 
 def exponential(u: npt.ArrayLike, mean: npt.ArrayLike) -> FloatArray:
-    """Exponential quantile: -mean * ln(1 - u); log1p keeps precision for small u."""
+    """Exponential quantile: -mean * ln(1 - u) (rng.exponential_q)."""
     return np.asarray(_exponential(np.asarray(u, dtype=np.float64),
                                    np.asarray(mean, dtype=np.float64)), dtype=np.float64)
 

@@ -86,6 +86,7 @@ class CustomerBook:
         """The customers' terms, tiers and limits; the SimPy engine then gives the book its
         orders (draw_candidates() or load_orders()), the fast engine draws them itself."""
         self.scenario, self.policy, self.rules, self.out = scenario, policy, rules, out
+        self.seed, self.customers = seed, customers
         self.start, self.end = out.window
         self.year = float(scenario.conventions.days_in_year)
         self.month = self.year / 12.0
@@ -95,7 +96,6 @@ class CustomerBook:
         self.grade_array = np.asarray(seg_grade)[customers.segment]
         self.grade = self.grade_array.tolist()
         self.segment = customers.segment.tolist()
-        self.customers_segment = customers.segment
         self.payer = customers.payer.tolist()
         self.funding = customers.funding_cost_annual.tolist()
         self.bankrupt = customers.bankruptcy_day.tolist()
@@ -129,7 +129,6 @@ class CustomerBook:
         self.rebate_sales = np.zeros(n)
         self.rebate_late = np.zeros(n, dtype=bool)
         self.rebate_paid = np.zeros(n)  # per customer, so that every engine sums alike
-        self.seed, self.customers = seed, customers
         self.k0, self.k1 = streams._seed_key(seed)
         # the orders the event loop takes, in time order (see draw_candidates())
         self.fate = bytearray()  # what became of each of them
@@ -385,7 +384,7 @@ class CustomerBook:
         for seg in self.scenario.segments:
             monthly = seg.orders_per_year * self.mult[seg.grade] * seg.order_amount.mean / 12.0
             per_seg.append(self._limit_from_monthly(monthly, seg.grade))
-        return np.asarray(per_seg)[self.customers_segment]
+        return np.asarray(per_seg)[self.customers.segment]
 
     def _limit_from_monthly(self, monthly: float | np.ndarray, grade: str | np.ndarray
                             ) -> float | np.ndarray:

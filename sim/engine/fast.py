@@ -14,8 +14,9 @@ invoice over many random scenarios):
 - `RuleBook.open_invoice`, `_unprompted`, `_bankrupt`, `_finish` -> `_open_invoice`
 - `RuleBook.walk`, `apply`, `_lawsuit`, `age_factor`, `service_days` -> `_walk`, `_apply`
 - `RuleBook.close`, `_charge_penalty` -> `_close`
-- `RuleBook.prepare` and `draws.invoice_draws` -> `_base_draws`, `_step_draws`, `_lag`,
-  `_drawn` (each number drawn from its key when first read)
+- `RuleBook.prepare` and `draws.invoice_draws` -> `_prefetch` (the draws most invoices
+  read, for all of a customer's orders at once), `_base_from`, `_step_draws`, `_lag`,
+  `_drawn` (the others drawn from their keys when first read)
 - `CustomerBook.accept`, `blocked`, `release_held`, `issue`, `register`, `book`,
   `month_end`, `year_end`, `open_book` and the day loop of `des._Simulation._days` ->
   `_customers` (the potential orders through `orders.classify` and `orders.tally_customer`,

@@ -34,6 +34,7 @@ from .. import rng, streams
 from ..behaviour import INF, RuleBook, actions_summary
 from ..draws import COL_STEPS, STEP_DRAWS, draw_customers
 from ..ledger import LEDGER_DTYPE
+from ..memory import prefetch, prefetch_at
 from ..policy import Policy
 from ..scenario import ACTIONS, Scenario
 from .book import CustomerBook
@@ -105,6 +106,7 @@ __all__ = ["EventRun"]
 
 EV_TICK, EV_ENQUEUE, EV_EXPIRE, EV_SERVED = range(4)
 DONE, NEED_ROOM, PAUSED = range(3)  # what the kernel returns
+BOOK_AHEAD = 4  # how many listings in front of the one booked their invoices are asked for
 # integer state (st)
 (T_SEQ, T_TODAY, T_ORDER, T_HELD, T_EASED, T_EVENTS, T_WAITING, T_WSEQ, T_STAFF, T_TASKS,
  T_SLOTS, T_ENTRIES, T_REGISTERED, T_SERVED, T_DROPPED, T_NEED, T_ROWS, T_WRITTEN) = range(18)
@@ -425,6 +427,43 @@ def _priority(inv_f: np.ndarray, k: int, now: float, cp: np.ndarray) -> float:
 # ---- the loop -------------------------------------------------------------------------------
 
 
+@rng.compiled_inline
+def _prefetch_slot(inv_f: np.ndarray, inv_i: np.ndarray, k: int) -> None:
+    """Ask for every line of invoice slot k (168 and 128 bytes, four and three lines)."""
+    prefetch_at(inv_i, k, 0)
+    prefetch_at(inv_i, k, 8)
+    prefetch_at(inv_i, k, N_I - 1)
+    prefetch_at(inv_f, k, 0)
+    prefetch_at(inv_f, k, 8)
+    prefetch_at(inv_f, k, 16)
+    prefetch_at(inv_f, k, N_F - 1)
+
+
+@rng.compiled_inline
+def _prefetch_customer(c: int, m: int, c_seg: np.ndarray, c_grade: np.ndarray,
+                       c_payer: np.ndarray, c_funding: np.ndarray, c_bankrupt: np.ndarray,
+                       c_recovery: np.ndarray, c_tier: np.ndarray, limit: np.ndarray,
+                       lost_from: np.ndarray, cancel_from: np.ndarray, head: np.ndarray,
+                       tail: np.ndarray, ordered: np.ndarray, rebate_sales: np.ndarray,
+                       tally: np.ndarray) -> None:
+    """Ask for the lines an order of customer c in month m reads (accepted and issued)."""
+    prefetch(lost_from, c)
+    prefetch(cancel_from, c)
+    prefetch_at(ordered, c, m)
+    prefetch(head, c)
+    prefetch(limit, c)
+    prefetch(c_seg, c)
+    prefetch(c_grade, c)
+    prefetch(c_payer, c)
+    prefetch(c_funding, c)
+    prefetch(c_bankrupt, c)
+    prefetch(c_recovery, c)
+    prefetch(c_tier, c)
+    prefetch(tail, c)
+    prefetch(rebate_sales, c)
+    prefetch(tally, c)
+
+
 @rng.compiled
 def _advance(k: int, j: int, now: float, st: np.ndarray, sf: np.ndarray, inv_f: np.ndarray,
              inv_i: np.ndarray, rows: np.ndarray, free: np.ndarray, key: np.ndarray,
@@ -535,10 +574,28 @@ def _kernel(
             d = a
             day = float(d)
             st[T_TODAY] = d
-            # the day's settlements, as listed (only an invoice's latest listing counts)
+            # the day's settlements, as listed (only an invoice's latest listing counts);
+            # `ahead` runs a few listings in front asking for their invoices' lines, and each
+            # step asks for the next listing's customer's (its slot was asked for by then)
             e = bucket[d, 0]
+            ahead = e
+            for _ in range(BOOK_AHEAD):
+                if ahead >= 0:
+                    _prefetch_slot(inv_f, inv_i, e_q[ahead, E_SLOT])
+                    ahead = e_q[ahead, E_NEXT]
             while e >= 0:
                 k, nxt = e_q[e, E_SLOT], e_q[e, E_NEXT]
+                if ahead >= 0:
+                    _prefetch_slot(inv_f, inv_i, e_q[ahead, E_SLOT])
+                    ahead = e_q[ahead, E_NEXT]
+                if nxt >= 0:
+                    k1 = e_q[nxt, E_SLOT]
+                    c1 = inv_i[k1, I_CUST]
+                    prefetch_at(receipts, c1, math.floor(inv_f[k1, F_SETTLE] / month))
+                    prefetch(head, c1)
+                    prefetch(tail, c1)
+                    prefetch(eased, c1)
+                    prefetch(rebate_late, c1)
                 if (inv_i[k, I_SEQ] == e_q[e, E_SEQ] and inv_i[k, I_STAMP] == e_q[e, E_STAMP]
                         and inv_i[k, I_BOOKED] == 0):
                     _book(k, st, inv_f, inv_i, head, tail, free, eased, eased_list, receipts,
@@ -605,6 +662,19 @@ def _kernel(
             while st[T_ORDER] < last:
                 i = st[T_ORDER]
                 st[T_ORDER] += 1
+                # the lines the next orders will read, asked for while this one is worked on
+                # (two orders ahead: the customer's values; one ahead: its first open invoice,
+                # found from the customer's values asked for an order ago)
+                if i + 2 < last:
+                    _prefetch_customer(o_cust[i + 2], math.floor(o_time[i + 2] / month),
+                                       c_seg, c_grade, c_payer, c_funding, c_bankrupt,
+                                       c_recovery, c_tier, limit, lost_from, cancel_from, head,
+                                       tail, ordered, rebate_sales, tally)
+                if i + 1 < last:
+                    h = head[o_cust[i + 1]]
+                    if h >= 0:
+                        prefetch(inv_f, h)
+                        prefetch(inv_i, h)
                 c, t, amount = o_cust[i], o_time[i], o_amount[i]
                 if t >= lost_from[c]:
                     fate[i] = L_LOST

@@ -11,6 +11,7 @@ import importlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ from .series import daily_series, month_end_aging
 from .stats import Estimate, summarise
 from .terms import TierCost, tier_costs
 
-__all__ = ["Replication", "RunResult", "replicate", "replication_seed", "run"]
+__all__ = ["Replication", "RunResult", "replicate", "replication_seed", "run", "shutdown_pools"]
 
 Progress = Callable[[int, int], None]
 
@@ -143,14 +144,44 @@ def _local(tasks: list[Task], jobs: int, progress: Progress | None) -> list[Repl
                 progress(len(results), count)
         return results
     try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(_one, tasks):
-                results.append(result)
-                if progress:
-                    progress(len(results), count)
+        pool = _pool(workers)
+        for result in pool.map(_one, tasks):
+            results.append(result)
+            if progress:
+                progress(len(results), count)
+    except BrokenProcessPool as exc:
+        _POOLS.pop(workers, None)
+        raise EngineError(f"a worker process died ({exc}); was it out of memory?") from exc
     except OSError as exc:
+        _POOLS.pop(workers, None)
         raise EngineError(f"cannot start {workers} worker processes: {exc}") from exc
     return results
+
+
+#: Worker pools by size, kept for the next run of this process. A sweep or an optimiser
+#: runs many policies one after another; a new pool for each would fork its workers again,
+#: and each new worker's first replication pays for mapping fresh memory (on this project's
+#: test machine, a virtual machine, a fifth of that replication). The workers are forked
+#: from the process as it was when the pool was made, but every task brings its scenario,
+#: policy and seed with it, so what a worker computes does not depend on when it was made.
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """The kept pool of `workers` processes (made on first use; remade if it broke)."""
+    pool = _POOLS.get(workers)
+    if pool is None or getattr(pool, "_broken", False):
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers)
+    return pool
+
+
+def shutdown_pools() -> None:
+    """Stop the kept worker processes (they also stop when this process exits)."""
+    for pool in _POOLS.values():
+        pool.shutdown(wait=True, cancel_futures=True)
+    _POOLS.clear()
 
 
 def _on_cluster(scheduler: str, tasks: list[Task], progress: Progress | None

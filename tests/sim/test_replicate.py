@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import math
 from pathlib import Path
 
 import numpy as np
 
+from arsim.sim.errors import EngineError
 from arsim.sim.loader import apply_overrides, load
-from arsim.sim.replicate import replicate, replication_seed, run
+from arsim.sim.replicate import RunResult, replicate, replication_seed, run, shutdown_pools
 
+# (the module, which `arsim.sim` shadows with its function of the same name)
+replicate_module = importlib.import_module("arsim.sim.replicate")
 SMALL = Path(__file__).parents[1] / "theory" / "scenarios" / "erlang_c.yaml"
 
 
@@ -38,6 +43,34 @@ def test_parallel_run_is_bit_identical_to_serial() -> None:
             for k, x in a.metrics.items())
         assert a.ledger is not None and b.ledger is not None
         assert a.ledger.tobytes() == b.ledger.tobytes()
+
+
+def _same(a: RunResult, b: RunResult) -> bool:
+    """The same metrics, replication by replication (NaN equal to NaN)."""
+    return all(
+        x.metrics.keys() == y.metrics.keys() and all(
+            v == y.metrics[k] or (math.isnan(v) and math.isnan(y.metrics[k]))
+            for k, v in x.metrics.items())
+        for x, y in zip(a.replications, b.replications, strict=True))
+
+
+def test_worker_pool_is_kept_between_runs_and_remade_when_broken() -> None:
+    scenario, policy = _small()
+    first = run(scenario, policy, replications=2, seed=11, jobs=2)
+    pool = replicate_module._POOLS[2]
+    again = run(scenario, policy, replications=2, seed=11, jobs=2)
+    assert replicate_module._POOLS[2] is pool  # the same workers served the second run
+    assert _same(first, again)
+    for process in list(pool._processes.values()):  # a worker killed: the pool is broken
+        process.kill()
+        process.join()
+    with contextlib.suppress(EngineError):  # (seen by this run or by the next)
+        run(scenario, policy, replications=2, seed=11, jobs=2)
+    remade = run(scenario, policy, replications=2, seed=11, jobs=2)
+    assert replicate_module._POOLS[2] is not pool
+    assert _same(remade, first)
+    shutdown_pools()
+    assert replicate_module._POOLS == {}
 
 
 def test_replication_r_is_the_same_alone_or_in_a_run() -> None:

@@ -8,9 +8,10 @@ draws, its ladder walk) is hundreds of instructions long. The orders of a day ar
 before the day starts, though, so the kernel asks for the next orders' lines while it works
 on this one (`events._kernel`).
 
-A hint changes no value and no result: it only moves a line into the cache earlier, and an
-address past an array's end is never touched by it (the processor drops a hint it cannot
-serve rather than faulting), though the callers never form one.
+A hint changes no value and no result: it only moves a line into the cache earlier. It is
+not a load, so an address it cannot serve (past an array's end, say, from a listing gone
+stale) makes the processor drop it, never fault; the address is computed in plain integer
+arithmetic, so forming one is never undefined behaviour for the compiler either.
 """
 
 from __future__ import annotations

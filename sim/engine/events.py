@@ -589,9 +589,12 @@ def _kernel(
                     _prefetch_slot(inv_f, inv_i, e_q[ahead, E_SLOT])
                     ahead = e_q[ahead, E_NEXT]
                 if nxt >= 0:
+                    # (a stale listing's slot may hold another invoice by now: any line
+                    # asked for is only a hint, but a month is only formed from a finite day)
                     k1 = e_q[nxt, E_SLOT]
                     c1 = inv_i[k1, I_CUST]
-                    prefetch_at(receipts, c1, math.floor(inv_f[k1, F_SETTLE] / month))
+                    if inv_f[k1, F_SETTLE] < INF:
+                        prefetch_at(receipts, c1, math.floor(inv_f[k1, F_SETTLE] / month))
                     prefetch(head, c1)
                     prefetch(tail, c1)
                     prefetch(eased, c1)

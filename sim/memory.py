@@ -29,9 +29,16 @@ _I8P = ir.IntType(8).as_pointer()
 _I32 = ir.IntType(32)
 
 
-def _hint(context: Any, builder: Any, aryty: Any, array: Any, offset: Any) -> Any:
-    """Call llvm.prefetch (read, keep in all cache levels, data) at array's data + offset."""
-    ary = context.make_array(aryty)(context, builder, array)
+def _hint(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+    """Call llvm.prefetch (read, keep in all cache levels, data) at the address of
+    array[i] or array[i, j]: the data pointer plus each index times its stride."""
+    aryty = signature.args[0]
+    ary = context.make_array(aryty)(context, builder, args[0])
+    strides = cgutils.unpack_tuple(builder, ary.strides, aryty.ndim)
+    offset = ir.Constant(ir.IntType(64), 0)
+    for axis, (value, valuety) in enumerate(zip(args[1:], signature.args[1:], strict=True)):
+        index = context.cast(builder, value, valuety, types.intp)
+        offset = builder.add(offset, builder.mul(index, strides[axis]))
     base = builder.ptrtoint(ary.data, ir.IntType(64))
     address = builder.inttoptr(builder.add(base, offset), _I8P)
     fnty = ir.FunctionType(ir.VoidType(), [_I8P, _I32, _I32, _I32])
@@ -44,15 +51,7 @@ def _prefetch_typer(typingctx: Any, array: Any, i: Any) -> Any:
     """prefetch(array, i): the line holding array[i] (a row's first element if 2-D+)."""
     if not isinstance(array, types.Array) or not isinstance(i, types.Integer):
         return None
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        aryty = signature.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        stride = cgutils.unpack_tuple(builder, ary.strides, aryty.ndim)[0]
-        index = context.cast(builder, args[1], signature.args[1], types.intp)
-        return _hint(context, builder, aryty, args[0], builder.mul(index, stride))
-
-    return types.none(array, i), codegen
+    return types.none(array, i), _hint
 
 
 def _prefetch_at_typer(typingctx: Any, array: Any, i: Any, j: Any) -> Any:
@@ -60,17 +59,7 @@ def _prefetch_at_typer(typingctx: Any, array: Any, i: Any, j: Any) -> Any:
     if (not isinstance(array, types.Array) or array.ndim < 2
             or not isinstance(i, types.Integer) or not isinstance(j, types.Integer)):
         return None
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        aryty = signature.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        strides = cgutils.unpack_tuple(builder, ary.strides, aryty.ndim)
-        row = context.cast(builder, args[1], signature.args[1], types.intp)
-        col = context.cast(builder, args[2], signature.args[2], types.intp)
-        offset = builder.add(builder.mul(row, strides[0]), builder.mul(col, strides[1]))
-        return _hint(context, builder, aryty, args[0], offset)
-
-    return types.none(array, i, j), codegen
+    return types.none(array, i, j), _hint
 
 
 prefetch: Any = intrinsic(_prefetch_typer)

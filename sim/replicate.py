@@ -150,10 +150,10 @@ def _local(tasks: list[Task], jobs: int, progress: Progress | None) -> list[Repl
             if progress:
                 progress(len(results), count)
     except BrokenProcessPool as exc:
-        _POOLS.pop(workers, None)
+        _drop_pool(workers)
         raise EngineError(f"a worker process died ({exc}); was it out of memory?") from exc
     except OSError as exc:
-        _POOLS.pop(workers, None)
+        _drop_pool(workers)
         raise EngineError(f"cannot start {workers} worker processes: {exc}") from exc
     return results
 
@@ -169,12 +169,18 @@ _POOLS: dict[int, ProcessPoolExecutor] = {}
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     """The kept pool of `workers` processes (made on first use; remade if it broke)."""
-    pool = _POOLS.get(workers)
-    if pool is None or getattr(pool, "_broken", False):
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers)
-    return pool
+    if getattr(_POOLS.get(workers), "_broken", False):  # (a worker died while it was idle)
+        _drop_pool(workers)
+    if workers not in _POOLS:
+        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers)
+    return _POOLS[workers]
+
+
+def _drop_pool(workers: int) -> None:
+    """Forget the kept pool of `workers` processes, stopping whatever is left of it."""
+    pool = _POOLS.pop(workers, None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def shutdown_pools() -> None:

@@ -1034,9 +1034,9 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     limits = policy.credit_limit
     method = {"none": 0.0, "sales": 1.0, "receipts": 2.0}[limits.method]
     limit0 = (np.asarray(book.limit) if book.limit is not None
-              else np.full(len(book.grade), INF))
-    by_grade = {g: limits.factor(g) for g in GRADES}
-    factor = np.asarray([by_grade[g] for g in book.grade])
+              else np.full(book.customers.count, INF))
+    factor = np.asarray([limits.factor(s.grade) for s in scenario.segments])[
+        book.customers.segment]
     pen, rebate, legal = policy.late_penalty, policy.rebate, scenario.legal
     write_off = policy.write_off.days_overdue
     p = np.zeros(N_P)

@@ -82,6 +82,12 @@ def fill_uniforms(k0: np.uint64, k1: np.uint64, stream: int, customer: np.ndarra
     """out[i, j] = draw j of (stream, customer[i], invoice[i]), a block (four draws) at a time."""
     n, count = out.shape
     s = np.uint64(stream)
+    if count == 1:  # one draw a row (a customer's attributes): a loop of blocks alone, which
+        # the compiler runs several rows at a time in vector registers (about 10x faster)
+        for i in range(n):
+            out[i, 0] = unit(block(k0, k1, np.uint64(customer[i]), np.uint64(invoice[i]), s,
+                                   np.uint64(0))[0])
+        return
     for i in range(n):
         c, v = np.uint64(customer[i]), np.uint64(invoice[i])
         for b in range((count + 3) // 4):

@@ -107,11 +107,12 @@ class CustomerBook:
         self.mult = {g: demand_multiplier(scenario, t) for g, t in self.terms.items()}
         self.cash_kept = scenario.demand.cash_only_share_kept
         self.approval_share = scenario.demand.blocked_approval_share
-        self.tier = self._discount_tiers(customers)
+        #: each customer's discount tier on its grade's terms (-1: none), and its opening
+        #: credit limit (None: no limits), as arrays for the compiled engines
+        self.tier_array = self._discount_tiers(customers)
         self.months = math.ceil(self.end / self.month) + 2
-        self.limit: list[float] | None = None
-        if policy.credit_limit.method != "none":
-            self.limit = self._expected_limits().tolist()
+        self.limit0 = (self._expected_limits() if policy.credit_limit.method != "none"
+                       else None)
         self.rebate_sales = np.zeros(n)
         self.rebate_late = np.zeros(n, dtype=bool)
         self.rebate_paid = np.zeros(n)  # per customer, so that every engine sums alike
@@ -126,6 +127,16 @@ class CustomerBook:
     # The reference engine's per-customer state, as Python lists and typed arrays: made when
     # it first asks. The compiled engines keep their own arrays, and making these for 10,000
     # customers was 2 ms, a twentieth of a fast-engine replication.
+
+    @functools.cached_property
+    def tier(self) -> list[int]:
+        """Each customer's discount tier (-1: none)."""
+        return cast(list[int], self.tier_array.tolist())
+
+    @functools.cached_property
+    def limit(self) -> list[float] | None:
+        """Each customer's credit limit in force (None: no limits); month_end replaces it."""
+        return None if self.limit0 is None else cast(list[float], self.limit0.tolist())
 
     @functools.cached_property
     def grade(self) -> list[str]:
@@ -276,7 +287,7 @@ class CustomerBook:
                     inv.row = memoryview(bytearray(cast(Any, inv.row))).cast("d")
             del self.batches[b]
 
-    def _discount_tiers(self, customers: CustomerTable) -> list[int]:
+    def _discount_tiers(self, customers: CustomerTable) -> np.ndarray:
         """The discount tier each customer would take on its grade's terms (-1: none)."""
         tier = np.full(customers.count, -1, dtype=np.int64)
         grades = self.grade_array
@@ -285,7 +296,7 @@ class CustomerBook:
             if terms is not None and terms.discounts and rows.any():
                 tier[rows] = best_tier_array(terms, customers.funding_cost_annual[rows],
                                              self.year)
-        return tier.tolist()
+        return tier
 
     # ---- demand --------------------------------------------------------------------------
 

@@ -937,7 +937,7 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
         c, rows = _customers(
             c, k0, k1, orders.segment, orders.grade, customers.payer.astype(np.int64),
             customers.funding_cost_annual, orders.bankrupt, customers.recovery_share,
-            np.asarray(book.tier, dtype=np.int64), arrays["limit0"], arrays["factor"],
+            book.tier_array, arrays["limit0"], arrays["factor"],
             o_start, o_times,
             opening.start, opening.issue, opening.amount, opening.index, opening.draws,
             opening.net, orders.amount, orders.credit, orders.share,
@@ -1035,7 +1035,7 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
             payer_f[k, Y_HAS_LAG], payer_f[k, Y_EARLY] = 1.0, rules.early[k]
     limits = policy.credit_limit
     method = {"none": 0.0, "sales": 1.0, "receipts": 2.0}[limits.method]
-    limit0 = (np.asarray(book.limit) if book.limit is not None
+    limit0 = (book.limit0 if book.limit0 is not None
               else np.full(book.customers.count, INF))
     factor = np.asarray([limits.factor(s.grade) for s in scenario.segments])[
         book.customers.segment]

@@ -308,7 +308,7 @@ def _issue(i: int, t: float, st: np.ndarray, o_cust: np.ndarray, o_index: np.nda
     _new_invoice(inv_f, inv_i, k, c, o_index[i], seg, grade, c_payer[c], t, o_amount[i], 0)
     row = rows[_new_row(st, inv_i, free, k)]
     key[2], key[3] = np.uint64(c), np.uint64(o_index[i])
-    _base_draws(row, key, seg, c_payer[c], seg_f, payer_f)
+    _base_draws(row, key, seg, seg_f)
     _open_invoice(inv_f, inv_i, k, row, grade_f[grade, G_NET], grade_f[grade], c_tier[c],
                   c_funding[c], c_bankrupt[c], c_recovery[c], t, seg_f, p, payer_f, key)
     _register(st, inv_i, head, tail, k, c)

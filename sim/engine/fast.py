@@ -541,8 +541,7 @@ def _plan(inv_f: np.ndarray, inv_i: np.ndarray, k: int, now: float, today: int,
 
 
 @rng.compiled
-def _base_draws(row: np.ndarray, key: np.ndarray, seg: int, payer: int, seg_f: np.ndarray,
-                payer_f: np.ndarray) -> None:
+def _base_draws(row: np.ndarray, key: np.ndarray, seg: int, seg_f: np.ndarray) -> None:
     """A new invoice's own draws (invoice_draws + RuleBook.prepare), its steps left undrawn."""
     w0, w1, w2, _ = rng.block(key[0], key[1], key[2], key[3], np.uint64(ST_DISPUTE),
                               np.uint64(0))
@@ -664,7 +663,7 @@ def _listed(inv_f: np.ndarray, k: int, pend: np.ndarray, n_pend: int, live: np.n
 def _write_ledger(ledger: np.ndarray, n: int, inv_f: np.ndarray, inv_i: np.ndarray,
                   first: int, last: int, letters: np.ndarray) -> int:
     """The customer's invoices as ledger rows, from row n on (`letters`: each segment's
-    grade; set afterwards with NumPy, the column took 3% of the run)."""
+    grade letter, written here: a NumPy pass over the finished ledger took 3% of the run)."""
     for k in range(first, last):
         _ledger_row(ledger, n, inv_f, inv_i, k)
         ledger[n].grade = letters[inv_i[k, I_SEG]]
@@ -927,7 +926,7 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
     acc = np.zeros(ORDER_TALLY)
     # room for the expected invoices and a margin; made longer if a run needs more. Not
     # zeroed: the kernel writes every field of every row it keeps (_ledger_row), and zeroing
-    # 30 MB first was 5% of a replication
+    # 30 MB first was 1.5% of a replication
     ledger = np.empty(int(1.1 * _expected_invoices(scenario, book, end)) + opening.count + 1024,
                       dtype=LEDGER_DTYPE)
     c, rows = 0, 0

@@ -177,8 +177,37 @@ class OrderTable:
         return int(self.time.size)
 
 
-#: Philox blocks drawn at a time for a customer's arrivals (four gaps each).
-_ARRIVAL_BLOCKS = 8
+#: Philox blocks drawn at a time for a customer's arrivals (four gaps each): 64 gaps cover
+#: most customers' whole horizon in one batch (the default scenario's average is 31 orders).
+#: Measured on the default scenario's 10,000 customers: 2, 4, 8, 16 and 32 blocks took 3.4,
+#: 1.43, 1.48, 1.32 and 2.2 ms (too few run the loops out of vector registers, too many
+#: draw gaps past the horizon for nothing).
+_ARRIVAL_BLOCKS = 16
+_ARRIVAL_BATCH = 4 * _ARRIVAL_BLOCKS
+
+
+@rng.compiled_inline
+def _arrival_batch(k0: np.uint64, k1: np.uint64, cu: np.uint64, b: int, mean_gap: float,
+                   end_day: float, t: float, out: np.ndarray) -> tuple[float, int, bool]:
+    """The customer's next _ARRIVAL_BATCH order times from Philox block b on, into `out`
+    (that long): (the last time kept, how many were kept, whether the horizon was reached).
+
+    The blocks' uniforms first, in a loop of Philox blocks alone (run several at a time in
+    vector registers), then each turned into its gap in place (in vector registers too), then
+    the gaps added one at a time, in order: the time of an order overwrites its gap."""
+    stream = np.uint64(Stream.ORDER_ARRIVAL)
+    for q in range(_ARRIVAL_BLOCKS):
+        w0, w1, w2, w3 = rng.block(k0, k1, cu, np.uint64(0), stream, np.uint64(b + q))
+        out[4 * q], out[4 * q + 1] = rng.unit(w0), rng.unit(w1)
+        out[4 * q + 2], out[4 * q + 3] = rng.unit(w2), rng.unit(w3)
+    for q in range(_ARRIVAL_BATCH):
+        out[q] = rng.exponential_q(out[q], mean_gap)
+    for q in range(_ARRIVAL_BATCH):
+        t = t + out[q]
+        if t >= end_day:
+            return t, q, True
+        out[q] = t
+    return t, _ARRIVAL_BATCH, False
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -187,56 +216,51 @@ def arrivals(k0: np.uint64, k1: np.uint64, customer: int, mean_gap: float, end_d
     """A customer's Poisson order times in [0, end_day), into buf (grown when too short).
 
     Order j arrives at the sum of gaps 0..j, each exponential from draw j of the customer's
-    ORDER_ARRIVAL stream (invoice key 0), added one at a time in this order: the fast engine
-    calls this very function, so both engines see the same times, bit for bit.
+    ORDER_ARRIVAL stream (invoice key 0), added one at a time in this order: `arrival_csr`,
+    which the fast engine calls, adds them the same way, so both engines see the same times,
+    bit for bit.
     """
-    n, t, b = 0, 0.0, 0
-    stream, cu = np.uint64(Stream.ORDER_ARRIVAL), np.uint64(customer)
-    while True:
-        # the next _ARRIVAL_BLOCKS blocks' uniforms into buf[n:], in a loop of Philox blocks
-        # alone (run several at a time in vector registers), then each turned into its gap
-        # and added in place: the time of order n + q overwrites the uniform it came from
-        if n + 4 * _ARRIVAL_BLOCKS > buf.size:
-            bigger = np.empty(2 * buf.size + 4 * _ARRIVAL_BLOCKS)
+    n, t, b, done = 0, 0.0, 0, False
+    cu = np.uint64(customer)
+    while not done:
+        if n + _ARRIVAL_BATCH > buf.size:
+            bigger = np.empty(2 * buf.size + _ARRIVAL_BATCH)
             bigger[:n] = buf[:n]
             buf = bigger
-        for q in range(_ARRIVAL_BLOCKS):
-            w0, w1, w2, w3 = rng.block(k0, k1, cu, np.uint64(0), stream, np.uint64(b + q))
-            buf[n + 4 * q], buf[n + 4 * q + 1] = rng.unit(w0), rng.unit(w1)
-            buf[n + 4 * q + 2], buf[n + 4 * q + 3] = rng.unit(w2), rng.unit(w3)
+        t, kept, done = _arrival_batch(k0, k1, cu, b, mean_gap, end_day, t,
+                                       buf[n:n + _ARRIVAL_BATCH])
+        n += kept
         b += _ARRIVAL_BLOCKS
-        gaps = buf[n:n + 4 * _ARRIVAL_BLOCKS]  # the gaps, in vector registers too
-        for q in range(4 * _ARRIVAL_BLOCKS):
-            gaps[q] = rng.exponential_q(gaps[q], mean_gap)
-        for _ in range(4 * _ARRIVAL_BLOCKS):
-            t = t + buf[n]
-            if t >= end_day:
-                return buf, n
-            buf[n] = t
-            n += 1
+    return buf, n
 
 
 @numba.njit(cache=True, error_model="numpy")
 def arrival_csr(k0: np.uint64, k1: np.uint64, first: int, gaps: np.ndarray,
                 end_day: float) -> tuple[np.ndarray, np.ndarray]:
     """The arrivals of customers first, first + 1, ... (mean gap gaps[i] days) in [0, end):
-    customer first + i's order times are times[start[i]:start[i + 1]], in order."""
+    customer first + i's order times are times[start[i]:start[i + 1]], in order.
+
+    Each batch is drawn straight into `times`, at the end of the times kept so far (an
+    `arrivals` call per customer into a buffer, then copied, took 2.3 ms instead of 1.3 ms
+    on the default scenario)."""
     n = gaps.size
     start = np.zeros(n + 1, dtype=np.int64)
     expected = 0.0
     for i in range(n):
         expected += end_day / gaps[i]
-    times = np.empty(int(expected + 6.0 * np.sqrt(expected)) + 64)
-    buf = np.empty(64)
+    times = np.empty(int(expected + 6.0 * np.sqrt(expected)) + 64 + _ARRIVAL_BATCH)
     total = 0
     for i in range(n):
-        buf, m = arrivals(k0, k1, first + i, gaps[i], end_day, buf)
-        if total + m > times.size:
-            bigger = np.empty(2 * (total + m))
-            bigger[:total] = times[:total]
-            times = bigger
-        times[total:total + m] = buf[:m]
-        total += m
+        t, b, done = 0.0, 0, False
+        while not done:
+            if total + _ARRIVAL_BATCH > times.size:
+                bigger = np.empty(2 * times.size + _ARRIVAL_BATCH)
+                bigger[:total] = times[:total]
+                times = bigger
+            t, kept, done = _arrival_batch(k0, k1, np.uint64(first + i), b, gaps[i], end_day,
+                                           t, times[total:total + _ARRIVAL_BATCH])
+            total += kept
+            b += _ARRIVAL_BLOCKS
         start[i + 1] = total
     return start, times[:total]
 

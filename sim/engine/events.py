@@ -72,6 +72,7 @@ from .fast import (
     L_LOST,
     L_STOP,
     LAWSUIT,
+    LIMIT_SALES,
     N_F,
     N_I,
     P_APPROVAL,
@@ -610,7 +611,7 @@ def _kernel(
             if d > 0 and cal[CAL_MONTH, d] > cal[CAL_MONTH, d - 1]:  # CustomerBook.month_end
                 m = cal[CAL_MONTH, d]
                 method = p[P_LIMIT_METHOD]
-                if method != 0.0 and m >= (3 if method == 1.0 else 6):
+                if method != 0.0 and m >= (3 if method == LIMIT_SALES else 6):
                     for c in range(n):
                         limit[c] = _limit(p, m, ordered[c], receipts[c], c_factor[c], limit[c])
                     for h in range(st[T_HELD]):

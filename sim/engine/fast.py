@@ -128,6 +128,7 @@ D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN, D_ACTION, D_RESPONSE = range(7)  # + pa
  P_REBATE_RATE, P_REBATE_THRESHOLD, P_REBATE_GRACE, P_DEFAULTER, P_SERVICE_CV,
  P_SERVICE_SHAPE, P_SERVICE_SCALE) = range(27)
 N_P = 27
+LIMIT_SALES, LIMIT_RECEIPTS = 1.0, 2.0  # p[P_LIMIT_METHOD] (0: no limits)
 
 
 def screening_for(scenario: Scenario) -> str | None:
@@ -497,7 +498,7 @@ def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: in
         outcome = inv_i[k, I_OUTCOME]
         paid = outcome in (PAID, PAID_DUNNED, DISCOUNT, AGENCY, LAWSUIT)
         settle = inv_f[k, F_SETTLE]
-        if paid:
+        if paid and p[P_LIMIT_METHOD] == LIMIT_RECEIPTS:  # (only that method reads them)
             receipts[math.floor(settle / p[P_MONTH])] += inv_f[k, F_AMOUNT]
         if settle > inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
             late = True
@@ -514,7 +515,7 @@ def _limit(p: np.ndarray, month: int, ordered: np.ndarray, receipts: np.ndarray,
            factor: float, current: float) -> float:
     """CustomerBook.month_end for one customer (the limit in force from this month)."""
     method = p[P_LIMIT_METHOD]
-    if method == 1.0:
+    if method == LIMIT_SALES:
         if month < 3:
             return current
         quarterly = ordered[month - 3] + ordered[month - 2] + ordered[month - 1]
@@ -798,7 +799,8 @@ def _customers(
             m_now = cal[CAL_MONTH, day]
             if day > 0 and m_now > m_seen:
                 m_seen = m_now
-                if p[P_LIMIT_METHOD] > 0 and m_now >= (3 if p[P_LIMIT_METHOD] == 1.0 else 6):
+                if p[P_LIMIT_METHOD] > 0 and m_now >= (3 if p[P_LIMIT_METHOD] == LIMIT_SALES
+                                                       else 6):
                     limit = _limit(p, m_now, ordered, receipts, c_factor[c], limit)
                     if nh > 0:
                         eased = True
@@ -851,7 +853,8 @@ def _customers(
                     else:
                         o_fate[i] = FATE_CASH
                     continue
-                ordered[math.floor(t / month)] += amount
+                if p[P_LIMIT_METHOD] == LIMIT_SALES:  # (only that method reads them)
+                    ordered[math.floor(t / month)] += amount
                 block = _blocked(inv_f, live, n_live, t, amount, limit)
                 if block == L_LIMIT and (rng.uniform_at(k0, k1, ST_APPROVAL, c, i, 0)
                                          < p[P_APPROVAL]):
@@ -1033,7 +1036,7 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
             payer_f[k, Y_LAG:Y_LAG + 4] = dist_params(dist)
             payer_f[k, Y_HAS_LAG], payer_f[k, Y_EARLY] = 1.0, rules.early[k]
     limits = policy.credit_limit
-    method = {"none": 0.0, "sales": 1.0, "receipts": 2.0}[limits.method]
+    method = {"none": 0.0, "sales": LIMIT_SALES, "receipts": LIMIT_RECEIPTS}[limits.method]
     limit0 = (book.limit0 if book.limit0 is not None
               else np.full(book.customers.count, INF))
     factor = np.asarray([limits.factor(s.grade) for s in scenario.segments])[

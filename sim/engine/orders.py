@@ -75,7 +75,12 @@ def tally_customer(acc: np.ndarray, o_time: np.ndarray, bankrupt: float, o_amoun
                    m_max: float, cash_kept: float, lost_from: float, cancel_from: float,
                    start: float, end: float) -> None:
     """Give the customer's orders that were never candidates their fate, then add every live
-    order to the tally, in order-number order."""
+    order within the window [start, end) to the tally, in order-number order.
+
+    The potential sales are summed in a local variable, the same additions in the same order:
+    summed in acc[0], each addition waited on the store of the one before (the compiler
+    cannot tell that `acc` is none of the other arrays)."""
+    potential = acc[0]
     for j in range(o_time.size):
         t = o_time[j]
         if t >= bankrupt:
@@ -83,7 +88,10 @@ def tally_customer(acc: np.ndarray, o_time: np.ndarray, bankrupt: float, o_amoun
         if o_cand[j] == 0:
             o_fate[j] = rejected_fate(t, o_thin[j] * m_max < cash_kept, credit, lost_from,
                                       cancel_from)
-        tally_order(acc, t, o_amount[j], o_fate[j], start, end)
+        if start <= t < end:
+            potential += o_amount[j]
+            tally_order(acc, o_amount[j], o_fate[j])
+    acc[0] = potential
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -41,16 +41,13 @@ def rejected_fate(t: float, kept_for_cash: bool, on_credit: bool, lost_from: flo
 
 
 @rng.compiled
-def tally_order(acc: np.ndarray, t: float, amount: float, fate: int, start: float,
-                end: float) -> None:
-    """Add one potential order of a live customer to the tally (see ORDER_TALLY).
+def tally_order(acc: np.ndarray, amount: float, fate: int) -> None:
+    """Add one potential order of a live customer, within the window, to the tally's cash and
+    lost sales (see ORDER_TALLY); its caller adds it to the potential sales (acc[0]).
 
     Every engine adds its orders one at a time by customer, then by order number, so the
     sums are the same to the last bit whichever engine ran.
     """
-    if not start <= t < end:
-        return
-    acc[0] += amount
     if fate == FATE_CASH:
         acc[1] += amount
     elif fate >= FATE_LOST:

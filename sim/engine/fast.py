@@ -498,7 +498,7 @@ def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: in
         outcome = inv_i[k, I_OUTCOME]
         paid = outcome in (PAID, PAID_DUNNED, DISCOUNT, AGENCY, LAWSUIT)
         settle = inv_f[k, F_SETTLE]
-        if paid and p[P_LIMIT_METHOD] == LIMIT_RECEIPTS:  # (only that method reads them)
+        if paid:
             receipts[math.floor(settle / p[P_MONTH])] += inv_f[k, F_AMOUNT]
         if settle > inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
             late = True
@@ -853,8 +853,7 @@ def _customers(
                     else:
                         o_fate[i] = FATE_CASH
                     continue
-                if p[P_LIMIT_METHOD] == LIMIT_SALES:  # (only that method reads them)
-                    ordered[math.floor(t / month)] += amount
+                ordered[math.floor(t / month)] += amount
                 block = _blocked(inv_f, live, n_live, t, amount, limit)
                 if block == L_LIMIT and (rng.uniform_at(k0, k1, ST_APPROVAL, c, i, 0)
                                          < p[P_APPROVAL]):

@@ -17,7 +17,8 @@ def test_benchmark_script_runs_and_reports_every_figure() -> None:
     out = done.stdout
     for needle in ("SimPy engine, single-threaded", "reference engine", "fast engine", "floor",
                    "naive SimPy model",
-                   "replications per second", "peak memory"):
+                   "replications per second", "two processes side by side",
+                   "of what this machine gives two processes", "peak memory"):
         assert needle in out, out
 
 

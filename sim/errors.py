@@ -20,3 +20,7 @@ class PolicyError(ArsimError):
 
 class EngineError(ArsimError):
     """An engine cannot run the scenario it was given."""
+
+
+class CalcError(ArsimError):
+    """A textbook calculation got impossible inputs, or a figures file is malformed."""

@@ -97,11 +97,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def calc_json(name: str, result: Reported) -> str:
-    """The result as a JSON document: its fields, its figures (with both labels), conventions."""
-    fields = dataclasses.asdict(result)
+def _document(name: str, result: Reported) -> dict[str, Any]:
     figures = [{**dataclasses.asdict(f), "label_zh": _zh_labels().get(f.key, f.label)}
                for f in result.figures()]
-    document = {"calculation": name, "result": fields, "figures": figures,
-                "conventions": list(result.conventions())}
-    return json.dumps(_plain(document), indent=2, ensure_ascii=False)
+    return {"calculation": name, "result": dataclasses.asdict(result), "figures": figures,
+            "conventions": list(result.conventions())}
+
+
+def calc_json(name: str, *results: Reported) -> str:
+    """JSON: per result its fields, its figures (with both labels) and its conventions.
+
+    One result gives one document; several (e.g. one per payment day) a list of them.
+    """
+    documents = [_document(name, result) for result in results]
+    return json.dumps(_plain(documents[0] if len(documents) == 1 else documents), indent=2,
+                      ensure_ascii=False)

@@ -89,10 +89,13 @@ def discount_command(terms: str, pay_day: tuple[float, ...], days_in_year: str, 
 
     Example: arsim calc discount "2/10, N/30" --pay-day 50 --year 360
     """
-    for day in pay_day or (None,):
-        result = trade_credit_cost(terms, day, float(days_in_year))
-        _show("discount", f"Cost of trade credit: {result.terms}, paid on day "
-              f"{result.pay_day:g}", result, lang, as_json)
+    results = [trade_credit_cost(terms, day, float(days_in_year)) for day in pay_day or (None,)]
+    if as_json:
+        click.echo(calc_json("discount", *results))
+        return
+    click.echo("\n\n".join(render_calc(f"Cost of trade credit: {r.terms}, paid on day "
+                                       f"{r.pay_day:g}", r, cast(Language, lang))
+                           for r in results))
 
 
 @calc_group.command("early-payment")
@@ -227,7 +230,7 @@ def kpis_command(aging_file: str, periods: int | None, cei_sales: str, lang: str
     DSO by the period-end, average and countback methods, best-possible DSO, average days
     delinquent and CEI, by the same definitions as a simulation's KPIs.
 
-    Example: arsim kpis docs/examples/aging.csv --cei-sales monthly-average
+    Example: arsim kpis aging.csv --periods 3 --cei-sales monthly-average
     """
     basis: CeiSales = "monthly_average" if cei_sales == "monthly-average" else "total"
     result = book_kpis(read_aging_csv(aging_file), periods, basis)

@@ -84,7 +84,7 @@ class BookKpis:
         cei_s = "S = total credit sales" if self.cei_sales == "total" else "S = sales / months"
         lines = [
             Figure("receivables", "receivables at the period end", self.receivables, "money",
-                   "current + overdue"),
+                   "column total, else current + overdue"),
             Figure("current", "not yet due", self.current, "money", "column current"),
             Figure("overdue", "past due", self.overdue, "money", "sum of bucket columns"),
             Figure("overdue_share", "overdue share of receivables", self.overdue_share,

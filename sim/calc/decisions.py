@@ -88,7 +88,7 @@ class PolicySwitch:
 
     def conventions(self) -> tuple[str, ...]:
         """The conventions behind the figures."""
-        return (f"R = {self.required_return:.4%} per period; cash flows per period, forever",
+        return (f"R = {100 * self.required_return:g}% per period; cash flows per period, forever",
                 "old sales are paid in the period of sale; after the switch every sale is "
                 "paid one period later, so one period of old revenue PQ is given up once")
 
@@ -164,7 +164,7 @@ class DiscountDefaultSwitch:
 
     def conventions(self) -> tuple[str, ...]:
         """The conventions behind the figures."""
-        return (f"R = {self.required_return:.4%} per period; volume Q unchanged; every buyer "
+        return (f"R = {100 * self.required_return:g}% per period; volume Q unchanged; every buyer "
                 "takes the credit and pays P' one period later unless it defaults (pi)",)
 
 
@@ -243,8 +243,9 @@ class ReceivablesInvestment:
 
     def conventions(self) -> tuple[str, ...]:
         """The conventions behind the figures."""
-        bases = "; ".join(f"{s.label} at {s.base_ratio:.4g} of price" for s in self.slices)
-        return (f"R = {self.required_return:.4%} per period", bases)
+        bases = "; ".join(f"{s.label}: base {100 * s.base_ratio:.4g}% of price"
+                          for s in self.slices)
+        return (f"R = {100 * self.required_return:g}% per period", bases)
 
 
 def receivables_investment(slices: Sequence[SalesSlice],
@@ -318,8 +319,9 @@ class CreditDecision:
         how = ("the first unit's cost is spent now; a buyer who pays orders again every "
                "period and never defaults after" if self.repeat_convention == "cost_first" else
                "a buyer who pays is a perpetuity of each order's present-value profit")
-        return (f"R = {self.required_return:.4%} per credit period; the buyer pays P one period "
-                "after the order or defaults (pi) and pays nothing; v is spent at the order",
+        return (f"R = {100 * self.required_return:g}% per credit period; the buyer pays P one "
+                "period after the order or defaults (pi) and pays nothing; v is spent at the "
+                "order",
                 f"repeat buyer ({self.repeat_convention}): {how}")
 
 

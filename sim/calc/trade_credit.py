@@ -254,8 +254,9 @@ class EarlyPayment:
         """The conventions behind the figures, one per line."""
         borrowed = ("the discounted amount (1 - d) x A" if self.interest_base == "discounted"
                     else "the full invoice A")
-        return (f"A = invoice {self.invoice_amount:,.2f}; r = {self.borrowing_rate_annual:.4%} "
-                f"a year, simple interest; Y = {self.days_in_year:g} days",
+        rate = 100 * self.borrowing_rate_annual
+        return (f"A = invoice {self.invoice_amount:,.2f}; r = {rate:g}% a year, simple "
+                f"interest; Y = {self.days_in_year:g} days",
                 f"the alternative is paying the full invoice on day P = {self.pay_day:g}",
                 f"the loan is {borrowed}",
                 f"best choice: {self.best_choice} (largest positive net benefit)")

@@ -223,6 +223,34 @@ def test_repeat_buyer_as_a_perpetuity_brealey_myers() -> None:
                                                                            abs=_half_unit(3))
 
 
+def test_receivables_interest_a_base_per_product_chinese_exam() -> None:
+    """m.hqwx.com tiku 14684792014647 (中级会计 exam answer; the question at m.pipixue.com
+    ti/f3df1d75...): products 甲 (4万 units at 100, variable cost 60) and 乙 (2万 at 300,
+    variable cost 240), average collection 21.8 days, capital cost 12%, 360 days:
+    "应收账款应计利息 = 4x100/360x21.8x60%x12% + 2x300/360x21.8x80%x12% = 5.23(万元)"; after
+    the change, 480 and 720 of sales, 16 days: "= 4.61(万元)". dushuang.com detail 737863
+    prints the same with one 72% ratio: 5.232 and 4.608. Each product is a slice at its own
+    variable-cost base; yearly sales, periods outstanding = days/360."""
+    old = receivables_investment(
+        [SalesSlice("甲", 400, 21.8 / 360, 0.6), SalesSlice("乙", 600, 21.8 / 360, 0.8)], 0.12)
+    new = receivables_investment(
+        [SalesSlice("甲", 480, 16 / 360, 0.6), SalesSlice("乙", 720, 16 / 360, 0.8)], 0.12)
+    assert old.carrying_cost == pytest.approx(5.232, abs=_half_unit(3))
+    assert new.carrying_cost == pytest.approx(4.608, abs=_half_unit(3))
+    assert new.carrying_cost - old.carrying_cost == pytest.approx(-0.62, abs=_half_unit(2))
+
+
+def test_receivables_interest_after_a_change_of_terms_chinese_exam() -> None:
+    """woyaosouti.com x_ask vrg9Jz9AsgYJvcPeBa (单项选择 第11题): credit sales 3,000万 on N/30,
+    variable-cost ratio 70%, capital cost 12%; "2/10,1/20,N/60" lifts sales 10% and the
+    average collection to "10x60% + 20x15% + 60x25% = 24(天)"; answer "D. 减少2.52万元"."""
+    def interest(sales: float, days: float) -> float:
+        slice_ = SalesSlice("credit sales at variable cost", sales, days / 360, 0.7)
+        return receivables_investment([slice_], 0.12).carrying_cost
+
+    assert interest(3_300, 24) - interest(3_000, 30) == pytest.approx(-2.52, abs=1e-9)
+
+
 # --- Family 3: KPIs from a company's own figures --------------------------------------------
 
 

@@ -80,6 +80,7 @@ def result_document(result: RunResult) -> dict[str, Any]:
         "replications": [{"index": r.index, "seed": r.seed, "metrics": r.metrics}
                          for r in result.replications],
         "summary": {k: v.to_dict() for k, v in result.summary.items()},
+        "warnings": result.warnings,
         "discount_costs": {g: [asdict(t) for t in tiers]
                            for g, tiers in result.discount_costs.items()},
     })

@@ -14,8 +14,12 @@ __all__ = ["COST_LINES", "KPI_LINES", "render_summary"]
 COST_LINES = (
     ("opportunity_cost", "opportunity cost"),
     ("management_cost", "management cost"),
+    ("collector_team_cost", "  of which the collectors"),
     ("bad_debt_cost", "bad-debt cost"),
-    ("shortage_cost", "shortage cost"),
+    ("shortage_cost", "shortage cost (against the market)"),
+    ("shortage_terms_cost", "  of which terms and standard"),
+    ("shortage_held_cost", "  of which orders held or refused"),
+    ("shortage_customers_lost_cost", "  of which customers lost"),
     ("discount_cost", "discount cost (incl. rebates)"),
     ("penalty_income", "less penalty income"),
     ("inventory_carrying_cost", "inventory carrying cost"),
@@ -78,9 +82,9 @@ def render_summary(result: RunResult) -> str:
         f"seed {result.root_seed}",
         f"Statistics over {h.horizon_days:g} days after {h.warmup_days:g} warm-up days; "
         f"mean ± half-width of the 95% confidence interval over replications.",
-        "",
-        f"Yearly cost ({s.currency})",
     ]
+    out += [f"WARNING: {w}" for w in result.warnings]
+    out += ["", f"Yearly cost ({s.currency})"]
     for key, label in COST_LINES:
         if key == "inventory_carrying_cost" and not s.conventions.include_inventory_carrying:
             continue
@@ -97,8 +101,10 @@ def render_summary(result: RunResult) -> str:
             for a in ACTIONS]
     out += ["", "Collectors",
             _line("utilisation", summary.get("collector_utilisation"), "%"),
+            _line("collectors at work (average)", summary.get("collectors_busy"), ""),
             _line("mean wait for a collector", summary.get("collector_wait_days"), "d"),
-            _line("tasks dropped per year", summary.get("collector_tasks_dropped"), "")]
+            _line("tasks dropped per year", summary.get("collector_tasks_dropped"), ""),
+            _line("share of tasks dropped", summary.get("collector_tasks_dropped_share"), "%")]
     out += ["", f"Sales lost per year, by cause ({s.currency})"]
     out += [_line(c.replace("_", " "), summary.get(f"lost_sales_{c}"), "$") for c in LOSS_CAUSES]
     out += [_line("customers lost per year", summary.get("customers_lost"), ""),

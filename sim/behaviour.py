@@ -14,12 +14,12 @@ from enum import IntEnum
 
 import numpy as np
 
-from . import draws, streams
+from . import draws, rng, streams
 from .policy import LadderStep, Policy
 from .scenario import ACTIONS, PAYER_TYPES, Action, PayerProfile, PayerType, Scenario
 from .terms import Terms
 
-__all__ = ["Invoice", "Outcome", "RuleBook", "StepRule", "demand_multiplier"]
+__all__ = ["Invoice", "Outcome", "RuleBook", "StepRule", "collector_work", "demand_multiplier"]
 
 INF = math.inf
 
@@ -136,6 +136,19 @@ def demand_multiplier(scenario: Scenario, terms: Terms | None) -> float:
         demand.discount_multiplier, best_rate)
 
 
+def reference_multiplier(scenario: Scenario) -> float:
+    """The demand the market's terms win (demand.market_terms; 1 where none are stated): the
+    reference that shortage cost is measured against."""
+    market = scenario.demand.market_terms
+    return 1.0 if market is None else demand_multiplier(scenario, market)
+
+
+def valued_days(scenario: Scenario) -> float:
+    """Days a lost customer's orders count as lost (inf: the rest of the run)."""
+    days = scenario.demand.customer_loss.valued_days
+    return INF if days is None else float(days)
+
+
 def max_multiplier(scenario: Scenario) -> float:
     """The highest multiplier any policy can reach: the full-potential demand."""
     demand = scenario.demand
@@ -155,11 +168,22 @@ def actions_summary(tally: np.ndarray) -> dict[str, tuple[float, float]]:
             for k, a in enumerate(ACTIONS) if total[k, 0] or total[k, 1]}
 
 
+def collector_work(per_customer: np.ndarray) -> tuple[float, int]:
+    """(collector days, tasks) from per-customer rows: one sum, in customer order, that
+    every engine takes alike (an unlimited team's work, or a screened team's offered work)."""
+    total = np.ascontiguousarray(per_customer, dtype=np.float64).sum(axis=0)
+    return float(total[0]), int(total[1])
+
+
 class RuleBook:
     """Scenario and policy turned into the plain numbers the walk reads in its loop."""
 
-    def __init__(self, scenario: Scenario, policy: Policy, collectors_finite: bool) -> None:
+    def __init__(self, scenario: Scenario, policy: Policy, collectors_finite: bool,
+                 seed: int | None = None) -> None:
+        """`seed` keys the customers' own draws (account_uniform); only an engine that walks
+        invoices needs it."""
         self.scenario = scenario
+        self._key = None if seed is None else streams._seed_key(seed)
         self.policy = policy
         self.collectors_finite = collectors_finite
         self.year = float(scenario.conventions.days_in_year)
@@ -191,6 +215,7 @@ class RuleBook:
         #: customer -> [count, cost] by action, in ACTIONS order
         self.window = (0.0, INF)
         self.tally: dict[int, list[float]] = {}
+        self.offered: dict[int, list[float]] = {}
 
     def _count(self, customer: int, action: Action, when: float, cost: float,
                times: float = 1.0) -> None:
@@ -201,6 +226,25 @@ class RuleBook:
             k = 2 * ACTION_INDEX[action]
             entry[k] += times
             entry[k + 1] += cost
+
+    def _offered(self, customer: int, when: float, service: float) -> None:
+        """Collector days worked within the window, and tasks started in it, per customer
+        (an unlimited team's work, priced at the salary rate; the compiled engines sum alike)."""
+        entry = self.offered.get(customer)
+        if entry is None:
+            entry = self.offered[customer] = [0.0, 0.0]
+        start, end = self.window
+        entry[0] += max(0.0, min(when + service, end) - max(when, start))
+        if start <= when < end:
+            entry[1] += 1.0
+
+    def offered_total(self, customers: int) -> tuple[float, int]:
+        """Collector days worked and tasks served by an unlimited team, summed over customers
+        in customer order (see collector_work)."""
+        table = np.zeros((customers, 2))
+        for customer, entry in self.offered.items():
+            table[customer] = entry
+        return collector_work(table)
 
     def action_tally(self, customers: int) -> np.ndarray:
         """The tally as an array (customer, action, [count, cost])."""
@@ -342,7 +386,10 @@ class RuleBook:
                 return None
             if rule.service_days > 0 and self.collectors_finite:
                 return rule
-            self.apply(inv, rule, when + self.service_days(inv, rule))
+            service = self.service_days(inv, rule)
+            if service > 0:  # collector time, worked by a team that never makes a call wait
+                self._offered(inv.customer, when, service)
+            self.apply(inv, rule, when + service)
             inv.step += 1
         return None
 
@@ -361,7 +408,7 @@ class RuleBook:
             inv.stop_from = min(inv.stop_from, when)
         elif action is Action.CANCEL_CREDIT_LINE:
             inv.cancel_from = min(inv.cancel_from, when)
-        if row[base + 2] < rule.loss:
+        if rule.loss > 0.0 and self.account_uniform(inv.customer, action) < rule.loss:
             inv.lost_at = min(inv.lost_at, when)
         if action is Action.LAWSUIT:
             self._lawsuit(inv, rule, when, row[base])
@@ -379,7 +426,21 @@ class RuleBook:
             return  # a broken promise: the ladder resumes once the promised day has passed
         self._finish(inv, promised, Outcome.PAID_DUNNED)
 
+    def account_uniform(self, customer: int, action: Action) -> float:
+        """The customer's own draw for leaving when its account suffers this kind of step.
+
+        One draw per customer and kind of step, not per invoice: a customer with five overdue
+        invoices handed to an agency is one account escalated once, and leaves (or not) once.
+        So it leaves the first time its account suffers that kind of step, if ever.
+        """
+        if self._key is None:
+            raise RuntimeError("RuleBook needs the replication's seed to walk invoices")
+        return float(rng.uniform_at(self._key[0], self._key[1], int(streams.Stream.ACCOUNT_LOSS),
+                                    customer, ACTION_INDEX[action], 0))
+
     def _lawsuit(self, inv: Invoice, rule: StepRule, when: float, u: float) -> None:
+        # suing a customer closes its account: no more credit, whatever the judgment [003]
+        inv.cancel_from = min(inv.cancel_from, when)
         inv.dunning_cost += self.legal.lawsuit_cost
         self._count(inv.customer, Action.LAWSUIT, when, self.legal.lawsuit_cost, times=0.0)
         end = when + self.legal.lawsuit_days

@@ -15,7 +15,8 @@ from .ledger import LedgerLike
 from .policy import Policy
 from .scenario import Scenario
 
-__all__ = ["ar_balance_at", "ar_integral", "cost_breakdown", "owed_at", "settled_in"]
+__all__ = ["ar_balance_at", "ar_integral", "cost_breakdown", "owed_at", "settled_in",
+           "shortage_parts"]
 
 
 def _overlap(a: np.ndarray, b: np.ndarray, start: float, end: float) -> np.ndarray:
@@ -58,6 +59,34 @@ def settled_in(ledger: LedgerLike, start: float, end: float) -> np.ndarray:
     return (settle >= start) & (settle < end) & (ledger["outcome"] != int(Outcome.OPEN))
 
 
+#: Lost sales by cause, grouped into the parts of the shortage cost
+HELD_OR_REFUSED = ("credit_limit", "stop_shipping", "credit_cancelled")
+
+
+def shortage_parts(out: EngineOutput, margin: float, years: float) -> dict[str, float]:
+    """The shortage cost against the market reference, per year, in its three parts.
+
+    The reference is the demand the market's terms win with no order refused or held and no
+    customer lost (`demand.market_terms`). Each part is the contribution (`margin` of sales)
+    between the reference and what the policy sold:
+
+    - terms and standard: the reference's sales less the demand the policy's terms and credit
+      standard win (negative where the policy's terms win more than the market's);
+    - orders held or refused: orders in that demand lost to a credit limit, a stop on
+      shipping, or a cancelled line or closed account;
+    - customers lost: orders in that demand lost with customers who left after collection
+      steps, over the valued horizon (`demand.customer_loss.valued_days`).
+    """
+    lost = out.lost_sales
+    demanded = out.potential_sales - lost.get("terms", 0.0) - lost.get("credit_refused", 0.0)
+    held = sum(lost.get(cause, 0.0) for cause in HELD_OR_REFUSED)
+    return {
+        "shortage_terms_cost": margin * (out.reference_sales - demanded) / years,
+        "shortage_held_cost": margin * held / years,
+        "shortage_customers_lost_cost": margin * lost.get("customer_lost", 0.0) / years,
+    }
+
+
 def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dict[str, float]:
     """Yearly costs of a replication, each named as in the report.
 
@@ -80,18 +109,23 @@ def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dic
     issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
     credit_sales = float(ledger["amount"][issued].sum()) / years
     cash_sales = out.cash_sales / years
-    staff = policy.collections.collectors or 0
+    staff = policy.collections.collectors
+    # capacity is never free: a team of `staff` is paid whether busy or not; an unlimited
+    # team is paid for the collector days it worked (each minute at the salary rate)
+    team = (company.collector_salary_annual * out.collector.busy_days / span if staff is None
+            else staff * company.collector_salary_annual)
     action_cost = sum(cost for _count, cost in out.actions.values())
     management = (company.fixed_credit_department_cost_annual
-                  + staff * company.collector_salary_annual
+                  + team
                   + policy.fixed_collection_cost_annual
                   + (action_cost + float(ledger["agency_fee"][settled].sum())) / years)
     lost = sum(out.lost_sales.values())
+    shortage = shortage_parts(out, 1.0 - vc, years)
     costs = {
         "opportunity_cost": average_ar * base * rate,
         "management_cost": management,
         "bad_debt_cost": float(ledger["written_off"][settled].sum()) / years,
-        "shortage_cost": (1.0 - vc) * lost / years,
+        "shortage_cost": sum(shortage.values()),
         "discount_cost": (float(ledger["discount"][settled].sum()) + out.rebates) / years,
         "penalty_income": float(ledger["penalty"][settled].sum()) / years,
         "inventory_carrying_cost": 0.0,
@@ -103,11 +137,14 @@ def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dic
     costs["total_cost"] = (sum(v for k, v in costs.items() if k != "penalty_income")
                            - costs["penalty_income"])
     margin = (1.0 - vc) * (credit_sales + cash_sales)
+    costs.update(shortage)
     costs.update({
+        "collector_team_cost": team,
         "average_receivables": average_ar,
         "credit_sales": credit_sales,
         "cash_sales": cash_sales,
         "lost_sales": lost / years,
+        "reference_sales": out.reference_sales / years,
         "contribution_margin": margin,
         # the profit view [004 p.102]: margin less every cost except the forgone margin
         "net_margin": margin - (costs["total_cost"] - costs["shortage_cost"]),

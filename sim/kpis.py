@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -14,7 +16,7 @@ from .engine.output import CAUSES, EngineOutput
 from .policy import Policy
 from .scenario import ACTIONS, Scenario
 
-__all__ = ["LOSS_CAUSES", "kpis"]
+__all__ = ["LOSS_CAUSES", "SATURATED_DROPPED", "SATURATED_UTILISATION", "kpis", "warnings"]
 
 LOSS_CAUSES = CAUSES
 PAYMENT_OUTCOMES = [int(o) for o in (Outcome.PAID, Outcome.PAID_DUNNED, Outcome.DISCOUNT,
@@ -42,11 +44,36 @@ def kpis(scenario: Scenario, policy: Policy, out: EngineOutput) -> dict[str, flo
                                        else math.nan)
     result["collector_wait_days"] = _ratio(stats.wait_days_total, stats.tasks_served)
     result["collector_tasks_dropped"] = stats.tasks_dropped / years
+    result["collector_tasks_dropped_share"] = _ratio(
+        stats.tasks_dropped, stats.tasks_served + stats.tasks_dropped)
+    # collectors at work on average (full-time equivalents): an unlimited team's size
+    result["collectors_busy"] = stats.busy_days / span
     for cause in LOSS_CAUSES:
         result[f"lost_sales_{cause}"] = out.lost_sales.get(cause, 0.0) / years
     result["customers_lost"] = out.customers_lost / years
     result["bankruptcies"] = out.bankruptcies / years
     return result
+
+
+#: A finite team is saturated at this utilisation, or this share of its tasks dropped
+SATURATED_UTILISATION, SATURATED_DROPPED = 0.95, 0.05
+
+
+def warnings(summary: Mapping[str, Any]) -> list[str]:
+    """What a reader of a run's figures must know before trusting them, from its summary
+    (metric -> an estimate with a `mean`)."""
+    found: list[str] = []
+    util = summary.get("collector_utilisation")
+    dropped = summary.get("collector_tasks_dropped_share")
+    u = util.mean if util is not None else math.nan
+    d = dropped.mean if dropped is not None else math.nan
+    if u >= SATURATED_UTILISATION or d >= SATURATED_DROPPED:
+        found.append(
+            f"the collector team is saturated (utilisation {100 * u:.0f}%, "
+            f"{100 * (0.0 if math.isnan(d) else d):.1f}% of its calls dropped after waiting): "
+            "dunning steps are late or never done, so its figures show an overloaded team, "
+            "not the ladder as written")
+    return found
 
 
 def _dso_family(scenario: Scenario, out: EngineOutput) -> dict[str, float]:

@@ -100,10 +100,26 @@ class CreditLimit(Frozen):
         dict[Grade, float],
         Field(description="Correction factor per risk grade (missing grades: 1)."),
     ] = {}
+    smoothing: Annotated[
+        float | None,
+        Field(gt=0.0, le=1.0,
+              description="Sales method: the weight of the last month's orders in the "
+              "customer's expected monthly purchases, smoothed month by month from what its "
+              "rating leads the company to expect (limit = expected monthly purchases x "
+              "standard period / 30 x grade factor). null = the material's plain quarterly "
+              "sum of the last three months."),
+    ] = 0.1
 
     def factor(self, grade: str) -> float:
         """Return the correction factor of a grade."""
         return float(self.grade_factors.get(grade, 1.0))  # type: ignore[call-overload]
+
+    def first_month(self) -> int:
+        """The first month whose start recomputes the limits from the customer's history
+        (before it, the limits expected from the customer's rating hold)."""
+        if self.method == "sales":
+            return 3 if self.smoothing is None else 1
+        return 6
 
 
 class Collections(Frozen):

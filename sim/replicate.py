@@ -23,6 +23,7 @@ from .engine.fast import exact_for, run_fast, screening_for
 from .engine.reference import run_reference
 from .errors import EngineError
 from .kpis import kpis
+from .kpis import warnings as kpi_warnings
 from .ledger import Ledger, check_conservation
 from .policy import Policy, check_compatible
 from .scenario import Scenario
@@ -122,6 +123,11 @@ class RunResult:
     replications: tuple[Replication, ...]
     summary: dict[str, Estimate] = field(default_factory=dict)
     discount_costs: dict[str, list[TierCost]] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a reader must know before trusting the figures (e.g. a saturated team)."""
+        return kpi_warnings(self.summary)
 
 
 Task = tuple[Scenario, Policy, int, int, bool, str]

@@ -246,6 +246,13 @@ class Segment(Frozen):
     bankruptcy_recovery_days: Annotated[
         Days, Field(description="Days from bankruptcy to the recovery payment and write-off.")
     ] = 365.0
+    order_patience_days: Annotated[
+        Distribution | None,
+        Field(description="Days a customer waits for an order held by its credit limit or a "
+              "stop on shipping before it buys elsewhere (one draw per order); a payment or a "
+              "new limit that clears the block ships it meanwhile. null = "
+              "demand.blocked_hold_days for every order."),
+    ] = None
 
     @field_validator("payer_mix")
     @classmethod
@@ -349,8 +356,19 @@ class CustomerLoss(Frozen):
 
     after_action: Annotated[
         dict[Action, Share],
-        Field(description="Chance that a step of each kind makes the customer stop ordering."),
+        Field(description="Chance that a step of each kind makes the customer stop ordering: "
+              "drawn once per customer and kind of step (its account escalated), not per "
+              "invoice."),
     ] = {}
+    valued_days: Annotated[
+        Days | None,
+        Field(description="Days after it leaves over which a lost customer's orders count as "
+              "sales lost (its expected contribution over that horizon, the time to win a "
+              "customer like it back); its orders after that count neither as potential nor "
+              "as lost. A customer of a payer type that never pays of its own accord "
+              "(lag_days null) has no contribution to lose: none of its orders after it "
+              "left count. null = for the rest of the run."),
+    ] = 365.0
 
 
 class Demand(Frozen):
@@ -384,6 +402,12 @@ class Demand(Frozen):
     customer_loss: Annotated[
         CustomerLoss, Field(description="Customers lost after harsh collection steps.")
     ] = CustomerLoss(after_action={Action.AGENCY: 0.5, Action.LAWSUIT: 0.9})
+    market_terms: Annotated[
+        Terms | None,
+        Field(description="The market's usual terms, e.g. \"N/45\": the reference that "
+              "shortage cost is measured against (the demand these terms win, with no order "
+              "refused or held and no customer lost). null = a demand response of exactly 1."),
+    ] = None
 
     @model_validator(mode="after")
     def _tables_sorted(self) -> Demand:

@@ -59,6 +59,8 @@ class Stream(IntEnum):
     OPENING_BOOK = 17  #: Ages and amounts of the receivables already open when the run starts.
     SERVICE_TIME = 18  #: Time the collections team spends on a task.
     PENALTY = 19  #: Whether a late-payment penalty above its funding cost deters a customer.
+    ACCOUNT_LOSS = 20  #: Whether a kind of dunning step done on its account drives a customer away.
+    ORDER_PATIENCE = 21  #: How long a customer waits for a held order before buying elsewhere.
 
 
 def _philox_words(

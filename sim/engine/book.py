@@ -14,8 +14,17 @@ from typing import Any, NamedTuple, cast
 
 import numpy as np
 
-from .. import streams
-from ..behaviour import INF, Invoice, Outcome, RuleBook, demand_multiplier, max_multiplier
+from .. import rng, streams
+from ..behaviour import (
+    INF,
+    Invoice,
+    Outcome,
+    RuleBook,
+    demand_multiplier,
+    max_multiplier,
+    reference_multiplier,
+    valued_days,
+)
 from ..draws import (
     CustomerTable,
     OrderTable,
@@ -23,6 +32,7 @@ from ..draws import (
     dist_params,
     invoice_draws,
     order_gap_days,
+    sample_q,
 )
 from ..policy import Policy
 from ..scenario import Scenario
@@ -106,6 +116,10 @@ class CustomerBook:
             for g in ("A", "B", "C", "D")}
         self.mult = {g: demand_multiplier(scenario, t) for g, t in self.terms.items()}
         self.cash_kept = scenario.demand.cash_only_share_kept
+        #: per segment, its customers' patience with a held order (None: the scenario's hold)
+        self.patience_params = [None if s.order_patience_days is None
+                                else dist_params(s.order_patience_days)
+                                for s in scenario.segments]
         self.approval_share = scenario.demand.blocked_approval_share
         #: each customer's discount tier on its grade's terms (-1: none), and its opening
         #: credit limit (None: no limits), as arrays for the compiled engines
@@ -303,6 +317,21 @@ class CustomerBook:
     def _lose(self, i: int, cause: str) -> None:
         self.fate[i] = FATE_LOST + CAUSES.index(cause)
 
+    def _cancelled(self, i: int) -> None:
+        """An order after its customer's line was cancelled: paid in cash within the
+        cash-only share, else lost."""
+        if self.o_thin[i] * self.m_max >= self.cash_kept:
+            self._lose(i, "credit_cancelled")
+        else:
+            self.fate[i] = FATE_CASH
+
+    def valued_days(self) -> np.ndarray:
+        """Per customer, the days over which its orders count as lost if it leaves: a
+        customer of a payer type that never pays of its own accord brings no contribution
+        to lose (its orders would be bad debts), so none."""
+        never = np.asarray([lag is None for lag in self.rules.lag])
+        return np.where(never[self.customers.payer], 0.0, valued_days(self.scenario))
+
     def finish_orders(self) -> None:
         """Give the orders the policy never shipped on credit their fate (see accept()), and
         take the tallies of potential, lost and cash sales from every order's fate."""
@@ -317,7 +346,8 @@ class CustomerBook:
         cast(Any, tally_all)(self.k0, self.k1, self.customer_gaps(), self._end,
                              *self.order_rules(), self.cash_kept, by_customer, amounts,
                              np.asarray(self.lost_from), np.asarray(self.cancel_from),
-                             self.start, self.end, acc)
+                             self.start, self.end, reference_multiplier(self.scenario),
+                             self.valued_days(), acc)
         store_order_tally(self.out, acc)
 
     def accept(self, i: int) -> Invoice | None:
@@ -327,19 +357,26 @@ class CustomerBook:
             self._lose(i, "customer_lost")
             return None
         if t >= self.cancel_from[c]:
-            if self.o_thin[i] * self.m_max >= self.cash_kept:
-                self._lose(i, "credit_cancelled")
-            else:
-                self.fate[i] = FATE_CASH
+            self._cancelled(i)
             return None
         self._ordered[c * self.months + math.floor(t / self.month)] += amount
         block = self.blocked(c, t, amount)
         if block == "credit_limit" and self.o_approval[i] < self.approval_share:
             block = None  # forced release after approval
         if block is not None:
-            self.held.append((i, t, block))
+            self.held.append((i, t + self.patience(i), block))
             return None
         return self.issue(i, t)
+
+    def patience(self, i: int) -> float:
+        """Days the customer of candidate i waits for it if it is held (its own draw)."""
+        c = self.o_cust[i]
+        dist = self.patience_params[self.segment[c]]
+        if dist is None:
+            return self.scenario.demand.blocked_hold_days
+        u = rng.uniform_at(self.k0, self.k1, int(streams.Stream.ORDER_PATIENCE), c,
+                           self.o_index[i], 0)
+        return float(sample_q(u, dist))
 
     def blocked(self, c: int, t: float, amount: float) -> str | None:
         """Why an order of this customer cannot ship at time t (None if it can)."""
@@ -362,15 +399,16 @@ class CustomerBook:
         """Ship held orders whose block has cleared; lose those that waited too long."""
         shipped: list[Invoice] = []
         keep: list[tuple[int, float, str]] = []
-        hold = self.scenario.demand.blocked_hold_days
-        for i, t, cause in self.held:
+        for i, deadline, cause in self.held:
             c = self.o_cust[i]
-            if day > t + hold or day >= self.bankrupt[c] or day >= self.lost_from[c]:
+            if day > deadline or day >= self.bankrupt[c] or day >= self.lost_from[c]:
                 self._lose(i, cause)
+            elif day >= self.cancel_from[c]:
+                self._cancelled(i)  # the line was cancelled or the account closed meanwhile
             elif c in self.eased and self.blocked(c, day, self.o_amount[i]) is None:
                 shipped.append(self.issue(i, day))
             else:
-                keep.append((i, t, cause))
+                keep.append((i, deadline, cause))
         self.held = keep
         self.eased.clear()
         return shipped
@@ -447,10 +485,20 @@ class CustomerBook:
 
     def month_end(self, month: int, receipts: np.ndarray) -> None:
         """Recompute credit limits at the start of a month from the last months' history."""
-        method = self.policy.credit_limit.method
-        if self.limit is None or month < (3 if method == "sales" else 6):
+        rule = self.policy.credit_limit
+        method = rule.method
+        if self.limit is None or month < rule.first_month():
             return
         grades = self.grade_array
+        if method == "sales" and rule.smoothing is not None:
+            # expected monthly purchases, smoothed: the same operations, in the same order,
+            # as fast._limit (kept in limit terms, so the limit is the only state)
+            alpha = rule.smoothing
+            last = self.ordered_month[:, month - 1]
+            self.limit = (alpha * np.asarray(self._limit_from_monthly(last, grades))
+                          + (1.0 - alpha) * np.asarray(self.limit)).tolist()
+            self.eased.update(self.o_cust[i] for i, _, _ in self.held)
+            return
         if method == "sales":
             quarterly = self.ordered_month[:, month - 3:month].sum(axis=1)
             monthly = quarterly / 3.0  # quarterly x period / 90 = monthly x period / 30
@@ -478,11 +526,15 @@ class CustomerBook:
         self.rebate_sales[:] = 0.0
         self.rebate_late[:] = False
 
-    def book(self, inv: Invoice, receipts: array[float]) -> None:
-        """Record a settled invoice in the customer's receipts (a customer's months in a row
-        of the flat `receipts`) and on-time record."""
+    def book(self, inv: Invoice, receipts: array[float], day: int) -> None:
+        """Record a settled invoice, on the day it is booked, in the customer's receipts (a
+        customer's months in a row of the flat `receipts`) and on-time record. A write-off
+        closes the customer's account from that day: no more credit (its orders are paid in
+        cash or lost, as after a cancelled credit line)."""
         c = inv.customer
         self.eased.add(c)
+        if inv.outcome is Outcome.WRITTEN_OFF:
+            self.cancel_from[c] = min(self.cancel_from[c], float(day))
         if inv.outcome in PAID_OUTCOMES:
             receipts[c * self.months + math.floor(inv.settle / self.month)] += inv.amount
         late_after = inv.eff_due + self.policy.rebate.on_time_grace_days

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..behaviour import Invoice, Outcome
+from ..behaviour import Invoice, Outcome, reference_multiplier
 from ..scenario import PaymentPattern
 from ..terms import Terms
 from .book import CustomerBook
@@ -30,6 +30,7 @@ def issue_deterministic(book: CustomerBook, i: int) -> None:
     in_window = book.start <= t < book.end
     if in_window:
         book.out.potential_sales += base * book.m_max
+        book.out.reference_sales += base * reference_multiplier(book.scenario)
     multiplier = book.mult[grade]
     if terms is None or terms.net_days == 0:
         if in_window:

@@ -31,7 +31,7 @@ import math
 import numpy as np
 
 from .. import rng, streams
-from ..behaviour import INF, RuleBook, actions_summary
+from ..behaviour import INF, RuleBook, actions_summary, collector_work
 from ..draws import COL_STEPS, STEP_DRAWS, draw_customers
 from ..ledger import LEDGER_DTYPE
 from ..memory import prefetch, prefetch_at
@@ -67,20 +67,16 @@ from .fast import (
     I_SEQ,
     I_STAMP,
     I_STEP,
-    L_CANCELLED,
     L_LIMIT,
     L_LOST,
     L_STOP,
     LAWSUIT,
-    LIMIT_SALES,
     N_F,
     N_I,
     P_APPROVAL,
-    P_CASH_KEPT,
     P_END,
-    P_HOLD,
+    P_LIMIT_FROM,
     P_LIMIT_METHOD,
-    P_M_MAX,
     P_MONTH,
     P_REBATE_GRACE,
     P_REBATE_RATE,
@@ -88,11 +84,15 @@ from .fast import (
     P_START,
     PAID,
     PAID_DUNNED,
+    WRITTEN_OFF,
     Opening,
     _apply,
     _base_draws,
     _calendar,
+    _cancelled,
     _close,
+    _deadline,
+    _expired,
     _ledger_row,
     _limit,
     _new_invoice,
@@ -101,7 +101,7 @@ from .fast import (
     _policy_arrays,
     _walk,
 )
-from .output import FATE_CASH, FATE_SHIPPED, CollectorStats, EngineOutput, by_customer, permute
+from .output import FATE_SHIPPED, CollectorStats, EngineOutput, by_customer, permute
 
 __all__ = ["EventRun"]
 
@@ -334,7 +334,8 @@ def _write_row(st: np.ndarray, ledger: np.ndarray, ledger_seq: np.ndarray, inv_f
 def _book(k: int, st: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, head: np.ndarray,
           tail: np.ndarray, free: np.ndarray, eased: np.ndarray, eased_list: np.ndarray,
           receipts: np.ndarray, rebate_late: np.ndarray, ledger: np.ndarray,
-          ledger_seq: np.ndarray, seg_f: np.ndarray, p: np.ndarray) -> None:
+          ledger_seq: np.ndarray, seg_f: np.ndarray, p: np.ndarray,
+          cancel_from: np.ndarray) -> None:
     """des._book_settled for one invoice: CustomerBook.book, then its ledger row written
     and its slot let go (at once, or when its collector chain ends)."""
     c = inv_i[k, I_CUST]
@@ -350,6 +351,8 @@ def _book(k: int, st: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, head: np
         receipts[c, math.floor(settle / p[P_MONTH])] += inv_f[k, F_AMOUNT]
     if settle > inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
         rebate_late[c] = 1
+    if outcome == WRITTEN_OFF:  # the account is closed from the day the write-off is booked
+        cancel_from[c] = min(cancel_from[c], float(st[T_TODAY]))
     _close(inv_f, inv_i, k, p[P_END], seg_f, p)
     _write_row(st, ledger, ledger_seq, inv_f, inv_i, k)
     # off the customer's open list (once booked it can block nothing: settled before now)
@@ -603,7 +606,7 @@ def _kernel(
                 if (inv_i[k, I_SEQ] == e_q[e, E_SEQ] and inv_i[k, I_STAMP] == e_q[e, E_STAMP]
                         and inv_i[k, I_BOOKED] == 0):
                     _book(k, st, inv_f, inv_i, head, tail, free, eased, eased_list, receipts,
-                          rebate_late, ledger, ledger_seq, seg_f, p)
+                          rebate_late, ledger, ledger_seq, seg_f, p, cancel_from)
                 e_free[st[T_ENTRIES]] = e
                 st[T_ENTRIES] += 1
                 e = nxt
@@ -611,7 +614,7 @@ def _kernel(
             if d > 0 and cal[CAL_MONTH, d] > cal[CAL_MONTH, d - 1]:  # CustomerBook.month_end
                 m = cal[CAL_MONTH, d]
                 method = p[P_LIMIT_METHOD]
-                if method != 0.0 and m >= (3 if method == LIMIT_SALES else 6):
+                if method != 0.0 and m >= p[P_LIMIT_FROM]:
                     for c in range(n):
                         limit[c] = _limit(p, m, ordered[c], receipts[c], c_factor[c], limit[c])
                     for h in range(st[T_HELD]):
@@ -637,10 +640,12 @@ def _kernel(
             # CustomerBook.release_held: all released orders invoiced, then each planned
             keep, n_ship = 0, 0
             for h in range(st[T_HELD]):
-                i, t, cause = held_o[h], held_t[h], held_f[h]
+                i, deadline, cause = held_o[h], held_t[h], held_f[h]
                 c = o_cust[i]
-                if day > t + p[P_HOLD] or day >= c_bankrupt[c] or day >= lost_from[c]:
+                if _expired(day, deadline, c_bankrupt[c], lost_from[c]):
                     fate[i] = cause
+                elif day >= cancel_from[c]:  # the line was cancelled or the account closed
+                    fate[i] = _cancelled(o_thin[i], p)
                 elif eased[c] == 1 and _blocked(inv_f, inv_i, head[c], day, o_amount[i],
                                                 limit[c]) == 0:
                     shipped[n_ship] = _issue(
@@ -649,7 +654,7 @@ def _kernel(
                         inv_f, inv_i, rows, free, key, grade_f, seg_f, p, payer_f)
                     n_ship += 1
                 else:
-                    held_o[keep], held_t[keep], held_f[keep] = i, t, cause
+                    held_o[keep], held_t[keep], held_f[keep] = i, deadline, cause
                     keep += 1
             st[T_HELD] = keep
             for q in range(st[T_EASED]):
@@ -684,8 +689,7 @@ def _kernel(
                     fate[i] = L_LOST
                     continue
                 if t >= cancel_from[c]:
-                    fate[i] = (L_CANCELLED if o_thin[i] * p[P_M_MAX] >= p[P_CASH_KEPT]
-                               else FATE_CASH)
+                    fate[i] = _cancelled(o_thin[i], p)
                     continue
                 ordered[c, math.floor(t / month)] += amount
                 block = _blocked(inv_f, inv_i, head[c], t, amount, limit[c])
@@ -693,7 +697,8 @@ def _kernel(
                     block = 0  # released after approval
                 if block != 0:
                     h = st[T_HELD]
-                    held_o[h], held_t[h], held_f[h] = i, t, block
+                    held_o[h], held_f[h] = i, block
+                    held_t[h] = _deadline(t, key, c, o_index[i], c_seg[c], seg_f, p)
                     st[T_HELD] += 1
                     continue
                 k = _issue(i, t, st, o_cust, o_index, o_amount, fate, c_seg, c_grade, c_payer,
@@ -767,7 +772,7 @@ class EventRun:
         staff = policy.collections.collectors
         start = scenario.horizon.warmup_days
         self.end = end = start + scenario.horizon.horizon_days
-        rules = RuleBook(scenario, policy, collectors_finite=staff is not None)
+        rules = RuleBook(scenario, policy, collectors_finite=staff is not None, seed=seed)
         rules.window = (start, end)
         customers = draw_customers(scenario, seed)
         self.out = EngineOutput(engine=engine, window=(start, end),
@@ -942,6 +947,9 @@ class EventRun:
                                                                       float(a["sf"][U_WAIT]))
             out.collector.tasks_served = int(st[T_SERVED])
             out.collector.tasks_dropped = int(st[T_DROPPED])
+        else:  # the work an unlimited team did (fast._walk tallied it per customer)
+            out.collector.busy_days, out.collector.tasks_served = collector_work(
+                a["tally"][:, BUSY])
         start, end = out.window
         lost = a["lost_from"]
         out.customers_lost = int(np.sum((lost >= start) & (lost < end)))

@@ -35,7 +35,15 @@ from typing import Any
 import numpy as np
 
 from .. import rng, streams
-from ..behaviour import INF, Outcome, RuleBook, actions_summary
+from ..behaviour import (
+    INF,
+    Outcome,
+    RuleBook,
+    actions_summary,
+    collector_work,
+    reference_multiplier,
+    valued_days,
+)
 from ..draws import (
     COL_APPROVAL,
     COL_CASH,
@@ -105,7 +113,9 @@ N_F = 21
 N_I = 16
 # per segment (seg_f), per payer type (payer_f), per ladder step (lad_f)
 S_DISPUTE_SHARE, S_UPHELD, S_CREDITED, S_CASH, S_RECOVERY_DAYS, S_RAISED, S_DAYS = range(7)
-# (S_DAYS.. S_DAYS + 3: the dispute's resolution days as draws.dist_params)
+# (S_DAYS.. S_DAYS + 3: the dispute's resolution days as draws.dist_params; then whether the
+# segment's customers have a patience of their own, and its distribution)
+S_HAS_PATIENCE, S_PATIENCE = S_DAYS + 4, S_DAYS + 5
 Y_LAG, Y_HAS_LAG, Y_EARLY = 3, 7, 8  # payer_f: the lag's distribution (4 columns), ...
 G_NET, G_RATE, G_WINDOW, G_STEPS = 0, 1, 3, 5  # grade_f: two discount tiers at most
 # the streams the kernel draws from, as plain ints
@@ -114,8 +124,9 @@ ST_AMOUNT, ST_THIN, ST_APPROVAL = (int(Stream.ORDER_AMOUNT), int(Stream.ORDER_TH
 ST_DISPUTE, ST_CASH, ST_LAG, ST_PENALTY = (int(Stream.DISPUTE), int(Stream.CASH_AVAILABLE),
                                            int(Stream.PAYMENT_LAG), int(Stream.PENALTY))
 ST_RESPONSE, ST_BREAK, ST_LOSS = (int(Stream.DUNNING_RESPONSE), int(Stream.PROMISE_BREAK),
-                                  int(Stream.CUSTOMER_LOSS))
+                                  int(Stream.ACCOUNT_LOSS))
 ST_SERVICE, ST_AGENCY = int(Stream.SERVICE_TIME), int(Stream.AGENCY)
+ST_PATIENCE = int(Stream.ORDER_PATIENCE)
 Y_DELAY, Y_BREAKS, Y_DETERRED = range(3)
 # a row's order-level columns go unused in the kernels: the lag's uniform waits in one, drawn
 # with the customer's orders (_prefetch) until the lag is needed (_lag), NaN if it was not
@@ -126,8 +137,9 @@ D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN, D_ACTION, D_RESPONSE = range(7)  # + pa
  P_STD_PERIOD, P_WRITE_OFF, P_AFTER_LAWSUIT, P_PEN_RATE, P_PEN_GRACE, P_PEN_COLLECTED,
  P_AGENCY_FEE, P_AGENCY_DAYS, P_LAWSUIT_COST, P_LAWSUIT_DAYS, P_LAWSUIT_RECOVERY,
  P_REBATE_RATE, P_REBATE_THRESHOLD, P_REBATE_GRACE, P_DEFAULTER, P_SERVICE_CV,
- P_SERVICE_SHAPE, P_SERVICE_SCALE) = range(27)
-N_P = 27
+ P_SERVICE_SHAPE, P_SERVICE_SCALE, P_M_REF, P_VALUED_DAYS, P_SMOOTHING, P_LIMIT_FROM
+ ) = range(31)
+N_P = 31
 LIMIT_SALES, LIMIT_RECEIPTS = 1.0, 2.0  # p[P_LIMIT_METHOD] (0: no limits)
 
 
@@ -308,12 +320,14 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
         inv_f[k, F_STOP] = min(inv_f[k, F_STOP], when)
     elif action == A_CANCEL:
         inv_f[k, F_CANCEL] = min(inv_f[k, F_CANCEL], when)
-    # (a uniform is never below 0: with no loss share the draw is not needed)
-    if lad_f[g, j, D_LOSS] > 0.0 and _step_drawn(row, 2, key, ST_LOSS, j) < lad_f[
-            g, j, D_LOSS]:
+    # RuleBook.account_uniform: one draw per customer and kind of step (key[2] is the
+    # customer); a uniform is never below 0, so with no loss share the draw is not needed
+    if lad_f[g, j, D_LOSS] > 0.0 and rng.uniform_at(key[0], key[1], ST_LOSS, key[2], action,
+                                                    0) < lad_f[g, j, D_LOSS]:
         inv_f[k, F_LOST_AT] = min(inv_f[k, F_LOST_AT], when)
     eff_due = inv_f[k, F_EFF_DUE]
     if action == A_LAWSUIT:
+        inv_f[k, F_CANCEL] = min(inv_f[k, F_CANCEL], when)  # (RuleBook._lawsuit)
         inv_f[k, F_DUNNING] += p[P_LAWSUIT_COST]
         _count(tally, A_LAWSUIT, when, p[P_LAWSUIT_COST], 0.0, p)
         end = when + p[P_LAWSUIT_DAYS]
@@ -476,11 +490,13 @@ def _prune_live(inv_f: np.ndarray, live: np.ndarray, n_live: int, day: float) ->
 
 @rng.compiled_inline
 def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: int,
-              day: float, receipts: np.ndarray, p: np.ndarray) -> tuple[int, bool, bool]:
+              day: float, receipts: np.ndarray, p: np.ndarray
+              ) -> tuple[int, bool, bool, float]:
     """Book settlements listed for days up to `day`, in the SimPy engine's order (by
     booking day, then as listed); `pend` lists the unbooked ones as listed. Returns
-    (how many stay unbooked, any booked, any late for the rebate)."""
-    any_booked, late = False, False
+    (how many stay unbooked, any booked, any late for the rebate, the first booking day of
+    a write-off: the account is closed from then on, see CustomerBook.book)."""
+    any_booked, late, closed = False, False, INF
     while True:
         best = -1
         for q in range(n_pend):
@@ -489,7 +505,7 @@ def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: in
                     best < 0 or inv_f[k, F_BOOK_DAY] < inv_f[pend[best], F_BOOK_DAY]):
                 best = q
         if best < 0:
-            return n_pend, any_booked, late
+            return n_pend, any_booked, late, closed
         k = pend[best]
         for q in range(best, n_pend - 1):
             pend[q] = pend[q + 1]
@@ -502,12 +518,31 @@ def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: in
             receipts[math.floor(settle / p[P_MONTH])] += inv_f[k, F_AMOUNT]
         if settle > inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
             late = True
+        if outcome == WRITTEN_OFF:
+            closed = min(closed, inv_f[k, F_BOOK_DAY])
 
 
 @rng.compiled_inline
-def _expired(day: float, t: float, hold: float, bankrupt: float, lost_from: float) -> bool:
-    """Whether an order held since t is lost by `day` (true from some day on, ever after)."""
-    return day > t + hold or day >= bankrupt or day >= lost_from
+def _expired(day: float, deadline: float, bankrupt: float, lost_from: float) -> bool:
+    """Whether a held order whose customer waits until `deadline` is lost by `day` (true
+    from some day on, ever after)."""
+    return day > deadline or day >= bankrupt or day >= lost_from
+
+
+@rng.compiled_inline
+def _cancelled(thin: float, p: np.ndarray) -> int:
+    """CustomerBook._cancelled: the fate of an order after the customer's line was cancelled."""
+    return L_CANCELLED if thin * p[P_M_MAX] >= p[P_CASH_KEPT] else FATE_CASH
+
+
+@rng.compiled_inline
+def _deadline(t: float, key: np.ndarray, c: int, i: int, seg: int, seg_f: np.ndarray,
+              p: np.ndarray) -> float:
+    """CustomerBook.patience: until when the customer waits for its order i, held at t."""
+    if seg_f[seg, S_HAS_PATIENCE] == 0.0:
+        return t + p[P_HOLD]
+    u = rng.uniform_at(key[0], key[1], ST_PATIENCE, c, i, 0)
+    return t + sample_q(u, seg_f[seg, S_PATIENCE:S_PATIENCE + 4])
 
 
 @rng.compiled
@@ -515,14 +550,16 @@ def _limit(p: np.ndarray, month: int, ordered: np.ndarray, receipts: np.ndarray,
            factor: float, current: float) -> float:
     """CustomerBook.month_end for one customer (the limit in force from this month)."""
     method = p[P_LIMIT_METHOD]
+    if month < p[P_LIMIT_FROM]:
+        return current
+    if method == LIMIT_SALES and p[P_SMOOTHING] > 0.0:
+        alpha = p[P_SMOOTHING]  # expected monthly purchases, smoothed (CustomerBook.month_end)
+        return (alpha * (ordered[month - 1] * p[P_STD_PERIOD] / 30.0 * factor)
+                + (1.0 - alpha) * current)
     if method == LIMIT_SALES:
-        if month < 3:
-            return current
         quarterly = ordered[month - 3] + ordered[month - 2] + ordered[month - 1]
         monthly = quarterly / 3.0
     else:
-        if month < 6:
-            return current
         total = receipts[month - 6] * 1.0
         for k in range(2, 7):
             total = total + receipts[month - 7 + k] * float(k)
@@ -786,24 +823,31 @@ def _customers(
                 day = min(day, cal[CAL_NEXT_MONTH, today + 1])
                 for q in range(n_pend):
                     day = min(day, int(inv_f[pend[q], F_BOOK_DAY]))
+                # nor on the first day of a cancelled line or a closed account, which turns
+                # the held orders into cash or lost sales rather than letting them expire
+                if cancel_from[c] < INF and math.ceil(cancel_from[c]) > today:
+                    day = min(day, math.ceil(cancel_from[c]))
             if rebates:
                 day = min(day, cal[CAL_NEXT_YEAR, today + 1])
             if day >= n_days:
                 break
             today = day
             n_live = _prune_live(inv_f, live, n_live, float(day))
-            n_pend, booked, late = _book_due(inv_f, inv_i, pend, n_pend, float(day), receipts,
-                                             p)
+            n_pend, booked, late, closed = _book_due(inv_f, inv_i, pend, n_pend, float(day),
+                                                     receipts, p)
+            cancel_from[c] = min(cancel_from[c], closed)
             eased = eased or booked
             rebate_late = rebate_late or late
             m_now = cal[CAL_MONTH, day]
             if day > 0 and m_now > m_seen:
-                m_seen = m_now
-                if p[P_LIMIT_METHOD] > 0 and m_now >= (3 if p[P_LIMIT_METHOD] == LIMIT_SALES
-                                                       else 6):
-                    limit = _limit(p, m_now, ordered, receipts, c_factor[c], limit)
+                # every month begun since the last visit, in turn: a smoothed limit carries
+                # each month's orders over (the other methods only read the latest months)
+                if p[P_LIMIT_METHOD] > 0 and m_now >= p[P_LIMIT_FROM]:
+                    for m in range(max(m_seen + 1, int(p[P_LIMIT_FROM])), m_now + 1):
+                        limit = _limit(p, m, ordered, receipts, c_factor[c], limit)
                     if nh > 0:
                         eased = True
+                m_seen = m_now
             if cal[CAL_YEAR_END, day] == 1:
                 if rebates:
                     for k in range(first, last):
@@ -817,9 +861,11 @@ def _customers(
             # release held orders whose block has cleared, lose those that waited too long
             keep = 0
             for h in range(nh):
-                i, t, cause = held_o[h], held_t[h], held_f[h]
-                if _expired(float(day), t, p[P_HOLD], c_bankrupt[c], lost_from[c]):
+                i, deadline, cause = held_o[h], held_t[h], held_f[h]
+                if _expired(float(day), deadline, c_bankrupt[c], lost_from[c]):
                     o_fate[i] = cause
+                elif day >= cancel_from[c]:  # the line was cancelled or the account closed
+                    o_fate[i] = _cancelled(o_thin[i], p)
                 elif eased and _blocked(inv_f, live, n_live, float(day), o_amount[i],
                                         limit) == 0:
                     k = last
@@ -833,7 +879,7 @@ def _customers(
                     lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
                     cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
                 else:
-                    held_o[keep], held_t[keep], held_f[keep] = i, t, cause
+                    held_o[keep], held_t[keep], held_f[keep] = i, deadline, cause
                     keep += 1
             nh = keep
             eased = False
@@ -848,10 +894,7 @@ def _customers(
                     o_fate[i] = L_LOST
                     continue
                 if t >= cancel_from[c]:
-                    if o_thin[i] * p[P_M_MAX] >= p[P_CASH_KEPT]:
-                        o_fate[i] = L_CANCELLED
-                    else:
-                        o_fate[i] = FATE_CASH
+                    o_fate[i] = _cancelled(o_thin[i], p)
                     continue
                 ordered[math.floor(t / month)] += amount
                 block = _blocked(inv_f, live, n_live, t, amount, limit)
@@ -859,7 +902,8 @@ def _customers(
                                          < p[P_APPROVAL]):
                     block = 0
                 if block != 0:
-                    held_o[nh], held_t[nh], held_f[nh] = i, t, block
+                    held_o[nh], held_f[nh] = i, block
+                    held_t[nh] = _deadline(t, key, c, i, seg, seg_f, p)
                     nh += 1
                     continue
                 k = last
@@ -873,14 +917,15 @@ def _customers(
                 lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
                 cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
         for h in range(nh):  # held to the end: lost if they expired on a day not visited
-            if _expired(float(n_days - 1), held_t[h], p[P_HOLD], c_bankrupt[c], lost_from[c]):
+            if _expired(float(n_days - 1), held_t[h], c_bankrupt[c], lost_from[c]):
                 o_fate[held_o[h]] = held_f[h]
         for k in range(first, last):
             _close(inv_f, inv_i, k, end, seg_f, p)
         n_out = _write_ledger(ledger, n_out, inv_f, inv_i, first, last, letters)
         # the orders never shipped on credit get their fate, then the tallies
         tally_customer(acc, o_time, c_bankrupt[c], o_amount, o_thin, o_cand, o_fate, credit,
-                       p[P_M_MAX], p[P_CASH_KEPT], lost_from[c], cancel_from[c], start, end)
+                       p[P_M_MAX], p[P_CASH_KEPT], lost_from[c], cancel_from[c], start, end,
+                       p[P_M_REF], p[P_VALUED_DAYS] if payer_f[payer, Y_HAS_LAG] > 0 else 0.0)
     return n, n_out
 
 
@@ -908,7 +953,7 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
     staff = policy.collections.collectors
     start = scenario.horizon.warmup_days
     end = start + scenario.horizon.horizon_days
-    rules = RuleBook(scenario, policy, collectors_finite=False)
+    rules = RuleBook(scenario, policy, collectors_finite=False, seed=seed)
     customers = draw_customers(scenario, seed)
     out = EngineOutput(engine="screen" if screening else "fast", window=(start, end),
                        ledger=np.empty(0, dtype=LEDGER_DTYPE), actions={},
@@ -952,9 +997,9 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
     store_order_tally(out, acc)
     out.rebates = float(rebate_paid.sum())
     out.actions = actions_summary(tally[:, :BUSY])
+    # the work an unlimited team did, or (screening) the work offered to a finite one
+    out.collector.busy_days, out.collector.tasks_served = collector_work(tally[:, BUSY])
     if staff is not None:
-        offered = tally[:, BUSY].sum(axis=0)
-        out.collector.busy_days, out.collector.tasks_served = float(offered[0]), int(offered[1])
         out.collector.wait_days_total = math.nan
     out.customers_lost = int(np.sum((lost_from >= start) & (lost_from < end)))
     bankrupt = customers.bankruptcy_day
@@ -1026,7 +1071,10 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
             lad_f[g, j, D_RESPONSE:] = rule.response
     seg_f = np.asarray([(s.disputes.share, s.disputes.upheld_share, s.disputes.credited_share,
                          s.cash_available_share, s.bankruptcy_recovery_days,
-                         s.disputes.raised_after_days, *dist_params(s.disputes.resolution_days))
+                         s.disputes.raised_after_days, *dist_params(s.disputes.resolution_days),
+                         0.0 if s.order_patience_days is None else 1.0,
+                         *(np.zeros(4) if s.order_patience_days is None
+                           else dist_params(s.order_patience_days)))
                         for s in scenario.segments], dtype=float)
     payer_f = np.zeros((len(PAYER_TYPES), Y_EARLY + 1))
     for k, dist in enumerate(rules.lag):
@@ -1047,6 +1095,8 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     p[P_HOLD] = scenario.demand.blocked_hold_days
     p[P_APPROVAL], p[P_CASH_KEPT], p[P_M_MAX] = book.approval_share, book.cash_kept, book.m_max
     p[P_LIMIT_METHOD], p[P_STD_PERIOD] = method, limits.standard_credit_period_days
+    p[P_SMOOTHING] = limits.smoothing if limits.smoothing is not None else 0.0
+    p[P_LIMIT_FROM] = limits.first_month()
     p[P_WRITE_OFF] = INF if write_off is None else write_off
     p[P_AFTER_LAWSUIT] = 1.0 if policy.write_off.after_failed_lawsuit else 0.0
     p[P_PEN_RATE], p[P_PEN_GRACE], p[P_PEN_COLLECTED] = (pen.rate_annual, pen.grace_days,
@@ -1057,6 +1107,7 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     p[P_REBATE_RATE], p[P_REBATE_THRESHOLD] = rebate.rate, rebate.threshold_annual_sales
     p[P_REBATE_GRACE] = rebate.on_time_grace_days
     p[P_DEFAULTER] = PAYER_TYPES.index(PayerType.DEFAULTER)
+    p[P_M_REF], p[P_VALUED_DAYS] = reference_multiplier(scenario), valued_days(scenario)
     if rules.service_cv > 0:
         shape, scale = streams.gamma_params(np.float64(1.0), np.float64(rules.service_cv))
         p[P_SERVICE_CV], p[P_SERVICE_SHAPE], p[P_SERVICE_SCALE] = 1.0, shape, scale

@@ -15,7 +15,7 @@ import numpy as np
 from .. import rng
 from ..draws import DIST_LOGNORMAL, arrivals, sample_q
 from ..streams import Stream
-from .output import rejected_fate, tally_order
+from .output import REFERENCE, rejected_fate, tally_order
 
 __all__ = ["AMOUNTS_ALL", "AMOUNTS_CANDIDATES", "AMOUNTS_NONE", "AMOUNTS_OTHERS", "candidate_table",
            "classify", "tally_all", "tally_customer"]
@@ -73,25 +73,34 @@ def classify(k0: np.uint64, k1: np.uint64, c: int, bankrupt: float, o_time: np.n
 def tally_customer(acc: np.ndarray, o_time: np.ndarray, bankrupt: float, o_amount: np.ndarray,
                    o_thin: np.ndarray, o_cand: np.ndarray, o_fate: np.ndarray, credit: bool,
                    m_max: float, cash_kept: float, lost_from: float, cancel_from: float,
-                   start: float, end: float) -> None:
+                   start: float, end: float, m_ref: float, valued_days: float) -> None:
     """Give the customer's orders that were never candidates their fate, then add every live
-    order within the window [start, end) to the tally, in order-number order.
+    order within the window [start, end) to the tally, in order-number order: to the
+    potential sales, to the reference sales if the market's terms would win it (its thinning
+    draw below the reference's multiplier `m_ref`), and to its fate's sums.
+
+    An order is live before the customer's bankruptcy and, if the customer was lost, until
+    `valued_days` after that: a lost customer is charged with that horizon's orders, and its
+    orders after it count neither as potential nor as lost (as if it had gone anyway).
 
     The potential sales are summed in a local variable, the same additions in the same order:
     summed in acc[0], each addition waited on the store of the one before (the compiler
     cannot tell that `acc` is none of the other arrays)."""
-    potential = acc[0]
+    potential, reference = acc[0], acc[REFERENCE]
+    gone = min(bankrupt, lost_from + valued_days)
     for j in range(o_time.size):
         t = o_time[j]
-        if t >= bankrupt:
+        if t >= gone:
             continue
         if o_cand[j] == 0:
             o_fate[j] = rejected_fate(t, o_thin[j] * m_max < cash_kept, credit, lost_from,
                                       cancel_from)
         if start <= t < end:
             potential += o_amount[j]
+            if o_thin[j] * m_max < m_ref:
+                reference += o_amount[j]
             tally_order(acc, o_amount[j], o_fate[j])
-    acc[0] = potential
+    acc[0], acc[REFERENCE] = potential, reference
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -144,7 +153,7 @@ def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, end_day: float,
               amount_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray, m_max: float,
               cash_kept: float, cand_fate: np.ndarray, cand_amount: np.ndarray,
               lost_from: np.ndarray, cancel_from: np.ndarray, start: float, end: float,
-              acc: np.ndarray) -> None:
+              m_ref: float, valued: np.ndarray, acc: np.ndarray) -> None:
     """Every customer's orders tallied (tally_customer), drawn again from their keys.
 
     `cand_fate` and `cand_amount` hold the candidates' fates and amounts by customer and order
@@ -170,4 +179,5 @@ def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, end_day: float,
                 s_fate[j], s_amount[j] = cand_fate[k], cand_amount[k]
                 k += 1
         tally_customer(acc, times, c_bankrupt[c], s_amount, s_thin, s_cand, s_fate, credit,
-                       m_max, cash_kept, lost_from[c], cancel_from[c], start, end)
+                       m_max, cash_kept, lost_from[c], cancel_from[c], start, end, m_ref,
+                       valued[c])

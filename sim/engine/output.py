@@ -9,34 +9,55 @@ import numpy as np
 from .. import rng
 from ..ledger import Columns, Ledger
 
-__all__ = ["CAUSES", "FATE_CASH", "FATE_LOST", "FATE_SHIPPED", "ORDER_TALLY", "CollectorStats",
-           "EngineOutput", "by_customer", "permute", "rejected_fate", "stable_order",
-           "store_order_tally", "tally_order"]
+__all__ = [
+    "CAUSES",
+    "FATE_CASH",
+    "FATE_LOST",
+    "FATE_SHIPPED",
+    "ORDER_TALLY",
+    "REFERENCE",
+    "CollectorStats",
+    "EngineOutput",
+    "by_customer",
+    "permute",
+    "rejected_fate",
+    "stable_order",
+    "store_order_tally",
+    "tally_order",
+]
 
 #: Causes of lost sales; an order lost to cause k has fate FATE_LOST + k.
 CAUSES = ("terms", "credit_refused", "credit_cancelled", "credit_limit", "stop_shipping",
           "customer_lost")
 #: What became of each potential order (0: none yet, or still held when the run ended).
 FATE_SHIPPED, FATE_CASH, FATE_LOST = 1, 2, 3
-#: The order tally: potential sales, cash sales, then money and orders lost by cause.
-ORDER_TALLY = 2 + 2 * len(CAUSES)
+#: The order tally: potential sales, cash sales, money and orders lost by cause, then the
+#: reference sales (what the market's terms would sell, see Demand.market_terms).
+REFERENCE = 2 + 2 * len(CAUSES)
+ORDER_TALLY = REFERENCE + 1
 _L_TERMS, _L_REFUSED = FATE_LOST + CAUSES.index("terms"), FATE_LOST + CAUSES.index(
     "credit_refused")
-_L_CANCELLED, _L_LOST = FATE_LOST + CAUSES.index("credit_cancelled"), FATE_LOST + CAUSES.index(
-    "customer_lost")
+_L_LOST = FATE_LOST + CAUSES.index("customer_lost")
 
 
 @rng.compiled
 def rejected_fate(t: float, kept_for_cash: bool, on_credit: bool, lost_from: float,
                   cancel_from: float) -> int:
     """The fate of an order the policy never ships on credit, once the customer's loss and
-    cancellation times are known: lost with its customer, kept as a cash sale, or lost."""
-    if t >= lost_from:
-        return _L_LOST
-    if on_credit and t >= cancel_from:
-        return FATE_CASH if kept_for_cash else _L_CANCELLED
+    cancellation times are known: a cash sale, or lost to the cause that took it.
+
+    Such an order is outside the demand the policy's terms win on credit: on a grade given
+    credit it is lost to the terms (the demand response), unless the customer's line was
+    cancelled and it is within the cash-only share (a cash sale); on a refused grade it is a
+    cash sale within the cash-only share (lost with its customer if the customer left), and
+    otherwise lost to the credit standard. So a lost customer or a cancelled line is charged
+    only with orders the policy would have had."""
     if not on_credit:
-        return FATE_CASH if kept_for_cash else _L_REFUSED
+        if not kept_for_cash:
+            return _L_REFUSED
+        return _L_LOST if t >= lost_from else FATE_CASH
+    if kept_for_cash and cancel_from <= t < lost_from:
+        return FATE_CASH
     return _L_TERMS
 
 
@@ -59,6 +80,7 @@ def tally_order(acc: np.ndarray, amount: float, fate: int) -> None:
 def store_order_tally(out: EngineOutput, acc: np.ndarray) -> None:
     """Potential, cash and lost sales from the order tally into the engine's output."""
     out.potential_sales, out.cash_sales = float(acc[0]), float(acc[1])
+    out.reference_sales = float(acc[REFERENCE])
     out.lost_sales, out.lost_orders = {}, {}
     for k, cause in enumerate(CAUSES):
         count = int(acc[2 + len(CAUSES) + k])
@@ -87,6 +109,7 @@ class EngineOutput:
     ledger: Ledger
     actions: dict[str, tuple[float, float]]  # action -> (count, cost) within the window
     potential_sales: float = 0.0  # full-potential demand (money) within the window
+    reference_sales: float = 0.0  # what the market's terms would sell within the window
     lost_sales: dict[str, float] = field(default_factory=dict)  # cause -> money
     lost_orders: dict[str, int] = field(default_factory=dict)  # cause -> orders
     cash_sales: float = 0.0

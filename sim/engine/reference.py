@@ -91,7 +91,7 @@ class _Simulation:
         start = scenario.horizon.warmup_days
         self.end = start + scenario.horizon.horizon_days
         staff = policy.collections.collectors
-        self.rules = RuleBook(scenario, policy, collectors_finite=staff is not None)
+        self.rules = RuleBook(scenario, policy, collectors_finite=staff is not None, seed=seed)
         self.rules.window = (start, self.end)
         self.seed = seed
         self.customers = customers = draw_customers(scenario, seed)
@@ -187,7 +187,7 @@ class _Simulation:
             if inv.booked or listing != inv.listings:
                 continue  # a newer plan replaced this entry
             inv.booked = True
-            self.book.book(inv, self._receipts)
+            self.book.book(inv, self._receipts, day)
             if self.rows is not None:
                 self._retire(inv)
         self._flush()
@@ -296,6 +296,9 @@ class _Simulation:
         # fast engine, simulating one customer after another, writes them
         permute(out.ledger, by_customer(out.ledger["customer"]))
         out.actions = actions_summary(self.rules.action_tally(self.customers.count))
+        if out.collector.collectors is None:  # the work an unlimited team did
+            out.collector.busy_days, out.collector.tasks_served = self.rules.offered_total(
+                self.customers.count)
         start, end = out.window
         out.customers_lost = sum(1 for t in self.book.lost_from if start <= t < end)
         out.bankruptcies = sum(1 for t in self.book.bankrupt if start <= t < end)

@@ -9,6 +9,7 @@ approval. The formulas are checked on CustomerBook with hand-made numbers.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -41,15 +42,17 @@ def _scenario(**demand: Any) -> Scenario:
     })
 
 
-def _policy(method: str, terms: str = "N/30", period: float = 45.0) -> Policy:
+def _policy(method: str, terms: str = "N/30", period: float = 45.0,
+            smoothing: float | None = None) -> Policy:
     return Policy.model_validate({
         "accepted_grades": ["B", "C"], "terms": {"B": terms, "C": terms},
         "credit_limit": {"method": method, "standard_credit_period_days": period,
-                         "grade_factors": {"B": 1.5}}})
+                         "grade_factors": {"B": 1.5}, "smoothing": smoothing}})
 
 
-def _book(method: str = "sales", terms: str = "N/30") -> CustomerBook:
-    scenario, policy = _scenario(), _policy(method, terms)
+def _book(method: str = "sales", terms: str = "N/30",
+          smoothing: float | None = None) -> CustomerBook:
+    scenario, policy = _scenario(), _policy(method, terms, smoothing=smoothing)
     end = 300.0
     out = EngineOutput(engine="des", window=(0.0, end), ledger=np.empty(0, LEDGER_DTYPE),
                        actions={})
@@ -124,12 +127,15 @@ def test_receipts_are_full_amounts_of_paid_invoices_in_their_booking_month() -> 
             (58.0, Outcome.LAWSUIT)]):
         inv = Invoice(0, k, 0.0, 100.0 * (k + 1))
         inv.settle, inv.outcome, inv.due, inv.eff_due = settle, outcome, 30.0, 30.0
-        book.book(inv, flat)
+        book.book(inv, flat, math.ceil(settle))
     # month 1 = [30.42, 60.83): paid 100, discount 200, lawsuit 700; month 2: dunned 300,
     # agency 600; write-offs and bankruptcies are not receipts
     assert receipts[0, 1] == pytest.approx(100 + 200 + 700)
     assert receipts[0, 2] == pytest.approx(300 + 600)
     assert receipts.sum() == pytest.approx(1900)
+    # the write-off, booked on day 50, closed the account from then on; nothing else did
+    assert book.cancel_from[0] == 50.0
+    assert book.cancel_from[1] == INF
 
 
 def test_an_order_is_blocked_above_the_limit() -> None:
@@ -149,7 +155,7 @@ def _limit_engine(approval: float, factor: float = 2.0) -> tuple[Scenario, Polic
     scenario = Scenario.model_validate({
         "name": "limit run",
         "company": {"variable_cost_ratio": 0.8, "cost_of_capital_annual": 0.1},
-        # 80 days: before month 3, so the limit stays the initial one throughout
+        # 80 days: before month 3, so the plain (unsmoothed) limit stays the initial one
         "horizon": {"warmup_days": 0, "horizon_days": 80},
         "segments": [{"name": "s", "customers": 150, "grade": "B", "orders_per_year": 12,
                       "order_amount": {"mean": 1000, "cv": 0.5},
@@ -160,7 +166,7 @@ def _limit_engine(approval: float, factor: float = 2.0) -> tuple[Scenario, Polic
     policy = Policy.model_validate({
         "accepted_grades": ["B"], "terms": {"B": "N/30"},
         "credit_limit": {"method": "sales", "standard_credit_period_days": 30,
-                         "grade_factors": {"B": factor}}})
+                         "grade_factors": {"B": factor}, "smoothing": None}})
     return scenario, policy
 
 
@@ -194,3 +200,28 @@ def test_a_tiny_limit_loses_the_orders_it_does_not_release() -> None:
     # the others are lost to the limit, except those still held at the end (last 7 days)
     accounted = out.lost_orders["credit_limit"] + len(out.ledger)
     assert np.sum(free.ledger["issue_day"] < 80 - 8) <= accounted <= len(free.ledger)
+
+
+def test_smoothed_sales_method_moves_a_tenth_of_the_way_each_month() -> None:
+    # expected monthly purchases start from the rating (B 1,000 a month, C 1,000 a month)
+    # and take in each month's orders with weight alpha: m = a x ordered + (1 - a) x m
+    book = _book(smoothing=0.1)
+    book.ordered_month[:] = 0.0
+    book.ordered_month[0, :3] = [3_000, 0, 1_000]
+    book.ordered_month[1, :3] = [1_000, 1_000, 1_000]
+    receipts = np.zeros_like(book.ordered_month)
+    book.month_end(1, receipts)  # month 0's orders
+    b1, c1 = 0.1 * 3_000 + 0.9 * 1_000, 0.1 * 1_000 + 0.9 * 1_000
+    assert book.limit == pytest.approx([b1 * 45 / 30 * 1.5, c1 * 45 / 30])
+    book.month_end(2, receipts)  # month 1: nothing from B
+    b2 = 0.9 * b1
+    assert book.limit == pytest.approx([b2 * 45 / 30 * 1.5, c1 * 45 / 30])
+    book.month_end(3, receipts)
+    assert book.limit == pytest.approx([(0.1 * 1_000 + 0.9 * b2) * 45 / 30 * 1.5,
+                                        c1 * 45 / 30])
+
+
+def test_smoothed_limits_start_in_the_first_month_the_plain_ones_in_the_third() -> None:
+    assert _policy("sales", smoothing=0.2).credit_limit.first_month() == 1
+    assert _policy("sales").credit_limit.first_month() == 3
+    assert _policy("receipts").credit_limit.first_month() == 6

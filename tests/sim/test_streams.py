@@ -177,7 +177,8 @@ def test_stream_values_are_frozen() -> None:
         "FUNDING_COST": 5, "CASH_AVAILABLE": 6, "PAYMENT_LAG": 7, "DUNNING_RESPONSE": 8,
         "PROMISE_BREAK": 9, "DISPUTE": 10, "BANKRUPTCY": 11, "RECOVERY": 12,
         "CUSTOMER_LOSS": 13, "AGENCY": 14, "LAWSUIT": 15, "ORDER_APPROVAL": 16,
-        "OPENING_BOOK": 17, "SERVICE_TIME": 18, "PENALTY": 19,
+        "OPENING_BOOK": 17, "SERVICE_TIME": 18, "PENALTY": 19, "ACCOUNT_LOSS": 20,
+        "ORDER_PATIENCE": 21,
     }  # fmt: skip
 
 

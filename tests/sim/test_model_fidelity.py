@@ -1,0 +1,191 @@
+"""docs/model.md §4, §5.6, §7, §9: the account, not the invoice; capacity never free; shortage
+against the market; held orders wait as long as their customer's patience.
+
+Each scenario is small and chosen so that the answer follows on paper; every mechanism is also
+run on the three engines, which must agree to the last bit.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+from support import one_segment
+
+from arsim.sim.engine.des import run_des
+from arsim.sim.engine.fast import run_fast
+from arsim.sim.engine.output import EngineOutput
+from arsim.sim.engine.reference import run_reference
+from arsim.sim.kpis import warnings
+from arsim.sim.policy import Policy
+from arsim.sim.replicate import replicate
+from arsim.sim.scenario import Scenario
+
+NEVER_RESPONDS = {"lag_days": None, "response": {}}
+
+
+def _policy(ladder: list[dict[str, Any]], **extra: Any) -> Policy:
+    return Policy.model_validate({"accepted_grades": ["B"], "terms": {"B": "N/30"},
+                                  "ladder": ladder, **extra})
+
+
+def _same_on_every_engine(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
+    fast = run_fast(scenario, policy, seed)
+    for other in (run_des(scenario, policy, seed), run_reference(scenario, policy, seed)):
+        assert other.ledger.tobytes() == fast.ledger.tobytes()
+        assert (other.lost_sales, other.cash_sales, other.reference_sales,
+                other.customers_lost) == (fast.lost_sales, fast.cash_sales,
+                                          fast.reference_sales, fast.customers_lost)
+        assert other.collector.busy_days == fast.collector.busy_days
+    return fast
+
+
+# ---- the account, not the invoice -------------------------------------------------------
+
+
+def test_a_customer_leaves_once_per_kind_of_step_not_once_per_invoice() -> None:
+    # 400 customers who never pay, 12 orders a year for a year: each has about a dozen
+    # invoices handed to an agency. Drawn per invoice, a loss chance of 0.5 would lose
+    # 1 - 0.5**12 of them (all but none); drawn per account, half of them.
+    scenario = one_segment("loss", 365.0, customers=400, orders_per_year=12, amount_cv=0.5,
+                           mix={"defaulter": 1.0},
+                           demand={"customer_loss": {"after_action": {"agency": 0.5}}})
+    policy = _policy([{"day": 0, "action": "agency"}])
+    out = _same_on_every_engine(scenario, policy, seed=3)
+    escalated = np.unique(out.ledger["customer"][out.ledger["due_day"] < 365.0]).size
+    share = out.customers_lost / escalated
+    assert abs(share - 0.5) < 4 * math.sqrt(0.25 / escalated)
+
+
+def test_a_lawsuit_closes_the_account_from_its_filing() -> None:
+    scenario = one_segment("sue", 300.0, customers=60, orders_per_year=24, amount_cv=0.5,
+                           mix={"reminded": 1.0}, payer_types={"reminded": NEVER_RESPONDS})
+    policy = _policy([{"day": 10, "action": "lawsuit"}], write_off={"days_overdue": None})
+    out = _same_on_every_engine(scenario, policy, seed=2)
+    for c in np.unique(out.ledger["customer"]):
+        rows = out.ledger[out.ledger["customer"] == c]
+        filed = rows["due_day"].min() + 10.0  # the first invoice's lawsuit is the first filed
+        assert rows["issue_day"].max() < filed
+    # the orders after the filing: paid in cash within the cash-only share, the rest lost
+    assert out.lost_sales["credit_cancelled"] > 0
+    assert out.cash_sales > 0
+
+
+def test_lost_sales_of_a_lost_customer_count_over_the_valued_horizon_only() -> None:
+    def lost(days: float | None, mix: dict[str, float]) -> float:
+        scenario = one_segment(
+            "horizon", 720.0, customers=200, orders_per_year=24, amount_cv=0.5, mix=mix,
+            payer_types={"reminded": {"lag_days": {"mean": 200, "cv": 0.2}, "response": {}}},
+            demand={"customer_loss": {"after_action": {"agency": 1.0}, "valued_days": days}})
+        out = _same_on_every_engine(scenario, _policy([{"day": 0, "action": "agency"}]),
+                                    seed=4)
+        assert out.customers_lost > 150
+        return out.lost_sales.get("customer_lost", 0.0)
+
+    whole, year, month = (lost(d, {"reminded": 1.0}) for d in (None, 365.0, 30.0))
+    assert whole > year > month > 0
+    # each lost customer is charged with at most 30 days of its orders: 24 a year of 1,000
+    assert month < 200 * 24 * 30 / 365 * 1000 * 1.5
+    # a customer who never pays of its own accord has no contribution to lose
+    assert lost(None, {"defaulter": 1.0}) == 0.0
+
+
+# ---- capacity is never free --------------------------------------------------------------
+
+
+def test_an_unlimited_team_is_paid_for_the_collector_days_it_worked() -> None:
+    # every invoice gets one call of 42 minutes (a tenth of a 420-minute day), nobody answers
+    scenario = one_segment("calls", 365.0, customers=50, orders_per_year=12, amount_cv=0.5,
+                           mix={"reminded": 1.0}, payer_types={"reminded": NEVER_RESPONDS},
+                           company={"variable_cost_ratio": 0.8, "cost_of_capital_annual": 0.1,
+                                    "collector_salary_annual": 100_000,
+                                    "fixed_credit_department_cost_annual": 0})
+    policy = _policy([{"day": 5, "action": "phone", "collector_minutes": 42}],
+                     write_off={"days_overdue": None})
+    out = _same_on_every_engine(scenario, policy, seed=5)
+    calls = out.actions["phone"][0]
+    assert out.collector.tasks_served == calls
+    # each call a tenth of a day; the last ones may run past the end of the window
+    assert calls * 0.1 - 0.1 <= out.collector.busy_days <= calls * 0.1 + 1e-9
+    m = replicate(scenario, policy, seed=5).metrics
+    assert m["collectors_busy"] == pytest.approx(out.collector.busy_days / 365.0)
+    assert m["collector_team_cost"] == pytest.approx(100_000 * out.collector.busy_days / 365.0)
+    assert m["management_cost"] == pytest.approx(m["collector_team_cost"])
+
+
+def test_a_saturated_team_is_flagged() -> None:
+    def summary(util: float, dropped: float) -> dict[str, SimpleNamespace]:
+        return {"collector_utilisation": SimpleNamespace(mean=util),
+                "collector_tasks_dropped_share": SimpleNamespace(mean=dropped)}
+
+    assert warnings(summary(0.90, 0.01)) == []
+    assert "saturated" in warnings(summary(0.95, 0.0))[0]
+    assert "saturated" in warnings(summary(0.60, 0.05))[0]
+    assert warnings({"collector_utilisation": SimpleNamespace(mean=math.nan)}) == []
+
+
+# ---- shortage against the market ---------------------------------------------------------
+
+
+def _market(terms: str, **extra: Any) -> dict[str, float]:
+    scenario = one_segment("market", 365.0, customers=300, orders_per_year=12, amount_cv=0.8,
+                           mix={"on_time": 1.0}, demand={"market_terms": "N/30"})
+    policy = Policy.model_validate({"accepted_grades": ["B"], "terms": {"B": terms},
+                                    **extra})
+    return replicate(scenario, policy, seed=6).metrics
+
+
+def test_a_policy_on_the_market_terms_that_turns_nothing_away_has_no_shortage() -> None:
+    m = _market("N/30")
+    assert m["reference_sales"] > 0
+    assert abs(m["shortage_cost"]) < 1e-9 * m["reference_sales"]
+    assert m["shortage_held_cost"] == m["shortage_customers_lost_cost"] == 0.0
+
+
+def test_shortage_parts_add_up_and_take_their_sign_from_the_terms() -> None:
+    longer, shorter = _market("N/60"), _market("N/15")
+    # N/60 wins 10% more demand than the market's N/30 (the built-in table): a negative part
+    assert longer["shortage_terms_cost"] < 0 < shorter["shortage_terms_cost"]
+    assert longer["shortage_terms_cost"] == pytest.approx(
+        -0.2 * 0.1 * longer["reference_sales"], rel=0.1)
+    limited = _market("N/30", credit_limit={"method": "sales", "grade_factors": {"B": 0.3}})
+    assert limited["shortage_held_cost"] > 0
+    for m in (longer, shorter, limited):
+        parts = (m["shortage_terms_cost"] + m["shortage_held_cost"]
+                 + m["shortage_customers_lost_cost"])
+        assert m["shortage_cost"] == pytest.approx(parts)
+        # and the whole is the margin between the reference and what was sold
+        sold = m["credit_sales"] + m["cash_sales"]
+        assert m["shortage_cost"] == pytest.approx(0.2 * (m["reference_sales"] - sold),
+                                                   rel=0.02, abs=1e-6 * sold)
+
+
+# ---- held orders wait as long as their customer's patience -------------------------------
+
+
+def _stopped(patience: dict[str, Any] | None, hold: float = 7.0) -> EngineOutput:
+    # pays 40 days after due unprompted; a stop from the due date holds later orders
+    scenario = one_segment("patience", 400.0, customers=80, orders_per_year=24, amount_cv=0.5,
+                           mix={"reminded": 1.0},
+                           payer_types={"reminded": {"lag_days": {"mean": 40, "cv": 0.5},
+                                                     "response": {}}},
+                           segment={"order_patience_days": patience},
+                           demand={"blocked_hold_days": hold})
+    return _same_on_every_engine(scenario, _policy([{"day": 0, "action": "stop_shipping"}]),
+                                 seed=7)
+
+
+def test_a_constant_patience_equal_to_the_hold_changes_nothing() -> None:
+    legacy, constant = _stopped(None, hold=9.0), _stopped({"mean": 9.0, "cv": 0.0})
+    assert legacy.ledger.tobytes() == constant.ledger.tobytes()
+    assert legacy.lost_sales == constant.lost_sales
+
+
+def test_more_patient_customers_lose_fewer_held_orders() -> None:
+    impatient = _stopped({"mean": 3.0, "cv": 0.5})
+    patient = _stopped({"mean": 60.0, "cv": 0.5})
+    assert patient.lost_sales["stop_shipping"] < 0.5 * impatient.lost_sales["stop_shipping"]
+    assert len(patient.ledger) > len(impatient.ledger)

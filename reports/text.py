@@ -16,6 +16,7 @@ COST_LINES = (
     ("management_cost", "management cost"),
     ("collector_team_cost", "  of which the collectors"),
     ("bad_debt_cost", "bad-debt cost"),
+    ("bad_debt_written_off", "  (written off in the window)"),
     ("shortage_cost", "shortage cost (against the market)"),
     ("shortage_terms_cost", "  of which terms and standard"),
     ("shortage_held_cost", "  of which orders held or refused"),

@@ -8,6 +8,7 @@ run on the three engines, which must agree to the last bit.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,10 +21,12 @@ from arsim.sim.engine.fast import run_fast
 from arsim.sim.engine.output import EngineOutput
 from arsim.sim.engine.reference import run_reference
 from arsim.sim.kpis import warnings
+from arsim.sim.loader import load
 from arsim.sim.policy import Policy
 from arsim.sim.replicate import replicate
 from arsim.sim.scenario import Scenario
 
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
 NEVER_RESPONDS = {"lag_days": None, "response": {}}
 
 
@@ -189,3 +192,27 @@ def test_more_patient_customers_lose_fewer_held_orders() -> None:
     patient = _stopped({"mean": 60.0, "cv": 0.5})
     assert patient.lost_sales["stop_shipping"] < 0.5 * impatient.lost_sales["stop_shipping"]
     assert len(patient.ledger) > len(impatient.ledger)
+
+
+# ---- by grade and segment ----------------------------------------------------------------
+
+
+def test_grade_kpis_weigh_back_to_the_whole() -> None:
+    scenario, policy = load(SCENARIOS / "default.yaml")
+    rep = replicate(scenario, policy, seed=8, keep_ledger=True)
+    m, ledger = rep.metrics, rep.ledger
+    assert ledger is not None
+    start = scenario.horizon.warmup_days
+    issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < start + 730)
+    sales = {g: float(ledger["amount"][issued & (ledger["grade"] == g)].sum()) for g in "ABC"}
+    # DSO is receivables over daily sales: the grades' DSOs weighted by their sales add up
+    weighted = sum(m[f"dso_grade_{g}"] * sales[g] for g in "ABC") / sum(sales.values())
+    assert weighted == pytest.approx(m["dso"], rel=1e-9)
+    # each grade is one segment in the default scenario: the same figures
+    for i, g in enumerate("ABC"):
+        assert m[f"dso_segment_{i}"] == m[f"dso_grade_{g}"]
+    assert math.isnan(m["dso_grade_D"])  # grade D is refused credit
+    # riskier grades are slower and lose more
+    assert m["dso_grade_A"] < m["dso_grade_B"] < m["dso_grade_C"]
+    assert m["bad_debt_ratio_grade_A"] < m["bad_debt_ratio_grade_C"]
+    assert 0 < m["dso_disputed"] < m["dso"]

@@ -216,3 +216,24 @@ def test_grade_kpis_weigh_back_to_the_whole() -> None:
     assert m["dso_grade_A"] < m["dso_grade_B"] < m["dso_grade_C"]
     assert m["bad_debt_ratio_grade_A"] < m["bad_debt_ratio_grade_C"]
     assert 0 < m["dso_disputed"] < m["dso"]
+
+
+def test_approval_by_rule_ships_up_to_the_ceiling_and_holds_above_it() -> None:
+    scenario = one_segment("approve", 85.0, customers=100, orders_per_year=24, amount_cv=0.8,
+                           mix={"reminded": 1.0},
+                           payer_types={"reminded": {"lag_days": {"mean": 60, "cv": 0.5},
+                                                     "response": {}}},
+                           demand={"blocked_approval_share": 0.0})
+    rule = {"method": "sales", "standard_credit_period_days": 30, "smoothing": None,
+            "grade_factors": {"B": 1.0}}
+    strict = _same_on_every_engine(scenario, _policy([], credit_limit=rule), seed=9)
+    lenient = _same_on_every_engine(
+        scenario, _policy([], credit_limit={**rule, "approval_over_share": {"B": 0.5}}), seed=9)
+    assert lenient.lost_sales["credit_limit"] < strict.lost_sales["credit_limit"]
+    # the limit (85 days: before month 3, 24 x 1,000 / 12 x 30 / 30 = 2,000) times 1.5 is never passed
+    ledger = lenient.ledger
+    for i, row in enumerate(ledger):
+        earlier = ledger[:i]
+        same = earlier[(earlier["customer"] == row["customer"])
+                       & (earlier["settle_day"] > row["issue_day"])]
+        assert row["amount"] + same["amount"].sum() <= 2000 * 1.5 + 1e-9

@@ -230,7 +230,7 @@ def test_approval_by_rule_ships_up_to_the_ceiling_and_holds_above_it() -> None:
     lenient = _same_on_every_engine(
         scenario, _policy([], credit_limit={**rule, "approval_over_share": {"B": 0.5}}), seed=9)
     assert lenient.lost_sales["credit_limit"] < strict.lost_sales["credit_limit"]
-    # the limit (85 days: before month 3, 24 x 1,000 / 12 x 30 / 30 = 2,000) times 1.5 is never passed
+    # the limit (85 days: before month 3, 24 x 1,000 / 12 x 30 / 30 = 2,000) x 1.5 never passed
     ledger = lenient.ledger
     for i, row in enumerate(ledger):
         earlier = ledger[:i]

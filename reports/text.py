@@ -16,6 +16,7 @@ COST_LINES = (
     ("management_cost", "management cost"),
     ("collector_team_cost", "  of which the collectors"),
     ("bad_debt_cost", "bad-debt cost"),
+    ("bad_debt_written_off", "  (written off in the window)"),
     ("shortage_cost", "shortage cost (against the market)"),
     ("shortage_terms_cost", "  of which terms and standard"),
     ("shortage_held_cost", "  of which orders held or refused"),
@@ -91,6 +92,7 @@ def render_summary(result: RunResult) -> str:
         out.append(_line(label, summary.get(key), "$"))
     out += ["", "Receivables KPIs"]
     out += [_line(label, summary.get(key), unit) for key, label, unit in KPI_LINES]
+    out += _group_lines(result)
     out += ["", f"Aging of open receivables at the end ({s.currency})"]
     for bucket in ("current", "1_30", "31_60", "61_90", "90_plus"):
         out.append(_line(bucket.replace("_plus", "+").replace("_", "-") + " days overdue"
@@ -111,6 +113,28 @@ def render_summary(result: RunResult) -> str:
             _line("bankruptcies per year", summary.get("bankruptcies"), "")]
     out += _discount_lines(result)
     return "\n".join(out)
+
+
+GROUP_LINES = (("dso", "DSO", "d"), ("average_days_delinquent", "ADD", "d"),
+               ("bad_debt_ratio", "bad debt", "%"), ("overdue_share", "overdue at end", "%"))
+
+
+def _group_lines(result: RunResult) -> list[str]:
+    """DSO, ADD, bad-debt ratio and overdue share by grade, then by segment (where sold)."""
+    summary = result.summary
+    names = [(f"grade_{g}", f"grade {g}") for g in "ABCD"]
+    names += [(f"segment_{i}", seg.name) for i, seg in enumerate(result.scenario.segments)]
+    lines = ["", "By grade and segment: " + ", ".join(label for _, label, _ in GROUP_LINES)]
+    for key, label in names:
+        estimates = [summary.get(f"{metric}_{key}") for metric, _, _ in GROUP_LINES]
+        if not estimates or estimates[0] is None or math.isnan(estimates[0].mean):
+            continue  # nothing sold on credit to this group
+        cells = [_fmt(e.mean, unit) if e is not None else "n/a"
+                 for e, (_, _, unit) in zip(estimates, GROUP_LINES, strict=True)]
+        lines.append(f"  {label:<22} " + "  ".join(f"{c:>10}" for c in cells))
+    lines.append(_line("disputed DSO (days disputed invoices hold)",
+                       summary.get("dso_disputed"), "d", width=44))
+    return lines
 
 
 def _discount_lines(result: RunResult) -> list[str]:

@@ -15,8 +15,15 @@ from .ledger import LedgerLike
 from .policy import Policy
 from .scenario import Scenario
 
-__all__ = ["ar_balance_at", "ar_integral", "cost_breakdown", "owed_at", "settled_in",
-           "shortage_parts"]
+__all__ = [
+    "allowance_at",
+    "ar_balance_at",
+    "ar_integral",
+    "cost_breakdown",
+    "owed_at",
+    "settled_in",
+    "shortage_parts",
+]
 
 
 def _overlap(a: np.ndarray, b: np.ndarray, start: float, end: float) -> np.ndarray:
@@ -61,6 +68,18 @@ def settled_in(ledger: LedgerLike, start: float, end: float) -> np.ndarray:
 
 #: Lost sales by cause, grouped into the parts of the shortage cost
 HELD_OR_REFUSED = ("credit_limit", "stop_shipping", "credit_cancelled")
+
+
+def allowance_at(ledger: LedgerLike, day: float, rates: tuple[tuple[float, float], ...]
+                 ) -> float:
+    """The allowance for doubtful accounts at an instant: each open invoice's amount owed
+    times the rate of its aging band (days past its effective due date) [000]."""
+    owed = ar_balance_at(ledger, day)
+    overdue = day - ledger["effective_due_day"]
+    rate = np.zeros(owed.size)
+    for days, share in rates:  # bands in increasing days: the last one reached applies
+        rate = np.where(overdue >= days, share, rate)
+    return float((owed * rate).sum())
 
 
 def shortage_parts(out: EngineOutput, margin: float, years: float) -> dict[str, float]:
@@ -121,10 +140,16 @@ def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dic
                   + (action_cost + float(ledger["agency_fee"][settled].sum())) / years)
     lost = sum(out.lost_sales.values())
     shortage = shortage_parts(out, 1.0 - vc, years)
+    rates = company.provision_rates
+    allowance = (allowance_at(ledger, start, rates), allowance_at(ledger, end, rates))
+    written_off = float(ledger["written_off"][settled].sum())
+    # write-offs consume the allowance; what ages into it in the window is the expense
+    provision = (allowance[1] - allowance[0] + written_off) / years
+    by_provision = scenario.conventions.bad_debt_recognition == "provision"
     costs = {
         "opportunity_cost": average_ar * base * rate,
         "management_cost": management,
-        "bad_debt_cost": float(ledger["written_off"][settled].sum()) / years,
+        "bad_debt_cost": provision if by_provision else written_off / years,
         "shortage_cost": sum(shortage.values()),
         "discount_cost": (float(ledger["discount"][settled].sum()) + out.rebates) / years,
         "penalty_income": float(ledger["penalty"][settled].sum()) / years,
@@ -140,6 +165,10 @@ def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dic
     costs.update(shortage)
     costs.update({
         "collector_team_cost": team,
+        "bad_debt_written_off": written_off / years,
+        "bad_debt_provision_expense": provision,
+        "allowance_start": allowance[0],
+        "allowance_end": allowance[1],
         "average_receivables": average_ar,
         "credit_sales": credit_sales,
         "cash_sales": cash_sales,

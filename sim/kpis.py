@@ -33,6 +33,7 @@ def kpis(scenario: Scenario, policy: Policy, out: EngineOutput) -> dict[str, flo
     result.update(_dso_family(scenario, out))
     result.update(_ratios(out))
     result.update(_aging(out))
+    result.update(_by_group(scenario, out))
     years = (out.window[1] - out.window[0]) / scenario.conventions.days_in_year
     for action in ACTIONS:
         count, _cost = out.actions.get(action.value, (0.0, 0.0))
@@ -97,6 +98,46 @@ def _dso_family(scenario: Scenario, out: EngineOutput) -> dict[str, float]:
     return {"dso": dso, "dso_countback": countback, "best_possible_dso": best,
             "average_days_delinquent": dso - best,
             "average_collection_period": _acp(out)}
+
+
+def _group_kpis(ledger: np.ndarray, start: float, end: float) -> dict[str, float]:
+    """DSO, average days delinquent, bad-debt ratio and overdue share of a slice of the
+    ledger (a grade's or a segment's invoices), by the same definitions as the whole's."""
+    span = end - start
+    issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
+    sales = float(ledger["amount"][issued].sum())
+    if sales <= 0:
+        return dict.fromkeys(("dso", "average_days_delinquent", "bad_debt_ratio",
+                              "overdue_share"), math.nan)
+    dso = metrics.dso_average(ar_integral(ledger, start, end) / span, sales, span)
+    best = metrics.best_possible_dso(ar_integral(ledger, start, end, current_only=True) / span,
+                                     sales, span)
+    written = float(ledger["written_off"][settled_in(ledger, start, end)].sum())
+    at_end = ar_balance_at(ledger, end - 1e-9)
+    overdue = float(at_end[ledger["due_day"] <= end].sum())
+    return {"dso": dso, "average_days_delinquent": dso - best,
+            "bad_debt_ratio": metrics.bad_debt_ratio(written, sales),
+            "overdue_share": _ratio(overdue, float(at_end.sum()))}
+
+
+def _by_group(scenario: Scenario, out: EngineOutput) -> dict[str, float]:
+    """The KPIs of each grade (`dso_grade_A`, ...) and each segment (`dso_segment_0`, ...,
+    in the scenario's order), and the disputed DSO: the days of sales that disputed invoices
+    hold (the material splits DSO into current, overdue and disputed [004 p.112-116])."""
+    ledger = out.ledger
+    start, end = out.window
+    result: dict[str, float] = {}
+    groups = [(f"grade_{g}", ledger["grade"] == g) for g in "ABCD"]
+    groups += [(f"segment_{i}", ledger["segment"] == i) for i in range(len(scenario.segments))]
+    for name, rows in groups:
+        for key, value in _group_kpis(ledger[rows], start, end).items():
+            result[f"{key}_{name}"] = value
+    issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
+    sales = float(ledger["amount"][issued].sum())
+    disputed = ar_integral(ledger[ledger["disputed"]], start, end) / (end - start)
+    result["dso_disputed"] = (metrics.dso_average(disputed, sales, end - start) if sales > 0
+                              else math.nan)
+    return result
 
 
 def _acp(out: EngineOutput) -> float:

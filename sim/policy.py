@@ -110,9 +110,27 @@ class CreditLimit(Frozen):
               "sum of the last three months."),
     ] = 0.1
 
+    approval_over_share: Annotated[
+        dict[Grade, Annotated[float, Field(ge=0.0, le=10.0)]],
+        Field(description="Approval by rule (需要审批(强制放行) [004 p.85]): an order of a grade "
+              "listed here that takes the customer's balance over its limit, but by no more "
+              "than this share of the limit, is approved and ships (e.g. B: 0.25 ships up to "
+              "125% of the limit); above that it is held. A grade not listed is approved by "
+              "chance instead (demand.blocked_approval_share)."),
+    ] = {}
+
     def factor(self, grade: str) -> float:
         """Return the correction factor of a grade."""
         return float(self.grade_factors.get(grade, 1.0))  # type: ignore[call-overload]
+
+    def ceiling(self, grade: str) -> float:
+        """The share of its limit up to which a grade's balance is approved (1: none)."""
+        return 1.0 + float(self.approval_over_share.get(grade, 0.0))  # type: ignore[call-overload]
+
+    def approval_chance(self, grade: str, flat: float) -> float:
+        """The chance that an order over the ceiling is approved anyway: the scenario's flat
+        chance for a grade without a rule, none for a grade with one."""
+        return 0.0 if grade in self.approval_over_share else flat
 
     def first_month(self) -> int:
         """The first month whose start recomputes the limits from the customer's history

@@ -143,6 +143,13 @@ class Conventions(Frozen):
             "only on the sales of customers who do not take the discount."
         ),
     ] = "all_customers"
+    bad_debt_recognition: Annotated[
+        Literal["provision", "write_off"],
+        Field(description="When the bad-debt cost is booked: 'provision', as invoices age into "
+              "the allowance bands (company.provision_rates; expense = allowance at the end "
+              "- allowance at the start + write-offs), or 'write_off', when invoices are "
+              "written off (a window then books its warm-up's losses and misses its own)."),
+    ] = "provision"
     include_inventory_carrying: Annotated[
         bool,
         Field(
@@ -173,6 +180,24 @@ class Company(Frozen):
     payables_days: Annotated[
         Days, Field(description="Days of cost of sales financed by suppliers (inventory carrying).")
     ] = 0.0
+    provision_rates: Annotated[
+        tuple[tuple[float, float], ...],
+        Field(description="Allowance for doubtful accounts by aging band [000]: rows of [days "
+              "overdue from, share of the amount owed provided for], in increasing days; an "
+              "invoice less overdue than the first row needs none. The material gives the "
+              "bands (1-6 months, 6-12 months, over a year), not the rates."),
+    ] = ((30.0, 0.05), (180.0, 0.3), (365.0, 0.8))
+
+    @field_validator("provision_rates")
+    @classmethod
+    def _bands_increase(cls, rows: tuple[tuple[float, float], ...]
+                        ) -> tuple[tuple[float, float], ...]:
+        days = [d for d, _ in rows]
+        if any(b <= a for a, b in itertools.pairwise(days)):
+            raise ValueError(f"company.provision_rates: the bands' days {days} must increase")
+        if any(not 0.0 <= r <= 1.0 for _, r in rows):
+            raise ValueError("company.provision_rates: each rate is a share between 0 and 1")
+        return rows
 
 
 class Horizon(Frozen):

@@ -121,6 +121,11 @@ class CustomerBook:
                                 else dist_params(s.order_patience_days)
                                 for s in scenario.segments]
         self.approval_share = scenario.demand.blocked_approval_share
+        # per grade: the share of the limit up to which orders are approved by rule, and the
+        # chance of approval above it (CreditLimit.ceiling and approval_chance)
+        rule = policy.credit_limit
+        self.ceiling = {g: rule.ceiling(g) for g in "ABCD"}
+        self.approval = {g: rule.approval_chance(g, self.approval_share) for g in "ABCD"}
         #: each customer's discount tier on its grade's terms (-1: none), and its opening
         #: credit limit (None: no limits), as arrays for the compiled engines
         self.tier_array = self._discount_tiers(customers)
@@ -361,7 +366,7 @@ class CustomerBook:
             return None
         self._ordered[c * self.months + math.floor(t / self.month)] += amount
         block = self.blocked(c, t, amount)
-        if block == "credit_limit" and self.o_approval[i] < self.approval_share:
+        if block == "credit_limit" and self.o_approval[i] < self.approval[self.grade[c]]:
             block = None  # forced release after approval
         if block is not None:
             self.held.append((i, t + self.patience(i), block))
@@ -381,8 +386,10 @@ class CustomerBook:
     def blocked(self, c: int, t: float, amount: float) -> str | None:
         """Why an order of this customer cannot ship at time t (None if it can)."""
         book = self.open[c]
+        # approved by rule up to the grade's ceiling (the same product in every engine)
+        cap = INF if self.limit is None else self.limit[c] * self.ceiling[self.grade[c]]
         if not book:
-            return None if self.limit is None or amount <= self.limit[c] else "credit_limit"
+            return None if amount <= cap else "credit_limit"
         live = [inv for inv in book if inv.settle > t]
         if len(live) != len(book):
             self.open[c] = live
@@ -391,7 +398,7 @@ class CustomerBook:
             if inv.stop_from <= t:
                 return "stop_shipping"
             balance += inv.amount
-        if self.limit is not None and balance > self.limit[c]:
+        if balance > cap:
             return "credit_limit"
         return None
 

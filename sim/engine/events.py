@@ -54,6 +54,8 @@ from .fast import (
     F_READY,
     F_SETTLE,
     F_STOP,
+    G_APPROVAL,
+    G_CEILING,
     G_NET,
     G_STEPS,
     I_BOOKED,
@@ -73,7 +75,6 @@ from .fast import (
     LAWSUIT,
     N_F,
     N_I,
-    P_APPROVAL,
     P_END,
     P_LIMIT_FROM,
     P_LIMIT_METHOD,
@@ -647,7 +648,8 @@ def _kernel(
                 elif day >= cancel_from[c]:  # the line was cancelled or the account closed
                     fate[i] = _cancelled(o_thin[i], p)
                 elif eased[c] == 1 and _blocked(inv_f, inv_i, head[c], day, o_amount[i],
-                                                limit[c]) == 0:
+                                                limit[c] * grade_f[c_grade[c], G_CEILING]
+                                                ) == 0:
                     shipped[n_ship] = _issue(
                         i, day, st, o_cust, o_index, o_amount, fate, c_seg, c_grade, c_payer,
                         c_funding, c_bankrupt, c_recovery, c_tier, head, tail, rebate_sales,
@@ -692,8 +694,9 @@ def _kernel(
                     fate[i] = _cancelled(o_thin[i], p)
                     continue
                 ordered[c, math.floor(t / month)] += amount
-                block = _blocked(inv_f, inv_i, head[c], t, amount, limit[c])
-                if block == L_LIMIT and o_approval[i] < p[P_APPROVAL]:
+                g = c_grade[c]
+                block = _blocked(inv_f, inv_i, head[c], t, amount, limit[c] * grade_f[g, G_CEILING])
+                if block == L_LIMIT and o_approval[i] < grade_f[g, G_APPROVAL]:
                     block = 0  # released after approval
                 if block != 0:
                     h = st[T_HELD]

@@ -118,6 +118,8 @@ S_DISPUTE_SHARE, S_UPHELD, S_CREDITED, S_CASH, S_RECOVERY_DAYS, S_RAISED, S_DAYS
 S_HAS_PATIENCE, S_PATIENCE = S_DAYS + 4, S_DAYS + 5
 Y_LAG, Y_HAS_LAG, Y_EARLY = 3, 7, 8  # payer_f: the lag's distribution (4 columns), ...
 G_NET, G_RATE, G_WINDOW, G_STEPS = 0, 1, 3, 5  # grade_f: two discount tiers at most
+G_CEILING, G_APPROVAL = 6, 7  # grade_f: approval by rule up to limit x ceiling, else by chance
+N_G = 8
 # the streams the kernel draws from, as plain ints
 ST_AMOUNT, ST_THIN, ST_APPROVAL = (int(Stream.ORDER_AMOUNT), int(Stream.ORDER_THINNING),
                                    int(Stream.ORDER_APPROVAL))
@@ -867,7 +869,7 @@ def _customers(
                 elif day >= cancel_from[c]:  # the line was cancelled or the account closed
                     o_fate[i] = _cancelled(o_thin[i], p)
                 elif eased and _blocked(inv_f, live, n_live, float(day), o_amount[i],
-                                        limit) == 0:
+                                        limit * grade_f[grade, G_CEILING]) == 0:
                     k = last
                     last += 1
                     o_fate[i] = FATE_SHIPPED
@@ -897,9 +899,10 @@ def _customers(
                     o_fate[i] = _cancelled(o_thin[i], p)
                     continue
                 ordered[math.floor(t / month)] += amount
-                block = _blocked(inv_f, live, n_live, t, amount, limit)
+                block = _blocked(inv_f, live, n_live, t, amount,
+                                 limit * grade_f[grade, G_CEILING])
                 if block == L_LIMIT and (rng.uniform_at(k0, k1, ST_APPROVAL, c, i, 0)
-                                         < p[P_APPROVAL]):
+                                         < grade_f[grade, G_APPROVAL]):
                     block = 0
                 if block != 0:
                     held_o[nh], held_f[nh] = i, block
@@ -1055,7 +1058,7 @@ def _expected_invoices(scenario: Scenario, book: CustomerBook, end: float) -> fl
 def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: CustomerBook,
                    start: float, end: float) -> dict[str, np.ndarray]:
     """Scenario and policy as the plain arrays the kernel reads."""
-    grade_f = np.zeros((4, 6))
+    grade_f = np.zeros((4, N_G))
     lad_f = np.zeros((4, MAX_STEPS, D_RESPONSE + len(PAYER_TYPES)))
     for g, grade in enumerate(GRADES):
         terms = book.terms[grade]
@@ -1065,6 +1068,8 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
                 grade_f[g, G_RATE + j], grade_f[g, G_WINDOW + j] = tier.rate, tier.window_days
         ladder = rules.ladders[grade]
         grade_f[g, G_STEPS] = len(ladder)
+        grade_f[g, G_CEILING] = book.ceiling[grade]
+        grade_f[g, G_APPROVAL] = book.approval[grade]
         for j, rule in enumerate(ladder):
             lad_f[g, j, :D_RESPONSE] = (rule.day, rule.cost, rule.service_days, rule.loss,
                                         rule.min_amount, ACTIONS.index(rule.action))

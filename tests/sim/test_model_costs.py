@@ -15,7 +15,7 @@ import pytest
 from support import one_segment
 
 from arsim.sim.behaviour import Outcome
-from arsim.sim.costs import ar_balance_at, ar_integral, cost_breakdown, settled_in
+from arsim.sim.costs import allowance_at, ar_balance_at, ar_integral, cost_breakdown, settled_in
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.output import CollectorStats, EngineOutput
 from arsim.sim.ledger import LEDGER_DTYPE, check_conservation
@@ -107,11 +107,12 @@ def test_settled_in_the_window() -> None:
 
 
 def _scenario(days_in_year: int = 365, base: str = "variable_cost",
-              inventory: bool = False) -> Scenario:
+              inventory: bool = False, recognition: str = "write_off") -> Scenario:
     return Scenario.model_validate({
         "name": "costs",
         "conventions": {"days_in_year": days_in_year, "opportunity_cost_base": base,
-                        "include_inventory_carrying": inventory},
+                        "include_inventory_carrying": inventory,
+                        "bad_debt_recognition": recognition},
         "company": {"variable_cost_ratio": 0.6, "cost_of_capital_annual": 0.1,
                     "fixed_credit_department_cost_annual": 1000.0,
                     "collector_salary_annual": 500.0, "inventory_days": 40.0,
@@ -237,3 +238,30 @@ def test_the_engine_integral_matches_a_daily_fine_sum() -> None:
     grid = np.arange(30.0, 150.0, step) + step / 2
     riemann = sum(float(ar_balance_at(ledger, t).sum()) for t in grid) * step
     assert ar_integral(ledger, 30.0, 150.0) == pytest.approx(riemann, rel=2e-3)
+
+
+def test_bad_debt_by_provision_by_hand() -> None:
+    # bands: 5% from 30 days overdue, 30% from 180, 80% from 365 (the default rates).
+    # At the window's start (day 100) the opening-like invoice (due 80) is 20 days overdue:
+    # no provision. At its end (day 830) the open invoice (due 830) is not yet overdue and the
+    # one settled after the end (due 730) is 100 days overdue: 5% of 100. The write-off of
+    # 800 in the window consumes the allowance; expense = 5 - 0 + 800.
+    out = _output()
+    costs = cost_breakdown(_scenario(365, recognition="provision"), _policy(), out)
+    years = SPAN / 365
+    assert costs["allowance_start"] == 0.0
+    assert costs["allowance_end"] == pytest.approx(0.05 * 100)
+    assert costs["bad_debt_written_off"] == pytest.approx(800 / years)
+    assert costs["bad_debt_provision_expense"] == pytest.approx((5 + 800) / years)
+    assert costs["bad_debt_cost"] == costs["bad_debt_provision_expense"]
+    by_write_off = cost_breakdown(_scenario(365), _policy(), out)
+    assert by_write_off["bad_debt_cost"] == by_write_off["bad_debt_written_off"]
+    assert by_write_off["bad_debt_provision_expense"] == costs["bad_debt_provision_expense"]
+
+
+def test_the_allowance_takes_the_band_an_invoice_has_reached() -> None:
+    ledger = _ledger(*({"issue_day": 0.0, "due_day": due, "amount": 100.0}
+                       for due in (1000.0, 990.0, 970.0, 820.0, 635.0)))
+    rates = ((30.0, 0.05), (180.0, 0.3), (365.0, 0.8))
+    # at day 1000: 0, 10, 30, 180 and 365 days overdue
+    assert allowance_at(ledger, 1000.0, rates) == pytest.approx(100 * (0.05 + 0.3 + 0.8))

@@ -8,6 +8,7 @@ run on the three engines, which must agree to the last bit.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,10 +21,12 @@ from arsim.sim.engine.fast import run_fast
 from arsim.sim.engine.output import EngineOutput
 from arsim.sim.engine.reference import run_reference
 from arsim.sim.kpis import warnings
+from arsim.sim.loader import load
 from arsim.sim.policy import Policy
 from arsim.sim.replicate import replicate
 from arsim.sim.scenario import Scenario
 
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
 NEVER_RESPONDS = {"lag_days": None, "response": {}}
 
 
@@ -189,3 +192,48 @@ def test_more_patient_customers_lose_fewer_held_orders() -> None:
     patient = _stopped({"mean": 60.0, "cv": 0.5})
     assert patient.lost_sales["stop_shipping"] < 0.5 * impatient.lost_sales["stop_shipping"]
     assert len(patient.ledger) > len(impatient.ledger)
+
+
+# ---- by grade and segment ----------------------------------------------------------------
+
+
+def test_grade_kpis_weigh_back_to_the_whole() -> None:
+    scenario, policy = load(SCENARIOS / "default.yaml")
+    rep = replicate(scenario, policy, seed=8, keep_ledger=True)
+    m, ledger = rep.metrics, rep.ledger
+    assert ledger is not None
+    start = scenario.horizon.warmup_days
+    issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < start + 730)
+    sales = {g: float(ledger["amount"][issued & (ledger["grade"] == g)].sum()) for g in "ABC"}
+    # DSO is receivables over daily sales: the grades' DSOs weighted by their sales add up
+    weighted = sum(m[f"dso_grade_{g}"] * sales[g] for g in "ABC") / sum(sales.values())
+    assert weighted == pytest.approx(m["dso"], rel=1e-9)
+    # each grade is one segment in the default scenario: the same figures
+    for i, g in enumerate("ABC"):
+        assert m[f"dso_segment_{i}"] == m[f"dso_grade_{g}"]
+    assert math.isnan(m["dso_grade_D"])  # grade D is refused credit
+    # riskier grades are slower and lose more
+    assert m["dso_grade_A"] < m["dso_grade_B"] < m["dso_grade_C"]
+    assert m["bad_debt_ratio_grade_A"] < m["bad_debt_ratio_grade_C"]
+    assert 0 < m["dso_disputed"] < m["dso"]
+
+
+def test_approval_by_rule_ships_up_to_the_ceiling_and_holds_above_it() -> None:
+    scenario = one_segment("approve", 85.0, customers=100, orders_per_year=24, amount_cv=0.8,
+                           mix={"reminded": 1.0},
+                           payer_types={"reminded": {"lag_days": {"mean": 60, "cv": 0.5},
+                                                     "response": {}}},
+                           demand={"blocked_approval_share": 0.0})
+    rule = {"method": "sales", "standard_credit_period_days": 30, "smoothing": None,
+            "grade_factors": {"B": 1.0}}
+    strict = _same_on_every_engine(scenario, _policy([], credit_limit=rule), seed=9)
+    lenient = _same_on_every_engine(
+        scenario, _policy([], credit_limit={**rule, "approval_over_share": {"B": 0.5}}), seed=9)
+    assert lenient.lost_sales["credit_limit"] < strict.lost_sales["credit_limit"]
+    # the limit (85 days: before month 3, 24 x 1,000 / 12 x 30 / 30 = 2,000) x 1.5 never passed
+    ledger = lenient.ledger
+    for i, row in enumerate(ledger):
+        earlier = ledger[:i]
+        same = earlier[(earlier["customer"] == row["customer"])
+                       & (earlier["settle_day"] > row["issue_day"])]
+        assert row["amount"] + same["amount"].sum() <= 2000 * 1.5 + 1e-9

@@ -12,15 +12,18 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from arsim.sim.errors import PolicyError
 from arsim.sim.optimize_spec import OptimizeSpec
 from arsim.sim.policy import Policy
 from arsim.sim.scenario import Scenario
 from arsim.sim.stats import Estimate, paired_difference, summarise
 
+from .frontier import frontier
 from .journal import Journal
 from .search import Searcher, score
 from .selection import Selection, constraint_report, kn_select
@@ -66,6 +69,8 @@ class OptimizeResult:
     replications: Mapping[str, int]
     replayed: int
     notes: tuple[str, ...]
+    frontier: tuple[dict[str, object], ...] = ()
+    frontier_kpi: str | None = None
 
     @property
     def significant(self) -> bool:
@@ -84,25 +89,32 @@ def _method(spec: OptimizeSpec, space: Space) -> str:
 def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: int,
              journal: Journal | None = None, resume: bool = False, jobs: int = 1,
              scheduler: str | None = None, engine: str | None = None,
-             progress: Progress | None = None) -> OptimizeResult:
+             progress: Progress | None = None, frontier_kpi: str | None = None
+             ) -> OptimizeResult:
     """Find the best policy in the spec's space (see the module's description).
 
     `engine` overrides the engines of every stage (default: screen, then exact).
+    `frontier_kpi` also traces the trade-off between the objective and that KPI.
     """
     space = Space(incumbent, spec.variables)
     method = _method(spec, space)
     budget = Budget(spec.budget, spec.time_limit_seconds)
-    identity = {"spec": spec.model_dump(mode="json"), "engine": engine, "method": method}
+    # the budgets decide where a study stops, not which path it takes: a resumed study may
+    # be given more
+    identity = {"spec": spec.model_dump(mode="json", exclude={"budget", "time_limit_seconds"}),
+                "engine": engine, "method": method}
     study = Study(scenario, incumbent, seed, journal, budget, jobs, scheduler, identity,
                   resume, progress)
     exact = scenario.deterministic is not None
     searcher = Searcher(study, space, spec, engine or SEARCH_ENGINE, exact)
-    home = Candidate("incumbent", {}, incumbent)
+    home = Candidate("incumbent", {"policy": incumbent.name}, incumbent)
     notes: list[str] = []
     try:
-        searcher.look(home)
+        first = searcher.look(home)
     except BudgetSpentError as exc:
         notes.append(f"search stopped: {exc}")
+    else:
+        _check_kpis(spec, frontier_kpi, first.means)
     if not notes:
         if method == "grid":
             searcher.grid()
@@ -122,10 +134,30 @@ def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: in
                                                  exact, notes)
     runner_ups = tuple(_finding(study, c, spec, final_engine, "select") for c in order
                        if winner is None or c.key != winner.key)
+    traced: list[dict[str, object]] = []
+    if frontier_kpi is not None:
+        try:
+            traced = frontier(study, searcher, spec, frontier_kpi, final_engine, exact)
+        except BudgetSpentError as exc:
+            notes.append(f"frontier stopped: {exc}")
     return OptimizeResult(spec, method, seed, winner, incumbent_finding, saving,
                           tuple(f for f in runner_ups if f is not None), selection,
                           tuple(searcher.table()), dict(study.spent_by_stage), study.replayed,
-                          tuple(notes))
+                          tuple(notes), tuple(traced), frontier_kpi)
+
+
+def _check_kpis(spec: OptimizeSpec, frontier_kpi: str | None,
+                measured: Mapping[str, float]) -> None:
+    """Refuse a constraint or frontier on a metric that does not exist, naming the nearest."""
+    if not measured:
+        return
+    asked = [c.kpi for c in spec.constraints] + ([frontier_kpi] if frontier_kpi else [])
+    for kpi in asked:
+        if kpi not in measured:
+            near = difflib.get_close_matches(kpi, list(measured), n=1, cutoff=0.5)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            raise PolicyError(f"no KPI '{kpi}' (constraints and --frontier name a metric of "
+                              f"result.json){hint}")
 
 
 def _delta(spec: OptimizeSpec, searcher: Searcher) -> float:

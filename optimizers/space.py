@@ -43,7 +43,7 @@ class Dimension:
     low: float
     high: float
     step: float | None = None
-    labels: tuple[str, ...] | None = None
+    labels: tuple[Any, ...] | None = None
     values: tuple[Any, ...] | None = None
 
     @classmethod
@@ -55,7 +55,9 @@ class Dimension:
                 labels, values = tuple(str(k) for k in choices), tuple(choices.values())
             else:
                 values = tuple(choices)
-                labels = tuple(v if isinstance(v, str) else json.dumps(v) for v in values)
+                # plain values name themselves; a list or mapping (a ladder) is named by its JSON
+                labels = tuple(json.dumps(v) if isinstance(v, list | dict) else v
+                               for v in values)
             return cls(variable.path, 0.0, float(len(values) - 1), 1.0, labels, values)
         assert variable.low is not None and variable.high is not None  # the spec checks
         return cls(variable.path, variable.low, variable.high, variable.step)

@@ -25,7 +25,7 @@ from .paths import OPEN_MAPPINGS, replace_path
 from .policy import Policy
 from .scenario import LocatedValueError, Scenario
 
-__all__ = ["apply_overrides", "dump_yaml", "load", "load_optimize", "load_text",
+__all__ = ["apply_overrides", "dump_yaml", "load", "load_optimize", "load_space", "load_text",
            "parse_overrides"]
 
 Loc = tuple[str | int, ...]
@@ -50,6 +50,22 @@ def load(path: str | Path) -> tuple[Scenario, Policy]:
 def load_optimize(path: str | Path) -> tuple[Scenario, Policy, OptimizeSpec | None]:
     """Load a scenario file with its optional `optimize:` block (see `arsim optimize`)."""
     return _load_file(Path(path), ())
+
+
+def load_space(path: str | Path) -> OptimizeSpec:
+    """Load an optimisation space file: an `optimize:` block, or its keys at the top level."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{file}: cannot read the space file ({exc})") from exc
+    lines = _line_map(_compose(text, str(file)), str(file))
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{file}: a space file must be a mapping with 'variables'")
+    if "optimize" in data:
+        return _validate(OptimizeSpec, data["optimize"], ("optimize",), lines, str(file))
+    return _validate(OptimizeSpec, data, (), lines, str(file))
 
 
 Loaded = tuple[Scenario, Policy, OptimizeSpec | None]

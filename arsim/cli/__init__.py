@@ -14,6 +14,7 @@ import yaml
 from arsim import __version__
 from arsim.sim.errors import ArsimError
 
+from .optimize import optimize_command, sweep_command
 from .run import run_command, scenarios_command, validate_command
 
 __all__ = ["main"]
@@ -73,3 +74,5 @@ def main(ctx: click.Context, debug: bool) -> None:
 main.add_command(run_command)
 main.add_command(validate_command)
 main.add_command(scenarios_command)
+main.add_command(sweep_command)
+main.add_command(optimize_command)

@@ -78,8 +78,10 @@ class Dimension:
         x = min(max(float(x), self.low), self.high)
         if self.step is None:
             return _canonical(x)
-        k = round((x - self.low) / self.step)
-        return _canonical(min(self.low + k * self.step, self.high))
+        # the last grid point may lie below high (15:100:10 ends at 95)
+        last = math.floor((self.high - self.low) / self.step + 1e-9)
+        k = min(max(round((x - self.low) / self.step), 0), last)
+        return _canonical(self.low + k * self.step)
 
     def value(self, x: float) -> Any:
         """What the policy field receives."""

@@ -202,9 +202,18 @@ class Searcher:
             self.stopped = f"search stopped: {exc}"
 
     def ranking(self) -> list[Scored]:
-        """Feasible candidates by mean objective (ties: the one seen first)."""
+        """Feasible candidates by mean objective (ties: the one seen first), each policy once
+        (a grid point may be the incumbent again, under another name)."""
         feasible = [self.seen[k] for k in self.order if self.seen[k].feasible]
-        return sorted(feasible, key=lambda s: s.objective)
+        ranked: list[Scored] = []
+        policies: list[dict[str, Any]] = []
+        for s in sorted(feasible, key=lambda s: s.objective):
+            assert s.candidate.policy is not None
+            policy = s.candidate.policy.model_dump(mode="json", exclude={"name"})
+            if policy not in policies:
+                policies.append(policy)
+                ranked.append(s)
+        return ranked
 
     def table(self) -> list[dict[str, Any]]:
         """One row per candidate seen, in the order first seen."""

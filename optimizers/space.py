@@ -193,7 +193,7 @@ class Space:
             grade, part = match.groups()
             grades = policy.accepted_grades if grade == "*" else (grade,)
             for g in grades:
-                terms_parts.setdefault(g, {})[part] = float(x)
+                terms_parts.setdefault(g, {})[part] = float(dim.value(x))
         for grade, parts in terms_parts.items():
             policy = _set_terms(policy, grade, parts)
         if name is not None:

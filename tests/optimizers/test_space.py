@@ -47,6 +47,13 @@ def test_discount_parts_build_the_first_tier() -> None:
     assert space.to_policy((0.03, 15.0)).terms["B"].notation == "3/15, N/45"
 
 
+def test_terms_parts_take_choices() -> None:
+    space = _space({"path": "terms.B.net_days", "choices": [30, 60]},
+                   {"path": "terms.A.discount_rate", "choices": [0.01, 0.03]})
+    policy = space.to_policy((1.0, 0.0))
+    assert policy.terms["B"].notation == "N/60" and policy.terms["A"].notation == "1/10, N/30"
+
+
 def test_a_discount_without_a_window_is_refused_with_the_fix() -> None:
     space = _space({"path": "terms.B.discount_rate", "low": 0, "high": 0.03, "step": 0.01})
     with pytest.raises(PolicyError, match=r"add a variable terms\.B\.discount_days"):

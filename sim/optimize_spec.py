@@ -59,7 +59,8 @@ class Variable(Frozen):
 
 
 class Constraint(Frozen):
-    """A bound on a KPI: on its mean, or (with `probability`) a chance constraint."""
+    """A bound on a KPI: on its mean, or (with `probability`) a chance constraint. Write it
+    as a mapping or as text: `dso <= 45` is `{kpi: dso, max: 45}`."""
 
     kpi: Annotated[str, Field(min_length=1, description="Metric name, e.g. 'dso', "
                               "'bad_debt_ratio', 'recovery_rate' (as in result.json).")]

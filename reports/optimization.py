@@ -38,11 +38,11 @@ def _money(value: float) -> str:
 def _pm(est: Estimate | None, money: bool = False) -> str:
     if est is None:
         return "n/a"
-    digits = 0 if money or abs(est.mean) >= 100 else 4
-    text = f"{est.mean:,.{digits}f}"
-    if math.isfinite(est.half_width):
-        text += f" ± {est.half_width:,.{digits}f}"
-    return text
+    if money or abs(est.mean) >= 1000:
+        text = f"{est.mean:,.0f}"
+        return text + (f" ± {est.half_width:,.0f}" if math.isfinite(est.half_width) else "")
+    text = f"{est.mean:.4g}"
+    return text + (f" ± {est.half_width:.2g}" if math.isfinite(est.half_width) else "")
 
 
 def _params(params: Mapping[str, Any]) -> str:
@@ -110,8 +110,10 @@ def _saving_line(result: OptimizeResult) -> str:
 def render_optimize(result: OptimizeResult) -> str:
     """The end of an optimisation: best policy, its figures against the incumbent, etc."""
     reps = ", ".join(f"{k} {v}" for k, v in result.replications.items())
-    lines = [f"Search: {result.method}, {len(result.candidates)} candidates; replications "
-             f"run: {reps or 'none'}; read back from the journal: {result.replayed}"]
+    engines = ", ".join(sorted({str(r["engine"]) for r in result.candidates if r["engine"]}))
+    lines = [f"Search: {result.method} on {engines or 'no engine'}, {len(result.candidates)} "
+             f"candidates; replications run: {reps or 'none'}; read back from the journal: "
+             f"{result.replayed}"]
     sel = result.selection
     if sel is not None:
         state = "complete" if sel.complete else "stopped early, no guarantee"
@@ -128,7 +130,7 @@ def render_optimize(result: OptimizeResult) -> str:
     for i, f in enumerate(result.runner_ups, start=1):
         metric = "total_cost" if result.spec.objective == "min_total_cost" else "net_margin"
         lines.append(f"Runner-up {i}: {_params(f.params)}: {metric} "
-                     f"{_pm(f.estimates.get(metric))} ({f.engine}, "
+                     f"{_pm(f.estimates.get(metric), True)} (selection, {f.engine}, "
                      f"{f.estimates[metric].n} replications)")
     if result.frontier:
         lines.append(f"Frontier against {result.frontier_kpi}: {len(result.frontier)} points "

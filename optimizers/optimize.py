@@ -109,19 +109,7 @@ def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: in
     searcher = Searcher(study, space, spec, engine or SEARCH_ENGINE, exact)
     home = Candidate("incumbent", {"policy": incumbent.name}, incumbent)
     notes: list[str] = []
-    try:
-        first = searcher.look(home)
-    except BudgetSpentError as exc:
-        notes.append(f"search stopped: {exc}")
-    else:
-        _check_kpis(spec, frontier_kpi, first.means)
-    if not notes:
-        if method == "grid":
-            searcher.grid()
-        else:
-            searcher.evolve(seed)
-    if searcher.stopped:
-        notes.append(searcher.stopped)
+    _search(searcher, home, method, seed, frontier_kpi, notes)
     final_engine = engine or "auto"
     finalists = [s.candidate for s in searcher.ranking()[: spec.finalists]]
     selection = None
@@ -144,6 +132,23 @@ def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: in
                           tuple(f for f in runner_ups if f is not None), selection,
                           tuple(searcher.table()), dict(study.spent_by_stage), study.replayed,
                           tuple(notes), tuple(traced), frontier_kpi)
+
+
+def _search(searcher: Searcher, home: Candidate, method: str, seed: int,
+            frontier_kpi: str | None, notes: list[str]) -> None:
+    """The incumbent first (its metrics check the KPI names), then the grid or evolution."""
+    try:
+        first = searcher.look(home)
+    except BudgetSpentError as exc:
+        notes.append(f"search stopped: {exc}")
+        return
+    _check_kpis(searcher.spec, frontier_kpi, first.means)
+    if method == "grid":
+        searcher.grid()
+    else:
+        searcher.evolve(seed)
+    if searcher.stopped:
+        notes.append(searcher.stopped)
 
 
 def _check_kpis(spec: OptimizeSpec, frontier_kpi: str | None,

@@ -108,7 +108,7 @@ def optimize_command(scenario_file: str, space_file: str | None, out_dir: str | 
     the scenario's own policy on fresh seeds, with a confidence interval on the saving.
     Ctrl-C leaves a usable journal; continue with --resume.
 
-    Example: arsim optimize scenarios/default.yaml --out opt/ --budget 2000
+    Example: arsim optimize scenarios/default.yaml --space space.yaml --out opt/ --budget 2000
     """
     _check_out(out_dir)
     if resume and out_dir is None:

@@ -11,8 +11,9 @@ import pytest
 from closed_form import closed_form_cost, closed_form_optimum, closed_form_text
 
 from arsim.optimizers.optimize import optimize
+from arsim.optimizers.sweep import sweep
 from arsim.sim.loader import load_text
-from arsim.sim.optimize_spec import OptimizeSpec
+from arsim.sim.optimize_spec import OptimizeSpec, Variable
 
 GRID = {"path": "terms.*.net_days", "low": 30, "high": 90, "step": 5}
 
@@ -73,3 +74,17 @@ def test_a_candidate_without_a_payment_pattern_is_recorded_as_failed() -> None:
     assert len(failed) == 6  # 35, 45, ..., 85 have no pattern
     assert all("no payment pattern" in r["error"] for r in failed)
     assert result.winner.params["terms.*.net_days"] == 60
+
+
+def test_the_sweep_draws_the_parabola_and_marks_its_bottom() -> None:
+    scenario, policy = load_text(closed_form_text())
+    result = sweep(scenario, policy, [Variable.model_validate(GRID)])
+    assert result.bottom is not None
+    assert result.points[result.bottom].params == {"terms.*.net_days": 60}
+    for point in result.points:
+        net = point.params["terms.*.net_days"]
+        sales_at_1 = point.estimates["credit_sales"].mean / (0.7 + 0.005 * net)
+        assert point.estimates["total_cost"].mean == pytest.approx(
+            closed_form_cost(net, sales_at_1), rel=1e-9)
+    rows = result.rows()
+    assert [r["bottom"] for r in rows].count(True) == 1

@@ -124,7 +124,19 @@ class Searcher:
             count = min(2 * count, self.most)
         if scored.feasible and (self.best is None or self._beats(scored, self.best)):
             self.best = scored
+        self._report(scored)
         return self._remember(scored)
+
+    def _report(self, scored: Scored) -> None:
+        if self.study.progress is None:
+            return
+        params = ", ".join(f"{k}={v}" for k, v in scored.candidate.params.items())
+        state = "" if scored.feasible else " (breaks a constraint)"
+        best = "" if self.best is None else f"; best so far {self.best.objective:,.0f}"
+        number = (self.order.index(scored.key) if scored.key in self.seen
+                  else len(self.order)) + 1
+        self.study.progress(f"search {number}: {params}: {scored.objective:,.0f} "
+                            f"on {scored.replications} replications{state}{best}")
 
     def _remember(self, scored: Scored) -> Scored:
         if scored.key not in self.seen:

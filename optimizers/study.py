@@ -61,9 +61,6 @@ class Budget:
         """Replications left (infinite without a limit)."""
         return math.inf if self.replications is None else self.replications - self.spent
 
-    def time_share_used(self) -> float:
-        return 0.0 if self.seconds is None else self.elapsed() / self.seconds
-
     def check(self, count: int, time_share: float = 1.0) -> None:
         """Raise BudgetSpentError unless `count` more replications fit.
 
@@ -239,8 +236,9 @@ class Study:
         rows = tuple({k: float(v) for k, v in r.metrics.items()} for r in result.replications)
         self.tell(candidate, Evaluation(candidate.key, result.engine, first, rows, stage,
                                         time.perf_counter() - started), stage)
-        if self.progress is not None:
-            self.progress(f"{stage}: {candidate.key} x{count} on {result.engine}")
+        if self.progress is not None and stage != "search":  # the search reports per candidate
+            self.progress(f"{stage}: {_short(candidate.params)}: replications {first}.."
+                          f"{first + count - 1} on {result.engine}")
 
     def known(self, candidate: Candidate, engine: str) -> list[Mapping[str, float]]:
         """Every evaluated replication of a candidate on an engine below FRESH, in order."""
@@ -250,6 +248,10 @@ class Study:
             rows.append(self._done[(candidate.key, engine, r)])
             r += 1
         return rows
+
+
+def _short(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items())
 
 
 def _blocks(numbers: list[int]) -> list[tuple[int, int]]:

@@ -183,7 +183,8 @@ def _select(study: Study, finalists: list[Candidate], spec: OptimizeSpec, engine
     usable: list[Candidate] = []
     try:
         for c in finalists:
-            got = study.evaluate(c, engine, n0, stage="select", time_share=SELECT_TIME_SHARE)
+            got = study.evaluate(c, engine, n0, stage="select", time_share=SELECT_TIME_SHARE,
+                                 reserve=_recheck_need(spec, exact))
             if isinstance(got, str):
                 notes.append(f"finalist {c.key} failed on the exact engine: {got}")
             else:
@@ -197,7 +198,8 @@ def _select(study: Study, finalists: list[Candidate], spec: OptimizeSpec, engine
     def draw(key: str, first: int, count: int) -> list[float]:
         try:
             got = study.evaluate(by_key[key], engine, count, first, stage="select",
-                                 time_share=SELECT_TIME_SHARE)
+                                 time_share=SELECT_TIME_SHARE,
+                                 reserve=_recheck_need(spec, exact))
         except BudgetSpentError as exc:
             raise StopIteration from exc
         assert not isinstance(got, str)  # it ran before on this engine
@@ -209,6 +211,11 @@ def _select(study: Study, finalists: list[Candidate], spec: OptimizeSpec, engine
         notes.append("the selection stopped before KN finished (budget, time or "
                      "select_max): the winner has the smallest mean, without KN's guarantee")
     return selection, [by_key[k] for k in selection.order]
+
+
+def _recheck_need(spec: OptimizeSpec, exact: bool) -> int:
+    """Replications the re-check of the winner and the incumbent needs."""
+    return 2 if exact else 2 * spec.replications.recheck
 
 
 def _mean_score(study: Study, c: Candidate, engine: str, n: int, spec: OptimizeSpec) -> float:

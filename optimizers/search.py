@@ -91,6 +91,9 @@ class Searcher:
         # a deterministic scenario gives the same numbers in every replication
         self.first_look = 1 if exact else reps.search
         self.most = 1 if exact else reps.search_max
+        # what the selection's first stage and the re-check of two policies need
+        self.reserve = (spec.finalists + 2 if exact
+                        else spec.finalists * reps.select_first + 2 * reps.recheck)
         self.seen: dict[str, Scored] = {}
         self.order: list[str] = []
         self.best: Scored | None = None
@@ -114,7 +117,7 @@ class Searcher:
         count = self.first_look
         while True:
             got = self.study.evaluate(candidate, self.engine, count, stage="search",
-                                      time_share=SEARCH_TIME_SHARE)
+                                      time_share=SEARCH_TIME_SHARE, reserve=self.reserve)
             if isinstance(got, str):
                 return self._remember(Scored(candidate, error=got))
             engine, rows = got

@@ -61,13 +61,14 @@ class Budget:
         """Replications left (infinite without a limit)."""
         return math.inf if self.replications is None else self.replications - self.spent
 
-    def check(self, count: int, time_share: float = 1.0) -> None:
+    def check(self, count: int, time_share: float = 1.0, reserve: int = 0) -> None:
         """Raise BudgetSpentError unless `count` more replications fit.
 
-        `time_share`: the share of the time limit this stage may run to (the search stops
-        early enough to leave time for the selection and the re-check).
+        `time_share`: the share of the time limit this stage may run to; `reserve`: the
+        replications that must be left for the later stages (the search stops early enough
+        to leave time and replications for the selection and the re-check).
         """
-        if count > self.left():
+        if count + reserve > self.left():
             raise BudgetSpentError(f"replication budget spent ({self.spent} run)")
         if self.seconds is not None and self.elapsed() >= time_share * self.seconds:
             raise BudgetSpentError(f"time limit reached ({self.elapsed():.0f} s)")
@@ -200,7 +201,7 @@ class Study:
     # -- evaluation ---------------------------------------------------------------------------
 
     def evaluate(self, candidate: Candidate, engine: str, count: int, first: int = 0,
-                 stage: str = "search", time_share: float = 1.0
+                 stage: str = "search", time_share: float = 1.0, reserve: int = 0
                  ) -> tuple[str, list[Mapping[str, float]]] | str:
         """(engine, metrics of replications first..first+count-1), or why it failed.
 
@@ -220,14 +221,14 @@ class Study:
                 self.tell(candidate, reason, stage)
             return reason
         for start, length in _blocks(self.ask(candidate, chosen, count, first)):
-            self._run(candidate, chosen, start, length, stage, time_share)
+            self._run(candidate, chosen, start, length, stage, time_share, reserve)
         return chosen, [self._done[(candidate.key, chosen, r)]
                         for r in range(first, first + count)]
 
     def _run(self, candidate: Candidate, engine: str, first: int, count: int, stage: str,
-             time_share: float) -> None:
+             time_share: float, reserve: int) -> None:
         assert candidate.policy is not None
-        self.budget.check(count, time_share)
+        self.budget.check(count, time_share, reserve)
         started = time.perf_counter()
         result = run(self.scenario, candidate.policy, replications=count, seed=self.seed,
                      jobs=self.jobs, scheduler=self.scheduler, engine=engine, first=first)

@@ -20,3 +20,9 @@ def tiny_open() -> tuple[Scenario, Policy]:
     scenario, policy = load(DATA / "tiny.yaml")
     policy = policy.with_value("collections.collectors", None)
     return scenario, policy.with_value("terms.B", "2/10, N/90").with_value("terms.C", "N/90")
+
+
+@pytest.fixture
+def tiny() -> tuple[Scenario, Policy]:
+    """The tiny scenario as it is: one collector, so the fast engine can only screen."""
+    return load(DATA / "tiny.yaml")

@@ -152,3 +152,18 @@ def test_budget_accounting() -> None:
     budget.check(2)
     with pytest.raises(study_module.BudgetSpentError):
         budget.check(3)
+
+
+def test_progress_and_engines_of_each_stage(tiny: Pair) -> None:
+    """On the tiny scenario (one collector) the search screens on the `screen` engine and
+    the later stages run the exact SimPy engine; `engine` puts every stage on one."""
+    scenario, policy = tiny
+    lines: list[str] = []
+    spec = SPEC.model_copy(update={"budget": 60})
+    result = optimize(scenario, policy, spec, seed=3, progress=lines.append)
+    assert lines[0].startswith("search 1: policy=tiny policy: ")
+    assert {row["engine"] for row in result.candidates} == {"screen"}
+    assert result.winner is not None and result.winner.engine == "des"
+    assert any(line.startswith("recheck: ") and line.endswith("on des") for line in lines)
+    screened = optimize(scenario, policy, spec, seed=3, engine="screen")
+    assert screened.winner is not None and screened.winner.engine == "screen"

@@ -235,8 +235,10 @@ class Searcher:
         rows: list[dict[str, Any]] = []
         for key in self.order:
             s = self.seen[key]
+            metric, sign = OBJECTIVE_METRIC[self.spec.objective]
             rows.append({**dict(s.candidate.params), "engine": s.engine,
-                         "replications": s.replications, "objective": s.objective,
+                         "replications": s.replications, "objective": metric,
+                         "objective_mean": sign * s.objective,
                          "feasible": s.feasible, "error": s.error or "",
                          **{k: s.means.get(k, math.nan) for k in _REPORTED}})
         return rows

@@ -95,6 +95,8 @@ def _saving_line(result: OptimizeResult) -> str:
     s = result.saving
     if s is None:
         return "Saving: not measured"
+    if result.winner is not None and result.winner.key == "incumbent":
+        return "The incumbent is the best policy found: no saving."
     what = "saving" if result.spec.objective == "min_total_cost" else "profit gain"
     n = s.n
     if not math.isfinite(s.half_width):

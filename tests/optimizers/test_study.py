@@ -74,12 +74,14 @@ def test_a_failed_candidate_is_recorded_with_its_reason(tiny_open: Pair,
                        "stage": "search", "reason": reason}]
 
 
-def test_the_replication_budget_is_respected(tiny_open: Pair) -> None:
+@pytest.mark.parametrize("method", ["grid", "evolution"])
+def test_the_replication_budget_is_respected(tiny_open: Pair, method: str) -> None:
     scenario, policy = tiny_open
-    spec = SPEC.model_copy(update={"budget": 25})
+    spec = SPEC.model_copy(update={"budget": 45, "method": method, "population": 4})
     result = optimize(scenario, policy, spec, seed=3)
-    assert sum(result.replications.values()) <= 25
-    assert any("budget" in note for note in result.notes)
+    assert sum(result.replications.values()) <= 45
+    assert any("search stopped: replication budget spent" in n for n in result.notes)
+    assert result.winner is not None  # the budget kept what the selection and re-check need
 
 
 def test_a_time_limit_stops_the_search(tiny_open: Pair) -> None:

@@ -112,6 +112,7 @@ def frontier_figure(points: Sequence[Mapping[str, Any]], kpi: str, objective: st
                 capsize=3)
     ax.set_xlabel(kpi)
     ax.set_ylabel(f"{objective} per year {currency}".strip())
+    ax.yaxis.set_major_formatter(_THOUSANDS)
     ax.set_title(f"Trade-off between {objective} and {kpi}")
     ax.grid(alpha=0.3)
     return fig

@@ -140,6 +140,10 @@ class Study:
                                "differs); start a new one in another folder")
         for record in records[1:]:
             self._replay(record)
+        # the budget is the whole study's: what the journal holds was spent before. (The
+        # resumed search then meets each new evaluation with the budget spent as the
+        # interrupted one would have had it, and so decides as it would have.)
+        self.budget.spent = self.replayed
 
     def _replay(self, record: Mapping[str, Any]) -> None:
         if record.get("kind") == "failed":

@@ -105,26 +105,30 @@ def _interrupt_after(monkeypatch: pytest.MonkeyPatch, calls: int) -> None:
     monkeypatch.setattr(study_module, "run", flaky)
 
 
+@pytest.mark.parametrize("budget", [None, 50])
 def test_resume_after_ctrl_c_and_a_torn_line_loses_and_repeats_nothing(
-        tiny_open: Pair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tiny_open: Pair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        budget: int | None) -> None:
     scenario, policy = tiny_open
-    whole = optimize(scenario, policy, SPEC, seed=3, journal=Journal(tmp_path / "a.jsonl"))
+    spec = SPEC.model_copy(update={"budget": budget})
+    whole = optimize(scenario, policy, spec, seed=3, journal=Journal(tmp_path / "a.jsonl"))
 
     path = tmp_path / "b.jsonl"
     with monkeypatch.context() as patch:
         _interrupt_after(patch, 5)
         with pytest.raises(KeyboardInterrupt):
-            optimize(scenario, policy, SPEC, seed=3, journal=Journal(path))
+            optimize(scenario, policy, spec, seed=3, journal=Journal(path))
     data = path.read_bytes()
     path.write_bytes(data[: len(data) - 40])  # the last record torn mid-write
     before = _evaluations(path)
-    resumed = optimize(scenario, policy, SPEC, seed=3, journal=Journal(path), resume=True)
+    resumed = optimize(scenario, policy, spec, seed=3, journal=Journal(path), resume=True)
 
     assert resumed.replayed == len(before)
     assert resumed.winner is not None and whole.winner is not None
     assert resumed.winner.key == whole.winner.key
     assert resumed.saving == whole.saving  # bit for bit
     assert resumed.candidates == whole.candidates
+    assert resumed.notes == whole.notes  # a budget stops both at the same place
     done = _evaluations(path)
     assert len(done) == len(set(done))  # nothing evaluated twice
     assert sorted(done) == sorted(_evaluations(tmp_path / "a.jsonl"))  # nothing lost
@@ -144,6 +148,7 @@ def test_a_journal_is_not_overwritten_or_mixed(tiny_open: Pair, tmp_path: Path) 
     more = optimize(scenario, policy, SPEC.model_copy(update={"budget": 40}), seed=3,
                     journal=journal, resume=True)
     assert more.replayed > 0
+    assert more.replayed + sum(more.replications.values()) <= 40  # the study's total
     header = json.loads((tmp_path / "j.jsonl").read_text().splitlines()[0])
     assert header["kind"] == "study" and header["seed"] == 3
 

@@ -1,3 +1,30 @@
-"""Policy search on common random numbers (planned: ``arsim optimize``, ``arsim sweep``)."""
+"""Policy search on common random numbers: ``arsim optimize`` and ``arsim sweep``.
 
-__all__: list[str] = []
+`Space` maps decision vectors onto policies, `Study` asks for evaluations and tells them to a
+`Journal`, `optimize` searches, selects (KN) and re-checks, `sweep` draws cost curves.
+"""
+
+from .journal import Journal, JournalError
+from .optimize import Finding, OptimizeResult, optimize
+from .selection import Selection, kn_select
+from .space import Space, parse_lever
+from .study import Budget, BudgetSpentError, Candidate, Study
+from .sweep import SweepResult, sweep
+
+__all__ = [
+    "Budget",
+    "BudgetSpentError",
+    "Candidate",
+    "Finding",
+    "Journal",
+    "JournalError",
+    "OptimizeResult",
+    "Selection",
+    "Space",
+    "Study",
+    "SweepResult",
+    "kn_select",
+    "optimize",
+    "parse_lever",
+    "sweep",
+]

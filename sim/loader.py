@@ -20,11 +20,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ArsimError, PolicyError, ScenarioError
+from .optimize_spec import OptimizeSpec
 from .paths import OPEN_MAPPINGS, replace_path
 from .policy import Policy
 from .scenario import LocatedValueError, Scenario
 
-__all__ = ["apply_overrides", "dump_yaml", "load", "load_text", "parse_overrides"]
+__all__ = ["apply_overrides", "dump_yaml", "load", "load_optimize", "load_space", "load_text",
+           "parse_overrides"]
 
 Loc = tuple[str | int, ...]
 
@@ -41,10 +43,35 @@ def load(path: str | Path) -> tuple[Scenario, Policy]:
     Raises:
         ScenarioError: The file is missing, malformed or describes an impossible scenario.
     """
+    scenario, policy, _ = _load_file(Path(path), ())
+    return scenario, policy
+
+
+def load_optimize(path: str | Path) -> tuple[Scenario, Policy, OptimizeSpec | None]:
+    """Load a scenario file with its optional `optimize:` block (see `arsim optimize`)."""
     return _load_file(Path(path), ())
 
 
-def _load_file(file: Path, seen: tuple[Path, ...]) -> tuple[Scenario, Policy]:
+def load_space(path: str | Path) -> OptimizeSpec:
+    """Load an optimisation space file: an `optimize:` block, or its keys at the top level."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{file}: cannot read the space file ({exc})") from exc
+    lines = _line_map(_compose(text, str(file)), str(file))
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{file}: a space file must be a mapping with 'variables'")
+    if "optimize" in data:
+        return _validate(OptimizeSpec, data["optimize"], ("optimize",), lines, str(file))
+    return _validate(OptimizeSpec, data, (), lines, str(file))
+
+
+Loaded = tuple[Scenario, Policy, OptimizeSpec | None]
+
+
+def _load_file(file: Path, seen: tuple[Path, ...]) -> Loaded:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
@@ -61,11 +88,12 @@ def load_text(
     text: str, source: str = "<scenario>", base_dir: Path | None = None
 ) -> tuple[Scenario, Policy]:
     """Validate a scenario given as YAML text (see :func:`load`)."""
-    return _load_text(text, source, base_dir, ())
+    scenario, policy, _ = _load_text(text, source, base_dir, ())
+    return scenario, policy
 
 
 def _load_text(text: str, source: str, base_dir: Path | None,
-               seen: tuple[Path, ...]) -> tuple[Scenario, Policy]:
+               seen: tuple[Path, ...]) -> Loaded:
     root = _compose(text, source)
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
@@ -76,8 +104,12 @@ def _load_text(text: str, source: str, base_dir: Path | None,
     policy_data = data.pop("policy", None)
     if policy_data is None:
         raise ScenarioError(f"{source}: missing key 'policy' (the credit policy to simulate)")
+    optimize_data = data.pop("optimize", None)
     scenario = _validate(Scenario, data, (), lines, source)
     policy = _validate(Policy, policy_data, ("policy",), lines, source)
+    # validated whenever the file is read, so that `arsim validate` catches its mistakes too
+    spec = (None if optimize_data is None
+            else _validate(OptimizeSpec, optimize_data, ("optimize",), lines, source))
     if scenario.opening_book and scenario.opening_book.ledger_csv and base_dir is not None:
         book_path = (base_dir / scenario.opening_book.ledger_csv).resolve()
         if not book_path.is_file():
@@ -86,7 +118,7 @@ def _load_text(text: str, source: str, base_dir: Path | None,
                                 f"no such file {str(book_path)!r}")
         book = scenario.opening_book.model_copy(update={"ledger_csv": str(book_path)})
         scenario = scenario.model_copy(update={"opening_book": book})
-    return scenario, policy
+    return scenario, policy, spec
 
 
 def _extend(data: dict[str, Any], source: str, base_dir: Path | None, lines: dict[Loc, int],

@@ -219,19 +219,21 @@ def _on_cluster(scheduler: str, tasks: list[Task], progress: Progress | None
 def run(scenario: Scenario, policy: Policy, replications: int | None = None,
         seed: int | None = None, jobs: int = 1, keep_ledgers: bool = False,
         progress: Progress | None = None, scheduler: str | None = None,
-        engine: str = "auto") -> RunResult:
+        engine: str = "auto", first: int = 0) -> RunResult:
     """Run replications and summarise them with 95% intervals.
 
     Replications run in this process (`jobs=1`), in `jobs` local processes (0 = one per
     core), or on a Dask distributed cluster (`scheduler="tcp://host:8786"`). Each replication
     is a pure function of (scenario, policy, its seed), so results come back in replication
-    order and bit for bit the same whichever way they ran.
+    order and bit for bit the same whichever way they ran. `first` starts at a later
+    replication number (an optimiser tops up a candidate, or re-checks on fresh seeds).
     """
     check_compatible(scenario, policy)
     count = replications or scenario.horizon.replications
     root = scenario.horizon.seed if seed is None else seed
     chosen = choose_engine(scenario, policy, engine)
-    tasks = [(scenario, policy, root, r, keep_ledgers, chosen) for r in range(count)]
+    tasks = [(scenario, policy, root, r, keep_ledgers, chosen)
+             for r in range(first, first + count)]
     if scheduler is not None:
         results = _on_cluster(scheduler, tasks, progress)
     else:

@@ -15,6 +15,7 @@ from arsim import __version__
 from arsim.sim.errors import ArsimError
 
 from .calc import calc_group, kpis_command
+from .optimize import optimize_command, sweep_command
 from .run import run_command, scenarios_command, validate_command
 
 __all__ = ["main"]
@@ -76,3 +77,5 @@ main.add_command(validate_command)
 main.add_command(scenarios_command)
 main.add_command(calc_group)
 main.add_command(kpis_command)
+main.add_command(sweep_command)
+main.add_command(optimize_command)

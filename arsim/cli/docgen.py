@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from arsim.sim.optimize_spec import OptimizeSpec
 from arsim.sim.policy import Grade, Policy
 from arsim.sim.scenario import Scenario, _default_payer_types
 from arsim.sim.terms import Terms
@@ -79,6 +80,9 @@ def scenario_reference() -> str:
     parts += [_render(s) for s in _sections(Scenario, "", "", "")]
     parts.append("## Policy\n")
     parts += [_render(s) for s in _sections(Policy, "policy", "", "")]
+    parts.append("## Optimize\n\nThe optional `optimize:` block tells `arsim optimize` what it "
+                 "may change and how it decides (see [optimizer.md](optimizer.md)).\n")
+    parts += [_render(s) for s in _sections(OptimizeSpec, "optimize", "", "")]
     return "\n".join(parts)
 
 

@@ -1,0 +1,118 @@
+"""One- and two-lever cost curves: every cost against the lever, with confidence bands.
+
+Every point of the grid runs the same replications (the same seeds: common random numbers),
+so the curve's shape is not noise from one point's luck to the next. The bottom of the total
+cost curve is the point with the smallest mean total cost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from arsim.sim.errors import EngineError, PolicyError
+from arsim.sim.optimize_spec import Variable
+from arsim.sim.policy import Policy
+from arsim.sim.replicate import run
+from arsim.sim.scenario import Scenario
+from arsim.sim.stats import Estimate, summarise
+
+from .space import Space
+
+__all__ = ["COST_PARTS", "SweepPoint", "SweepResult", "sweep"]
+
+#: The curves drawn, in the order of the training material's picture; total last.
+COST_PARTS = ("opportunity_cost", "management_cost", "bad_debt_cost", "shortage_cost",
+              "discount_cost", "total_cost")
+
+#: Largest grid a sweep runs (two levers of 40 points each, say).
+MAX_POINTS = 2000
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One grid point: the lever values and the estimates of its run (or why it failed)."""
+
+    params: dict[str, Any]
+    engine: str
+    estimates: dict[str, Estimate]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """The grid and what each point cost."""
+
+    levers: tuple[str, ...]
+    axes: tuple[tuple[Any, ...], ...]
+    points: tuple[SweepPoint, ...]
+    seed: int
+    replications: int
+    confidence: float
+    metric: str = "total_cost"
+
+    @property
+    def bottom(self) -> int | None:
+        """Index of the point with the smallest mean of `metric` (None if none ran)."""
+        best, index = math.inf, None
+        for i, p in enumerate(self.points):
+            est = p.estimates.get(self.metric)
+            if p.error is None and est is not None and est.mean < best:
+                best, index = est.mean, i
+        return index
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per point: lever values, engine, each cost's mean and interval."""
+        bottom = self.bottom
+        out: list[dict[str, Any]] = []
+        for i, p in enumerate(self.points):
+            row: dict[str, Any] = {**p.params, "engine": p.engine}
+            for part in (*COST_PARTS, "net_margin", "dso", "bad_debt_ratio"):
+                est = p.estimates.get(part)
+                row[part] = est.mean if est else math.nan
+                row[f"{part}_low"] = est.low if est else math.nan
+                row[f"{part}_high"] = est.high if est else math.nan
+            row["bottom"] = i == bottom
+            row["error"] = p.error or ""
+            out.append(row)
+        return out
+
+
+def sweep(scenario: Scenario, policy: Policy, levers: Sequence[Variable],
+          replications: int | None = None, seed: int | None = None, jobs: int = 1,
+          scheduler: str | None = None, engine: str = "auto", confidence: float = 0.95,
+          progress: Callable[[int, int], None] | None = None) -> SweepResult:
+    """Run every point of the levers' grid on the same seeds.
+
+    Raises:
+        PolicyError: a lever names no policy field, has no step, or the grid is too large.
+    """
+    if not 1 <= len(levers) <= 2:
+        raise PolicyError(f"a sweep varies one or two levers, not {len(levers)}")
+    space = Space(policy, levers)
+    size = space.grid_size()
+    if size is None:
+        raise PolicyError("every swept lever needs a step (low:high:step) or a list of values")
+    if size > MAX_POINTS:
+        raise PolicyError(f"the sweep has {size:,} points; at most {MAX_POINTS:,} (use a "
+                          "larger step)")
+    count = replications or scenario.horizon.replications
+    root = scenario.horizon.seed if seed is None else seed
+    points: list[SweepPoint] = []
+    for done, vector in enumerate(space.grid(), start=1):
+        params = space.params(vector)
+        try:
+            candidate = space.to_policy(vector)
+            result = run(scenario, candidate, replications=count, seed=root, jobs=jobs,
+                         scheduler=scheduler, engine=engine)
+        except (PolicyError, EngineError) as exc:
+            points.append(SweepPoint(params, "", {}, str(exc)))
+        else:
+            rows = [r.metrics for r in result.replications]
+            points.append(SweepPoint(params, result.engine, summarise(rows, confidence)))
+        if progress is not None:
+            progress(done, size)
+    axes = tuple(tuple(d.label(x) for x in d.points() or ()) for d in space.dimensions)
+    return SweepResult(space.names, axes, tuple(points), root, count, confidence)

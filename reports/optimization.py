@@ -1,0 +1,248 @@
+"""What `arsim sweep` and `arsim optimize` print and write."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from arsim import __version__
+from arsim.optimizers.journal import clean
+from arsim.optimizers.optimize import Finding, OptimizeResult
+from arsim.optimizers.sweep import COST_PARTS, SweepResult
+from arsim.sim.loader import dump_yaml
+from arsim.sim.scenario import Scenario
+from arsim.sim.stats import Estimate
+
+from .curves import frontier_figure, sweep_figure
+from .export import write_atomic
+from .text import COST_LINES
+
+__all__ = ["render_optimize", "render_sweep", "write_optimize", "write_sweep"]
+
+_KPIS = ("dso", "bad_debt_ratio", "recovery_rate", "credit_sales", "net_margin")
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}" if math.isfinite(value) else "n/a"
+
+
+def _pm(est: Estimate | None, money: bool = False) -> str:
+    if est is None:
+        return "n/a"
+    if money or abs(est.mean) >= 1000:
+        text = f"{est.mean:,.0f}"
+        return text + (f" ± {est.half_width:,.0f}" if math.isfinite(est.half_width) else "")
+    text = f"{est.mean:.4g}"
+    return text + (f" ± {est.half_width:.2g}" if math.isfinite(est.half_width) else "")
+
+
+def _params(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in params.items())
+
+
+def render_sweep(result: SweepResult) -> str:
+    """The sweep as a table: lever values, each cost's mean, the bottom marked."""
+    lines = [f"{len(result.points)} points x {result.replications} replications, seed "
+             f"{result.seed} (the same seeds at every point)"]
+    head = " | ".join(result.levers) + " | engine | " + " | ".join(
+        p.replace("_cost", "") for p in COST_PARTS)
+    lines.append(head)
+    bottom = result.bottom
+    for i, p in enumerate(result.points):
+        values = " | ".join(str(p.params[k]) for k in result.levers)
+        if p.error is not None:
+            lines.append(f"{values} | failed: {p.error}")
+            continue
+        costs = " | ".join(_money(p.estimates[c].mean) for c in COST_PARTS)
+        mark = "   <- lowest total" if i == bottom else ""
+        lines.append(f"{values} | {p.engine} | {costs}{mark}")
+    return "\n".join(lines)
+
+
+_MONEY = frozenset({m for m, _ in COST_LINES} | {"credit_sales", "net_margin"})
+
+
+def _column(finding: Finding | None, metric: str) -> str:
+    if finding is None:
+        return "n/a"
+    return _pm(finding.estimates.get(metric), metric in _MONEY)
+
+
+def _comparison(result: OptimizeResult) -> list[str]:
+    win, home = result.winner, result.incumbent
+    assert win is not None
+    width = 22
+    lines = [f"{'':<32}{'best (' + win.engine + ')':>{width}}"
+             f"{'incumbent (' + (home.engine if home else '?') + ')':>{width + 4}}"]
+    metrics = [(m, label) for m, label in COST_LINES] + [(k, k) for k in _KPIS]
+    metrics += [(c.kpi, c.kpi) for c in result.spec.constraints if c.kpi not in _KPIS]
+    for metric, label in metrics:
+        lines.append(f"  {label:<30}{_column(win, metric):>{width}}"
+                     f"{_column(home, metric):>{width + 4}}")
+    return lines
+
+
+def _saving_line(result: OptimizeResult) -> str:
+    s = result.saving
+    if s is None:
+        return "Saving: not measured"
+    if result.winner is not None and result.winner.key == "incumbent":
+        return "The incumbent is the best policy found: no saving."
+    what = "saving" if result.spec.objective == "min_total_cost" else "profit gain"
+    n = s.n
+    if not math.isfinite(s.half_width):
+        return f"{what.capitalize()} per year: {_money(s.mean)} (exact: deterministic mode)"
+    verdict = ("significant" if result.significant else
+               "NOT significant: the interval includes zero, the search found no policy "
+               "demonstrably better than the incumbent")
+    return (f"{what.capitalize()} per year: {_money(s.mean)} ± {_money(s.half_width)} "
+            f"({s.level:.0%} interval {_money(s.low)} .. {_money(s.high)}, paired on {n} "
+            f"fresh seeds): {verdict}")
+
+
+def render_optimize(result: OptimizeResult) -> str:
+    """The end of an optimisation: best policy, its figures against the incumbent, etc."""
+    reps = ", ".join(f"{k} {v}" for k, v in result.replications.items())
+    engines = ", ".join(sorted({str(r["engine"]) for r in result.candidates if r["engine"]}))
+    lines = [f"Search: {result.method} on {engines or 'no engine'}, {len(result.candidates)} "
+             f"candidates; replications run: {reps or 'none'}; read back from the journal: "
+             f"{result.replayed}"]
+    sel = result.selection
+    if sel is not None:
+        state = "complete" if sel.complete else "stopped early, no guarantee"
+        lines.append(f"Selection: KN among {len(sel.order)} finalists, indifference zone "
+                     f"{_money(sel.delta)} a year, confidence {sel.confidence:.0%} ({state})")
+    if result.winner is None:
+        lines.append("No policy found that meets the constraints.")
+    else:
+        lines.append(f"Best policy: {_params(result.winner.params)}")
+        lines += _comparison(result)
+        lines.append(_saving_line(result))
+        for text, met, seen in result.winner.constraints:
+            lines.append(f"Constraint {text}: {'met' if met else 'NOT met'} ({seen})")
+    for i, f in enumerate(result.runner_ups, start=1):
+        metric = "total_cost" if result.spec.objective == "min_total_cost" else "net_margin"
+        lines.append(f"Runner-up {i}: {_params(f.params)}: {metric} "
+                     f"{_pm(f.estimates.get(metric), True)} (selection, {f.engine}, "
+                     f"{f.estimates[metric].n} replications)")
+    if result.frontier:
+        lines.append(f"Frontier against {result.frontier_kpi}: {len(result.frontier)} points "
+                     "(frontier.csv)")
+    lines += [f"Note: {n}" for n in result.notes]
+    return "\n".join(lines)
+
+
+def _finding_doc(f: Finding | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {"params": dict(f.params), "engine": f.engine, "stage": f.stage,
+            "policy": f.policy.model_dump(mode="json"),
+            "estimates": {k: v.to_dict() for k, v in f.estimates.items()},
+            "constraints": [{"constraint": t, "met": m, "measured": s}
+                            for t, m, s in f.constraints]}
+
+
+def optimize_document(result: OptimizeResult) -> dict[str, Any]:
+    """The content of optimize.json."""
+    sel = result.selection
+    return clean({
+        "arsim_version": __version__, "seed": result.seed, "method": result.method,
+        "spec": result.spec.model_dump(mode="json"),
+        "winner": _finding_doc(result.winner), "incumbent": _finding_doc(result.incumbent),
+        "saving": None if result.saving is None else {**result.saving.to_dict(),
+                                                     "significant": result.significant},
+        "runner_ups": [_finding_doc(f) for f in result.runner_ups],
+        "selection": None if sel is None else {
+            "procedure": "KN", "winner": sel.winner, "order": list(sel.order),
+            "indifference_zone": sel.delta, "confidence": sel.confidence,
+            "complete": sel.complete, "means": dict(sel.means),
+            "replications": dict(sel.replications), "eliminated_at": dict(sel.eliminated_at)},
+        "replications": dict(result.replications), "replayed": result.replayed,
+        "notes": list(result.notes), "frontier": list(result.frontier),
+    })
+
+
+def _save_figure(figure: Figure, path: Path) -> None:
+    """Save a figure atomically (temporary file, then rename)."""
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        figure.savefig(temp, format=path.suffix[1:], dpi=120)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _write(path: Path, write: Callable[[TextIO], None]) -> Path:
+    write_atomic(path, write)
+    return path
+
+
+def _text(text: str, stream: TextIO) -> None:
+    stream.write(text)
+
+
+def _csv(frame: pd.DataFrame, stream: TextIO) -> None:
+    frame.to_csv(stream, index=False)
+
+
+def write_sweep(result: SweepResult, folder: str | Path, currency: str = "") -> list[Path]:
+    """sweep.csv, sweep.json, sweep.png and sweep.svg."""
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    rows = result.rows()
+    document = clean({"arsim_version": __version__, "levers": list(result.levers),
+                      "seed": result.seed, "replications": result.replications,
+                      "confidence": result.confidence, "bottom": result.bottom,
+                      "points": rows})
+    paths = [_write(root / "sweep.csv", partial(_csv, pd.DataFrame(rows))),
+             _write(root / "sweep.json",
+                    lambda f: json.dump(document, f, indent=2, ensure_ascii=False))]
+    figure = sweep_figure(result, currency)
+    for suffix in ("png", "svg"):
+        _save_figure(figure, root / f"sweep.{suffix}")
+        paths.append(root / f"sweep.{suffix}")
+    return paths
+
+
+def best_scenario_text(result: OptimizeResult, scenario: Scenario) -> str:
+    """The winner as a ready scenario file: the scenario as given, the best policy."""
+    assert result.winner is not None
+    data = {**scenario.model_dump(mode="json"),
+            "policy": result.winner.policy.model_dump(mode="json")}
+    head = (f"# Written by arsim optimize {__version__} (seed {result.seed}): the best policy "
+            f"found,\n# {_params(result.winner.params)}\n")
+    return head + dump_yaml(clean(data))
+
+
+def write_optimize(result: OptimizeResult, scenario: Scenario, folder: str | Path,
+                   currency: str = "") -> list[Path]:
+    """optimize.json, candidates.csv, best.yaml (and the frontier's table and plot)."""
+    root = Path(folder)
+    document = optimize_document(result)
+    paths = [_write(root / "optimize.json",
+                    lambda f: json.dump(document, f, indent=2, ensure_ascii=False)),
+             _write(root / "candidates.csv",
+                    partial(_csv, pd.DataFrame(list(result.candidates))))]
+    if result.winner is not None:
+        text = best_scenario_text(result, scenario)
+        paths.append(_write(root / "best.yaml", partial(_text, text)))
+    if result.frontier and result.frontier_kpi is not None:
+        paths.append(_write(root / "frontier.csv",
+                            partial(_csv, pd.DataFrame(list(result.frontier)))))
+        metric = "total_cost" if result.spec.objective == "min_total_cost" else "net_margin"
+        figure = frontier_figure(list(result.frontier), result.frontier_kpi, metric, currency)
+        for suffix in ("png", "svg"):
+            _save_figure(figure, root / f"frontier.{suffix}")
+            paths.append(root / f"frontier.{suffix}")
+    return paths

@@ -1,0 +1,173 @@
+"""`arsim sweep` and `arsim optimize`: what they print and write, and every bad input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from arsim.cli import main
+from arsim.optimizers import study as study_module
+from arsim.sim.loader import load
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "tests" / "data" / "tiny.yaml"
+sys.path.insert(0, str(ROOT / "tests" / "optimizers"))
+from closed_form import closed_form_text  # noqa: E402
+
+SPACE = {"variables": [{"path": "terms.B.discount_rate", "choices": [0, 0.01, 0.02]}],
+         "finalists": 3, "indifference_zone": 5000,
+         "replications": {"search": 2, "search_max": 4, "select_first": 4, "select_max": 12,
+                          "recheck": 4}}
+
+
+def _invoke(args: list[str]) -> Result:
+    # one process: the pool's start-up would cost more than these tiny runs
+    if args[0] in ("sweep", "optimize"):
+        args = [*args, "--jobs", "1"]
+    return CliRunner().invoke(main, args)
+
+
+def _ok(args: list[str]) -> Result:
+    result = _invoke(args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def _fails(args: list[str]) -> str:
+    result = _invoke(args)
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    return result.stderr
+
+
+@pytest.fixture
+def closed_form(tmp_path: Path) -> Path:
+    block = {"variables": [{"path": "terms.*.net_days", "low": 30, "high": 90, "step": 5}]}
+    path = tmp_path / "closed.yaml"
+    path.write_text(closed_form_text(optimize=block), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def space(tmp_path: Path) -> Path:
+    path = tmp_path / "space.yaml"
+    path.write_text(yaml.safe_dump({"optimize": SPACE}), encoding="utf-8")
+    return path
+
+
+def test_sweep_one_lever_writes_the_table_and_the_plot(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    result = _ok(["sweep", str(TINY), "--vary", "terms.*.net_days=30:90:30", "-n", "2",
+                  "--out", str(out)])
+    assert result.stdout.count("<- lowest total") == 1
+    assert {p.name for p in out.iterdir()} == {"sweep.csv", "sweep.json", "sweep.png",
+                                                "sweep.svg"}
+    table = pd.read_csv(out / "sweep.csv")
+    assert list(table["terms.*.net_days"]) == [30, 60, 90]
+    assert table["bottom"].sum() == 1
+    assert table.loc[table["bottom"], "total_cost"].iloc[0] == table["total_cost"].min()
+    for part in ("opportunity_cost", "management_cost", "bad_debt_cost", "shortage_cost",
+                 "discount_cost"):
+        assert (table[f"{part}_low"] <= table[part]).all()
+    document = json.loads((out / "sweep.json").read_text())
+    assert document["bottom"] == int(table["total_cost"].idxmin())
+    assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"
+    assert "<svg" in (out / "sweep.svg").read_text()
+
+
+def test_sweep_two_levers_draws_a_heat_map(tmp_path: Path) -> None:
+    out = tmp_path / "heat"
+    _ok(["sweep", str(TINY), "--vary", "terms.*.net_days=30:60:30", "--vary",
+         "collections.collectors=1,2", "-n", "2", "--out", str(out)])
+    assert len(pd.read_csv(out / "sweep.csv")) == 4
+    assert (out / "sweep.png").stat().st_size > 0
+
+
+def test_optimize_prints_and_writes_the_best_policy(closed_form: Path, tmp_path: Path) -> None:
+    out = tmp_path / "opt"
+    result = _ok(["optimize", str(closed_form), "--out", str(out), "--frontier", "dso"])
+    assert "Best policy: terms.*.net_days = 60" in result.stdout
+    assert "Saving per year: 1,170 (exact: deterministic mode)" in result.stdout
+    assert {"journal.jsonl", "optimize.json", "candidates.csv", "best.yaml", "frontier.csv",
+            "frontier.png", "frontier.svg"} <= {p.name for p in out.iterdir()}
+    _, best = load(out / "best.yaml")
+    assert best.terms["B"].notation == "N/60"
+    document = json.loads((out / "optimize.json").read_text())
+    assert document["winner"]["engine"] == "des"
+    assert document["saving"]["significant"] is True
+    frontier = pd.read_csv(out / "frontier.csv")
+    assert frontier["dso_mean"].is_monotonic_increasing
+    assert frontier["total_cost_mean"].is_monotonic_decreasing
+
+
+def test_ctrl_c_leaves_a_journal_that_resume_finishes(space: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = _ok(["optimize", str(TINY), "--space", str(space), "--out",
+                 str(tmp_path / "whole")])
+    real, calls = study_module.run, {"n": 0}
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    out = tmp_path / "cut"
+    with monkeypatch.context() as patch:
+        patch.setattr(study_module, "run", interrupted)
+        result = _invoke(["optimize", str(TINY), "--space", str(space), "--out", str(out)])
+    assert result.exit_code == 130
+    assert "continue with --resume" in result.stderr
+    resumed = _ok(["optimize", str(TINY), "--space", str(space), "--out", str(out),
+                   "--resume"])
+    strip = [line for line in whole.stdout.splitlines() if not line.startswith("Search:")]
+    assert [line for line in resumed.stdout.splitlines()
+            if not line.startswith("Search:")] == strip
+    assert "read back from the journal: " in resumed.stdout
+
+
+def test_optimize_budget_option_is_respected(space: Path) -> None:
+    result = _ok(["optimize", str(TINY), "--space", str(space), "--budget", "5"])
+    assert "Note: search stopped: replication budget spent" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["optimize", str(TINY)], "no optimize: block"),
+    (["optimize", str(TINY), "--resume"], "--resume needs --out"),
+    (["sweep", str(TINY), "--vary", "terms.B.net_days"], "--vary 'terms.B.net_days'"),
+    (["sweep", str(TINY), "--vary", "late_penalty.rat=0:1:1"], "late_penalty.rat"),
+    (["sweep", str(TINY), "--vary", "terms.*.net_days=1:1000:0.1"], "at most 2,000"),
+])
+def test_bad_input_is_one_line(args: list[str], message: str) -> None:
+    assert message in _fails(args)
+
+
+def test_a_misspelt_key_in_the_block_names_the_nearest(tmp_path: Path) -> None:
+    text = TINY.read_text() + "optimize:\n  variables: [{path: terms.B.net_days, low: 30, " \
+        "high: 60, step: 15}]\n  finalist: 3\n"
+    path = tmp_path / "typo.yaml"
+    path.write_text(text)
+    line = text.count("\n")
+    message = _fails(["validate", str(path)])
+    assert f"{path}:{line}: unknown key 'optimize.finalist'; did you mean 'finalists'?" in message
+
+
+def test_a_misspelt_kpi_names_the_nearest(space: Path, tmp_path: Path) -> None:
+    spec = {**SPACE, "constraints": ["dos <= 40"]}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    assert "did you mean 'dso'?" in _fails(["optimize", str(TINY), "--space", str(path)])
+
+
+def test_a_space_file_error_has_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "space.yaml"
+    path.write_text("variables:\n  - path: terms.B.net_days\n    low: 60\n    high: 30\n")
+    message = _fails(["optimize", str(TINY), "--space", str(path)])
+    assert f"{path}:2:" in message and "high 30 is below low 60" in message

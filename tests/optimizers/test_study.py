@@ -1,0 +1,176 @@
+"""The study: common random numbers, nothing run twice, budgets, resume from the journal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from arsim.optimizers import study as study_module
+from arsim.optimizers.journal import Journal, JournalError
+from arsim.optimizers.optimize import optimize
+from arsim.optimizers.study import FRESH, Budget, Candidate, Study
+from arsim.sim.optimize_spec import OptimizeSpec
+from arsim.sim.policy import Policy
+from arsim.sim.scenario import Scenario
+
+SPEC = OptimizeSpec.model_validate({
+    "variables": [{"path": "terms.B.discount_rate", "choices": [0, 0.01, 0.02]},
+                  {"path": "terms.*.net_days", "choices": [75, 90]}],
+    "finalists": 3, "indifference_zone": 3000, "confidence": 0.9,
+    "replications": {"search": 3, "search_max": 6, "select_first": 5, "select_max": 40,
+                     "recheck": 6}})
+
+Pair = tuple[Scenario, Policy]
+
+
+def _evaluations(path: Path) -> list[tuple[str, str, int]]:
+    """(candidate, engine, replication) of every evaluation in a journal."""
+    done = []
+    for record in Journal(path).read():
+        if record["kind"] == "evaluation":
+            done += [(record["candidate"], record["engine"], record["first"] + i)
+                     for i in range(len(record["metrics"]))]
+    return done
+
+
+def test_candidates_share_seeds_and_the_recheck_does_not(tiny_open: Pair) -> None:
+    scenario, policy = tiny_open
+    study = Study(scenario, policy, seed=5)
+    a, b = Candidate("a", {}, policy), Candidate("b", {}, policy)
+    rows_a = study.evaluate(a, "fast", 3)
+    rows_b = study.evaluate(b, "fast", 3)
+    fresh = study.evaluate(a, "fast", 3, FRESH)
+    assert not isinstance(rows_a, str) and not isinstance(fresh, str)
+    assert rows_a == rows_b  # the same policy on the same seeds: the same numbers
+    assert all(x["total_cost"] != y["total_cost"] for x, y in zip(rows_a[1], fresh[1],
+                                                                  strict=True))
+    assert study.budget.spent == 9
+
+
+def test_nothing_is_run_twice(tiny_open: Pair) -> None:
+    scenario, policy = tiny_open
+    study = Study(scenario, policy, seed=5)
+    c = Candidate("c", {}, policy)
+    study.evaluate(c, "fast", 2)
+    study.evaluate(c, "fast", 4)  # only 2 and 3 are new
+    study.evaluate(c, "fast", 4)
+    assert study.budget.spent == 4
+
+
+def test_a_failed_candidate_is_recorded_with_its_reason(tiny_open: Pair,
+                                                       tmp_path: Path) -> None:
+    scenario, policy = tiny_open
+    journal = Journal(tmp_path / "j.jsonl")
+    study = Study(scenario, policy, seed=5, journal=journal)
+    bad = Candidate("bad", {"x": 1}, policy.with_value("collections.collectors", 1))
+    reason = study.evaluate(bad, "fast", 2)  # a finite team: the fast engine is not exact
+    assert isinstance(reason, str) and "not exact" in reason
+    assert study.evaluate(bad, "fast", 2) == reason  # told once, remembered
+    failed = [r for r in journal.read() if r["kind"] == "failed"]
+    assert failed == [{"kind": "failed", "candidate": "bad", "params": {"x": 1},
+                       "stage": "search", "reason": reason}]
+
+
+@pytest.mark.parametrize("method", ["grid", "evolution"])
+def test_the_replication_budget_is_respected(tiny_open: Pair, method: str) -> None:
+    scenario, policy = tiny_open
+    spec = SPEC.model_copy(update={"budget": 45, "method": method, "population": 4})
+    result = optimize(scenario, policy, spec, seed=3)
+    assert sum(result.replications.values()) <= 45
+    assert any("search stopped: replication budget spent" in n for n in result.notes)
+    assert result.winner is not None  # the budget kept what the selection and re-check need
+
+
+def test_a_time_limit_stops_the_search(tiny_open: Pair) -> None:
+    scenario, policy = tiny_open
+    spec = SPEC.model_copy(update={"time_limit_seconds": 1e-3})
+    result = optimize(scenario, policy, spec, seed=3)
+    assert any("time limit" in note for note in result.notes)
+    assert result.replications.get("search", 0) <= 3  # the incumbent's first look at most
+
+
+def _interrupt_after(monkeypatch: pytest.MonkeyPatch, calls: int) -> None:
+    real = study_module.run
+    count = {"n": 0}
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        count["n"] += 1
+        if count["n"] > calls:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(study_module, "run", flaky)
+
+
+@pytest.mark.parametrize("budget", [None, 50])
+def test_resume_after_ctrl_c_and_a_torn_line_loses_and_repeats_nothing(
+        tiny_open: Pair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        budget: int | None) -> None:
+    scenario, policy = tiny_open
+    spec = SPEC.model_copy(update={"budget": budget})
+    whole = optimize(scenario, policy, spec, seed=3, journal=Journal(tmp_path / "a.jsonl"))
+
+    path = tmp_path / "b.jsonl"
+    with monkeypatch.context() as patch:
+        _interrupt_after(patch, 5)
+        with pytest.raises(KeyboardInterrupt):
+            optimize(scenario, policy, spec, seed=3, journal=Journal(path))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 40])  # the last record torn mid-write
+    before = _evaluations(path)
+    resumed = optimize(scenario, policy, spec, seed=3, journal=Journal(path), resume=True)
+
+    assert resumed.replayed == len(before)
+    assert resumed.winner is not None and whole.winner is not None
+    assert resumed.winner.key == whole.winner.key
+    assert resumed.saving == whole.saving  # bit for bit
+    assert resumed.candidates == whole.candidates
+    assert resumed.notes == whole.notes  # a budget stops both at the same place
+    done = _evaluations(path)
+    assert len(done) == len(set(done))  # nothing evaluated twice
+    assert sorted(done) == sorted(_evaluations(tmp_path / "a.jsonl"))  # nothing lost
+    assert sum(resumed.replications.values()) == len(done) - len(before)
+
+
+def test_a_journal_is_not_overwritten_or_mixed(tiny_open: Pair, tmp_path: Path) -> None:
+    scenario, policy = tiny_open
+    journal = Journal(tmp_path / "j.jsonl")
+    small = SPEC.model_copy(update={"budget": 10})
+    optimize(scenario, policy, small, seed=3, journal=journal)
+    with pytest.raises(JournalError, match="pass --resume"):
+        optimize(scenario, policy, small, seed=3, journal=journal)
+    with pytest.raises(JournalError, match="belongs to another study"):
+        optimize(scenario, policy, small, seed=4, journal=journal, resume=True)
+    # a larger budget continues the same study
+    more = optimize(scenario, policy, SPEC.model_copy(update={"budget": 40}), seed=3,
+                    journal=journal, resume=True)
+    assert more.replayed > 0
+    assert more.replayed + sum(more.replications.values()) <= 40  # the study's total
+    header = json.loads((tmp_path / "j.jsonl").read_text().splitlines()[0])
+    assert header["kind"] == "study" and header["seed"] == 3
+
+
+def test_budget_accounting() -> None:
+    budget = Budget(replications=10)
+    budget.spent = 8
+    budget.check(2)
+    with pytest.raises(study_module.BudgetSpentError):
+        budget.check(3)
+
+
+def test_progress_and_engines_of_each_stage(tiny: Pair) -> None:
+    """On the tiny scenario (one collector) the search screens on the `screen` engine and
+    the later stages run the exact SimPy engine; `engine` puts every stage on one."""
+    scenario, policy = tiny
+    lines: list[str] = []
+    spec = SPEC.model_copy(update={"budget": 60})
+    result = optimize(scenario, policy, spec, seed=3, progress=lines.append)
+    assert lines[0].startswith("search 1: policy=tiny policy: ")
+    assert {row["engine"] for row in result.candidates} == {"screen"}
+    assert result.winner is not None and result.winner.engine == "des"
+    assert any(line.startswith("recheck: ") and line.endswith("on des") for line in lines)
+    screened = optimize(scenario, policy, spec, seed=3, engine="screen")
+    assert screened.winner is not None and screened.winner.engine == "screen"

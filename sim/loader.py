@@ -5,6 +5,10 @@ A scenario file holds the scenario's keys at the top level and the credit policy
 states (mappings merge key by key; lists and values replace). Every problem becomes one
 :class:`ScenarioError` whose message names the file, the
 line, the key path and, for a misspelt key, the nearest valid key.
+
+An optional ``policies:`` mapping names alternative policies for ``arsim compare``: each states
+only what differs from ``policy:`` and is merged over it the same way (see
+:func:`load_policies`). ``load_policy`` reads a policy file given apart from a scenario.
 """
 
 from __future__ import annotations
@@ -24,7 +28,15 @@ from .paths import OPEN_MAPPINGS, replace_path
 from .policy import Policy
 from .scenario import LocatedValueError, Scenario
 
-__all__ = ["apply_overrides", "dump_yaml", "load", "load_text", "parse_overrides"]
+__all__ = [
+    "apply_overrides",
+    "dump_yaml",
+    "load",
+    "load_policies",
+    "load_policy",
+    "load_text",
+    "parse_overrides",
+]
 
 Loc = tuple[str | int, ...]
 
@@ -41,19 +53,66 @@ def load(path: str | Path) -> tuple[Scenario, Policy]:
     Raises:
         ScenarioError: The file is missing, malformed or describes an impossible scenario.
     """
+    scenario, policy, _ = _load_file(Path(path), ())
+    return scenario, policy
+
+
+def load_policies(path: str | Path) -> tuple[Scenario, Policy, dict[str, Policy]]:
+    """Load a scenario file with its named alternative policies (``policies:``).
+
+    Each entry of ``policies:`` states only what differs from the file's ``policy:``;
+    mappings merge key by key and lists (a ladder) replace, as with ``extends``. Every
+    merged policy is validated like ``policy:`` and reported with its line.
+
+    Returns:
+        The scenario, its policy, and the named policies in file order (empty if none).
+
+    Raises:
+        ScenarioError: The file or one of its policies is malformed.
+    """
     return _load_file(Path(path), ())
 
 
-def _load_file(file: Path, seen: tuple[Path, ...]) -> tuple[Scenario, Policy]:
+def load_policy(path: str | Path, base: Policy) -> Policy:
+    """Read a policy file: the policy's keys at the top level, or a scenario file's ``policy:``.
+
+    Like an entry of ``policies:``, the file states what differs from ``base`` (normally the
+    scenario's policy); a file that states every key is a whole policy.
+
+    Raises:
+        ScenarioError: The file is missing, malformed or not a valid policy.
+    """
+    file = Path(path)
+    text = _read(file)
+    root = _compose(text, str(file))
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{file}: a policy file must be a mapping of keys to values")
+    lines = _line_map(root, str(file))
+    prefix: Loc = ()
+    if "policy" in data and isinstance(data["policy"], dict):
+        data, prefix = data["policy"], ("policy",)
+    merged = _merge(base.model_dump(mode="json"), data)
+    return _validate(Policy, merged, prefix, lines, str(file))
+
+
+def _read(file: Path) -> str:
     try:
-        text = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError(f"{file}: cannot read the scenario file ({exc.strerror})") from exc
+        raise ScenarioError(f"{file}: cannot read the file ({exc.strerror})") from exc
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
         raise ScenarioError(
             f"{file}:{line}: the file is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8"
         ) from exc
+
+
+Loaded = tuple[Scenario, Policy, dict[str, Policy]]
+
+
+def _load_file(file: Path, seen: tuple[Path, ...]) -> Loaded:
+    text = _read(file)
     return _load_text(text, str(file), file.parent, (*seen, file.resolve()))
 
 
@@ -61,11 +120,11 @@ def load_text(
     text: str, source: str = "<scenario>", base_dir: Path | None = None
 ) -> tuple[Scenario, Policy]:
     """Validate a scenario given as YAML text (see :func:`load`)."""
-    return _load_text(text, source, base_dir, ())
+    scenario, policy, _ = _load_text(text, source, base_dir, ())
+    return scenario, policy
 
 
-def _load_text(text: str, source: str, base_dir: Path | None,
-               seen: tuple[Path, ...]) -> tuple[Scenario, Policy]:
+def _load_text(text: str, source: str, base_dir: Path | None, seen: tuple[Path, ...]) -> Loaded:
     root = _compose(text, source)
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
@@ -76,8 +135,10 @@ def _load_text(text: str, source: str, base_dir: Path | None,
     policy_data = data.pop("policy", None)
     if policy_data is None:
         raise ScenarioError(f"{source}: missing key 'policy' (the credit policy to simulate)")
+    named = data.pop("policies", None) or {}
     scenario = _validate(Scenario, data, (), lines, source)
     policy = _validate(Policy, policy_data, ("policy",), lines, source)
+    policies = _named_policies(named, policy_data, lines, source)
     if scenario.opening_book and scenario.opening_book.ledger_csv and base_dir is not None:
         book_path = (base_dir / scenario.opening_book.ledger_csv).resolve()
         if not book_path.is_file():
@@ -86,7 +147,21 @@ def _load_text(text: str, source: str, base_dir: Path | None,
                                 f"no such file {str(book_path)!r}")
         book = scenario.opening_book.model_copy(update={"ledger_csv": str(book_path)})
         scenario = scenario.model_copy(update={"opening_book": book})
-    return scenario, policy
+    return scenario, policy, policies
+
+
+def _named_policies(named: Any, base: dict[str, Any], lines: dict[Loc, int],
+                    source: str) -> dict[str, Policy]:
+    """The ``policies:`` entries, each merged over the file's ``policy:`` and validated."""
+    if not isinstance(named, dict) or not all(isinstance(v, dict) for v in named.values()):
+        line = lines.get(("policies",), "?")
+        raise ScenarioError(f"{source}:{line}: policies: give a mapping of names to policies, "
+                            "each stating what differs from policy:, e.g. "
+                            "policies: {n60: {terms: {B: N/60}}}")
+    # a named policy is called by its key unless it states a name of its own
+    return {str(key): _validate(Policy, _merge({**base, "name": str(key)}, changes),
+                                ("policies", str(key)), lines, source)
+            for key, changes in named.items()}
 
 
 def _extend(data: dict[str, Any], source: str, base_dir: Path | None, lines: dict[Loc, int],

@@ -14,6 +14,8 @@ import yaml
 from arsim import __version__
 from arsim.sim.errors import ArsimError
 
+from .compare import compare_command
+from .report import report_command
 from .run import run_command, scenarios_command, validate_command
 
 __all__ = ["main"]
@@ -73,3 +75,5 @@ def main(ctx: click.Context, debug: bool) -> None:
 main.add_command(run_command)
 main.add_command(validate_command)
 main.add_command(scenarios_command)
+main.add_command(compare_command)
+main.add_command(report_command)

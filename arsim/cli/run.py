@@ -18,9 +18,9 @@ from arsim.sim.policy import Policy, check_compatible
 from arsim.sim.replicate import run
 from arsim.sim.scenario import Scenario
 
-from .options import run_options
+from .options import report_options, run_options
 
-__all__ = ["resolve", "run_command", "scenarios_command", "validate_command"]
+__all__ = ["Progress", "resolve", "run_command", "scenarios_command", "validate_command"]
 
 
 class _Progress:
@@ -29,9 +29,10 @@ class _Progress:
     Nothing is shown until ``delay`` seconds have passed, so quick runs stay quiet.
     """
 
-    def __init__(self, delay: float = 2.0) -> None:
+    def __init__(self, delay: float = 2.0, label: str = "") -> None:
         self.started = time.perf_counter()
         self.delay = delay
+        self.label = f"{label}: " if label else ""
 
     def __call__(self, done: int, total: int) -> None:
         elapsed = time.perf_counter() - self.started
@@ -39,8 +40,13 @@ class _Progress:
             return
         left = elapsed / done * (total - done)
         end = "\n" if done == total else ""
-        click.echo(f"\rreplication {done}/{total}, {elapsed:.0f} s elapsed, about {left:.0f} s "
+        click.echo(f"\r{self.label}replication {done}/{total}, {elapsed:.0f} s elapsed, about "
+                   f"{left:.0f} s "
                    f"left   {end}", err=True, nl=False)
+
+
+#: The progress line, for the other simulating commands.
+Progress = _Progress
 
 
 @click.command("run")
@@ -51,13 +57,18 @@ class _Progress:
 @click.option("--ledger", is_flag=True, help="With --out: also write the per-invoice ledger.csv.")
 @click.option("--json", "as_json", is_flag=True, help="Print result.json to stdout instead of "
               "the text summary.")
+@report_options
 def run_command(scenario_file: str, seed: int | None, replications: int | None, jobs: int,
                 engine: str, scheduler: str | None, overrides: tuple[str, ...],
-                out_dir: str | None, ledger: bool, as_json: bool) -> None:
+                out_dir: str | None, ledger: bool, as_json: bool, report_file: str | None,
+                lang: str) -> None:
     """Simulate a scenario's policy and print its yearly costs and KPIs.
 
     Each figure is the mean over replications with the half-width of its 95% confidence
     interval.
+
+    With --ledger the invoices are kept (for ledger.csv with --out, and for the report's
+    days-to-pay plot).
 
     Example: arsim run scenarios/default.yaml --set terms.B=N/60 --out results/n60
     """
@@ -73,6 +84,12 @@ def run_command(scenario_file: str, seed: int | None, replications: int | None, 
         click.echo(render_summary(result))
     if out_dir is not None:
         for path in write_run(result, out_dir, ledger=ledger):
+            click.echo(f"wrote {path}", err=True)
+    if report_file is not None:
+        from arsim.reports.html import write_report  # noqa: PLC0415  (matplotlib: only here)
+        from arsim.reports.rundata import from_result  # noqa: PLC0415
+
+        for path in write_report(from_result(result), report_file, lang):
             click.echo(f"wrote {path}", err=True)
 
 

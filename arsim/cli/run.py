@@ -112,7 +112,7 @@ def resolve(scenario_file: str) -> str:
     if Path(scenario_file).exists():
         return scenario_file
     name = scenario_file.removesuffix(".yaml")
-    if "/" not in name and name in shipped.available():
+    if "/" not in name and (name in shipped.available() or name in shipped.teaching()):
         return str(shipped.path(name))
     return scenario_file  # load() reports the missing file
 
@@ -128,13 +128,38 @@ def _load(scenario_file: str, overrides: tuple[str, ...]) -> tuple[Scenario, Pol
     return scenario, policy
 
 
-@click.command("scenarios")
-def scenarios_command() -> None:
+@click.group("scenarios", invoke_without_command=True)
+@click.pass_context
+def scenarios_command(ctx: click.Context) -> None:
     """List the scenarios that ship with arsim (run one by name: arsim run ladder_004).
 
-    Copy one to start your own: arsim scenarios shows where each file is.
+    Copy one to start your own: arsim scenarios shows where each file is, and
+    arsim scenarios show NAME prints it with its comments.
+
+    Example: arsim scenarios show ladders
     """
+    if ctx.invoked_subcommand is not None:
+        return
     for name in shipped.available():
         scenario, policy = load(shipped.path(name))
         click.echo(f"{name:<12} {scenario.description or scenario.name}")
         click.echo(f"{'':<12} policy '{policy.name}'; file {shipped.path(name)}")
+    click.echo("\nTeaching pack: compare each one's policies with arsim compare NAME "
+               "(docs/teaching.md)")
+    for name in shipped.teaching():
+        scenario, _ = load(shipped.path(name))
+        click.echo(f"{name:<17} {' '.join(scenario.description.split())}")
+
+
+@scenarios_command.command("show")
+@click.argument("name")
+def show_command(name: str) -> None:
+    """Print a shipped scenario's file, comments included.
+
+    Example: arsim scenarios show rectification
+    """
+    known = [*shipped.available(), *shipped.teaching()]
+    if name.removesuffix(".yaml") not in known:
+        raise ArsimError(f"no shipped scenario '{name}'; arsim scenarios lists them "
+                         f"({', '.join(known)})")
+    click.echo(shipped.path(name.removesuffix(".yaml")).read_text(encoding="utf-8"), nl=False)

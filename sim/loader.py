@@ -6,9 +6,8 @@ states (mappings merge key by key; lists and values replace). Every problem beco
 :class:`ScenarioError` whose message names the file, the
 line, the key path and, for a misspelt key, the nearest valid key.
 
-An optional ``policies:`` mapping names alternative policies for ``arsim compare``: each states
-only what differs from ``policy:`` and is merged over it the same way (see
-:func:`load_policies`). ``load_policy`` reads a policy file given apart from a scenario.
+An optional ``policies:`` mapping names alternative policies for ``arsim compare``
+(:func:`load_policies`); sim/policy_file.py reads a policy given in a file of its own.
 """
 
 from __future__ import annotations
@@ -28,15 +27,8 @@ from .paths import OPEN_MAPPINGS, replace_path
 from .policy import Policy
 from .scenario import LocatedValueError, Scenario
 
-__all__ = [
-    "apply_overrides",
-    "dump_yaml",
-    "load",
-    "load_policies",
-    "load_policy",
-    "load_text",
-    "parse_overrides",
-]
+__all__ = ["apply_overrides", "dump_yaml", "load", "load_policies", "load_text",
+           "parse_overrides"]
 
 Loc = tuple[str | int, ...]
 
@@ -58,42 +50,12 @@ def load(path: str | Path) -> tuple[Scenario, Policy]:
 
 
 def load_policies(path: str | Path) -> tuple[Scenario, Policy, dict[str, Policy]]:
-    """Load a scenario file with its named alternative policies (``policies:``).
+    """A scenario file with its named alternative policies (``policies:``), in file order.
 
-    Each entry of ``policies:`` states only what differs from the file's ``policy:``;
-    mappings merge key by key and lists (a ladder) replace, as with ``extends``. Every
-    merged policy is validated like ``policy:`` and reported with its line.
-
-    Returns:
-        The scenario, its policy, and the named policies in file order (empty if none).
-
-    Raises:
-        ScenarioError: The file or one of its policies is malformed.
+    Each entry states what differs from ``policy:``, merged as ``extends`` merges, and is
+    validated like ``policy:`` (errors raise ScenarioError with the file and line).
     """
     return _load_file(Path(path), ())
-
-
-def load_policy(path: str | Path, base: Policy) -> Policy:
-    """Read a policy file: the policy's keys at the top level, or a scenario file's ``policy:``.
-
-    Like an entry of ``policies:``, the file states what differs from ``base`` (normally the
-    scenario's policy); a file that states every key is a whole policy.
-
-    Raises:
-        ScenarioError: The file is missing, malformed or not a valid policy.
-    """
-    file = Path(path)
-    text = _read(file)
-    root = _compose(text, str(file))
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{file}: a policy file must be a mapping of keys to values")
-    lines = _line_map(root, str(file))
-    prefix: Loc = ()
-    if "policy" in data and isinstance(data["policy"], dict):
-        data, prefix = data["policy"], ("policy",)
-    merged = _merge(base.model_dump(mode="json"), data)
-    return _validate(Policy, merged, prefix, lines, str(file))
 
 
 def _read(file: Path) -> str:
@@ -112,8 +74,7 @@ Loaded = tuple[Scenario, Policy, dict[str, Policy]]
 
 
 def _load_file(file: Path, seen: tuple[Path, ...]) -> Loaded:
-    text = _read(file)
-    return _load_text(text, str(file), file.parent, (*seen, file.resolve()))
+    return _load_text(_read(file), str(file), file.parent, (*seen, file.resolve()))
 
 
 def load_text(
@@ -155,9 +116,8 @@ def _named_policies(named: Any, base: dict[str, Any], lines: dict[Loc, int],
     """The ``policies:`` entries, each merged over the file's ``policy:`` and validated."""
     if not isinstance(named, dict) or not all(isinstance(v, dict) for v in named.values()):
         line = lines.get(("policies",), "?")
-        raise ScenarioError(f"{source}:{line}: policies: give a mapping of names to policies, "
-                            "each stating what differs from policy:, e.g. "
-                            "policies: {n60: {terms: {B: N/60}}}")
+        raise ScenarioError(f"{source}:{line}: policies: give a mapping of names to policies "
+                            "(what differs from policy:), e.g. {n60: {terms: {B: N/60}}}")
     # a named policy is called by its key unless it states a name of its own
     return {str(key): _validate(Policy, _merge({**base, "name": str(key)}, changes),
                                 ("policies", str(key)), lines, source)

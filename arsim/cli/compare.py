@@ -14,8 +14,9 @@ from arsim.reports.export import write_run
 from arsim.reports.rundata import from_result, read_document, read_run
 from arsim.reports.text import render_comparison
 from arsim.sim.errors import ArsimError, PolicyError
-from arsim.sim.loader import apply_overrides, load_policies, load_policy
+from arsim.sim.loader import apply_overrides, load_policies
 from arsim.sim.policy import Policy, check_compatible
+from arsim.sim.policy_file import load_policy
 from arsim.sim.replicate import RunResult, run
 from arsim.sim.scenario import Scenario
 

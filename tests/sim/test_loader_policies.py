@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from arsim.sim.errors import ScenarioError
-from arsim.sim.loader import load, load_policies, load_policy
+from arsim.sim.loader import load, load_policies
+from arsim.sim.policy_file import load_policy
 
 SCENARIO = """\
 name: tiny

@@ -212,7 +212,9 @@ p.note { color: #444; font-size: 0.9rem; }
 
 def page(report: Report) -> str:
     """The report as one self-contained HTML page (no script, no link, no network)."""
-    out = [f'<!DOCTYPE html>\n<html lang="{report.language}">\n<head>\n<meta charset="utf-8">',
+    # zh-CN, not zh: browsers pick simplified-Chinese glyphs and fonts by the region
+    lang = {"zh": "zh-CN"}.get(report.language, report.language)
+    out = [f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">',
            f"<title>{html.escape(report.title)}</title>",
            f"<style>{_CSS}</style>\n</head>\n<body>",
            f"<h1>{html.escape(report.title)}</h1>"]

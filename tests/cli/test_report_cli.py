@@ -70,7 +70,7 @@ def test_report_renders_a_saved_run_in_chinese(reported: Path) -> None:
     for term in ("机会成本", "管理成本", "坏账成本", "短缺成本", "现金折扣成本",
                  "应收账款周转天数", "账龄分析"):
         assert term in page and term in md, term
-    assert '<html lang="zh">' in page
+    assert '<html lang="zh-CN">' in page
     # Chinese in the figures is SVG text, not paths or boxes
     assert re.search(r"<text[^>]*>[^<]*各项年成本", page)
     for figure in RUN_FIGURES:

@@ -64,7 +64,7 @@ def test_every_shipped_scenario_reports_in_both_languages(reports: dict[str, Pat
         assert shown == set(document["summary"]) - hidden, name
         for figure in RUN_FIGURES:
             assert f'data-figure="{figure}"' in page, (name, figure)
-        assert f'<html lang="{language}">' in page
+        assert f'<html lang="{"zh-CN" if language == "zh" else "en"}">' in page
         assert md.startswith("# ") and md.count("data:image/svg+xml;base64,") == len(RUN_FIGURES)
         if language == "zh":
             assert "机会成本" in page and "信用政策说明" in page

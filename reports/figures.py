@@ -24,8 +24,9 @@ from matplotlib.figure import Figure
 from .rundata import RunData
 from .wording import Wording, cost_components
 
-__all__ = ["FIGURES", "aging_compare", "aging_structure", "ar_over_time", "cost_breakdown",
-           "days_to_pay", "dso_trend", "dunning_workload", "lost_sales", "styled", "to_svg"]
+__all__ = ["FIGURES", "aging_compare", "aging_structure", "ar_over_time", "cash_forecast",
+           "cost_breakdown", "days_to_pay", "dso_trend", "dunning_workload", "lost_sales",
+           "styled", "to_svg"]
 
 #: Fills from dark to light grey (each also hatched), and dash patterns for lines.
 GREYS = ("#252525", "#636363", "#969696", "#bdbdbd", "#d9d9d9", "#f0f0f0", "#ffffff")
@@ -253,6 +254,51 @@ def dso_trend(runs: Sequence[RunData], words: Wording) -> Figure | None:
     return figure
 
 
+#: The treasurer's horizon: cash in over the next 13 weeks.
+FORECAST_WEEKS = 13
+
+
+def _weekly_cash(run: RunData) -> pd.DataFrame:
+    """Cash received per replication (rows) and week of the measured window (columns), for
+    the first 13 whole weeks after the warm-up (from day 0 where an opening book is worked)."""
+    assert run.daily is not None
+    start = float(run.document["scenario"]["horizon"]["warmup_days"])
+    daily = run.daily[(run.daily["day"] > start)
+                      & (run.daily["day"] <= start + 7 * FORECAST_WEEKS)]
+    # day d is the day ending at d: days start+1 .. start+7 make week 1
+    week = np.ceil((daily["day"] - start) / 7.0).astype(int)
+    weekly = daily.assign(week=week).pivot_table(index="replication", columns="week",
+                                                 values="cash_received", aggfunc="sum")
+    last = float(daily["day"].max() - start) if len(daily) else 0.0
+    return weekly[[w for w in weekly.columns if 7 * int(w) <= last]]  # whole weeks only
+
+
+def cash_forecast(runs: Sequence[RunData], words: Wording) -> Figure | None:
+    """Cash collected week by week over the first 13 weeks: the mean, and the band between
+    the lowest and the highest replication."""
+    if any(r.daily is None for r in runs):
+        return None
+    tables = [_weekly_cash(r) for r in runs]
+    if any(t.empty for t in tables):
+        return None
+    with styled():
+        figure, ax = _figure(7.0, 3.0)
+        for i, (run, weekly) in enumerate(zip(runs, tables, strict=True)):
+            weeks = weekly.columns.to_numpy(int)
+            ax.fill_between(weeks, weekly.min(axis=0), weekly.max(axis=0),
+                            color=GREYS[4 - i % 3], alpha=0.6, linewidth=0)
+            ax.plot(weeks, weekly.mean(axis=0), linestyle=DASHES[i % len(DASHES)],
+                    marker="o", markersize=2.5, label=run.label if len(runs) > 1 else None)
+        ax.set_title(words.figure("cash", replications=len(runs[0].document["replications"])))
+        ax.set_xlabel(words.figure("week"))
+        ax.set_ylabel(words.figure("money_plain", currency=runs[0].currency))
+        ax.set_xticks(range(1, FORECAST_WEEKS + 1))
+        _money_axis(ax)
+        if len(runs) > 1:
+            ax.legend()
+    return figure
+
+
 def days_to_pay(run: RunData, words: Wording) -> Figure | None:
     """Histogram of the days from invoice to payment (needs the ledger)."""
     if run.days_to_pay is None or run.days_to_pay.size == 0:
@@ -313,6 +359,7 @@ FIGURES: tuple[tuple[str, Callable[[RunData, Wording], Figure | None]], ...] = (
     ("costs", lambda run, words: cost_breakdown([run], words)),
     ("ar_time", lambda run, words: ar_over_time([run], words)),
     ("dso", lambda run, words: dso_trend([run], words)),
+    ("cash", lambda run, words: cash_forecast([run], words)),
     ("aging", aging_structure),
     ("days_to_pay", days_to_pay),
     ("work", dunning_workload),

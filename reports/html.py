@@ -19,7 +19,15 @@ from typing import Any, TextIO
 
 from .compare import Comparison
 from .export import write_all
-from .figures import FIGURES, aging_compare, ar_over_time, cost_breakdown, dso_trend, to_svg
+from .figures import (
+    FIGURES,
+    aging_compare,
+    ar_over_time,
+    cash_forecast,
+    cost_breakdown,
+    dso_trend,
+    to_svg,
+)
 from .plain import policy_sentences
 from .rundata import RunData
 from .wording import Wording, cost_components, wording
@@ -119,7 +127,7 @@ def run_report(run: RunData, language: str = "en") -> Report:
     sections = _sections(run.summary, document)
     figures = {key: _svg(make(run, words)) for key, make in FIGURES}
     plan = [("costs_heading", ["costs"]), ("kpis_heading", []),
-            ("time_heading", ["ar_time", "dso"]), ("aging_heading", ["aging"]),
+            ("time_heading", ["ar_time", "dso", "cash"]), ("aging_heading", ["aging"]),
             ("pay_heading", ["days_to_pay"]),
             ("work_heading", ["work"]), ("lost_heading", ["lost"])]
     for heading, keys in plan:
@@ -163,7 +171,8 @@ def comparison_report(comparison: Comparison, runs: Sequence[RunData],
     report.add("h2", words.word("costs_heading"))
     report.add("figure", ("costs", to_svg(cost_breakdown(runs, words))))
     report.add("h2", words.word("time_heading"))
-    for key, make in (("aging", aging_compare), ("ar_time", ar_over_time), ("dso", dso_trend)):
+    for key, make in (("aging", aging_compare), ("cash", cash_forecast),
+                      ("ar_time", ar_over_time), ("dso", dso_trend)):
         _figure_or_note(report, key, _svg(make(runs, words)), words)
     report.add("note", words.word("footnote"))
     return report

@@ -73,7 +73,7 @@ def test_the_comparison_report_shows_comparison_json(compared: tuple[Path, Resul
     checked = assert_numbers_agree(page, document)
     assert checked >= len(document["metrics"]) * 7  # 3 means, 2 differences with their ±
     assert "配对比较" in page and "机会成本" in page and "月末逾期应收账款" in page
-    for figure in ("costs", "aging", "ar_time", "dso"):
+    for figure in ("costs", "aging", "cash", "ar_time", "dso"):
         assert f'data-figure="{figure}"' in page
     assert "data:image/svg+xml;base64," in md and "| 机会成本 |" in md
 

@@ -14,7 +14,7 @@ from arsim.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
-RUN_FIGURES = ("costs", "ar_time", "dso", "aging", "days_to_pay", "work", "lost")
+RUN_FIGURES = ("costs", "ar_time", "dso", "cash", "aging", "days_to_pay", "work", "lost")
 
 
 def _ok(args: list[str]) -> Result:

@@ -85,3 +85,22 @@ def test_svg_keeps_chinese_as_text(tiny_run: RunData) -> None:
     assert "Noto Sans CJK SC" in svg  # the browser tries CJK fonts first
     again = figures.to_svg(figures.cost_breakdown([tiny_run], wording("zh")))
     assert svg == again  # the same figure gives the same file
+
+
+def test_cash_forecast_sums_the_daily_cash_of_each_week(tiny_run: RunData) -> None:
+    figure = figures.cash_forecast([tiny_run], wording("en"))
+    assert figure is not None
+    line = figure.axes[0].lines[0]
+    weeks, means = line.get_xdata(), line.get_ydata()
+    # the tiny scenario measures 120 days after a 30-day warm-up: 13 whole weeks fit
+    assert list(weeks) == list(range(1, 14))
+    daily = tiny_run.daily
+    assert daily is not None
+    for week, mean in zip(weeks, means, strict=True):
+        days = daily[(daily["day"] > 30 + 7 * (week - 1)) & (daily["day"] <= 30 + 7 * week)]
+        per_replication = days.groupby("replication")["cash_received"].sum()
+        assert mean == pytest.approx(per_replication.mean())
+    short = RunData("short", tiny_run.document, daily[daily["day"] <= 40])
+    assert figures.cash_forecast([short], wording("en")) is not None  # one whole week
+    none = RunData("none", tiny_run.document, daily[daily["day"] <= 35])
+    assert figures.cash_forecast([none], wording("en")) is None

@@ -26,7 +26,7 @@ from arsim.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 SHORT = ["-n", "1", "-j", "1", "--set", "scenario.horizon.horizon_days=60",
          "--set", "scenario.horizon.warmup_days=30"]
-RUN_FIGURES = ("costs", "ar_time", "dso", "aging", "days_to_pay", "work", "lost")
+RUN_FIGURES = ("costs", "ar_time", "dso", "cash", "aging", "days_to_pay", "work", "lost")
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome")
                 if shutil.which(b)), None)
 
@@ -122,5 +122,5 @@ def test_a_browser_opens_a_comparison_report(tmp_path: Path) -> None:
     _ok(["compare", str(ROOT / "tests" / "data" / "tiny_policies.yaml"), "--report",
          str(target), "--lang", "zh"])
     dom, console, shot = _open(target, tmp_path)
-    assert console == [] and dom.count("<svg") == 4
+    assert console == [] and dom.count("<svg") == 5
     assert shot[..., :3].mean(axis=2).std() > 0.05

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from report_support import assert_numbers_agree, report_files
 
 from arsim import scenarios as shipped
 from arsim.cli import main
@@ -45,14 +47,23 @@ def test_each_scenario_is_commented_for_a_trainer(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", PACK)
-def test_each_comparison_runs(name: str) -> None:
+def test_each_comparison_runs_and_reports_in_both_languages(name: str, tmp_path: Path) -> None:
     """Short and small: one replication, 100 customers a segment, 45 days."""
-    scenario, _, _ = load_policies(shipped.path(name))
+    scenario, _, named = load_policies(shipped.path(name))
     small = [f"scenario.segments.{i}.customers=100" for i in range(len(scenario.segments))]
     sets = [arg for s in [*small, "scenario.horizon.horizon_days=45",
                           "scenario.horizon.warmup_days=0"] for arg in ("--set", s)]
-    result = _ok(["compare", name, "-n", "1", "-j", "1", *sets])
+    result = _ok(["compare", name, "-n", "1", "-j", "1", *sets, "--out", str(tmp_path),
+                  "--report", str(tmp_path / "en.html")])
     assert "Paired comparison" in result.stdout and "total cost" in result.stdout
+    _ok(["report", str(tmp_path / "comparison.json"), "--lang", "zh"])
+    document = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
+    assert len(document["runs"]) == 1 + len(named)
+    for page in (tmp_path / "en.html", tmp_path / "report.zh.html"):
+        text, _ = report_files(page)
+        assert_numbers_agree(text, document)
+        for figure in ("costs", "aging", "cash", "ar_time", "dso"):
+            assert f'data-figure="{figure}"' in text, (page, figure)
 
 
 def test_show_refuses_an_unknown_name() -> None:

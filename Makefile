@@ -23,7 +23,16 @@ NUMBA_SOURCES := $(wildcard sim/*.py sim/engine/*.py)
 	find sim -name '*.nbi' -delete -o -name '*.nbc' -delete
 	touch $@
 
+# The report tests open the HTML in a headless browser: Debian's chromium, installed here where
+# missing (they are skipped, saying why, where it cannot be installed).
+BROWSER := $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
+
 test: $(BIN)/arsim .numba-cleared
+ifeq ($(BROWSER),)
+	-apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && \
+	  apt-get install -y chromium >/dev/null 2>&1) || \
+	  echo "chromium could not be installed: the browser tests will be skipped"
+endif
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	$(BIN)/ruff check .
 	bash .ci/typecheck

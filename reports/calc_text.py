@@ -1,7 +1,7 @@
 """Text and JSON for the textbook calculations (`arsim calc`, `arsim kpis`).
 
 Each figure prints as one line: its label (English, Chinese or both), its value and the
-formula that produced it; the conventions follow. Chinese labels come from terms_zh.yaml.
+formula that produced it; the conventions follow. Chinese labels come from calc_terms_zh.yaml.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class Reported(Protocol):
 
 @cache
 def _zh_labels() -> dict[str, str]:
-    text = resources.files("arsim.reports").joinpath("terms_zh.yaml").read_text("utf-8")
+    text = resources.files("arsim.reports").joinpath("calc_terms_zh.yaml").read_text("utf-8")
     labels: dict[str, str] = yaml.safe_load(text)["calc"]
     return labels
 

@@ -18,7 +18,7 @@ from arsim.sim.replicate import RunResult, as_jsonable
 
 from .tables import aging_frame, daily_frame, ledger_frame, replications_frame
 
-__all__ = ["result_document", "write_atomic", "write_run"]
+__all__ = ["jsonable", "result_document", "write_all", "write_atomic", "write_run"]
 
 
 def _write_csv(frame: pd.DataFrame, stream: TextIO) -> None:
@@ -53,6 +53,16 @@ def _write_all(files: dict[Path, Callable[[TextIO], None]]) -> None:
         for temp, _ in temps:
             Path(temp).unlink(missing_ok=True)
         raise
+
+
+def write_all(files: dict[Path, Callable[[TextIO], None]]) -> None:
+    """Write several files all or nothing (see `write_run`)."""
+    _write_all(files)
+
+
+def jsonable(value: Any) -> Any:
+    """Plain data with every NaN or infinity turned into None, as result.json holds it."""
+    return _clean(value)
 
 
 def _umask() -> int:

@@ -9,7 +9,10 @@ from arsim.sim.replicate import RunResult
 from arsim.sim.scenario import ACTIONS
 from arsim.sim.stats import Estimate
 
-__all__ = ["COST_LINES", "KPI_LINES", "render_summary"]
+from .compare import Comparison, MetricRow
+from .wording import Wording, wording
+
+__all__ = ["COST_LINES", "KPI_LINES", "render_comparison", "render_summary"]
 
 COST_LINES = (
     ("opportunity_cost", "opportunity cost"),
@@ -151,3 +154,44 @@ def _discount_lines(result: RunResult) -> list[str]:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def render_comparison(comparison: Comparison, words: Wording | None = None) -> str:
+    """Render a comparison: each metric's mean per policy, then each difference from the first.
+
+    ``±`` is the half-width of the 95% interval; ``*`` marks a difference whose interval
+    excludes zero.
+    """
+    words = words or wording("en")
+    first = comparison.documents[0]
+    labels = comparison.labels
+    out = [f"arsim compare · scenario '{first['scenario']['name']}' · "
+           f"{len(labels)} policies · "
+           + " / ".join(_plural(len(d["replications"]), "replication")
+                        for d in comparison.documents),
+           words.word("paired", n=len(first["replications"])) if comparison.paired
+           else words.word("unpaired")]
+    if not comparison.same_scenario:
+        out.append(words.word("scenarios_differ"))
+    out.append(words.word("differences_note", baseline=labels[0]).replace("★", "*"))
+    out.append("")
+    head = f"  {'':<34}" + "".join(f" {label[:16]:>16}" for label in labels)
+    head += "".join(f"   {(label[:12] + ' − ' + labels[0][:12]):<30}" for label in labels[1:])
+    out.append(head)
+    for row in comparison.rows:
+        line = f"  {words.metric(row.metric)[:34]:<34}"
+        line += "".join(f" {words.value(row.metric, e.mean):>16}" for e in row.estimates)
+        for i in range(1, len(labels)):
+            line += f"   {_difference(row, i, words):<30}"
+        out.append(line.rstrip())
+    return "\n".join(out)
+
+
+def _difference(row: MetricRow, index: int, words: Wording) -> str:
+    diff = row.differences[index]
+    if diff is None or math.isnan(diff.mean):
+        return "n/a"
+    text = words.value(row.metric, diff.mean)
+    if not math.isnan(diff.half_width):
+        text += f" ± {words.value(row.metric, diff.half_width)}"
+    return text + (" *" if row.significant(index) else "")

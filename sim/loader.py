@@ -5,6 +5,9 @@ A scenario file holds the scenario's keys at the top level and the credit policy
 states (mappings merge key by key; lists and values replace). Every problem becomes one
 :class:`ScenarioError` whose message names the file, the
 line, the key path and, for a misspelt key, the nearest valid key.
+
+An optional ``policies:`` mapping names alternative policies for ``arsim compare``
+(:func:`load_policies`); sim/policy_file.py reads a policy given in a file of its own.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 import types
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -25,7 +28,8 @@ from .paths import OPEN_MAPPINGS, replace_path
 from .policy import Policy
 from .scenario import LocatedValueError, Scenario
 
-__all__ = ["apply_overrides", "dump_yaml", "load", "load_optimize", "load_space", "load_text",
+__all__ = ["apply_overrides", "dump_yaml", "load", "load_optimize", "load_policies",
+           "load_space", "load_text",
            "parse_overrides"]
 
 Loc = tuple[str | int, ...]
@@ -43,13 +47,14 @@ def load(path: str | Path) -> tuple[Scenario, Policy]:
     Raises:
         ScenarioError: The file is missing, malformed or describes an impossible scenario.
     """
-    scenario, policy, _ = _load_file(Path(path), ())
-    return scenario, policy
+    loaded = _load_file(Path(path), ())
+    return loaded.scenario, loaded.policy
 
 
 def load_optimize(path: str | Path) -> tuple[Scenario, Policy, OptimizeSpec | None]:
     """Load a scenario file with its optional `optimize:` block (see `arsim optimize`)."""
-    return _load_file(Path(path), ())
+    loaded = _load_file(Path(path), ())
+    return loaded.scenario, loaded.policy, loaded.optimize
 
 
 def load_space(path: str | Path) -> OptimizeSpec:
@@ -68,32 +73,51 @@ def load_space(path: str | Path) -> OptimizeSpec:
     return _validate(OptimizeSpec, data, (), lines, str(file))
 
 
-Loaded = tuple[Scenario, Policy, OptimizeSpec | None]
+def load_policies(path: str | Path) -> tuple[Scenario, Policy, dict[str, Policy]]:
+    """A scenario file with its named alternative policies (``policies:``), in file order.
+
+    Each entry states what differs from ``policy:``, merged as ``extends`` merges, and is
+    validated like ``policy:`` (errors raise ScenarioError with the file and line).
+    """
+    loaded = _load_file(Path(path), ())
+    return loaded.scenario, loaded.policy, loaded.policies
 
 
-def _load_file(file: Path, seen: tuple[Path, ...]) -> Loaded:
+def _read(file: Path) -> str:
     try:
-        text = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError(f"{file}: cannot read the scenario file ({exc.strerror})") from exc
+        raise ScenarioError(f"{file}: cannot read the file ({exc.strerror})") from exc
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
         raise ScenarioError(
             f"{file}:{line}: the file is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8"
         ) from exc
-    return _load_text(text, str(file), file.parent, (*seen, file.resolve()))
+
+
+class Loaded(NamedTuple):
+    """A scenario file's contents: the scenario, its policy, its optional `optimize:` block
+    and its named alternative policies (`policies:`)."""
+
+    scenario: Scenario
+    policy: Policy
+    optimize: OptimizeSpec | None
+    policies: dict[str, Policy]
+
+
+def _load_file(file: Path, seen: tuple[Path, ...]) -> Loaded:
+    return _load_text(_read(file), str(file), file.parent, (*seen, file.resolve()))
 
 
 def load_text(
     text: str, source: str = "<scenario>", base_dir: Path | None = None
 ) -> tuple[Scenario, Policy]:
     """Validate a scenario given as YAML text (see :func:`load`)."""
-    scenario, policy, _ = _load_text(text, source, base_dir, ())
-    return scenario, policy
+    loaded = _load_text(text, source, base_dir, ())
+    return loaded.scenario, loaded.policy
 
 
-def _load_text(text: str, source: str, base_dir: Path | None,
-               seen: tuple[Path, ...]) -> Loaded:
+def _load_text(text: str, source: str, base_dir: Path | None, seen: tuple[Path, ...]) -> Loaded:
     root = _compose(text, source)
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
@@ -105,11 +129,13 @@ def _load_text(text: str, source: str, base_dir: Path | None,
     if policy_data is None:
         raise ScenarioError(f"{source}: missing key 'policy' (the credit policy to simulate)")
     optimize_data = data.pop("optimize", None)
+    named = data.pop("policies", None) or {}
     scenario = _validate(Scenario, data, (), lines, source)
     policy = _validate(Policy, policy_data, ("policy",), lines, source)
     # validated whenever the file is read, so that `arsim validate` catches its mistakes too
     spec = (None if optimize_data is None
             else _validate(OptimizeSpec, optimize_data, ("optimize",), lines, source))
+    policies = _named_policies(named, policy_data, lines, source)
     if scenario.opening_book and scenario.opening_book.ledger_csv and base_dir is not None:
         book_path = (base_dir / scenario.opening_book.ledger_csv).resolve()
         if not book_path.is_file():
@@ -118,7 +144,20 @@ def _load_text(text: str, source: str, base_dir: Path | None,
                                 f"no such file {str(book_path)!r}")
         book = scenario.opening_book.model_copy(update={"ledger_csv": str(book_path)})
         scenario = scenario.model_copy(update={"opening_book": book})
-    return scenario, policy, spec
+    return Loaded(scenario, policy, spec, policies)
+
+
+def _named_policies(named: Any, base: dict[str, Any], lines: dict[Loc, int],
+                    source: str) -> dict[str, Policy]:
+    """The ``policies:`` entries, each merged over the file's ``policy:`` and validated."""
+    if not isinstance(named, dict) or not all(isinstance(v, dict) for v in named.values()):
+        line = lines.get(("policies",), "?")
+        raise ScenarioError(f"{source}:{line}: policies: give a mapping of names to policies "
+                            "(what differs from policy:), e.g. {n60: {terms: {B: N/60}}}")
+    # a named policy is called by its key unless it states a name of its own
+    return {str(key): _validate(Policy, _merge({**base, "name": str(key)}, changes),
+                                ("policies", str(key)), lines, source)
+            for key, changes in named.items()}
 
 
 def _extend(data: dict[str, Any], source: str, base_dir: Path | None, lines: dict[Loc, int],

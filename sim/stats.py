@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Estimate", "estimate", "paired_difference", "summarise"]
+__all__ = ["Estimate", "estimate", "paired_difference", "summarise", "welch_difference"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,34 @@ def paired_difference(a: Sequence[float], b: Sequence[float], level: float = 0.9
     if len(a) != len(b):
         raise ValueError(f"paired samples differ in length: {len(a)} and {len(b)}")
     return estimate((float(x) - float(y) for x, y in zip(a, b, strict=True)), level)
+
+
+def welch_difference(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> Estimate:
+    """Interval for mean(a) - mean(b) from independent samples (different seeds): Welch's t.
+
+    Used when two runs did not share their seeds, so nothing pairs them. The interval is
+    mean difference ± t(ν) · √(s_a²/n_a + s_b²/n_b), with the Welch-Satterthwaite degrees of
+    freedom ν; `std` holds that standard error and `n` the smaller sample size. NaN
+    observations are left out; with fewer than two in either sample the half-width is NaN.
+    """
+    x = np.asarray(a, dtype=float)
+    y = np.asarray(b, dtype=float)
+    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    n = int(min(x.size, y.size))
+    if n == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0, level)
+    mean = float(x.mean() - y.mean())
+    if n == 1:
+        return Estimate(mean, math.nan, math.nan, 1, level)
+    va, vb = float(x.var(ddof=1)) / x.size, float(y.var(ddof=1)) / y.size
+    se = math.sqrt(va + vb)
+    if se == 0.0:
+        return Estimate(mean, 0.0, 0.0, n, level)
+    dof = (va + vb) ** 2 / (va**2 / (x.size - 1) + vb**2 / (y.size - 1))
+    from scipy import stats as sps  # noqa: PLC0415  (see estimate)
+
+    t = float(sps.t.ppf(0.5 + level / 2.0, dof))
+    return Estimate(mean, t * se, se, n, level)
 
 
 def summarise(rows: Sequence[Mapping[str, float]], level: float = 0.95) -> dict[str, Estimate]:

@@ -16,6 +16,8 @@ from arsim.sim.errors import ArsimError
 
 from .calc import calc_group, kpis_command
 from .optimize import optimize_command, sweep_command
+from .compare import compare_command
+from .report import report_command
 from .run import run_command, scenarios_command, validate_command
 
 __all__ = ["main"]
@@ -79,3 +81,5 @@ main.add_command(calc_group)
 main.add_command(kpis_command)
 main.add_command(sweep_command)
 main.add_command(optimize_command)
+main.add_command(compare_command)
+main.add_command(report_command)

@@ -48,6 +48,10 @@ A file may start from another with `extends: other.yaml` (a path relative to the
 state only what differs: mappings merge key by key, lists and plain values replace. The file
 it extends must be valid on its own. `scenarios/ladder_003.yaml` is an example.
 
+An optional `policies:` key names alternative policies for `arsim compare`: each entry states
+only what differs from `policy:` and is merged over it the same way, then validated as a
+policy (see [reports.md](reports.md)).
+
 - Keys are dotted paths. `[]` stands for each item of a list and `<name>` for each key of a
   mapping; the section that introduces one says which keys it takes.
 - *share 0-1* is a fraction: 0.25 means 25%. *money* is in the scenario's `currency`.

@@ -40,3 +40,17 @@ def run_options(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def report_options(func: F) -> F:
+    """--report and --lang, as every command that can write a report takes them."""
+    decorators = [
+        click.option("--report", "report_file", metavar="FILE.html", default=None,
+                     help="Also write a self-contained HTML report to FILE.html and its "
+                          "Markdown twin to FILE.md."),
+        click.option("--lang", type=click.Choice(["en", "zh"]), default="en",
+                     show_default=True, help="Language of the report: en or zh (Chinese)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func

@@ -18,9 +18,9 @@ from arsim.sim.policy import Policy, check_compatible
 from arsim.sim.replicate import run
 from arsim.sim.scenario import Scenario
 
-from .options import run_options
+from .options import report_options, run_options
 
-__all__ = ["resolve", "run_command", "scenarios_command", "validate_command"]
+__all__ = ["Progress", "resolve", "run_command", "scenarios_command", "validate_command"]
 
 
 class _Progress:
@@ -29,9 +29,10 @@ class _Progress:
     Nothing is shown until ``delay`` seconds have passed, so quick runs stay quiet.
     """
 
-    def __init__(self, delay: float = 2.0) -> None:
+    def __init__(self, delay: float = 2.0, label: str = "") -> None:
         self.started = time.perf_counter()
         self.delay = delay
+        self.label = f"{label}: " if label else ""
 
     def __call__(self, done: int, total: int) -> None:
         elapsed = time.perf_counter() - self.started
@@ -39,8 +40,13 @@ class _Progress:
             return
         left = elapsed / done * (total - done)
         end = "\n" if done == total else ""
-        click.echo(f"\rreplication {done}/{total}, {elapsed:.0f} s elapsed, about {left:.0f} s "
+        click.echo(f"\r{self.label}replication {done}/{total}, {elapsed:.0f} s elapsed, about "
+                   f"{left:.0f} s "
                    f"left   {end}", err=True, nl=False)
+
+
+#: The progress line, for the other simulating commands.
+Progress = _Progress
 
 
 @click.command("run")
@@ -51,13 +57,18 @@ class _Progress:
 @click.option("--ledger", is_flag=True, help="With --out: also write the per-invoice ledger.csv.")
 @click.option("--json", "as_json", is_flag=True, help="Print result.json to stdout instead of "
               "the text summary.")
+@report_options
 def run_command(scenario_file: str, seed: int | None, replications: int | None, jobs: int,
                 engine: str, scheduler: str | None, overrides: tuple[str, ...],
-                out_dir: str | None, ledger: bool, as_json: bool) -> None:
+                out_dir: str | None, ledger: bool, as_json: bool, report_file: str | None,
+                lang: str) -> None:
     """Simulate a scenario's policy and print its yearly costs and KPIs.
 
     Each figure is the mean over replications with the half-width of its 95% confidence
     interval.
+
+    With --ledger the invoices are kept (for ledger.csv with --out, and for the report's
+    days-to-pay plot).
 
     Example: arsim run scenarios/default.yaml --set terms.B=N/60 --out results/n60
     """
@@ -73,6 +84,12 @@ def run_command(scenario_file: str, seed: int | None, replications: int | None, 
         click.echo(render_summary(result))
     if out_dir is not None:
         for path in write_run(result, out_dir, ledger=ledger):
+            click.echo(f"wrote {path}", err=True)
+    if report_file is not None:
+        from arsim.reports.html import write_report  # noqa: PLC0415  (matplotlib: only here)
+        from arsim.reports.rundata import from_result  # noqa: PLC0415
+
+        for path in write_report(from_result(result), report_file, lang):
             click.echo(f"wrote {path}", err=True)
 
 
@@ -95,7 +112,7 @@ def resolve(scenario_file: str) -> str:
     if Path(scenario_file).exists():
         return scenario_file
     name = scenario_file.removesuffix(".yaml")
-    if "/" not in name and name in shipped.available():
+    if "/" not in name and (name in shipped.available() or name in shipped.teaching()):
         return str(shipped.path(name))
     return scenario_file  # load() reports the missing file
 
@@ -111,13 +128,38 @@ def _load(scenario_file: str, overrides: tuple[str, ...]) -> tuple[Scenario, Pol
     return scenario, policy
 
 
-@click.command("scenarios")
-def scenarios_command() -> None:
+@click.group("scenarios", invoke_without_command=True)
+@click.pass_context
+def scenarios_command(ctx: click.Context) -> None:
     """List the scenarios that ship with arsim (run one by name: arsim run ladder_004).
 
-    Copy one to start your own: arsim scenarios shows where each file is.
+    Copy one to start your own: arsim scenarios shows where each file is, and
+    arsim scenarios show NAME prints it with its comments.
+
+    Example: arsim scenarios show ladders
     """
+    if ctx.invoked_subcommand is not None:
+        return
     for name in shipped.available():
         scenario, policy = load(shipped.path(name))
         click.echo(f"{name:<12} {scenario.description or scenario.name}")
         click.echo(f"{'':<12} policy '{policy.name}'; file {shipped.path(name)}")
+    click.echo("\nTeaching pack: compare each one's policies with arsim compare NAME "
+               "(docs/teaching.md)")
+    for name in shipped.teaching():
+        scenario, _ = load(shipped.path(name))
+        click.echo(f"{name:<17} {' '.join(scenario.description.split())}")
+
+
+@scenarios_command.command("show")
+@click.argument("name")
+def show_command(name: str) -> None:
+    """Print a shipped scenario's file, comments included.
+
+    Example: arsim scenarios show rectification
+    """
+    known = [*shipped.available(), *shipped.teaching()]
+    if name.removesuffix(".yaml") not in known:
+        raise ArsimError(f"no shipped scenario '{name}'; arsim scenarios lists them "
+                         f"({', '.join(known)})")
+    click.echo(shipped.path(name.removesuffix(".yaml")).read_text(encoding="utf-8"), nl=False)

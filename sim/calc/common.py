@@ -2,7 +2,7 @@
 
 A :class:`Figure` is one printed line: an English label, the value, its unit and the formula
 that produced it, in the symbols the docs use (docs/textbook.md). Chinese labels live in
-``reports/terms_zh.yaml``, keyed by :attr:`Figure.key`, so the library stays monolingual.
+``reports/calc_terms_zh.yaml``, keyed by :attr:`Figure.key`, so the library stays monolingual.
 """
 
 from __future__ import annotations

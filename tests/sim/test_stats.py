@@ -51,3 +51,27 @@ def test_summarise_and_to_dict() -> None:
 def test_interval_always_contains_the_mean(values: list[float]) -> None:
     est = estimate(values)
     assert est.low <= est.mean <= est.high
+
+
+def test_welch_interval_matches_the_textbook_formula() -> None:
+    from scipy import stats as sps
+
+    from arsim.sim.stats import welch_difference
+
+    a, b = [10.0, 12.0, 11.0, 13.0], [7.0, 9.0, 8.0, 12.0, 9.0]
+    est = welch_difference(a, b)
+    va, vb = np.var(a, ddof=1) / 4, np.var(b, ddof=1) / 5
+    dof = (va + vb) ** 2 / (va**2 / 3 + vb**2 / 4)
+    assert est.mean == pytest.approx(np.mean(a) - np.mean(b))
+    assert est.half_width == pytest.approx(sps.t.ppf(0.975, dof) * math.sqrt(va + vb))
+    # scipy's own Welch test agrees on whether zero lies outside the interval
+    p = sps.ttest_ind(a, b, equal_var=False).pvalue
+    assert (p < 0.05) == (not est.covers(0.0))
+
+
+def test_welch_with_one_observation_has_no_interval() -> None:
+    from arsim.sim.stats import welch_difference
+
+    est = welch_difference([1.0], [2.0, 3.0])
+    assert est.mean == pytest.approx(-1.5) and math.isnan(est.half_width)
+    assert welch_difference([], [1.0]).n == 0

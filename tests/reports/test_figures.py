@@ -1,0 +1,106 @@
+"""Each figure function returns a Figure (Agg, never shown), grey only, text kept as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+
+from arsim.reports import figures
+from arsim.reports.rundata import RunData, from_result
+from arsim.reports.wording import wording
+from arsim.sim.loader import load
+from arsim.sim.replicate import run
+
+TINY = Path(__file__).resolve().parents[1] / "data" / "tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def tiny_run() -> RunData:
+    scenario, policy = load(TINY)
+    return from_result(run(scenario, policy, replications=2, jobs=1, keep_ledgers=True), "tiny")
+
+
+def _colours(figure: Figure) -> list[tuple[float, ...]]:
+    found = []
+    for ax in figure.axes:
+        for patch in ax.patches:
+            found.append(to_rgba(patch.get_facecolor()))
+        for line in ax.lines:
+            found.append(to_rgba(line.get_color()))
+    return found
+
+
+def test_every_run_figure_is_a_grey_figure(tiny_run: RunData) -> None:
+    assert matplotlib.get_backend().lower() == "agg"  # no display needed, nothing shown
+    for language in ("en", "zh"):
+        words = wording(language)
+        for key, make in figures.FIGURES:
+            figure = make(tiny_run, words)
+            assert isinstance(figure, Figure), key
+            assert figure.axes and figure.axes[0].get_title(), key
+            for r, g, b, _ in _colours(figure):
+                assert r == pytest.approx(g) == pytest.approx(b), (key, r, g, b)
+
+
+def test_comparison_figures_overlay_every_run(tiny_run: RunData) -> None:
+    other = RunData("other", tiny_run.document, tiny_run.daily, tiny_run.aging)
+    words = wording("en")
+    costs = figures.cost_breakdown([tiny_run, other], words)
+    assert [t.get_text() for t in costs.axes[0].get_xticklabels()] == ["tiny", "other"]
+    aging = figures.aging_compare([tiny_run, other], words)
+    assert aging is not None
+    styles = {line.get_linestyle() for line in aging.axes[0].lines}
+    assert len(styles) == 2  # told apart in greyscale by the dash pattern
+
+
+def test_stacked_costs_add_up_to_the_total(tiny_run: RunData) -> None:
+    figure = figures.cost_breakdown([tiny_run], wording("en"))
+    heights = sum(p.get_height() for p in figure.axes[0].patches)
+    total = tiny_run.summary["total_cost"]["mean"]
+    assert heights == pytest.approx(total, rel=1e-9)
+
+
+def test_figures_without_series_are_left_out(tiny_run: RunData) -> None:
+    bare = RunData("bare", tiny_run.document)
+    words = wording("en")
+    assert figures.ar_over_time([bare], words) is None
+    assert figures.aging_structure(bare, words) is None
+    assert figures.days_to_pay(bare, words) is None
+    assert isinstance(figures.cost_breakdown([bare], words), Figure)
+
+
+def test_days_to_pay_come_from_paid_invoices_of_the_window(tiny_run: RunData) -> None:
+    days = tiny_run.days_to_pay
+    assert days is not None and days.size > 0 and np.all(days >= 0)
+
+
+def test_svg_keeps_chinese_as_text(tiny_run: RunData) -> None:
+    svg = figures.to_svg(figures.cost_breakdown([tiny_run], wording("zh")))
+    assert svg.startswith("<svg") and "各项年成本" in svg and "机会成本" in svg
+    assert "Noto Sans CJK SC" in svg  # the browser tries CJK fonts first
+    again = figures.to_svg(figures.cost_breakdown([tiny_run], wording("zh")))
+    assert svg == again  # the same figure gives the same file
+
+
+def test_cash_forecast_sums_the_daily_cash_of_each_week(tiny_run: RunData) -> None:
+    figure = figures.cash_forecast([tiny_run], wording("en"))
+    assert figure is not None
+    line = figure.axes[0].lines[0]
+    weeks, means = line.get_xdata(), line.get_ydata()
+    # the tiny scenario measures 120 days after a 30-day warm-up: 13 whole weeks fit
+    assert list(weeks) == list(range(1, 14))
+    daily = tiny_run.daily
+    assert daily is not None
+    for week, mean in zip(weeks, means, strict=True):
+        days = daily[(daily["day"] > 30 + 7 * (week - 1)) & (daily["day"] <= 30 + 7 * week)]
+        per_replication = days.groupby("replication")["cash_received"].sum()
+        assert mean == pytest.approx(per_replication.mean())
+    short = RunData("short", tiny_run.document, daily[daily["day"] <= 40])
+    assert figures.cash_forecast([short], wording("en")) is not None  # one whole week
+    none = RunData("none", tiny_run.document, daily[daily["day"] <= 35])
+    assert figures.cash_forecast([none], wording("en")) is None

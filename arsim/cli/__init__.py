@@ -15,8 +15,8 @@ from arsim import __version__
 from arsim.sim.errors import ArsimError
 
 from .calc import calc_group, kpis_command
-from .optimize import optimize_command, sweep_command
 from .compare import compare_command
+from .optimize import optimize_command, sweep_command
 from .report import report_command
 from .run import run_command, scenarios_command, validate_command
 

@@ -69,6 +69,13 @@ def settled_in(ledger: LedgerLike, start: float, end: float) -> np.ndarray:
 #: Lost sales by cause, grouped into the parts of the shortage cost
 HELD_OR_REFUSED = ("credit_limit", "stop_shipping", "credit_cancelled")
 
+#: Metrics that are parts of a cost component, not components of the total themselves
+COST_PARTS = {
+    "management_cost": ("collector_team_cost",),
+    "shortage_cost": ("shortage_terms_cost", "shortage_held_cost",
+                      "shortage_customers_lost_cost"),
+}
+
 
 def allowance_at(ledger: LedgerLike, day: float, rates: tuple[tuple[float, float], ...]
                  ) -> float:

@@ -1130,7 +1130,7 @@ class Opening:
         n = customers.count
         self.net = np.asarray([t.net_days if t is not None else 30.0
                                for t in (book.terms[g] for g in GRADES)])
-        drawn = opening_invoices(scenario, seed, rules.max_steps)
+        drawn = opening_invoices(scenario, seed, rules.max_steps, customers.payer)
         if drawn is None or not drawn.count:
             self.start = np.zeros(n + 1, dtype=np.int64)
             self.customer = self.index = np.zeros(0, dtype=np.int64)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 from .. import streams
 from ..draws import invoice_draws, sample
 from ..errors import ScenarioError
-from ..scenario import OpeningBook, Scenario
+from ..scenario import PAYER_TYPES, Distribution, OpeningBook, Scenario
 from ..streams import Stream
 
 __all__ = ["OPENING_INDEX", "OpeningInvoices", "opening_invoices"]
@@ -95,20 +96,63 @@ def _from_profile(book: OpeningBook, scenario: Scenario, seed: int
     return rows
 
 
-def opening_invoices(scenario: Scenario, seed: int, steps: int) -> OpeningInvoices | None:
-    """Draw (or read) the opening book of a replication; None if the scenario has none."""
+def _still_unpaid(lag: Distribution | None, early: float, days_overdue: float) -> float:
+    """The chance that a payer of this kind has not yet paid an invoice unprompted this many
+    days after its due date (1 for a payer that never pays of its own accord)."""
+    if lag is None:
+        return 1.0
+    if days_overdue <= 0.0:
+        return 1.0
+    x = days_overdue + early
+    if lag.cv == 0.0 or lag.mean == 0.0:
+        return 1.0 if lag.mean > x else 0.0
+    if lag.family == "gamma":
+        shape = 1.0 / lag.cv**2
+        return float(stats.gamma.sf(x, shape, scale=lag.mean / shape))
+    sigma = float(np.sqrt(np.log1p(lag.cv**2)))
+    mu = float(np.log(lag.mean)) - sigma**2 / 2.0
+    return float(stats.norm.sf((np.log(x) - mu) / sigma))
+
+
+def _customer_for(rows: list[tuple[str, float, float]], scenario: Scenario, seed: int,
+                  index: np.ndarray, payer: np.ndarray) -> np.ndarray:
+    """Each opening invoice's customer: one whose behaviour explains the invoice's age.
+
+    The payer type is drawn in proportion to its share of the segment's customers times the
+    chance that such a payer still owes an invoice that old (an invoice 120 days overdue
+    goes to a customer who pays late or not at all, not to one who pays on time), then the
+    customer uniformly among the segment's customers of that type.
+    """
+    ranges = _segment_ranges(scenario)
+    profiles = [scenario.payer_profile(p) for p in PAYER_TYPES]
+    u_type = streams.uniforms(seed, Stream.OPENING_BOOK, 2**32 - 2, index)[:, 0]
+    u_customer = streams.uniforms(seed, Stream.OPENING_BOOK, 2**32 - 1, index)[:, 0]
+    members = {name: [np.flatnonzero(payer[lo:hi] == k) + lo for k in range(len(PAYER_TYPES))]
+               for name, (lo, hi) in ranges.items()}
+    customer = np.empty(len(rows), dtype=np.int64)
+    for i, (name, _amount, overdue) in enumerate(rows):
+        weight = np.asarray([
+            members[name][k].size * _still_unpaid(prof.lag_days, prof.early_days, overdue)
+            for k, prof in enumerate(profiles)])
+        if weight.sum() <= 0.0:  # nobody's behaviour explains it: any customer of the segment
+            weight = np.asarray([m.size for m in members[name]], dtype=float)
+        kind = int(streams.categorical(u_type[i], weight / weight.sum()))
+        pool = members[name][kind]
+        customer[i] = pool[min(int(u_customer[i] * pool.size), pool.size - 1)]
+    return customer
+
+
+def opening_invoices(scenario: Scenario, seed: int, steps: int, payer: np.ndarray
+                     ) -> OpeningInvoices | None:
+    """Draw (or read) the opening book of a replication; None if the scenario has none.
+    `payer` is every customer's payer type (draws.draw_customers)."""
     book = scenario.opening_book
     if book is None:
         return None
     rows = (_read_csv(book.ledger_csv, scenario) if book.ledger_csv
             else _from_profile(book, scenario, seed))
-    ranges = _segment_ranges(scenario)
     index = OPENING_INDEX + np.arange(len(rows), dtype=np.int64)
-    u_customer = streams.uniforms(seed, Stream.OPENING_BOOK, 2**32 - 1, index)[:, 0]
-    customer = np.array([
-        lo + min(int(u * (hi - lo)), hi - lo - 1)
-        for (lo, hi), u in zip((ranges[r[0]] for r in rows), u_customer, strict=True)
-    ], dtype=np.int64)
+    customer = _customer_for(rows, scenario, seed, index, payer)
     return OpeningInvoices(
         customer=customer, index=index,
         amount=np.array([r[1] for r in rows]), days_overdue=np.array([r[2] for r in rows]),

@@ -122,7 +122,8 @@ class _Simulation:
     # ---- the daily scheduler -----------------------------------------------------------
 
     def run(self) -> EngineOutput:
-        opening = opening_invoices(self.scenario, self.seed, self.rules.max_steps)
+        opening = opening_invoices(self.scenario, self.seed, self.rules.max_steps,
+                                   self.customers.payer)
         if self.scenario.deterministic is None:
             # every candidate order makes at most one invoice: room for all of them
             capacity = self.candidates + (opening.count if opening else 0)

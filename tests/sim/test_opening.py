@@ -7,11 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from arsim.sim.draws import draw_customers
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.opening import OPENING_INDEX, opening_invoices
 from arsim.sim.errors import ScenarioError
 from arsim.sim.ledger import check_conservation
 from arsim.sim.loader import apply_overrides, load
+from arsim.sim.scenario import PAYER_TYPES, PayerType
 
 ROOT = Path(__file__).parents[2]
 DATA = ROOT / "tests" / "data"
@@ -21,7 +23,8 @@ def test_profile_book_has_the_stated_total_buckets_and_segments() -> None:
     scenario, _ = load(ROOT / "scenarios" / "backlog.yaml")
     book = scenario.opening_book
     assert book is not None
-    opening = opening_invoices(scenario, seed=5, steps=0)
+    opening = opening_invoices(scenario, seed=5, steps=0,
+                               payer=draw_customers(scenario, 5).payer)
     assert opening is not None
     assert opening.amount.sum() == pytest.approx(book.total_amount, rel=1e-9)
     for bucket in book.buckets:
@@ -67,3 +70,25 @@ def test_a_bad_ledger_csv_is_one_clear_error(tmp_path: Path) -> None:
         f"scenario.opening_book={{ledger_csv: {bad}}}"])
     with pytest.raises(ScenarioError, match=r"bad.csv:2: needs columns segment, amount"):
         run_des(scenario, policy, seed=1)
+
+
+def test_overdue_opening_invoices_go_to_customers_whose_behaviour_explains_their_age() -> None:
+    # the backlog: 40% overdue. An invoice far past its due date belongs to a customer who
+    # pays late or never, not to one who pays on time (who settles a day after the due date)
+    scenario, _ = load(ROOT / "scenarios" / "backlog.yaml")
+    payer = draw_customers(scenario, 5).payer
+    opening = opening_invoices(scenario, seed=5, steps=0, payer=payer)
+    assert opening is not None
+    kind = payer[opening.customer]
+    on_time = PAYER_TYPES.index(PayerType.ON_TIME)
+    late = opening.days_overdue > 30
+    assert late.sum() > 100
+    assert np.all(kind[late] != on_time)
+    # invoices not yet due go to every kind of customer, on-time payers included
+    current = opening.days_overdue <= 0
+    assert np.any(kind[current] == on_time)
+    # a 120-day-old debt sits mostly with those who pay only under pressure or never
+    old = opening.days_overdue > 90
+    slow = np.isin(kind[old], [PAYER_TYPES.index(PayerType.PRESSURE),
+                               PAYER_TYPES.index(PayerType.DEFAULTER)])
+    assert slow.mean() > 0.6

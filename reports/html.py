@@ -17,6 +17,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+from arsim.sim.costs import COST_PARTS
+
 from .compare import Comparison
 from .export import write_all
 from .figures import (
@@ -64,10 +66,13 @@ def _sections(summary: dict[str, Any], document: dict[str, Any]) -> dict[str, li
     names = list(summary)
     costs = cost_components(names, bool(document["scenario"]["conventions"].get(
         "include_inventory_carrying", True)))
+    # each component followed by its parts (the collectors of management cost, ...)
+    costs = [m for c in costs for m in (c, *(p for p in COST_PARTS.get(c, ()) if p in names))]
     sections = {
         "costs_heading": [*costs, "total_cost"] if "total_cost" in names else costs,
         "aging_heading": [m for m in names if m.startswith("aging_")],
-        "work_heading": [m for m in names if m.startswith(("actions_", "collector_"))],
+        "work_heading": [m for m in names if m.startswith(("actions_", "collector_"))
+                         and m not in costs],
         "lost_heading": [m for m in names if m.startswith("lost_sales")
                          or m in {"customers_lost", "bankruptcies"}],
     }

@@ -10,6 +10,7 @@ later appears in every table without a change here.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -18,6 +19,7 @@ from typing import Any, Literal
 
 import yaml
 
+from arsim.sim.costs import COST_PARTS
 from arsim.sim.errors import ArsimError
 
 __all__ = ["COST_COMPONENTS", "LANGUAGES", "Unit", "Wording", "cost_components", "format_value",
@@ -27,7 +29,8 @@ LANGUAGES = ("en", "zh")
 
 Unit = Literal["money", "days", "share", "percent", "count"]
 
-_MONEY_ENDINGS = ("_cost", "_sales", "_margin", "_income", "receivables", "rebates")
+_MONEY_ENDINGS = ("_cost", "_sales", "_margin", "_income", "receivables", "rebates",
+                  "_written_off", "_expense")
 _SHARE_ENDINGS = ("_share", "_ratio", "_rate", "_utilisation", "_take_up")
 
 
@@ -42,15 +45,19 @@ def cost_components(metrics: Iterable[str], inventory: bool = True) -> list[str]
     the inventory carrying cost only where the scenario counts it (``inventory``)."""
     names = [m for m in metrics if inventory or m != "inventory_carrying_cost"]
     known = [m for m in COST_COMPONENTS if m in names]
+    parts = {p for group in COST_PARTS.values() for p in group}  # within a component
     return known + [m for m in names if m.endswith("_cost") and m != "total_cost"
-                    and m not in known]
+                    and m not in known and m not in parts]
 
 
 def unit_of(metric: str) -> Unit:
     """The unit of a metric, read from its name (the engines name metrics this way)."""
+    # a grade's or a segment's KPI has the unit of the whole's (dso_grade_A, ...)
+    metric = re.sub(r"_(grade_[A-D]|segment_\d+)$", "", metric)
     if metric == "cei":  # the collection effectiveness index is already in percent
         return "percent"
-    if metric.startswith(("aging_", "lost_sales")) or metric.endswith(_MONEY_ENDINGS):
+    if metric.startswith(("aging_", "lost_sales", "allowance_")) or metric.endswith(
+            _MONEY_ENDINGS):
         return "money"
     if metric.endswith(_SHARE_ENDINGS) or metric.startswith("share_"):
         return "share"
@@ -85,7 +92,13 @@ class Wording:
     figures: dict[str, str]
 
     def metric(self, name: str) -> str:
-        """A metric's label; its own name where the terms file has none."""
+        """A metric's label; its own name where the terms file has none. A grade's or a
+        segment's KPI (dso_grade_A, dso_segment_0) is the whole's label with its group."""
+        group = re.fullmatch(r"(.+)_(grade|segment)_([A-D]|\d+)", name)
+        if group is not None and name not in self.metrics:
+            base, kind, which = group.groups()
+            key = "grade_group" if kind == "grade" else "segment_group"
+            return self.word(key, metric=self.metric(base), grade=which, segment=which)
         return self.metrics.get(name, name.replace("_", " "))
 
     def word(self, key: str, **values: Any) -> str:

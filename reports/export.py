@@ -18,7 +18,11 @@ from arsim.sim.replicate import RunResult, as_jsonable
 
 from .tables import aging_frame, daily_frame, ledger_frame, replications_frame
 
-__all__ = ["result_document", "write_atomic", "write_run"]
+__all__ = ["ARSIM_FILES", "result_document", "write_atomic", "write_run"]
+
+#: Every file a run writes to its --out folder. A run replaces them as one set: a file the
+#: new run does not write (an earlier run's ledger.csv) goes, so no folder mixes two runs.
+ARSIM_FILES = ("result.json", "replications.csv", "daily.csv", "aging.csv", "ledger.csv")
 
 
 def _write_csv(frame: pd.DataFrame, stream: TextIO) -> None:
@@ -33,10 +37,12 @@ def write_atomic(path: Path, write: Callable[[TextIO], None]) -> None:
     _write_all({path: write})
 
 
-def _write_all(files: dict[Path, Callable[[TextIO], None]]) -> None:
+def _write_all(files: dict[Path, Callable[[TextIO], None]], stale: tuple[Path, ...] = ()
+               ) -> None:
     """Write every file to a temporary file first and rename them into place only when all
     are complete: a failure leaves the folder as it was (no partial file, no temp file, no
-    mix of new and old files)."""
+    mix of new and old files). `stale` files (an earlier run's that this one does not
+    write) are removed just before the new ones are renamed into place."""
     temps: list[tuple[str, Path]] = []
     try:
         for path, write in files.items():
@@ -47,6 +53,8 @@ def _write_all(files: dict[Path, Callable[[TextIO], None]]) -> None:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 os.chmod(temp, 0o666 & ~_umask())  # as open() would make it, not mkstemp's 0600
                 write(stream)
+        for path in stale:
+            path.unlink(missing_ok=True)
         for temp, path in temps:
             os.replace(temp, path)
     except BaseException:
@@ -101,5 +109,5 @@ def write_run(result: RunResult, folder: str | Path, ledger: bool = False) -> li
         tables["ledger.csv"] = ledger_frame(result)
     for name, frame in tables.items():
         files[root / name] = partial(_write_csv, frame)
-    _write_all(files)
+    _write_all(files, tuple(root / name for name in ARSIM_FILES if root / name not in files))
     return list(files)

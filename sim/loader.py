@@ -20,9 +20,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ArsimError, PolicyError, ScenarioError
+from .opening_ledger import check_opening_ledger
 from .paths import OPEN_MAPPINGS, replace_path
 from .policy import Policy
 from .scenario import LocatedValueError, Scenario
+from .wording import describe
 
 __all__ = ["apply_overrides", "dump_yaml", "load", "load_text", "parse_overrides"]
 
@@ -84,6 +86,7 @@ def _load_text(text: str, source: str, base_dir: Path | None,
             loc = ("opening_book", "ledger_csv")
             raise ScenarioError(f"{source}:{_nearest_line(loc, lines)}: opening_book.ledger_csv: "
                                 f"no such file {str(book_path)!r}")
+        check_opening_ledger(book_path, [segment.name for segment in scenario.segments])
         book = scenario.opening_book.model_copy(update={"ledger_csv": str(book_path)})
         scenario = scenario.model_copy(update={"opening_book": book})
     return scenario, policy
@@ -206,11 +209,13 @@ def _describe(
         return f"{where}: unknown key '{path}'{_hint(str(loc[-1]), choices)}"
     if error["type"] == "missing":
         return f"{where}: missing key '{path}'"
-    message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
+    suggestion = _hint(str(value), choices, listing=False) if isinstance(value, str) else ""
+    if error["type"] != "value_error":
+        return f"{where}: {describe(path, error)}{suggestion}"
+    message = str(error["msg"]).removeprefix("Value error, ")
     shown = ("" if isinstance(value, dict | list) or value is None or repr(value) in message
              or f"'{value}'" in message else f" (got {value!r})")
-    suggestion = _hint(str(value), choices, listing=False) if isinstance(value, str) else ""
     return f"{where}: {path}: {message}{shown}{suggestion}"
 
 
@@ -333,6 +338,12 @@ def _override_problem(pair: str, path: str, value: Any, exc: ArsimError, scenari
     inner = path.removeprefix(prefix)
     message = str(exc).removeprefix(f"{inner} = {value!r}: ")
     model: Scenario | Policy = scenario if is_scenario else policy
+    head = inner.split(".")[0]
+    if not prefix and head in Scenario.model_fields and head not in Policy.model_fields:
+        # a scenario field written as if it were the policy's
+        scenario_path = _nearest_path(scenario.model_dump(mode="json"), inner.split("."))
+        return (f"--set {pair}: '{head}' is part of the scenario, not the policy; did you "
+                f"mean 'scenario.{scenario_path or inner}'?")
     nearest = _nearest_path(model.model_dump(mode="json"), inner.split("."),
                             extra=() if prefix else ("scenario",))
     if not nearest or nearest == inner:

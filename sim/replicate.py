@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,12 +31,30 @@ from .series import daily_series, month_end_aging
 from .stats import Estimate, summarise
 from .terms import TierCost, tier_costs
 
-__all__ = ["Replication", "RunResult", "replicate", "replication_seed", "run", "shutdown_pools"]
+__all__ = ["Replication", "RunResult", "check_scheduler_address", "replicate", "replication_seed",
+           "run", "shutdown_pools"]
 
 Progress = Callable[[int, int], None]
 
 #: How long to wait for a Dask scheduler before giving up.
 CONNECT_TIMEOUT = "20s"
+
+
+#: A Dask scheduler address: protocol://host:port (host a name, an IPv4 or a bracketed IPv6).
+_ADDRESS = re.compile(r"(?:tcp|tls|ucx|ws|wss)://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):"
+                      r"(\d{1,5})")
+
+
+def check_scheduler_address(address: str) -> None:
+    """Refuse an address that is not of the form tcp://host:port, before any work.
+
+    Raises:
+        EngineError: The address has no protocol, no host or no port.
+    """
+    match = _ADDRESS.fullmatch(address.strip())
+    if match is None or not 0 < int(match.group(1)) < 65536:
+        raise EngineError(f"--scheduler {address!r}: give the Dask scheduler's address as "
+                          "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
 
 
 def replication_seed(root_seed: int, replication: int) -> int:
@@ -227,6 +246,7 @@ def run(scenario: Scenario, policy: Policy, replications: int | None = None,
     chosen = choose_engine(scenario, policy, engine)
     tasks = [(scenario, policy, root, r, keep_ledgers, chosen) for r in range(count)]
     if scheduler is not None:
+        check_scheduler_address(scheduler)
         results = _on_cluster(scheduler, tasks, progress)
     else:
         results = _local(tasks, jobs, progress)

@@ -12,13 +12,15 @@ import click
 from arsim import scenarios as shipped
 from arsim.reports.export import result_document, write_run
 from arsim.reports.text import render_summary
-from arsim.sim.errors import ArsimError, PolicyError
+from arsim.sim.errors import PolicyError
 from arsim.sim.loader import apply_overrides, load
 from arsim.sim.policy import Policy, check_compatible
 from arsim.sim.replicate import run
 from arsim.sim.scenario import Scenario
+from arsim.sim.whatif import unaffected
 
 from .options import run_options
+from .preflight import check_output_folder
 
 __all__ = ["resolve", "run_command", "scenarios_command", "validate_command"]
 
@@ -61,8 +63,7 @@ def run_command(scenario_file: str, seed: int | None, replications: int | None, 
 
     Example: arsim run scenarios/default.yaml --set terms.B=N/60 --out results/n60
     """
-    if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():
-        raise ArsimError(f"--out {out_dir}: is a file, not a folder")
+    check_output_folder(out_dir, ledger)
     scenario, policy = _load(scenario_file, overrides)
     progress = _Progress() if sys.stderr.isatty() else None
     result = run(scenario, policy, replications=replications, seed=seed, jobs=jobs,
@@ -103,6 +104,8 @@ def resolve(scenario_file: str) -> str:
 def _load(scenario_file: str, overrides: tuple[str, ...]) -> tuple[Scenario, Policy]:
     """Load a file, apply --set what-ifs and check that the policy fits the scenario."""
     scenario, policy = load(resolve(scenario_file))
+    for note in unaffected(scenario, policy, overrides):
+        click.echo(f"arsim: note: {note}", err=True)
     scenario, policy = apply_overrides(scenario, policy, overrides)
     try:
         check_compatible(scenario, policy)

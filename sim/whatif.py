@@ -8,7 +8,7 @@ grade the run never bills on credit (refused, or held by no segment).
 
 from __future__ import annotations
 
-from .loader import apply_overrides, parse_overrides
+from .overrides import apply_overrides, parse_overrides
 from .policy import Policy
 from .scenario import Scenario
 

@@ -14,6 +14,7 @@ import yaml
 from arsim import __version__
 from arsim.sim.errors import ArsimError
 
+from .new import new_command
 from .run import run_command, scenarios_command, validate_command
 
 __all__ = ["main"]
@@ -54,7 +55,8 @@ class _Group(click.Group):
             sys.exit(130)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
+             invoke_without_command=True)
 @click.version_option(__version__, prog_name="arsim")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 @click.pass_context
@@ -66,10 +68,15 @@ def main(ctx: click.Context, debug: bool) -> None:
     bad-debt and shortage cost.
 
     Example: arsim run scenarios/default.yaml --out results/
+
+    Start your own: arsim new mine --from default, then arsim run mine.yaml
     """
     ctx.meta["arsim_debug"] = debug
+    if ctx.invoked_subcommand is None:  # bare `arsim`: its help, as a success
+        click.echo(ctx.get_help())
 
 
 main.add_command(run_command)
 main.add_command(validate_command)
 main.add_command(scenarios_command)
+main.add_command(new_command)

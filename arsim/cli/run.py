@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 import time
@@ -12,7 +13,7 @@ import click
 from arsim import scenarios as shipped
 from arsim.reports.export import result_document, write_run
 from arsim.reports.text import render_summary
-from arsim.sim.errors import PolicyError
+from arsim.sim.errors import PolicyError, ScenarioError
 from arsim.sim.loader import apply_overrides, load
 from arsim.sim.policy import Policy, check_compatible
 from arsim.sim.replicate import run
@@ -98,6 +99,10 @@ def resolve(scenario_file: str) -> str:
     name = scenario_file.removesuffix(".yaml")
     if "/" not in name and name in shipped.available():
         return str(shipped.path(name))
+    nearest = difflib.get_close_matches(name, shipped.available(), n=1, cutoff=0.6)
+    if "/" not in name and nearest:
+        raise ScenarioError(f"{scenario_file}: no such file; did you mean the shipped scenario "
+                            f"'{nearest[0]}'? (arsim scenarios lists them)")
     return scenario_file  # load() reports the missing file
 
 

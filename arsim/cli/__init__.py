@@ -29,8 +29,11 @@ class _Group(click.Group):
         """Usage errors (a bad option value, a missing argument) as one line, exit code 2."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        # the command as typed, for the header of a run (arsim.cli.provenance)
+        argv = list(args) if args is not None else sys.argv[1:]
         try:
-            code = super().main(args, prog_name, complete_var, False, **extra)
+            code = super().main(args, prog_name, complete_var, False,
+                                **{"obj": {"argv": argv}, **extra})
         except click.ClickException as exc:
             ctx = getattr(exc, "ctx", None)
             hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""

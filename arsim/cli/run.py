@@ -22,6 +22,8 @@ from arsim.sim.whatif import unaffected
 
 from .options import run_options
 from .preflight import check_output_folder
+from .provenance import provenance
+from .writing import WriteProgress, warn_large_ledger
 
 __all__ = ["resolve", "run_command", "scenarios_command", "validate_command"]
 
@@ -66,15 +68,20 @@ def run_command(scenario_file: str, seed: int | None, replications: int | None, 
     """
     check_output_folder(out_dir, ledger)
     scenario, policy = _load(scenario_file, overrides)
+    origin = provenance(resolve(scenario_file), overrides, scenario, policy)
+    count = replications or scenario.horizon.replications
+    size = warn_large_ledger(scenario, count) if ledger else 0.0
     progress = _Progress() if sys.stderr.isatty() else None
     result = run(scenario, policy, replications=replications, seed=seed, jobs=jobs,
                  keep_ledgers=ledger, progress=progress, scheduler=scheduler, engine=engine)
     if as_json:
-        click.echo(json.dumps(result_document(result), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result_document(result, origin), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_summary(result))
+        click.echo(render_summary(result, origin))
     if out_dir is not None:
-        for path in write_run(result, out_dir, ledger=ledger):
+        written = write_run(result, out_dir, ledger=ledger, provenance=origin,
+                            progress=WriteProgress(size) if ledger else None)
+        for path in written:
             click.echo(f"wrote {path}", err=True)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -68,14 +70,28 @@ def _write_all(files: dict[Path, Callable[[TextIO], None]], stale: tuple[Path, .
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 os.chmod(temp, 0o666 & ~_umask())  # as open() would make it, not mkstemp's 0600
                 write(stream)
-        for path in stale:
-            path.unlink(missing_ok=True)
-        for temp, path in temps:
-            os.replace(temp, path)
+        with _interrupts_held():  # the set is replaced whole, never half by Ctrl-C
+            for path in stale:
+                path.unlink(missing_ok=True)
+            for temp, path in temps:
+                os.replace(temp, path)
     except BaseException:
         for temp, _ in temps:
             Path(temp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C held back for a moment (raised when it ends), where POSIX can hold it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _umask() -> int:

@@ -16,10 +16,11 @@ from arsim.reports.text import render_summary
 from arsim.sim.errors import PolicyError, ScenarioError
 from arsim.sim.loader import apply_overrides, load
 from arsim.sim.policy import Policy, check_compatible
-from arsim.sim.replicate import run
+from arsim.sim.replicate import choose_engine, run
 from arsim.sim.scenario import Scenario
 from arsim.sim.whatif import unaffected
 
+from .compiling import compile_first
 from .options import run_options
 from .preflight import check_output_folder
 from .provenance import provenance
@@ -71,6 +72,8 @@ def run_command(scenario_file: str, seed: int | None, replications: int | None, 
     origin = provenance(resolve(scenario_file), overrides, scenario, policy)
     count = replications or scenario.horizon.replications
     size = warn_large_ledger(scenario, count) if ledger else 0.0
+    if scheduler is None:  # (on a cluster, the workers compile)
+        compile_first(scenario, policy, choose_engine(scenario, policy, engine))
     progress = _Progress() if sys.stderr.isatty() else None
     result = run(scenario, policy, replications=replications, seed=seed, jobs=jobs,
                  keep_ledgers=ledger, progress=progress, scheduler=scheduler, engine=engine)

@@ -21,6 +21,7 @@ from arsim.sim.scenario import Scenario
 from arsim.sim.whatif import unaffected
 
 from .compiling import compile_first
+from .memory import fit_jobs
 from .options import run_options
 from .preflight import check_output_folder
 from .provenance import provenance
@@ -72,8 +73,10 @@ def run_command(scenario_file: str, seed: int | None, replications: int | None, 
     origin = provenance(resolve(scenario_file), overrides, scenario, policy)
     count = replications or scenario.horizon.replications
     size = warn_large_ledger(scenario, count) if ledger else 0.0
-    if scheduler is None:  # (on a cluster, the workers compile)
-        compile_first(scenario, policy, choose_engine(scenario, policy, engine))
+    if scheduler is None:  # (on a cluster, the workers compile, in their own memory)
+        chosen = choose_engine(scenario, policy, engine)
+        jobs = fit_jobs(scenario, chosen, count, jobs, ledger)
+        compile_first(scenario, policy, chosen)
     progress = _Progress() if sys.stderr.isatty() else None
     result = run(scenario, policy, replications=replications, seed=seed, jobs=jobs,
                  keep_ledgers=ledger, progress=progress, scheduler=scheduler, engine=engine)

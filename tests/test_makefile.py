@@ -17,8 +17,8 @@ def _plan(tmp_path: Path, target: str) -> list[str]:
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
     (tmp_path / "sim").mkdir()
-    done = subprocess.run(["make", "-n", target], cwd=tmp_path, capture_output=True,
-                          text=True, check=True, timeout=60)
+    done = subprocess.run(["make", "--no-print-directory", "-n", target], cwd=tmp_path,
+                          capture_output=True, text=True, check=True, timeout=60)
     return done.stdout.splitlines()
 
 

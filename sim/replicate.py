@@ -288,9 +288,14 @@ def _on_cluster(scheduler: str, tasks: list[Task], progress: Progress | None
         raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
     with client:
         futures = client.map(_one, tasks, pure=False)
-        for done, _ in enumerate(dist.as_completed(futures), start=1):
-            if progress:
-                progress(done, len(tasks))
+        try:
+            for done, _ in enumerate(dist.as_completed(futures), start=1):
+                if progress:
+                    progress(done, len(tasks))
+        except KeyboardInterrupt:
+            # the cluster's workers are not ours to stop, but its work for this run is
+            client.cancel(futures, force=True)
+            raise
         results: list[Replication] = client.gather(futures)
     return results
 

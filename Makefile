@@ -6,13 +6,22 @@ SCENARIO ?= scenarios/default.yaml
 
 .PHONY: run test lint bench docs clean
 
-$(BIN)/arsim: pyproject.toml
-	$(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(BIN)/arsim
+# `make run` installs only what running needs; `make test` adds the developer extras (pytest,
+# Hypothesis, ruff, mypy, Dask) on top. Each step leaves a stamp in .venv, so each is done
+# once, and again only when pyproject.toml changes.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
-run: $(BIN)/arsim
+$(RUN_STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(RUN_STAMP)
 	$(BIN)/arsim run $(SCENARIO)
 
 # numba caches each compiled function keyed on its own file only: a function that inlines code
@@ -27,7 +36,7 @@ NUMBA_SOURCES := $(wildcard sim/*.py sim/engine/*.py)
 # missing (they are skipped, saying why, where it cannot be installed).
 BROWSER := $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
 
-test: $(BIN)/arsim .numba-cleared
+test: $(DEV_STAMP) .numba-cleared
 ifeq ($(BROWSER),)
 	-apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && \
 	  apt-get install -y chromium >/dev/null 2>&1) || \
@@ -37,10 +46,10 @@ endif
 	$(BIN)/ruff check .
 	bash .ci/typecheck
 
-bench: $(BIN)/arsim
+bench: $(RUN_STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 
-docs: $(BIN)/arsim
+docs: $(RUN_STAMP)
 	$(BIN)/python -m arsim.cli.docgen
 
 clean:

@@ -1,5 +1,5 @@
 """`python -m arsim` runs the command line."""
 
-from arsim.cli import main
+from arsim.console import main
 
 main()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -18,11 +20,31 @@ from arsim.sim.replicate import RunResult, as_jsonable
 
 from .tables import aging_frame, daily_frame, ledger_frame, replications_frame
 
-__all__ = ["jsonable", "result_document", "write_all", "write_atomic", "write_run"]
+__all__ = ["ARSIM_FILES", "LEDGER_ROW_BYTES", "jsonable", "result_document", "write_all",
+           "write_atomic", "write_run"]
+
+#: Every file a run writes to its --out folder. A run replaces them as one set: a file the
+#: new run does not write (an earlier run's ledger.csv) goes, so no folder mixes two runs.
+ARSIM_FILES = ("result.json", "replications.csv", "daily.csv", "aging.csv", "ledger.csv")
 
 
-def _write_csv(frame: pd.DataFrame, stream: TextIO) -> None:
-    frame.to_csv(stream, index=False)
+#: Bytes a ledger.csv row takes, measured: 33,962,020 bytes for 196,199 rows of the default
+#: scenario (173 a row; days are written to 17 digits).
+LEDGER_ROW_BYTES = 173
+#: Rows written at a time, so that a long ledger shows progress and Ctrl-C is seen.
+CHUNK_ROWS = 100_000
+
+Progress = Callable[[str, int, int], None]
+
+
+def _write_csv(frame: pd.DataFrame, stream: TextIO, name: str = "",
+               progress: Progress | None = None) -> None:
+    """A table as CSV, in chunks of rows, reporting (name, rows written, rows) after each."""
+    total = len(frame)
+    for first in range(0, max(total, 1), CHUNK_ROWS):
+        frame.iloc[first:first + CHUNK_ROWS].to_csv(stream, index=False, header=first == 0)
+        if progress is not None:
+            progress(name, min(first + CHUNK_ROWS, total), total)
 
 
 def write_atomic(path: Path, write: Callable[[TextIO], None]) -> None:
@@ -33,10 +55,12 @@ def write_atomic(path: Path, write: Callable[[TextIO], None]) -> None:
     _write_all({path: write})
 
 
-def _write_all(files: dict[Path, Callable[[TextIO], None]]) -> None:
+def _write_all(files: dict[Path, Callable[[TextIO], None]], stale: tuple[Path, ...] = ()
+               ) -> None:
     """Write every file to a temporary file first and rename them into place only when all
     are complete: a failure leaves the folder as it was (no partial file, no temp file, no
-    mix of new and old files)."""
+    mix of new and old files). `stale` files (an earlier run's that this one does not
+    write) are removed just before the new ones are renamed into place."""
     temps: list[tuple[str, Path]] = []
     try:
         for path, write in files.items():
@@ -47,8 +71,11 @@ def _write_all(files: dict[Path, Callable[[TextIO], None]]) -> None:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 os.chmod(temp, 0o666 & ~_umask())  # as open() would make it, not mkstemp's 0600
                 write(stream)
-        for temp, path in temps:
-            os.replace(temp, path)
+        with _interrupts_held():  # the set is replaced whole, never half by Ctrl-C
+            for path in stale:
+                path.unlink(missing_ok=True)
+            for temp, path in temps:
+                os.replace(temp, path)
     except BaseException:
         for temp, _ in temps:
             Path(temp).unlink(missing_ok=True)
@@ -65,6 +92,19 @@ def jsonable(value: Any) -> Any:
     return _clean(value)
 
 
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C held back for a moment (raised when it ends), where POSIX can hold it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -79,10 +119,14 @@ def _clean(value: Any) -> Any:
     return as_jsonable(value)
 
 
-def result_document(result: RunResult) -> dict[str, Any]:
-    """The content of result.json: scenario echo, version, seeds, metrics and summary."""
+def result_document(result: RunResult, provenance: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
+    """The content of result.json: scenario echo, version, seeds, metrics and summary, and
+    (from the command line) how the run was asked for: the command, the what-ifs and the
+    scenario file's hash."""
     return _clean({
         "arsim_version": __version__,
+        "run": provenance or {},
         "engine": result.engine,
         "root_seed": result.root_seed,
         "scenario": result.scenario.model_dump(mode="json"),
@@ -96,14 +140,16 @@ def result_document(result: RunResult) -> dict[str, Any]:
     })
 
 
-def write_run(result: RunResult, folder: str | Path, ledger: bool = False) -> list[Path]:
+def write_run(result: RunResult, folder: str | Path, ledger: bool = False,
+              provenance: dict[str, Any] | None = None,
+              progress: Progress | None = None) -> list[Path]:
     """Write result.json, replications.csv, daily.csv, aging.csv (and ledger.csv).
 
     The files appear together once all are complete; a failure or Ctrl-C leaves none of them
     (and any earlier run's files in the folder untouched).
     """
     root = Path(folder)
-    document = result_document(result)
+    document = result_document(result, provenance)
     files: dict[Path, Callable[[TextIO], None]] = {
         root / "result.json": lambda f: json.dump(document, f, indent=2, ensure_ascii=False)}
     tables = {"replications.csv": replications_frame(result), "daily.csv": daily_frame(result),
@@ -111,6 +157,6 @@ def write_run(result: RunResult, folder: str | Path, ledger: bool = False) -> li
     if ledger:
         tables["ledger.csv"] = ledger_frame(result)
     for name, frame in tables.items():
-        files[root / name] = partial(_write_csv, frame)
-    _write_all(files)
+        files[root / name] = partial(_write_csv, frame, name=name, progress=progress)
+    _write_all(files, tuple(root / name for name in ARSIM_FILES if root / name not in files))
     return list(files)

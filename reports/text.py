@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
+from arsim import __version__
 from arsim.sim.kpis import LOSS_CAUSES
 from arsim.sim.replicate import RunResult
 from arsim.sim.scenario import ACTIONS
@@ -76,17 +78,32 @@ def _line(label: str, est: Estimate | None, unit: str, width: int = 34) -> str:
     return f"  {label:<{width}} {mean:>16}  ± {half}"
 
 
-def render_summary(result: RunResult) -> str:
-    """Render a run as the text a CFO reads in the terminal."""
+def _header(result: RunResult, provenance: dict[str, Any] | None) -> list[str]:
+    """What was run, from what, and what the figures are (distinguishable printouts)."""
     s, h = result.scenario, result.scenario.horizon
+    count = len(result.replications)
+    lines = [
+        f"arsim {__version__} · scenario '{s.name}' · policy '{result.policy.name}' · engine "
+        f"{result.engine} · {_plural(count, 'replication')} · seed {result.root_seed}"]
+    if provenance:
+        digest = (provenance.get("scenario_file_sha256") or "unreadable")[:12]
+        whatifs = ", ".join(provenance.get("overrides", [])) or "none"
+        lines += [f"command: {provenance.get('command', '')}",
+                  f"file {provenance.get('scenario_file')} (sha256 {digest}) · what-ifs "
+                  f"(--set): {whatifs}"]
+    spread = ("mean ± half-width of the 95% confidence interval over replications." if count > 1
+              else "one replication gives no confidence interval (run -n 2 or more for one).")
+    lines.append(f"Statistics over {h.horizon_days:g} days after {h.warmup_days:g} warm-up "
+                 f"days; {spread}")
+    return lines
+
+
+def render_summary(result: RunResult, provenance: dict[str, Any] | None = None) -> str:
+    """Render a run as the text a CFO reads in the terminal (`provenance`: see
+    `arsim.cli.provenance`, shown in the header when given)."""
+    s = result.scenario
     summary = result.summary
-    out = [
-        f"arsim · scenario '{s.name}' · policy '{result.policy.name}' · engine "
-        f"{result.engine} · {_plural(len(result.replications), 'replication')} · "
-        f"seed {result.root_seed}",
-        f"Statistics over {h.horizon_days:g} days after {h.warmup_days:g} warm-up days; "
-        f"mean ± half-width of the 95% confidence interval over replications.",
-    ]
+    out = [*_header(result, provenance)]
     out += [f"WARNING: {w}" for w in result.warnings]
     out += ["", f"Yearly cost ({s.currency})"]
     for key, label in COST_LINES:

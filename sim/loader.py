@@ -22,15 +22,17 @@ from typing import Any, NamedTuple
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import ArsimError, PolicyError, ScenarioError
+from .errors import ScenarioError
+from .opening_ledger import check_opening_ledger
 from .optimize_spec import OptimizeSpec
-from .paths import OPEN_MAPPINGS, replace_path
+from .overrides import apply_overrides, dump_yaml, parse_overrides
 from .policy import Policy
 from .scenario import LocatedValueError, Scenario
+from .wording import describe
 
-__all__ = ["apply_overrides", "dump_yaml", "load", "load_optimize", "load_policies",
-           "load_space", "load_text",
-           "parse_overrides"]
+__all__ = ["SHIPPED_DIR", "apply_overrides", "dump_yaml", "load", "load_optimize",
+           "load_policies", "load_space", "load_text", "parse_overrides", "shipped_names",
+           "standalone_data"]
 
 Loc = tuple[str | int, ...]
 
@@ -142,6 +144,7 @@ def _load_text(text: str, source: str, base_dir: Path | None, seen: tuple[Path, 
             loc = ("opening_book", "ledger_csv")
             raise ScenarioError(f"{source}:{_nearest_line(loc, lines)}: opening_book.ledger_csv: "
                                 f"no such file {str(book_path)!r}")
+        check_opening_ledger(book_path, [segment.name for segment in scenario.segments])
         book = scenario.opening_book.model_copy(update={"ledger_csv": str(book_path)})
         scenario = scenario.model_copy(update={"opening_book": book})
     return Loaded(scenario, policy, spec, policies)
@@ -168,11 +171,13 @@ def _extend(data: dict[str, Any], source: str, base_dir: Path | None, lines: dic
     if not isinstance(name, str) or not name.strip():
         raise ScenarioError(f"{source}:{line}: extends: give the file to start from, "
                             "e.g. extends: default.yaml")
-    path = ((base_dir or Path.cwd()) / name).resolve()
+    path = _extended_file(name, base_dir)
+    if path is None:
+        tried = ((base_dir or Path.cwd()) / name).resolve()
+        raise ScenarioError(f"{source}:{line}: extends: no such file {str(tried)!r}, nor a "
+                            f"shipped scenario of that name ({', '.join(shipped_names())})")
     if path in seen:
         raise ScenarioError(f"{source}:{line}: extends: {name} extends itself in a loop")
-    if not path.is_file():
-        raise ScenarioError(f"{source}:{line}: extends: no such file {str(path)!r}")
     # the base must stand on its own: its errors are reported in its own file
     _load_file(path, seen)
     base_text = path.read_text(encoding="utf-8")
@@ -181,6 +186,31 @@ def _extend(data: dict[str, Any], source: str, base_dir: Path | None, lines: dic
         base_lines = _line_map(_compose(base_text, str(path)), str(path))
         base = _extend(base, str(path), path.parent, base_lines, (*seen, path))
     return _merge(base, data)
+
+
+#: The scenarios that ship with arsim. The loader finds them by place, not by import (sim/
+#: imports nothing else from arsim): sim/ and scenarios/ are siblings both in the source
+#: tree and once installed (arsim/sim, arsim/scenarios); a test checks that this is the
+#: folder arsim.scenarios names.
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def shipped_names() -> list[str]:
+    """The names of the shipped scenarios (``default``, ``ladder_003``, ...)."""
+    return sorted(p.stem for p in SHIPPED_DIR.glob("*.yaml"))
+
+
+def _extended_file(name: str, base_dir: Path | None) -> Path | None:
+    """The file ``extends: name`` means: beside the extending file first, else the shipped
+    scenario of that name (so that a copy of a shipped file works from any folder)."""
+    near = (base_dir or Path.cwd()) / name
+    for candidate in (near, near.with_name(near.name + ".yaml")):
+        if candidate.is_file():
+            return candidate.resolve()
+    stem = name.removesuffix(".yaml")
+    if "/" not in stem and "\\" not in stem and stem in shipped_names():
+        return (SHIPPED_DIR / f"{stem}.yaml").resolve()
+    return None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -277,11 +307,13 @@ def _describe(
         return f"{where}: unknown key '{path}'{_hint(str(loc[-1]), choices)}"
     if error["type"] == "missing":
         return f"{where}: missing key '{path}'"
-    message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
+    suggestion = _hint(str(value), choices, listing=False) if isinstance(value, str) else ""
+    if error["type"] != "value_error":
+        return f"{where}: {describe(path, error)}{suggestion}"
+    message = str(error["msg"]).removeprefix("Value error, ")
     shown = ("" if isinstance(value, dict | list) or value is None or repr(value) in message
              or f"'{value}'" in message else f" (got {value!r})")
-    suggestion = _hint(str(value), choices, listing=False) if isinstance(value, str) else ""
     return f"{where}: {path}: {message}{shown}{suggestion}"
 
 
@@ -360,76 +392,17 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def parse_overrides(pairs: tuple[str, ...] | list[str]) -> list[tuple[str, Any]]:
-    """Parse ``path=value`` pairs from the command line; values are YAML scalars or lists."""
-    parsed: list[tuple[str, Any]] = []
-    for pair in pairs:
-        path, sep, raw = pair.partition("=")
-        if not sep or not path.strip():
-            raise ScenarioError(f"--set '{pair}': write it as path=value, e.g. terms.B='N/45'")
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise ScenarioError(f"--set '{pair}': the value is not valid YAML") from exc
-        parsed.append((path.strip(), value))
-    return parsed
+def standalone_data(path: str | Path) -> dict[str, Any]:
+    """A scenario file's keys with whatever it extends merged in: one file's worth of data.
 
-
-def dump_yaml(data: Any) -> str:
-    """Dump plain data as readable YAML (keys in their given order)."""
-    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-
-
-def apply_overrides(scenario: Scenario, policy: Policy, pairs: tuple[str, ...] | list[str]
-                    ) -> tuple[Scenario, Policy]:
-    """Apply ``path=value`` what-ifs: ``scenario.<path>`` changes the scenario, any other
-    path (optionally prefixed ``policy.``) changes the policy."""
-    for pair, (path, value) in zip(pairs, parse_overrides(pairs), strict=True):
-        try:
-            if path.startswith("scenario."):
-                scenario = replace_path(scenario, path.removeprefix("scenario."), value,
-                                        ScenarioError)
-            else:
-                policy = replace_path(policy, path.removeprefix("policy."), value, PolicyError)
-        except ArsimError as exc:
-            raise type(exc)(_override_problem(pair, path, value, exc, scenario, policy)) from exc
-    return scenario, policy
-
-
-def _override_problem(pair: str, path: str, value: Any, exc: ArsimError, scenario: Scenario,
-                      policy: Policy) -> str:
-    """One line for a --set that failed, with the nearest valid path for a misspelt one."""
-    is_scenario = path.startswith("scenario.")
-    prefix = "scenario." if is_scenario else "policy." if path.startswith("policy.") else ""
-    inner = path.removeprefix(prefix)
-    message = str(exc).removeprefix(f"{inner} = {value!r}: ")
-    model: Scenario | Policy = scenario if is_scenario else policy
-    nearest = _nearest_path(model.model_dump(mode="json"), inner.split("."),
-                            extra=() if prefix else ("scenario",))
-    if not nearest or nearest == inner:
-        return f"--set {pair}: {message}"
-    message = re.sub(r" \('[^']*' is not one of: [^)]*\)", "", message)
-    return f"--set {pair}: {message}; did you mean '{prefix}{nearest}'?"
-
-
-def _nearest_path(data: Any, parts: list[str], extra: tuple[str, ...] = ()) -> str | None:
-    """The valid dotted path nearest to ``parts`` (each misspelt key replaced), or None."""
-    fixed: list[str] = []
-    for depth, part in enumerate(parts):
-        if isinstance(data, list) and part.lstrip("-").isdigit():
-            fixed.append(part)
-            data = data[int(part)] if -len(data) <= int(part) < len(data) else None
-            continue
-        if not isinstance(data, dict):
-            return None
-        keys = [str(k) for k in data] + list(extra if depth == 0 else ())
-        if part not in keys and fixed and fixed[-1] in OPEN_MAPPINGS and depth == len(parts) - 1:
-            keys.append(part)  # a new grade in terms, a new payer in payer_mix, ...
-        match = [part] if part in keys else difflib.get_close_matches(part, keys, n=1, cutoff=0.5)
-        if not match:
-            return None
-        fixed.append(match[0])
-        if match[0] == "scenario" and depth == 0 and "scenario" not in data:
-            return ".".join([*fixed, *parts[1:]])
-        data = data.get(match[0])
-    return ".".join(fixed)
+    Raises:
+        ScenarioError: As :func:`load` does (the data is validated first).
+    """
+    file = Path(path)
+    load(file)
+    text = file.read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    if "extends" in data:
+        lines = _line_map(_compose(text, str(file)), str(file))
+        data = _extend(data, str(file), file.parent, lines, (file.resolve(),))
+    return data

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ArsimError
+from .wording import describe, readable_loc
 
 __all__ = ["get_path", "replace_path"]
 
@@ -67,5 +68,5 @@ def replace_path(model: M, path: str, value: Any, error: type[ArsimError]) -> M:
         return type(model).model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise error(f"{path} = {value!r}: {message}") from exc
+        field = readable_loc(first["loc"]) or path
+        raise error(f"{path} = {value!r}: {describe(field, first)}") from exc

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+import re
+import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,12 +34,30 @@ from .series import daily_series, month_end_aging
 from .stats import Estimate, summarise
 from .terms import TierCost, tier_costs
 
-__all__ = ["Replication", "RunResult", "replicate", "replication_seed", "run", "shutdown_pools"]
+__all__ = ["Replication", "RunResult", "check_scheduler_address", "kill_pools", "replicate",
+           "replication_seed", "run", "shutdown_pools"]
 
 Progress = Callable[[int, int], None]
 
 #: How long to wait for a Dask scheduler before giving up.
 CONNECT_TIMEOUT = "20s"
+
+
+#: A Dask scheduler address: protocol://host:port (host a name, an IPv4 or a bracketed IPv6).
+_ADDRESS = re.compile(r"(?:tcp|tls|ucx|ws|wss)://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):"
+                      r"(\d{1,5})")
+
+
+def check_scheduler_address(address: str) -> None:
+    """Refuse an address that is not of the form tcp://host:port, before any work.
+
+    Raises:
+        EngineError: The address has no protocol, no host or no port.
+    """
+    match = _ADDRESS.fullmatch(address.strip())
+    if match is None or not 0 < int(match.group(1)) < 65536:
+        raise EngineError(f"--scheduler {address!r}: give the Dask scheduler's address as "
+                          "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
 
 
 def replication_seed(root_seed: int, replication: int) -> int:
@@ -139,7 +160,11 @@ def _one(args: Task) -> Replication:
 
 
 def _local(tasks: list[Task], jobs: int, progress: Progress | None) -> list[Replication]:
-    """Run tasks here (one job) or in a pool of local processes, in task order."""
+    """Run tasks here (one job) or in a pool of local processes, in task order.
+
+    Ctrl-C (KeyboardInterrupt) in the middle stops the pool's workers at once (see
+    `_kill_pool`) and is raised again for the caller.
+    """
     count = len(tasks)
     results: list[Replication] = []
     workers = max(1, min(jobs if jobs > 0 else (os.cpu_count() or 1), count))
@@ -151,10 +176,17 @@ def _local(tasks: list[Task], jobs: int, progress: Progress | None) -> list[Repl
         return results
     try:
         pool = _pool(workers)
-        for result in pool.map(_one, tasks):
-            results.append(result)
+        with _interrupts_held():  # the workers are forked here, on the first submit
+            futures = [pool.submit(_one, task) for task in tasks]
+        # in order, never cancelling a future: the pool's own thread fails the ones left if
+        # its workers are stopped (a cancelled one made it raise on Python 3.11, gh-107219)
+        for future in futures:
+            results.append(future.result())
             if progress:
                 progress(len(results), count)
+    except KeyboardInterrupt:
+        _kill_pool(workers)
+        raise
     except BrokenProcessPool as exc:
         _drop_pool(workers)
         raise EngineError(f"a worker process died ({exc}); was it out of memory?") from exc
@@ -162,6 +194,32 @@ def _local(tasks: list[Task], jobs: int, progress: Progress | None) -> list[Repl
         _drop_pool(workers)
         raise EngineError(f"cannot start {workers} worker processes: {exc}") from exc
     return results
+
+
+def _ignore_interrupts() -> None:
+    """In each worker: Ctrl-C is the parent's to handle (it stops the workers itself), so a
+    worker neither dies with a traceback of its own nor leaves the pool half broken."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """SIGINT held back while workers are forked: a worker forked before its initializer ran
+    would die of a Ctrl-C with a traceback. One that came meanwhile is raised at the end."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+#: Seconds to wait for stopped workers and the pool's thread before killing outright.
+STOP_WAIT = 0.5
 
 
 #: Worker pools by size, kept for the next run of this process. A sweep or an optimiser
@@ -178,8 +236,35 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     if getattr(_POOLS.get(workers), "_broken", False):  # (a worker died while it was idle)
         _drop_pool(workers)
     if workers not in _POOLS:
-        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers)
+        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers,
+                                              initializer=_ignore_interrupts)
     return _POOLS[workers]
+
+
+def _kill_pool(workers: int) -> None:
+    """Stop the kept pool of `workers` processes now, mid-replication: each worker is
+    terminated, then the pool's own thread (which fails the futures left) is waited for,
+    so that no process nor thread outlives the run."""
+    pool = _POOLS.pop(workers, None)
+    if pool is None:
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    thread = getattr(pool, "_executor_manager_thread", None)
+    if thread is not None:
+        thread.join(timeout=STOP_WAIT)
+    for process in processes:
+        process.join(timeout=STOP_WAIT)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=STOP_WAIT)
+
+
+def kill_pools() -> None:
+    """Stop every kept worker process now (after Ctrl-C: quickly, whatever they are doing)."""
+    for workers in list(_POOLS):
+        _kill_pool(workers)
 
 
 def _drop_pool(workers: int) -> None:
@@ -209,9 +294,14 @@ def _on_cluster(scheduler: str, tasks: list[Task], progress: Progress | None
         raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
     with client:
         futures = client.map(_one, tasks, pure=False)
-        for done, _ in enumerate(dist.as_completed(futures), start=1):
-            if progress:
-                progress(done, len(tasks))
+        try:
+            for done, _ in enumerate(dist.as_completed(futures), start=1):
+                if progress:
+                    progress(done, len(tasks))
+        except KeyboardInterrupt:
+            # the cluster's workers are not ours to stop, but its work for this run is
+            client.cancel(futures, force=True)
+            raise
         results: list[Replication] = client.gather(futures)
     return results
 
@@ -235,6 +325,7 @@ def run(scenario: Scenario, policy: Policy, replications: int | None = None,
     tasks = [(scenario, policy, root, r, keep_ledgers, chosen)
              for r in range(first, first + count)]
     if scheduler is not None:
+        check_scheduler_address(scheduler)
         results = _on_cluster(scheduler, tasks, progress)
     else:
         results = _local(tasks, jobs, progress)

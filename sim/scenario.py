@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from .shares import shares_from_percent
 from .terms import Terms
 
 __all__ = [
@@ -63,6 +64,12 @@ class Frozen(BaseModel):
     """Base of every scenario and policy model: immutable, unknown keys refused."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _percent_shares(cls, data: Any) -> Any:
+        # "15%" wherever a share is asked for (see shares.py for which fields are shares)
+        return shares_from_percent(cls.model_fields, data)
 
 
 class PayerType(str, Enum):

@@ -5,17 +5,21 @@ Errors are turned into one line on stderr and exit code 2 here, once, for every 
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import yaml
 
 from arsim import __version__
 from arsim.sim.errors import ArsimError
+from arsim.sim.replicate import kill_pools
 
 from .calc import calc_group, kpis_command
 from .compare import compare_command
+from .new import new_command
 from .optimize import optimize_command, sweep_command
 from .report import report_command
 from .run import run_command, scenarios_command, validate_command
@@ -32,16 +36,18 @@ class _Group(click.Group):
         """Usage errors (a bad option value, a missing argument) as one line, exit code 2."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        # the command as typed, for the header of a run (arsim.cli.provenance)
+        argv = list(args) if args is not None else sys.argv[1:]
+        obj = {"argv": argv, **(extra.pop("obj", None) or {})}
         try:
-            code = super().main(args, prog_name, complete_var, False, **extra)
+            code = super().main(args, prog_name, complete_var, False, obj=obj, **extra)
         except click.ClickException as exc:
             ctx = getattr(exc, "ctx", None)
             hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
             click.echo(f"arsim: error: {exc.format_message()}{hint}", err=True)
             sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("arsim: interrupted", err=True)
-            sys.exit(130)
+        except (click.Abort, KeyboardInterrupt):
+            _interrupted("arsim: interrupted", bool(obj.get("exiting_process")))
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -54,11 +60,37 @@ class _Group(click.Group):
             click.echo(f"arsim: error: {message}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:
-            click.echo("arsim: interrupted; no output file was left half-written", err=True)
-            sys.exit(130)
+            exiting = isinstance(ctx.obj, dict) and bool(ctx.obj.get("exiting_process"))
+            _interrupted("arsim: interrupted; no output file was left half-written", exiting)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+def _interrupted(message: str, exiting_process: bool) -> NoReturn:
+    """After Ctrl-C: stop every worker process now, say so in one line, exit with 130.
+
+    Output files need no care here: they are written to temporary files that are removed
+    on the way out (reports/export.py). A second Ctrl-C meanwhile is ignored.
+
+    In the console script (`exiting_process`) the process then ends at once: the workers
+    are stopped and the files cleaned up, and what is left of Python's exit (the pools'
+    clean-up hooks of concurrent.futures and multiprocessing) is exactly what a stopped pool
+    can trip over on Python 3.11 (a closed pipe, a traceback, a hang: gh-107219).
+    """
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        kill_pools()
+        click.echo(message, err=True)
+    finally:
+        if not exiting_process:
+            signal.signal(signal.SIGINT, previous)
+    if exiting_process:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
+             invoke_without_command=True)
 @click.version_option(__version__, prog_name="arsim")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 @click.pass_context
@@ -70,8 +102,12 @@ def main(ctx: click.Context, debug: bool) -> None:
     bad-debt and shortage cost.
 
     Example: arsim run scenarios/default.yaml --out results/
+
+    Start your own: arsim new mine --from default, then arsim run mine.yaml
     """
     ctx.meta["arsim_debug"] = debug
+    if ctx.invoked_subcommand is None:  # bare `arsim`: its help, as a success
+        click.echo(ctx.get_help())
 
 
 main.add_command(run_command)
@@ -83,3 +119,4 @@ main.add_command(sweep_command)
 main.add_command(optimize_command)
 main.add_command(compare_command)
 main.add_command(report_command)
+main.add_command(new_command)

@@ -7,17 +7,57 @@ from typing import Any, TypeVar
 
 import click
 
+from arsim.sim.errors import EngineError
+from arsim.sim.replicate import check_scheduler_address
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class WholeNumber(click.ParamType):
+    """A whole number in a range, refused in words ("--seed: give a whole number ...")."""
+
+    name = "integer"
+
+    def __init__(self, low: int, high: int, what: str) -> None:
+        self.low, self.high, self.what = low, high, what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> int:
+        if isinstance(value, int):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip().replace("_", ""))
+            except ValueError:
+                self.fail(f"{value!r}: give {self.what} as a whole number from {self.low:,} to "
+                          f"{self.high:,}", param, ctx)
+        if not self.low <= number <= self.high:
+            self.fail(f"{value!r}: {self.what} must be a whole number from {self.low:,} to "
+                      f"{self.high:,}", param, ctx)
+        return number
+
+
+def _address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The scheduler's address, its form checked before anything is loaded or run."""
+    if value is not None:
+        try:
+            check_scheduler_address(value)
+        except EngineError as exc:
+            rule = str(exc).removeprefix(f"--scheduler {value!r}: ")
+            raise click.BadParameter(f"{value!r}: {rule}", ctx, param) from exc
+    return value
 
 
 def run_options(func: F) -> F:
     """--seed, --replications, --jobs and --set, as every simulating command takes them."""
     decorators = [
-        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
+        click.option("--seed", type=WholeNumber(0, 2**63 - 1, "the seed"), default=None,
                      help="Root seed (default: the scenario's horizon.seed)."),
-        click.option("--replications", "-n", type=click.IntRange(1, 100000), default=None,
+        click.option("--replications", "-n",
+                     type=WholeNumber(1, 100000, "the number of replications"), default=None,
                      help="Replications (default: the scenario's horizon.replications)."),
-        click.option("--jobs", "-j", type=click.IntRange(0, 512), default=0,
+        click.option("--jobs", "-j", type=WholeNumber(0, 512, "the number of worker processes"),
+                     default=0,
                      help="Worker processes for the replications (default 0: one per core). "
                           "Results are bit-identical to one process."),
         click.option("--engine", type=click.Choice(["auto", "des", "fast", "screen", "reference"]),
@@ -30,7 +70,7 @@ def run_options(func: F) -> F:
                           "(an approximation for screening: confirm with des); reference: "
                           "the plain-Python SimPy engine the others are tested against "
                           "(the same invoices, 10x slower). The output names the engine."),
-        click.option("--scheduler", metavar="ADDRESS", default=None,
+        click.option("--scheduler", metavar="ADDRESS", default=None, callback=_address,
                      help="Run the replications on a Dask cluster, e.g. tcp://host:8786 "
                           "(needs arsim[dask] on every worker). Results are identical."),
         click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 import time
@@ -12,13 +13,19 @@ import click
 from arsim import scenarios as shipped
 from arsim.reports.export import result_document, write_run
 from arsim.reports.text import render_summary
-from arsim.sim.errors import ArsimError, PolicyError
+from arsim.sim.errors import ArsimError, PolicyError, ScenarioError
 from arsim.sim.loader import apply_overrides, load
 from arsim.sim.policy import Policy, check_compatible
-from arsim.sim.replicate import run
+from arsim.sim.replicate import choose_engine, run
 from arsim.sim.scenario import Scenario
+from arsim.sim.whatif import unaffected
 
+from .compiling import compile_first
+from .memory import fit_jobs
 from .options import report_options, run_options
+from .preflight import check_output_folder
+from .provenance import provenance
+from .writing import WriteProgress, warn_large_ledger
 
 __all__ = ["Progress", "resolve", "run_command", "scenarios_command", "validate_command"]
 
@@ -72,18 +79,26 @@ def run_command(scenario_file: str, seed: int | None, replications: int | None, 
 
     Example: arsim run scenarios/default.yaml --set terms.B=N/60 --out results/n60
     """
-    if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():
-        raise ArsimError(f"--out {out_dir}: is a file, not a folder")
+    check_output_folder(out_dir, ledger)
     scenario, policy = _load(scenario_file, overrides)
+    origin = provenance(resolve(scenario_file), overrides, scenario, policy)
+    count = replications or scenario.horizon.replications
+    size = warn_large_ledger(scenario, count) if ledger else 0.0
+    if scheduler is None:  # (on a cluster, the workers compile, in their own memory)
+        chosen = choose_engine(scenario, policy, engine)
+        jobs = fit_jobs(scenario, chosen, count, jobs, ledger)
+        compile_first(scenario, policy, chosen)
     progress = _Progress() if sys.stderr.isatty() else None
     result = run(scenario, policy, replications=replications, seed=seed, jobs=jobs,
                  keep_ledgers=ledger, progress=progress, scheduler=scheduler, engine=engine)
     if as_json:
-        click.echo(json.dumps(result_document(result), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result_document(result, origin), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_summary(result))
+        click.echo(render_summary(result, origin))
     if out_dir is not None:
-        for path in write_run(result, out_dir, ledger=ledger):
+        written = write_run(result, out_dir, ledger=ledger, provenance=origin,
+                            progress=WriteProgress(size) if ledger else None)
+        for path in written:
             click.echo(f"wrote {path}", err=True)
     if report_file is not None:
         from arsim.reports.html import write_report  # noqa: PLC0415  (matplotlib: only here)
@@ -114,12 +129,18 @@ def resolve(scenario_file: str) -> str:
     name = scenario_file.removesuffix(".yaml")
     if "/" not in name and (name in shipped.available() or name in shipped.teaching()):
         return str(shipped.path(name))
+    nearest = difflib.get_close_matches(name, shipped.available(), n=1, cutoff=0.6)
+    if "/" not in name and nearest:
+        raise ScenarioError(f"{scenario_file}: no such file; did you mean the shipped scenario "
+                            f"'{nearest[0]}'? (arsim scenarios lists them)")
     return scenario_file  # load() reports the missing file
 
 
 def _load(scenario_file: str, overrides: tuple[str, ...]) -> tuple[Scenario, Policy]:
     """Load a file, apply --set what-ifs and check that the policy fits the scenario."""
     scenario, policy = load(resolve(scenario_file))
+    for note in unaffected(scenario, policy, overrides):
+        click.echo(f"arsim: note: {note}", err=True)
     scenario, policy = apply_overrides(scenario, policy, overrides)
     try:
         check_compatible(scenario, policy)

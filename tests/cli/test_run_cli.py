@@ -267,12 +267,12 @@ def _failing_csv_writer(monkeypatch: pytest.MonkeyPatch, error: BaseException) -
     real = export._write_csv
     calls = {"n": 0}
 
-    def write(frame: pd.DataFrame, stream: Any) -> None:
+    def write(frame: pd.DataFrame, stream: Any, **kwargs: Any) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             stream.write("replication,day\n0,1\n")
             raise error
-        real(frame, stream)
+        real(frame, stream, **kwargs)
 
     monkeypatch.setattr(export, "_write_csv", write)
 

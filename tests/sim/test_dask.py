@@ -52,3 +52,37 @@ def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch: pytest.MonkeyP
     scenario, policy = load(SMALL)
     with pytest.raises(EngineError, match="cannot reach the Dask scheduler"):
         run(scenario, policy, replications=1, scheduler="tcp://127.0.0.1:1")
+
+
+def test_ctrl_c_cancels_the_runs_work_on_the_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cluster's workers belong to the cluster; what Ctrl-C stops is this run's work."""
+    cancelled: list[object] = []
+
+    class Client:
+        def __init__(self, address: str, timeout: str) -> None:
+            self.address = address
+
+        def __enter__(self) -> Client:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def map(self, func: object, tasks: list[object], pure: bool) -> list[str]:
+            return [f"future {i}" for i in range(len(tasks))]
+
+        def cancel(self, futures: list[str], force: bool) -> None:
+            cancelled.extend(futures)
+
+    def as_completed(futures: list[str]) -> object:
+        yield futures[0]
+        raise KeyboardInterrupt
+
+    fake = type("distributed", (), {"Client": Client, "as_completed": staticmethod(as_completed)})
+    real_import = importlib.import_module
+    monkeypatch.setattr(importlib, "import_module",
+                        lambda name: fake if name == "distributed" else real_import(name))
+    scenario, policy = load(SMALL)
+    with pytest.raises(KeyboardInterrupt):
+        run(scenario, policy, replications=3, scheduler="tcp://127.0.0.1:8786")
+    assert cancelled == ["future 0", "future 1", "future 2"]

@@ -155,8 +155,8 @@ def uniforms(
         raise ValueError(f"customer and invoice must broadcast to 1-D, got {cust.shape}")
     cust, inv = np.atleast_1d(cust), np.atleast_1d(inv)
     result = np.empty((cust.shape[0], count))
-    rng.fill_uniforms(k0, k1, int(stream), np.ascontiguousarray(cust),
-                      np.ascontiguousarray(inv), result)
+    rng.fill_uniforms(k0, k1, int(stream), np.array(cust, copy=True),
+                      np.array(inv, copy=True), result)
     return result
 
 

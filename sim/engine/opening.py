@@ -54,7 +54,7 @@ def _read_csv(path: str, scenario: Scenario) -> list[tuple[str, float, float]]:
     known = {s.name for s in scenario.segments}
     rows: list[tuple[str, float, float]] = []
     try:
-        with Path(path).open(newline="", encoding="utf-8") as handle:
+        with Path(path).open(newline="", encoding="utf-8-sig") as handle:
             for line, record in enumerate(csv.DictReader(handle), start=2):
                 try:
                     segment = record["segment"]

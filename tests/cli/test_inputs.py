@@ -95,8 +95,6 @@ def test_a_byte_order_mark_is_accepted_by_validate(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.xfail(strict=True, reason="the engine reads the opening CSV itself as 'utf-8' "
-                   "(sim/engine/opening.py, the lead's file): it needs 'utf-8-sig'")
 def test_a_byte_order_mark_is_accepted_by_run(tmp_path: Path) -> None:
     scenario = _book(tmp_path, b"\xef\xbb\xbf" + (HEADER + "trade,100,3\n").encode())
     result = _invoke(["run", str(scenario), "-n", "1"])

@@ -343,3 +343,14 @@ def test_weibull_survival() -> None:
 def test_weibull_survival_rejects_bad_parameters(scale: float, shape: float) -> None:
     with pytest.raises(ValueError):
         weibull_survival(1.0, scale, shape)
+
+
+def test_a_single_row_draws_without_a_numba_warning() -> None:
+    # one opening invoice broadcasts a scalar customer key to a read-only view, which numba
+    # warned about on every run (FutureWarning); the draws are taken from a copy
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        one = uniforms(1, Stream.OPENING_BOOK, 2**32 - 1, np.array([2**31]))
+    assert one.shape == (1, 1)

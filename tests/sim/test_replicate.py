@@ -92,7 +92,10 @@ def test_summary_intervals_come_from_the_replications() -> None:
     values = np.array([r.metrics["total_cost"] for r in result.replications])
     est = result.summary["total_cost"]
     assert est.n == 5
+    assert len(set(values.tolist())) == 5  # five different replications, not one five times
     assert math.isclose(est.mean, values.mean(), rel_tol=1e-12)
-    assert est.half_width > 0
+    # t(0.975, 4) = 2.776445 times the standard error of the five
+    assert math.isclose(est.half_width, 2.776445 * values.std(ddof=1) / math.sqrt(5),
+                        rel_tol=1e-6)
     single = run(scenario, policy, replications=1, seed=3)
     assert math.isnan(single.summary["total_cost"].half_width)

@@ -127,7 +127,7 @@ def test_every_ladder_step_cost_reaches_the_management_cost(
 
 # ---- lawsuit and agency: legal costs into the management cost --------------------------
 
-LEGAL = {"agency_fee_share": 0.25, "agency_days": 30.0, "lawsuit_cost": 5000.0,
+LEGAL = {"agency_fee_share": 0.2, "agency_days": 30.0, "lawsuit_cost": 5000.0,
          "lawsuit_days": 100.0, "lawsuit_recovery_share": 0.8}
 
 
@@ -138,7 +138,7 @@ def test_lawsuit_and_agency_costs_reach_the_management_cost(
     # Grade B's ladder hands X (1000, due on day 10) to an agency on its due date; grade C's
     # sues over Y (3000, due on day 20) on its due date. On the due date the debt has no age,
     # so a response share of 1 always answers: the agency collects within its 30 days (fee
-    # 25% of 1000 = 250); the lawsuit ends on day 20 + 100 = 120, and if it is won, 80% of
+    # 20% of 1000 = 200); the lawsuit ends on day 20 + 100 = 120, and if it is won, 80% of
     # 3000 (2400) is recovered and 600 written off; if lost, all 3000 are written off.
     payer = _never_pays(response={"agency": 1.0, "lawsuit": 1.0 if won else 0.0})
     scenario = _scenario(tmp_path, opening=[("a", 1000, -10), ("l", 3000, -20)],
@@ -149,14 +149,14 @@ def test_lawsuit_and_agency_costs_reach_the_management_cost(
     metrics, ledger = _run(scenario, policy, engine)
     x, y = _by_amount(ledger, 1000), _by_amount(ledger, 3000)
     assert x["outcome"] == int(Outcome.AGENCY) and 10 < x["settle_day"] < 40
-    assert (x["paid"], x["agency_fee"]) == pytest.approx((1000.0, 250.0))
+    assert (x["paid"], x["agency_fee"]) == pytest.approx((1000.0, 200.0))
     assert y["settle_day"] == pytest.approx(120.0)
     written = 600.0 if won else 3000.0
     assert y["outcome"] == int(Outcome.LAWSUIT if won else Outcome.WRITTEN_OFF)
     assert (y["paid"], y["written_off"]) == pytest.approx((3000.0 - written, written))
-    # a year's window: agency step 15 + fee 250, lawsuit step 40 + the suit's own 5000
+    # a year's window: agency step 15 + fee 200, lawsuit step 40 + the suit's own 5000
     assert metrics["management_cost"] == pytest.approx(
-        FIXED + POLICY_FIXED + 15 + 250 + 40 + 5000)
+        FIXED + POLICY_FIXED + 15 + 200 + 40 + 5000)
     assert metrics["bad_debt_cost"] == pytest.approx(written)
     assert metrics["actions_lawsuit"] == 1.0 and metrics["actions_agency"] == 1.0
 

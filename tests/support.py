@@ -5,8 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from arsim.sim.behaviour import Outcome
 from arsim.sim.replicate import RunResult
 from arsim.sim.scenario import Scenario
+from arsim.sim.series import daily_series
 
 
 def assert_same_figures(a: RunResult, b: RunResult) -> None:
@@ -34,3 +38,48 @@ def one_segment(name: str, days: float, *, customers: int, orders_per_year: floa
         "horizon": {"warmup_days": 0, "horizon_days": days},
         "segments": [seg], "demand": demand, **top,
     })
+
+
+def assert_money_balances(ledger: Any, end: float) -> None:
+    """Money conservation, checked against sums the `open` column plays no part in.
+
+    An engine writes each invoice's open amount as what is left of the amount after the
+    other parts, so `amount == paid + discount + credited + written_off + open` holds by
+    construction. Instead: each outcome must split what the customer owed (the amount less
+    a credit) as its own rule says; and over the book, everything invoiced must be the cash
+    received by day (the daily series) plus the discounts, credits and write-offs, plus
+    the receivables balance at the end as the daily series carries it forward from flows
+    (issued less credited less settled), which must also equal the open amounts.
+    """
+    outcome = ledger["outcome"]
+    amount, credited = ledger["amount"], ledger["credited"]
+    paid, discount, written = ledger["paid"], ledger["discount"], ledger["written_off"]
+    owed = amount - credited
+    ok = np.isclose
+    assert np.all(credited >= 0) and np.all(credited <= amount)
+    assert np.all(ledger["credited_day"][credited > 0] <= np.minimum(ledger["settle_day"],
+                                                                     end)[credited > 0])
+    still_open = outcome == int(Outcome.OPEN)
+    assert np.all(paid[still_open] == 0) and np.all(written[still_open] == 0)
+    assert np.all(discount[still_open] == 0)
+    assert np.all(np.isinf(ledger["settle_day"][still_open]))
+    assert np.all(ledger["settle_day"][~still_open] <= end)
+    payment = np.isin(outcome, [int(Outcome.PAID), int(Outcome.PAID_DUNNED),
+                                int(Outcome.AGENCY)])
+    assert np.all(ok(paid[payment], owed[payment])) and np.all(written[payment] == 0)
+    took = outcome == int(Outcome.DISCOUNT)
+    assert np.all(credited[took] == 0) and np.all(discount[took] > 0)
+    assert np.all(ok(paid[took] + discount[took], amount[took]))
+    shared = np.isin(outcome, [int(Outcome.LAWSUIT), int(Outcome.BANKRUPT)])
+    assert np.all(ok(paid[shared] + written[shared], owed[shared]))
+    lost = outcome == int(Outcome.WRITTEN_OFF)
+    assert np.all(ok(written[lost], owed[lost])) and np.all(paid[lost] == 0)
+    assert np.all(discount[~took] == 0)
+    series = daily_series(ledger, end)
+    balance = float(series["ar_balance"][-1])
+    parts = (float(series["cash_received"].sum()) + float(discount.sum())
+             + float(credited.sum()) + float(written.sum()) + balance)
+    scale = max(1.0, float(amount.sum()))
+    assert math.isclose(float(amount.sum()), parts, rel_tol=1e-9, abs_tol=1e-9 * scale)
+    assert math.isclose(balance, float(ledger["open"].sum()), rel_tol=1e-9,
+                        abs_tol=1e-9 * scale)

@@ -47,10 +47,30 @@ def test_summarise_and_to_dict() -> None:
     assert d["half_width"] is None and d["mean"] == 2.0
 
 
-@given(st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=50))
-def test_interval_always_contains_the_mean(values: list[float]) -> None:
+@pytest.mark.parametrize(("n", "level"), [(3, 0.95), (5, 0.95), (20, 0.95), (5, 0.8)])
+def test_intervals_cover_the_true_mean_as_often_as_their_level_says(n: int,
+                                                                     level: float) -> None:
+    # 4,000 runs of n normal replications with a known mean: the share of intervals that
+    # contain it is the level, within 4 binomial standard errors (a z instead of a t
+    # quantile, or s/n instead of s/sqrt(n), would cover 87% or less at n = 3)
+    rng = np.random.default_rng(20261202 + n)
+    trials = 4000
+    samples = rng.normal(10.0, 3.0, size=(trials, n))
+    covered = sum(estimate(row, level).covers(10.0) for row in samples)
+    error = math.sqrt(level * (1 - level) / trials)
+    assert abs(covered / trials - level) < 4 * error
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=50),
+       st.floats(0.01, 100), st.floats(-1e6, 1e6))
+def test_the_interval_moves_and_scales_with_the_data(values: list[float], scale: float,
+                                                     shift: float) -> None:
+    # measuring in other units (x -> scale x + shift) moves the mean and scales the
+    # half-width alike: the interval describes the data, not their unit
     est = estimate(values)
-    assert est.low <= est.mean <= est.high
+    moved = estimate([scale * v + shift for v in values])
+    assert moved.mean == pytest.approx(scale * est.mean + shift, rel=1e-9, abs=1e-3)
+    assert moved.half_width == pytest.approx(scale * est.half_width, rel=1e-6, abs=1e-3)
 
 
 def test_welch_interval_matches_the_textbook_formula() -> None:

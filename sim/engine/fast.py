@@ -919,6 +919,11 @@ def _customers(
                 n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                 lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
                 cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
+        # the settlements booked on days the loop did not visit: a write-off among them
+        # closes the account, which decides the fate of the orders never shipped on credit
+        n_pend, _, _, closed = _book_due(inv_f, inv_i, pend, n_pend, float(n_days - 1),
+                                         receipts, p)
+        cancel_from[c] = min(cancel_from[c], closed)
         for h in range(nh):  # held to the end: lost if they expired on a day not visited
             if _expired(float(n_days - 1), held_t[h], c_bankrupt[c], lost_from[c]):
                 o_fate[held_o[h]] = held_f[h]

@@ -33,7 +33,7 @@ def test_a_run_that_cannot_fit_is_refused_in_one_line(monkeypatch: pytest.Monkey
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("arsim: error: this run needs about 0.2 GB of memory")
+    assert lines[0].startswith("arsim: error: this run needs about 0.3 GB of memory")
     assert "50 customers over 150 days" in lines[0]
     assert "0.1 GB is free" in lines[0]
 
@@ -44,7 +44,7 @@ def test_jobs_are_lowered_to_what_fits(monkeypatch: pytest.MonkeyPatch) -> None:
     assert worker is not None
     result = _run(monkeypatch, footprint.BASE_BYTES + 1.5 * worker, "--jobs", "2")
     assert result.exit_code == 0, result.output
-    assert "arsim: note: --jobs lowered from 2 to 1: each worker needs about 0.2 GB" \
+    assert "arsim: note: --jobs lowered from 2 to 1: each worker needs about 0.3 GB" \
         in result.stderr
     assert "TOTAL COST" in result.stdout
 

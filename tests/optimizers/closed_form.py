@@ -46,10 +46,11 @@ def closed_form_optimum() -> float:
     Every invoice is paid on its due date N days after issue, so receivables are S(N) N / Y
     and, at variable cost, the opportunity cost is S(N) N / Y x VC x RATE; bad debt is a
     fixed share BAD of credit sales; demand is linear, m(N) = A + B N, so credit sales are
-    S(N) = S0 m(N), and the sales lost against the best terms (m_max = A + 120 B) cost their
-    margin, (1 - VC) S0 (m_max - m(N)). With k = VC x RATE / Y:
+    S(N) = S0 m(N), and the shortage is the margin between the market's reference (demand
+    response 1, no market terms being stated) and what the policy sells, (1 - VC) S0 (1 - m(N)).
+    With k = VC x RATE / Y:
 
-        T(N) / S0 = (A + B N)(k N + BAD) + (1 - VC)(m_max - A - B N)
+        T(N) / S0 = (A + B N)(k N + BAD) + (1 - VC)(1 - A - B N)
         T'(N) / S0 = 2 B k N + A k + B BAD - (1 - VC) B = 0
         N* = ((1 - VC - BAD) B - A k) / (2 B k)
 
@@ -65,4 +66,4 @@ def closed_form_cost(net_days: float, credit_sales_at_1: float) -> float:
     """T(N) for sales S0 (at multiplier 1), as derived in closed_form_optimum."""
     k = VC * RATE / YEAR
     m = A + B * net_days
-    return credit_sales_at_1 * (m * (k * net_days + BAD) + (1 - VC) * (A + 120 * B - m))
+    return credit_sales_at_1 * (m * (k * net_days + BAD) + (1 - VC) * (1.0 - m))

@@ -191,8 +191,12 @@ def test_money_is_conserved(scenario: dict[str, Any], policy: dict[str, Any], se
     settled = (ledger["settle_day"] >= start) & (ledger["settle_day"] < end)
     daily = daily_series(ledger, end, start)
     window = daily["in_window"]
-    assert costs["bad_debt_cost"] * years == pytest.approx(
-        float(ledger["written_off"][settled].sum()), rel=1e-9, abs=1e-6)
+    written = float(ledger["written_off"][settled].sum())
+    assert costs["bad_debt_written_off"] * years == pytest.approx(written, rel=1e-9, abs=1e-6)
+    # by provision: what aged into the allowance in the window, write-offs consuming it
+    assert costs["bad_debt_provision_expense"] * years == pytest.approx(
+        costs["allowance_end"] - costs["allowance_start"] + written, rel=1e-9, abs=1e-6)
+    assert costs["allowance_start"] >= 0.0 and costs["allowance_end"] >= 0.0
     cash_in_window = float(ledger["paid"][settled].sum())
     assert float(daily["cash_received"][window].sum()) == pytest.approx(
         cash_in_window, rel=1e-9, abs=1e-6)

@@ -157,7 +157,7 @@ def test_lawsuit_and_agency_costs_reach_the_management_cost(
     # a year's window: agency step 15 + fee 200, lawsuit step 40 + the suit's own 5000
     assert metrics["management_cost"] == pytest.approx(
         FIXED + POLICY_FIXED + 15 + 200 + 40 + 5000)
-    assert metrics["bad_debt_cost"] == pytest.approx(written)
+    assert metrics["bad_debt_written_off"] == pytest.approx(written)
     assert metrics["actions_lawsuit"] == 1.0 and metrics["actions_agency"] == 1.0
 
 
@@ -182,18 +182,19 @@ def test_the_write_off_clock_starts_at_the_resolved_dispute(tmp_path: Path,
     row = _by_amount(ledger, 1000)
     assert (row["due_day"], row["effective_due_day"]) == (30.0, 50.0)
     assert row["outcome"] == int(Outcome.OPEN)
-    assert metrics["bad_debt_cost"] == 0.0
+    assert metrics["bad_debt_written_off"] == 0.0
     # new invoices, over a longer run: each written off exactly 110 days after its issue
     scenario = _scenario(tmp_path, days=400.0, orders_per_year=24.0, segment=DISPUTED)
     metrics, ledger = _run(scenario, policy, engine)
     written = ledger["outcome"] == int(Outcome.WRITTEN_OFF)
-    assert written.sum() > 10
+    # (a write-off closes the account from its booking day: the invoices issued before then)
+    assert written.sum() >= 5
     np.testing.assert_allclose(ledger["settle_day"][written] - ledger["issue_day"][written],
                                110.0)
     # everything issued before day 400 - 110 = 290 was written off in the window, at 1000
     due_in_window = ledger["issue_day"] + 110.0 < 400.0
     assert np.array_equal(written, due_in_window)
-    assert metrics["bad_debt_cost"] == pytest.approx(A * due_in_window.sum() * 360 / 400)
+    assert metrics["bad_debt_written_off"] == pytest.approx(A * due_in_window.sum() * 360 / 400)
 
 
 # ---- the opportunity cost and penalty income --------------------------------------------

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from arsim import __version__
-from arsim.sim.replicate import RunResult, as_jsonable
+from arsim.sim.replicate import RunResult, as_jsonable, interrupts_held
 
 from .tables import aging_frame, daily_frame, ledger_frame, replications_frame
 
@@ -71,7 +69,7 @@ def _write_all(files: dict[Path, Callable[[TextIO], None]], stale: tuple[Path, .
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 os.chmod(temp, 0o666 & ~_umask())  # as open() would make it, not mkstemp's 0600
                 write(stream)
-        with _interrupts_held():  # the set is replaced whole, never half by Ctrl-C
+        with interrupts_held():  # the set is replaced whole, never half by Ctrl-C
             for path in stale:
                 path.unlink(missing_ok=True)
             for temp, path in temps:
@@ -92,17 +90,6 @@ def jsonable(value: Any) -> Any:
     return _clean(value)
 
 
-@contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Ctrl-C held back for a moment (raised when it ends), where POSIX can hold it."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _umask() -> int:

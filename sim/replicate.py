@@ -34,7 +34,8 @@ from .series import daily_series, month_end_aging
 from .stats import Estimate, summarise
 from .terms import TierCost, tier_costs
 
-__all__ = ["Replication", "RunResult", "check_scheduler_address", "kill_pools", "replicate",
+__all__ = ["Replication", "RunResult", "check_scheduler_address", "interrupts_held", "kill_pools",
+           "replicate",
            "replication_seed", "run", "shutdown_pools"]
 
 Progress = Callable[[int, int], None]
@@ -176,7 +177,7 @@ def _local(tasks: list[Task], jobs: int, progress: Progress | None) -> list[Repl
         return results
     try:
         pool = _pool(workers)
-        with _interrupts_held():  # the workers are forked here, on the first submit
+        with interrupts_held():  # the workers are forked here, on the first submit
             futures = [pool.submit(_one, task) for task in tasks]
         # in order, never cancelling a future: the pool's own thread fails the ones left if
         # its workers are stopped (a cancelled one made it raise on Python 3.11, gh-107219)
@@ -205,9 +206,11 @@ def _ignore_interrupts() -> None:
 
 
 @contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """SIGINT held back while workers are forked: a worker forked before its initializer ran
-    would die of a Ctrl-C with a traceback. One that came meanwhile is raised at the end."""
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C (SIGINT) held back for a moment, where POSIX can hold it; one that came
+    meanwhile is raised at the end. Workers are forked under it (a worker forked before its
+    initializer ran would die of a Ctrl-C with a traceback), and a run's files renamed into
+    place (the set is replaced whole)."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return

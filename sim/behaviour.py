@@ -14,7 +14,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from . import draws, rng, streams
+from . import draws, elementary, rng, streams
 from .policy import LadderStep, Policy
 from .scenario import ACTIONS, PAYER_TYPES, Action, PayerProfile, PayerType, Scenario
 from .terms import Terms
@@ -265,7 +265,12 @@ class RuleBook:
         """Collection success falls with age: Weibull value curve of [004 p.99]."""
         if days_overdue <= 0:
             return 1.0
-        return math.exp(-((days_overdue / self.year / 1.374) ** 0.905))
+        # x ** shape as exp(shape log x), in arsim's own IEEE functions (sim/elementary.py),
+        # not the C library's, whose last bit depends on the machine: a cluster of different
+        # machines gives the same bits (fast._age_factor computes it alike)
+        curve = self.scenario.age_factor
+        x = days_overdue / self.year / curve.scale_years
+        return float(elementary.exp(-elementary.exp(curve.shape * elementary.log(x))))
 
     def service_days(self, inv: Invoice, rule: StepRule) -> float:
         """A collector task's duration in (working) days, from the invoice's own draw."""

@@ -365,6 +365,21 @@ def _default_payer_types() -> dict[PayerType, PayerProfile]:
     }
 
 
+class AgeFactor(Frozen):
+    """How collection success falls with a debt's age [004 p.99, p.107]: a Weibull value
+    curve, exp(-((days overdue / days_in_year) / scale_years) ** shape)."""
+
+    scale_years: Annotated[
+        float, Field(gt=0.0, le=100.0, description="Weibull scale in years: at this age a "
+                     "debt keeps exp(-1), 37%, of its chance of being collected.")
+    ] = 1.374
+    shape: Annotated[
+        float, Field(gt=0.0, le=10.0, description="Weibull shape: below 1 the value falls "
+                     "more slowly as debts age (the material's 67 after six months, 4 after "
+                     "five years: 0.905).")
+    ] = 0.905
+
+
 class Legal(Frozen):
     """Collection agencies and the courts: market facts the policy can call upon."""
 
@@ -593,6 +608,10 @@ class Scenario(Frozen):
                 merged[key] = given  # an unknown type or a bad value: validation explains
         return merged
     legal: Legal = Legal()
+    age_factor: Annotated[
+        AgeFactor, Field(description="How a dunning step's chance of success falls with the "
+                         "debt's age.")
+    ] = AgeFactor()
     opening_book: OpeningBook | None = None
     deterministic: DeterministicMode | None = None
 

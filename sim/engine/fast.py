@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import rng, streams
+from .. import elementary, rng, streams
 from ..behaviour import (
     INF,
     Outcome,
@@ -139,9 +139,9 @@ D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN, D_ACTION, D_RESPONSE = range(7)  # + pa
  P_STD_PERIOD, P_WRITE_OFF, P_AFTER_LAWSUIT, P_PEN_RATE, P_PEN_GRACE, P_PEN_COLLECTED,
  P_AGENCY_FEE, P_AGENCY_DAYS, P_LAWSUIT_COST, P_LAWSUIT_DAYS, P_LAWSUIT_RECOVERY,
  P_REBATE_RATE, P_REBATE_THRESHOLD, P_REBATE_GRACE, P_DEFAULTER, P_SERVICE_CV,
- P_SERVICE_SHAPE, P_SERVICE_SCALE, P_M_REF, P_VALUED_DAYS, P_SMOOTHING, P_LIMIT_FROM
- ) = range(31)
-N_P = 31
+ P_SERVICE_SHAPE, P_SERVICE_SCALE, P_M_REF, P_VALUED_DAYS, P_SMOOTHING, P_LIMIT_FROM,
+ P_AGE_SCALE, P_AGE_SHAPE) = range(33)
+N_P = 33
 LIMIT_SALES, LIMIT_RECEIPTS = 1.0, 2.0  # p[P_LIMIT_METHOD] (0: no limits)
 
 
@@ -196,21 +196,23 @@ def _bankrupt(inv_f: np.ndarray, inv_i: np.ndarray, k: int, day: float, recovery
 
 
 @rng.compiled
-def _age_factor(days_overdue: float, year: float) -> float:
+def _age_factor(days_overdue: float, p: np.ndarray) -> float:
+    """RuleBook.age_factor, in the same IEEE operations."""
     if days_overdue <= 0:
         return 1.0
-    return math.exp(-((days_overdue / year / 1.374) ** 0.905))
+    x = days_overdue / p[P_YEAR] / p[P_AGE_SCALE]
+    return elementary.exp(-elementary.exp(p[P_AGE_SHAPE] * elementary.log(x)))
 
 
 @rng.compiled_inline
-def _responds(u: float, response: float, days_overdue: float, year: float) -> bool:
+def _responds(u: float, response: float, days_overdue: float, p: np.ndarray) -> bool:
     """u < response x age factor (RuleBook's chance), without the factor where u decides
     alone: the factor is at most 1, so fl(response x factor) <= response, and u >= response
     already fails. Most steps fail so, and the factor's power and exponential were a twentieth
     of the fast engine's time. (response 0: the chance is 0 whatever the finite factor.)"""
     if u >= response:
         return False
-    return u < response * _age_factor(days_overdue, year)
+    return u < response * _age_factor(days_overdue, p)
 
 
 @rng.compiled_inline
@@ -333,7 +335,7 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
         inv_f[k, F_DUNNING] += p[P_LAWSUIT_COST]
         _count(tally, A_LAWSUIT, when, p[P_LAWSUIT_COST], 0.0, p)
         end = when + p[P_LAWSUIT_DAYS]
-        won = _responds(row[base], lad_f[g, j, D_RESPONSE + payer], when - eff_due, p[P_YEAR])
+        won = _responds(row[base], lad_f[g, j, D_RESPONSE + payer], when - eff_due, p)
         age_cutoff = INF
         if inv_i[k, I_OUTCOME] == WRITTEN_OFF:
             age_cutoff = inv_f[k, F_SETTLE]
@@ -347,7 +349,7 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
             _finish(inv_f, k, max(end, age_cutoff), WRITTEN_OFF, 0.0, inv_i)
         inv_i[k, I_STEP] = NO_STEP
         return
-    if not _responds(row[base], lad_f[g, j, D_RESPONSE + payer], when - eff_due, p[P_YEAR]):
+    if not _responds(row[base], lad_f[g, j, D_RESPONSE + payer], when - eff_due, p):
         return
     if action == A_AGENCY:
         delay = _step_drawn(row, 4, key, ST_AGENCY, j) * p[P_AGENCY_DAYS]
@@ -1118,6 +1120,7 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     p[P_REBATE_GRACE] = rebate.on_time_grace_days
     p[P_DEFAULTER] = PAYER_TYPES.index(PayerType.DEFAULTER)
     p[P_M_REF], p[P_VALUED_DAYS] = reference_multiplier(scenario), valued_days(scenario)
+    p[P_AGE_SCALE], p[P_AGE_SHAPE] = scenario.age_factor.scale_years, scenario.age_factor.shape
     if rules.service_cv > 0:
         shape, scale = streams.gamma_params(np.float64(1.0), np.float64(rules.service_cv))
         p[P_SERVICE_CV], p[P_SERVICE_SHAPE], p[P_SERVICE_SCALE] = 1.0, shape, scale

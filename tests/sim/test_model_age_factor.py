@@ -7,6 +7,7 @@ year, and multiplies every dunning response probability (checked through the eng
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -100,3 +101,36 @@ def test_the_factor_scales_the_response_in_the_engine(day: int) -> None:
     assert abs(share - expected) < 5 * sd + 0.01
     # and the others were never paid: nothing else can settle them
     assert np.all(reached["outcome"][~dunned] == int(Outcome.OPEN))
+
+
+def test_the_factor_is_the_same_bits_in_every_engine_and_close_to_the_c_library() -> None:
+    # computed with arsim's own exp and log (sim/elementary.py), so that machines with other
+    # C libraries agree to the bit; within a few units in the last place of the C library's
+    import math
+
+    from arsim.sim.draws import draw_customers
+    from arsim.sim.engine.book import CustomerBook
+    from arsim.sim.engine.fast import _age_factor, _policy_arrays
+    from arsim.sim.engine.output import EngineOutput
+    from arsim.sim.ledger import LEDGER_DTYPE
+
+    scenario, policy = _scenario(), _policy()
+    rules = RuleBook(scenario, policy, collectors_finite=False)
+    out = EngineOutput(engine="fast", window=(0.0, 1200.0), ledger=np.empty(0, LEDGER_DTYPE),
+                       actions={})
+    book = CustomerBook(scenario, policy, 1, draw_customers(scenario, 1), rules, out)
+    p = _policy_arrays(scenario, policy, rules, book, 0.0, 1200.0)["p"]
+    for days in (0.5, 7.0, 45.3, 182.5, 365.0, 1000.0, 4000.0):
+        assert rules.age_factor(days) == _age_factor(days, p)
+        c_library = math.exp(-((days / 365 / 1.374) ** 0.905))
+        assert rules.age_factor(days) == pytest.approx(c_library, rel=1e-14)
+
+
+def test_the_curve_is_a_scenario_setting() -> None:
+    scenario = Scenario.model_validate({**_scenario().model_dump(),
+                                        "age_factor": {"scale_years": 0.5, "shape": 1.0}})
+    rules = RuleBook(scenario, _policy(), collectors_finite=False)
+    # shape 1: a plain exponential, exp(-t / 0.5 years)
+    assert rules.age_factor(365.0) == pytest.approx(math.exp(-2.0), rel=1e-14)
+    with pytest.raises(ValueError, match="scale_years"):
+        Scenario.model_validate({**_scenario().model_dump(), "age_factor": {"scale_years": 0}})

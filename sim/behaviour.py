@@ -469,10 +469,12 @@ class RuleBook:
         share = inv.paid
         inv.paid = 0.0
         credited = inv.amount * self.scenario.segments[inv.segment].disputes.credited_share
-        if inv.credited_at <= min(end, inv.settle):
+        # the run is [start, end): an event exactly at the end falls after it, as in every
+        # cost, KPI and aging figure (so the ledger and the aging agree)
+        if inv.credited_at <= inv.settle and inv.credited_at < end:
             inv.credited = credited
         owed = inv.amount - inv.credited
-        if inv.settle > end:
+        if inv.settle >= end:
             inv.outcome = Outcome.OPEN
             return
         kind = inv.outcome

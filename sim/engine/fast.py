@@ -418,10 +418,10 @@ def _close(inv_f: np.ndarray, inv_i: np.ndarray, k: int, end: float, seg_f: np.n
     amount = inv_f[k, F_AMOUNT]
     inv_f[k, F_PAID] = 0.0
     credited = amount * seg_f[inv_i[k, I_SEG], S_CREDITED]
-    if inv_f[k, F_CREDITED_AT] <= min(end, inv_f[k, F_SETTLE]):
+    if inv_f[k, F_CREDITED_AT] <= inv_f[k, F_SETTLE] and inv_f[k, F_CREDITED_AT] < end:
         inv_f[k, F_CREDITED] = credited
     owed = amount - inv_f[k, F_CREDITED]
-    if inv_f[k, F_SETTLE] > end:
+    if inv_f[k, F_SETTLE] >= end:  # (an event at the end falls after the run)
         inv_i[k, I_OUTCOME] = OPEN
         return
     kind = inv_i[k, I_OUTCOME]

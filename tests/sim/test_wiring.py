@@ -270,3 +270,22 @@ def test_a_ledger_row_counts_only_the_steps_done_by_the_end(tmp_path: Path,
     x, y = _by_amount(ledger, 1000), _by_amount(ledger, 2000)
     assert (x["actions"], x["dunning_cost"]) == (2, 16.0)
     assert (y["actions"], y["dunning_cost"]) == (3, 18.0)
+
+
+# ---- the end of the run ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_event_exactly_at_the_end_falls_after_the_run(tmp_path: Path, engine: str) -> None:
+    # The window is [0, 360): an invoice the customer pays exactly on day 360 (due on day 360,
+    # paid unprompted on its due date) is still open at the end, in the ledger as in the
+    # aging; one paid on day 350 is paid.
+    payer = {"lag_days": {"mean": 0.0, "cv": 0.0}, "early_days": 0.0, "response": {}}
+    scenario = _scenario(tmp_path, opening=[("s", 1000, -360), ("s", 500, -350)], payer=payer)
+    metrics, ledger = _run(scenario, _policy(), engine)
+    at_end = _by_amount(ledger, 1000)
+    assert at_end["outcome"] == int(Outcome.OPEN) and at_end["open"] == 1000.0
+    assert at_end["paid"] == 0.0
+    before = _by_amount(ledger, 500)
+    assert before["outcome"] == int(Outcome.PAID) and before["settle_day"] == 350.0
+    assert metrics["aging_current"] + metrics["aging_1_30"] == pytest.approx(1000.0)

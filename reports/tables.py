@@ -47,8 +47,9 @@ MONEY = ("amount", *PARTS, "penalty", "agency_fee", "dunning_cost")
 def as_at_end(ledger: np.ndarray, end: float) -> np.ndarray:
     """The ledger as it stands at the end of the run: an event exactly at the end (or after
     it) falls after the run, as it does in every cost, KPI and aging figure (the measured
-    window is [start, end)). The engines close such an invoice at the end itself; here it
-    is shown open, with only the credit given before the end taken off it.
+    window is [start, end)). The engines close the book by this rule themselves; this keeps
+    a ledger from elsewhere to it: such an invoice is shown open, with only the credit given
+    before the end taken off it.
     """
     after = ledger["settle_day"] >= end
     if not after.any():

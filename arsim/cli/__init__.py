@@ -62,6 +62,25 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             exiting = isinstance(ctx.obj, dict) and bool(ctx.obj.get("exiting_process"))
             _interrupted("arsim: interrupted; no output file was left half-written", exiting)
+        except SystemError as exc:
+            # a Ctrl-C while numba loads a compiled function from its cache reaches us
+            # wrapped in SystemErrors ("returned a result with an exception set")
+            if not _caused_by_interrupt(exc):
+                raise
+            exiting = isinstance(ctx.obj, dict) and bool(ctx.obj.get("exiting_process"))
+            _interrupted("arsim: interrupted; no output file was left half-written", exiting)
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt lies anywhere in the exception's chain of causes."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return False
 
 
 def _interrupted(message: str, exiting_process: bool) -> NoReturn:

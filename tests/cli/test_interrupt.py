@@ -132,3 +132,17 @@ def test_interrupted_while_writing(tmp_path: Path) -> None:
                         _writing(out))
     _check(*result, out)
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_an_interrupt_wrapped_by_numba_is_still_an_interrupt() -> None:
+    # Ctrl-C while numba unpickles a cached function arrives as SystemErrors around it
+    from arsim.cli import _caused_by_interrupt
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as inner:
+            raise SystemError("returned a result with an exception set") from inner
+    except SystemError as outer:
+        assert _caused_by_interrupt(outer)
+    assert not _caused_by_interrupt(SystemError("something else"))

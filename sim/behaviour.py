@@ -495,5 +495,7 @@ class RuleBook:
     def _charge_penalty(self, inv: Invoice, owed: float) -> None:
         pen = self.penalty
         late = inv.settle - inv.eff_due - pen.grace_days
-        if pen.rate_annual > 0 and late > 0:
+        if pen.steps and late > 0:  # stepped by length of delay [000]
+            inv.penalty = owed * pen.rate_days(late) / self.year * pen.collected_share
+        elif pen.rate_annual > 0 and late > 0:
             inv.penalty = owed * pen.rate_annual * late / self.year * pen.collected_share

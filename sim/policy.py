@@ -6,6 +6,8 @@ Every field is addressable by a dotted path (``"late_penalty.rate_annual"``, ``"
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
@@ -14,6 +16,8 @@ from .errors import PolicyError
 from .paths import get_path, replace_path
 from .scenario import MIN_GAMMA_CV, Action, Frozen, LocatedValueError, Scenario
 from .terms import Terms
+
+INF_DAYS = math.inf
 
 __all__ = [
     "Collections",
@@ -68,6 +72,38 @@ class LatePenalty(Frozen):
     collected_share: Annotated[
         Share, Field(description="Share of the penalty actually collected (the rest waived).")
     ] = 0.5
+    steps: Annotated[
+        tuple[tuple[float, float], ...],
+        Field(description="Stepped penalties by length of delay [000]: up to 4 rows of [days "
+              "late from, penalty interest per year], days counted after the grace period and "
+              "increasing; rate_annual runs until the first row's day. E.g. [[30, 0.24], [60, "
+              "0.36]]. Customers weigh rate_annual against their funding cost."),
+    ] = ()
+
+    @field_validator("steps")
+    @classmethod
+    def _steps_increase(cls, rows: tuple[tuple[float, float], ...]
+                        ) -> tuple[tuple[float, float], ...]:
+        days = [d for d, _ in rows]
+        if len(rows) > 4:
+            raise ValueError(f"late_penalty.steps: at most 4 steps, not {len(rows)}")
+        if any(d <= 0 for d in days) or any(b <= a for a, b in itertools.pairwise(days)):
+            raise ValueError(f"late_penalty.steps: the days {days} must be positive and "
+                             "increase")
+        if any(not 0.0 <= r <= 2.0 for _, r in rows):
+            raise ValueError("late_penalty.steps: each rate is between 0 and 2 (200%) a year")
+        return rows
+
+    def rate_days(self, late: float) -> float:
+        """Penalty rate x days accrued over `late` days after the grace period, step by step
+        (fast._close sums alike)."""
+        first = self.steps[0][0] if self.steps else INF_DAYS
+        accrued = self.rate_annual * min(late, first)
+        for i, (start, rate) in enumerate(self.steps):
+            stop = self.steps[i + 1][0] if i + 1 < len(self.steps) else INF_DAYS
+            if late > start:
+                accrued += rate * (min(late, stop) - start)
+        return accrued
 
 
 class Rebate(Frozen):

@@ -140,8 +140,9 @@ D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN, D_ACTION, D_RESPONSE = range(7)  # + pa
  P_AGENCY_FEE, P_AGENCY_DAYS, P_LAWSUIT_COST, P_LAWSUIT_DAYS, P_LAWSUIT_RECOVERY,
  P_REBATE_RATE, P_REBATE_THRESHOLD, P_REBATE_GRACE, P_DEFAULTER, P_SERVICE_CV,
  P_SERVICE_SHAPE, P_SERVICE_SCALE, P_M_REF, P_VALUED_DAYS, P_SMOOTHING, P_LIMIT_FROM,
- P_AGE_SCALE, P_AGE_SHAPE) = range(33)
-N_P = 33
+ P_AGE_SCALE, P_AGE_SHAPE, P_PEN_STEPS) = range(34)
+P_PEN_DAYS, P_PEN_RATES = 34, 38  # up to 4 penalty steps: their days, then their rates
+N_P = 42
 LIMIT_SALES, LIMIT_RECEIPTS = 1.0, 2.0  # p[P_LIMIT_METHOD] (0: no limits)
 
 
@@ -411,6 +412,19 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: fl
 
 
 @rng.compiled_inline
+def _rate_days(late: float, p: np.ndarray) -> float:
+    """LatePenalty.rate_days: penalty rate x days over `late` days, step by step."""
+    n = int(p[P_PEN_STEPS])
+    accrued = p[P_PEN_RATE] * min(late, p[P_PEN_DAYS])
+    for i in range(n):
+        start = p[P_PEN_DAYS + i]
+        stop = p[P_PEN_DAYS + i + 1] if i + 1 < n else INF
+        if late > start:
+            accrued += p[P_PEN_RATES + i] * (min(late, stop) - start)
+    return accrued
+
+
+@rng.compiled_inline
 def _close(inv_f: np.ndarray, inv_i: np.ndarray, k: int, end: float, seg_f: np.ndarray,
            p: np.ndarray) -> None:
     """RuleBook.close (+ _charge_penalty): the planned end turned into money at `end`."""
@@ -433,7 +447,10 @@ def _close(inv_f: np.ndarray, inv_i: np.ndarray, k: int, end: float, seg_f: np.n
         if kind == AGENCY:
             inv_f[k, F_FEE] = owed * p[P_AGENCY_FEE]
         late = inv_f[k, F_SETTLE] - inv_f[k, F_EFF_DUE] - p[P_PEN_GRACE]
-        if p[P_PEN_RATE] > 0 and late > 0:
+        if p[P_PEN_STEPS] > 0 and late > 0:  # stepped by length of delay
+            inv_f[k, F_PENALTY] = (owed * _rate_days(late, p) / p[P_YEAR]
+                                   * p[P_PEN_COLLECTED])
+        elif p[P_PEN_RATE] > 0 and late > 0:
             inv_f[k, F_PENALTY] = (owed * p[P_PEN_RATE] * late / p[P_YEAR]
                                    * p[P_PEN_COLLECTED])
     elif kind in (LAWSUIT, BANKRUPT):
@@ -1121,6 +1138,9 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     p[P_DEFAULTER] = PAYER_TYPES.index(PayerType.DEFAULTER)
     p[P_M_REF], p[P_VALUED_DAYS] = reference_multiplier(scenario), valued_days(scenario)
     p[P_AGE_SCALE], p[P_AGE_SHAPE] = scenario.age_factor.scale_years, scenario.age_factor.shape
+    p[P_PEN_STEPS] = len(pen.steps)
+    for i, (days, rate) in enumerate(pen.steps):
+        p[P_PEN_DAYS + i], p[P_PEN_RATES + i] = days, rate
     if rules.service_cv > 0:
         shape, scale = streams.gamma_params(np.float64(1.0), np.float64(rules.service_cv))
         p[P_SERVICE_CV], p[P_SERVICE_SHAPE], p[P_SERVICE_SCALE] = 1.0, shape, scale

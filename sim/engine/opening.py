@@ -108,7 +108,8 @@ def _still_unpaid(lag: Distribution | None, early: float, days_overdue: float) -
         return 1.0 if lag.mean > x else 0.0
     if lag.family == "gamma":
         shape = 1.0 / lag.cv**2
-        return float(stats.gamma.sf(x, shape, scale=lag.mean / shape))
+        with np.errstate(over="ignore"):  # a tiny scale: the survival is 0, as computed
+            return float(stats.gamma.sf(x, shape, scale=lag.mean / shape))
     sigma = float(np.sqrt(np.log1p(lag.cv**2)))
     mu = float(np.log(lag.mean)) - sigma**2 / 2.0
     return float(stats.norm.sf((np.log(x) - mu) / sigma))

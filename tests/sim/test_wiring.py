@@ -289,3 +289,32 @@ def test_an_event_exactly_at_the_end_falls_after_the_run(tmp_path: Path, engine:
     before = _by_amount(ledger, 500)
     assert before["outcome"] == int(Outcome.PAID) and before["settle_day"] == 350.0
     assert metrics["aging_current"] + metrics["aging_1_30"] == pytest.approx(1000.0)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_stepped_penalty_by_hand(tmp_path: Path, engine: str) -> None:
+    # Stepped by length of delay [000]: 20% a year for the first 30 days after the 5 days'
+    # grace, 40% from day 30, 60% from day 60. X (1000, due day 20) is paid 75 days after
+    # due, on day 95: 70 days late, so 0.2 x 30 + 0.4 x 30 + 0.6 x 10 = 24 rate-days; half
+    # collected, over a 360-day year: 1000 x 24 / 360 x 0.5. Y (500, due day 30, paid day
+    # 105) alike. Funds cost the customer 50% a year, more than 20%: not deterred.
+    payer = {"lag_days": {"mean": 75.0, "cv": 0.0}, "early_days": 0.0, "response": {}}
+    scenario = _scenario(tmp_path, opening=[("s", 1000, -20), ("s", 500, -30)], payer=payer)
+    policy = _policy(late_penalty={"rate_annual": 0.2, "grace_days": 5.0,
+                                   "collected_share": 0.5, "steps": [[30, 0.4], [60, 0.6]]})
+    metrics, ledger = _run(scenario, policy, engine)
+    assert _by_amount(ledger, 1000)["penalty"] == pytest.approx(1000 * 24 / 360 * 0.5)
+    assert _by_amount(ledger, 500)["penalty"] == pytest.approx(500 * 24 / 360 * 0.5)
+    assert metrics["penalty_income"] == pytest.approx(1500 * 24 / 360 * 0.5)
+    # without steps, the flat 20% of the same 70 days
+    flat = _policy(late_penalty={"rate_annual": 0.2, "grace_days": 5.0,
+                                 "collected_share": 0.5})
+    metrics, _ = _run(scenario, flat, engine)
+    assert metrics["penalty_income"] == pytest.approx(1500 * 0.2 * 70 / 360 * 0.5)
+
+
+def test_penalty_steps_are_checked() -> None:
+    with pytest.raises(ValueError, match="must be positive and increase"):
+        _policy(late_penalty={"steps": [[60, 0.4], [30, 0.6]]})
+    with pytest.raises(ValueError, match="at most 4 steps"):
+        _policy(late_penalty={"steps": [[d, 0.3] for d in (10, 20, 30, 40, 50)]})

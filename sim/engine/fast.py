@@ -135,14 +135,14 @@ Y_DELAY, Y_BREAKS, Y_DETERRED = range(3)
 R_LAG_U = COL_APPROVAL
 D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN, D_ACTION, D_RESPONSE = range(7)  # + payer type
 # scalars (p)
-(P_START, P_END, P_YEAR, P_MONTH, P_HOLD, P_APPROVAL, P_CASH_KEPT, P_M_MAX, P_LIMIT_METHOD,
+(P_START, P_END, P_YEAR, P_MONTH, P_HOLD, P_CASH_KEPT, P_M_MAX, P_LIMIT_METHOD,
  P_STD_PERIOD, P_WRITE_OFF, P_AFTER_LAWSUIT, P_PEN_RATE, P_PEN_GRACE, P_PEN_COLLECTED,
  P_AGENCY_FEE, P_AGENCY_DAYS, P_LAWSUIT_COST, P_LAWSUIT_DAYS, P_LAWSUIT_RECOVERY,
  P_REBATE_RATE, P_REBATE_THRESHOLD, P_REBATE_GRACE, P_DEFAULTER, P_SERVICE_CV,
  P_SERVICE_SHAPE, P_SERVICE_SCALE, P_M_REF, P_VALUED_DAYS, P_SMOOTHING, P_LIMIT_FROM,
- P_AGE_SCALE, P_AGE_SHAPE, P_PEN_STEPS) = range(34)
-P_PEN_DAYS, P_PEN_RATES = 34, 38  # up to 4 penalty steps: their days, then their rates
-N_P = 42
+ P_AGE_SCALE, P_AGE_SHAPE, P_PEN_STEPS) = range(33)
+P_PEN_DAYS, P_PEN_RATES = 33, 37  # up to 4 penalty steps: their days, then their rates
+N_P = 41
 LIMIT_SALES, LIMIT_RECEIPTS = 1.0, 2.0  # p[P_LIMIT_METHOD] (0: no limits)
 
 
@@ -1122,7 +1122,7 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     p = np.zeros(N_P)
     p[P_START], p[P_END], p[P_YEAR], p[P_MONTH] = start, end, book.year, book.month
     p[P_HOLD] = scenario.demand.blocked_hold_days
-    p[P_APPROVAL], p[P_CASH_KEPT], p[P_M_MAX] = book.approval_share, book.cash_kept, book.m_max
+    p[P_CASH_KEPT], p[P_M_MAX] = book.cash_kept, book.m_max
     p[P_LIMIT_METHOD], p[P_STD_PERIOD] = method, limits.standard_credit_period_days
     p[P_SMOOTHING] = limits.smoothing if limits.smoothing is not None else 0.0
     p[P_LIMIT_FROM] = limits.first_month()

@@ -96,23 +96,27 @@ def _from_profile(book: OpeningBook, scenario: Scenario, seed: int
     return rows
 
 
-def _still_unpaid(lag: Distribution | None, early: float, days_overdue: float) -> float:
+def _still_unpaid(lag: Distribution | None, early: float, days_overdue: np.ndarray
+                  ) -> np.ndarray:
     """The chance that a payer of this kind has not yet paid an invoice unprompted this many
-    days after its due date (1 for a payer that never pays of its own accord)."""
+    days after its due date (1 for an invoice not yet due, and for a payer that never pays
+    of its own accord), for each of the days given."""
+    days = np.asarray(days_overdue, dtype=np.float64)
     if lag is None:
-        return 1.0
-    if days_overdue <= 0.0:
-        return 1.0
-    x = days_overdue + early
+        return np.ones_like(days)
+    x = days + early
     if lag.cv == 0.0 or lag.mean == 0.0:
-        return 1.0 if lag.mean > x else 0.0
-    if lag.family == "gamma":
+        alive = np.where(lag.mean > x, 1.0, 0.0)
+    elif lag.family == "gamma":
         shape = 1.0 / lag.cv**2
         with np.errstate(over="ignore"):  # a tiny scale: the survival is 0, as computed
-            return float(stats.gamma.sf(x, shape, scale=lag.mean / shape))
-    sigma = float(np.sqrt(np.log1p(lag.cv**2)))
-    mu = float(np.log(lag.mean)) - sigma**2 / 2.0
-    return float(stats.norm.sf((np.log(x) - mu) / sigma))
+            alive = stats.gamma.sf(x, shape, scale=lag.mean / shape)
+    else:
+        sigma = float(np.sqrt(np.log1p(lag.cv**2)))
+        mu = float(np.log(lag.mean)) - sigma**2 / 2.0
+        with np.errstate(divide="ignore", invalid="ignore"):  # x <= 0: not yet due, below
+            alive = stats.norm.sf((np.log(x) - mu) / sigma)
+    return np.where(days <= 0.0, 1.0, alive)
 
 
 def _customer_for(rows: list[tuple[str, float, float]], scenario: Scenario, seed: int,
@@ -122,24 +126,35 @@ def _customer_for(rows: list[tuple[str, float, float]], scenario: Scenario, seed
     The payer type is drawn in proportion to its share of the segment's customers times the
     chance that such a payer still owes an invoice that old (an invoice 120 days overdue
     goes to a customer who pays late or not at all, not to one who pays on time), then the
-    customer uniformly among the segment's customers of that type.
+    customer uniformly among the segment's customers of that type. A segment's invoices are
+    weighed together (the same draws as streams.categorical, one row at a time).
     """
-    ranges = _segment_ranges(scenario)
     profiles = [scenario.payer_profile(p) for p in PAYER_TYPES]
     u_type = streams.uniforms(seed, Stream.OPENING_BOOK, 2**32 - 2, index)[:, 0]
     u_customer = streams.uniforms(seed, Stream.OPENING_BOOK, 2**32 - 1, index)[:, 0]
-    members = {name: [np.flatnonzero(payer[lo:hi] == k) + lo for k in range(len(PAYER_TYPES))]
-               for name, (lo, hi) in ranges.items()}
+    segment = np.asarray([r[0] for r in rows])
+    overdue = np.asarray([r[2] for r in rows], dtype=np.float64)
     customer = np.empty(len(rows), dtype=np.int64)
-    for i, (name, _amount, overdue) in enumerate(rows):
-        weight = np.asarray([
-            members[name][k].size * _still_unpaid(prof.lag_days, prof.early_days, overdue)
-            for k, prof in enumerate(profiles)])
-        if weight.sum() <= 0.0:  # nobody's behaviour explains it: any customer of the segment
-            weight = np.asarray([m.size for m in members[name]], dtype=float)
-        kind = int(streams.categorical(u_type[i], weight / weight.sum()))
-        pool = members[name][kind]
-        customer[i] = pool[min(int(u_customer[i] * pool.size), pool.size - 1)]
+    for name, (lo, hi) in _segment_ranges(scenario).items():
+        mine = np.flatnonzero(segment == name)
+        if not mine.size:
+            continue
+        members = [np.flatnonzero(payer[lo:hi] == k) + lo for k in range(len(PAYER_TYPES))]
+        sizes = np.asarray([m.size for m in members], dtype=np.float64)
+        weight = np.column_stack([sizes[k] * _still_unpaid(prof.lag_days, prof.early_days,
+                                                           overdue[mine])
+                                  for k, prof in enumerate(profiles)])
+        # nobody's behaviour explains an invoice: any customer of the segment
+        weight[weight.sum(axis=1) <= 0.0] = sizes
+        cum = np.cumsum(weight / weight.sum(axis=1, keepdims=True), axis=1)
+        last = len(PAYER_TYPES) - 1 - np.argmax(weight[:, ::-1] > 0.0, axis=1)
+        cum[np.arange(len(PAYER_TYPES)) >= last[:, None]] = np.inf  # (as categorical)
+        kind = (cum <= u_type[mine, None]).sum(axis=1)
+        for k, pool in enumerate(members):
+            picked = mine[kind == k]
+            if picked.size:
+                at = (u_customer[picked] * pool.size).astype(np.int64)
+                customer[picked] = pool[np.minimum(at, pool.size - 1)]
     return customer
 
 

@@ -37,6 +37,20 @@ def ar_integral(ledger: LedgerLike, start: float, end: float, current_only: bool
     open amount by the credit from the credit day on. With ``current_only`` only the part of
     its life before the (contractual) due date counts: the not-yet-due receivables.
     """
+    full, reduced = _ar_parts(ledger, start, end, current_only)
+    return float(full.sum() + reduced.sum())
+
+
+def ar_integral_rows(ledger: LedgerLike, start: float, end: float,
+                     current_only: bool = False) -> np.ndarray:
+    """Each invoice's part of ar_integral (for sums by group, e.g. a grade's receivables)."""
+    full, reduced = _ar_parts(ledger, start, end, current_only)
+    return np.asarray(full + reduced)
+
+
+def _ar_parts(ledger: LedgerLike, start: float, end: float, current_only: bool
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Per invoice: the full amount's money x days open, and the credited remainder's."""
     issue, settle = ledger["issue_day"], ledger["settle_day"]
     credit_day = np.minimum(ledger["credited_day"], settle)
     if current_only:
@@ -44,7 +58,7 @@ def ar_integral(ledger: LedgerLike, start: float, end: float, current_only: bool
         credit_day = np.minimum(credit_day, settle)
     full = ledger["amount"] * _overlap(issue, credit_day, start, end)
     reduced = (ledger["amount"] - ledger["credited"]) * _overlap(credit_day, settle, start, end)
-    return float(full.sum() + reduced.sum())
+    return full, reduced
 
 
 def ar_balance_at(ledger: LedgerLike, day: float) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import metrics
 from .behaviour import Outcome
-from .costs import ar_balance_at, ar_integral, settled_in
+from .costs import ar_balance_at, ar_integral, ar_integral_rows, settled_in
 from .engine.output import CAUSES, EngineOutput
 from .policy import Policy
 from .scenario import ACTIONS, Scenario
@@ -100,44 +100,54 @@ def _dso_family(scenario: Scenario, out: EngineOutput) -> dict[str, float]:
             "average_collection_period": _acp(out)}
 
 
-def _group_kpis(ledger: np.ndarray, start: float, end: float) -> dict[str, float]:
-    """DSO, average days delinquent, bad-debt ratio and overdue share of a slice of the
-    ledger (a grade's or a segment's invoices), by the same definitions as the whole's."""
+def _by_group(scenario: Scenario, out: EngineOutput) -> dict[str, float]:
+    """The KPIs of each grade (`dso_grade_A`, ...) and each segment (`dso_segment_0`, ...,
+    in the scenario's order), by the same definitions as the whole's: DSO, average days
+    delinquent, bad-debt ratio and overdue share at the end; and the disputed DSO, the days
+    of sales disputed invoices hold (the material splits DSO into current, overdue and
+    disputed [004 p.112-116]). Each invoice's part is computed once and summed by group."""
+    ledger = out.columns()
+    start, end = out.window
     span = end - start
     issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
-    sales = float(ledger["amount"][issued].sum())
+    receivable = ar_integral_rows(ledger, start, end)
+    parts = {
+        "sales": np.where(issued, ledger["amount"], 0.0),
+        "ar": receivable,
+        "current": ar_integral_rows(ledger, start, end, current_only=True),
+        "written": np.where(settled_in(ledger, start, end), ledger["written_off"], 0.0),
+    }
+    at_end = ar_balance_at(ledger, end - 1e-9)
+    parts["at_end"] = at_end
+    parts["overdue"] = np.where(ledger["due_day"] <= end, at_end, 0.0)
+    grade = np.searchsorted(np.asarray(list("ABCD")), out.ledger["grade"])
+    result: dict[str, float] = {}
+    for kind, index, names in (("grade", grade, list("ABCD")),
+                               ("segment", out.ledger["segment"].astype(np.int64),
+                                [str(i) for i in range(len(scenario.segments))])):
+        sums = {k: np.bincount(index, weights=v, minlength=len(names)) for k, v in parts.items()}
+        for g, name in enumerate(names):
+            for key, value in _group_kpis({k: float(v[g]) for k, v in sums.items()},
+                                          span).items():
+                result[f"{key}_{kind}_{name}"] = value
+    sales = float(parts["sales"].sum())
+    disputed = float(receivable[ledger["disputed"]].sum()) / span
+    result["dso_disputed"] = (metrics.dso_average(disputed, sales, span) if sales > 0
+                              else math.nan)
+    return result
+
+
+def _group_kpis(sums: dict[str, float], span: float) -> dict[str, float]:
+    """A group's KPIs from its sums (see _by_group); NaN where it sold nothing on credit."""
+    sales = sums["sales"]
     if sales <= 0:
         return dict.fromkeys(("dso", "average_days_delinquent", "bad_debt_ratio",
                               "overdue_share"), math.nan)
-    dso = metrics.dso_average(ar_integral(ledger, start, end) / span, sales, span)
-    best = metrics.best_possible_dso(ar_integral(ledger, start, end, current_only=True) / span,
-                                     sales, span)
-    written = float(ledger["written_off"][settled_in(ledger, start, end)].sum())
-    at_end = ar_balance_at(ledger, end - 1e-9)
-    overdue = float(at_end[ledger["due_day"] <= end].sum())
+    dso = metrics.dso_average(sums["ar"] / span, sales, span)
+    best = metrics.best_possible_dso(sums["current"] / span, sales, span)
     return {"dso": dso, "average_days_delinquent": dso - best,
-            "bad_debt_ratio": metrics.bad_debt_ratio(written, sales),
-            "overdue_share": _ratio(overdue, float(at_end.sum()))}
-
-
-def _by_group(scenario: Scenario, out: EngineOutput) -> dict[str, float]:
-    """The KPIs of each grade (`dso_grade_A`, ...) and each segment (`dso_segment_0`, ...,
-    in the scenario's order), and the disputed DSO: the days of sales that disputed invoices
-    hold (the material splits DSO into current, overdue and disputed [004 p.112-116])."""
-    ledger = out.ledger
-    start, end = out.window
-    result: dict[str, float] = {}
-    groups = [(f"grade_{g}", ledger["grade"] == g) for g in "ABCD"]
-    groups += [(f"segment_{i}", ledger["segment"] == i) for i in range(len(scenario.segments))]
-    for name, rows in groups:
-        for key, value in _group_kpis(ledger[rows], start, end).items():
-            result[f"{key}_{name}"] = value
-    issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
-    sales = float(ledger["amount"][issued].sum())
-    disputed = ar_integral(ledger[ledger["disputed"]], start, end) / (end - start)
-    result["dso_disputed"] = (metrics.dso_average(disputed, sales, end - start) if sales > 0
-                              else math.nan)
-    return result
+            "bad_debt_ratio": metrics.bad_debt_ratio(sums["written"], sales),
+            "overdue_share": _ratio(sums["overdue"], sums["at_end"])}
 
 
 def _acp(out: EngineOutput) -> float:

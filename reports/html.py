@@ -74,7 +74,8 @@ def _sections(summary: dict[str, Any], document: dict[str, Any]) -> dict[str, li
         "work_heading": [m for m in names if m.startswith(("actions_", "collector_"))
                          and m not in costs],
         "lost_heading": [m for m in names if m.startswith("lost_sales")
-                         or m in {"customers_lost", "bankruptcies"}],
+                         or m in {"customers_lost", "bankruptcies", "newcomers",
+                                   "customers_active"}],
     }
     placed = {m for group in sections.values() for m in group}
     placed |= set(cost_components(names))

@@ -130,7 +130,9 @@ def render_summary(result: RunResult, provenance: dict[str, Any] | None = None) 
     out += ["", f"Sales lost per year, by cause ({s.currency})"]
     out += [_line(c.replace("_", " "), summary.get(f"lost_sales_{c}"), "$") for c in LOSS_CAUSES]
     out += [_line("customers lost per year", summary.get("customers_lost"), ""),
-            _line("bankruptcies per year", summary.get("bankruptcies"), "")]
+            _line("bankruptcies per year", summary.get("bankruptcies"), ""),
+            _line("newcomers per year", summary.get("newcomers"), ""),
+            _line("customers (average)", summary.get("customers_active"), "")]
     out += _discount_lines(result)
     return "\n".join(out)
 

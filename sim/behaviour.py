@@ -149,14 +149,6 @@ def valued_days(scenario: Scenario) -> float:
     return INF if days is None else float(days)
 
 
-def max_multiplier(scenario: Scenario) -> float:
-    """The highest multiplier any policy can reach: the full-potential demand."""
-    demand = scenario.demand
-    period = max(row[1] for row in demand.credit_period_multiplier)
-    disc = max(row[1] for row in demand.discount_multiplier)
-    return max(period * disc, demand.cash_only_share_kept, 1.0)
-
-
 ACTION_INDEX = {a: k for k, a in enumerate(ACTIONS)}
 
 

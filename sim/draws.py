@@ -27,6 +27,7 @@ __all__ = [
     "draw_customers",
     "draw_orders",
     "invoice_draws",
+    "max_multiplier",
     "order_gap_days",
     "sample",
     "sample_q",
@@ -85,28 +86,85 @@ def sample(u: FloatArray, dist: Distribution) -> FloatArray:
     return streams.lognormal(u, dist.mean, dist.cv)
 
 
+def max_multiplier(scenario: Scenario) -> float:
+    """The highest demand multiplier any policy can reach: the full-potential demand, at
+    which orders (and newcomers) are drawn before a policy thins them."""
+    demand = scenario.demand
+    period = max(row[1] for row in demand.credit_period_multiplier)
+    disc = max(row[1] for row in demand.discount_multiplier)
+    return max(period * disc, demand.cash_only_share_kept, 1.0)
+
+
 @dataclass(frozen=True)
 class CustomerTable:
-    """One row per customer, in segment order."""
+    """One row per customer: the opening population in segment order, then the newcomers
+    who may arrive during the run, by segment and then arrival (see draw_customers)."""
 
     segment: IntArray
     payer: IntArray
     funding_cost_annual: FloatArray
     bankruptcy_day: FloatArray
     recovery_share: FloatArray
+    #: the day the customer arrives (0 for the opening population)
+    joined: FloatArray
+    #: the newcomer's own uniform, compared with its grade's demand share over the highest
+    #: (it stays only if the policy's terms win it; 0 for the opening population)
+    join_draw: FloatArray
+    #: how many customers the run opens with (customers from here on are newcomers)
+    initial: int
 
     @property
     def count(self) -> int:
-        """Number of customers."""
+        """Number of customers, every potential newcomer included."""
         return int(self.segment.size)
 
 
+def newcomer_arrivals(scenario: Scenario, seed: int) -> tuple[IntArray, FloatArray]:
+    """Every potential newcomer over the run as (segment, arrival day), by segment and then
+    time: a Poisson stream per segment at newcomers_per_year times the highest demand
+    multiplier, so that every policy thins the same newcomers (common random numbers).
+
+    Segment s's k-th arrival comes at the sum of gaps 0..k, each exponential from draw k
+    of the NEWCOMER_ARRIVAL stream keyed by the segment (cumsum adds them in order)."""
+    end = float(scenario.horizon.warmup_days + scenario.horizon.horizon_days)
+    year = float(scenario.conventions.days_in_year)
+    m_max = max_multiplier(scenario)
+    segs: list[IntArray] = []
+    days: list[FloatArray] = []
+    for g, seg in enumerate(scenario.segments):
+        if seg.newcomers_per_year <= 0.0:
+            continue
+        gap = year / (seg.newcomers_per_year * m_max)
+        drawn = np.empty(0)
+        total = 0.0
+        while total < end:  # a batch of gaps at a time, until the horizon is passed
+            batch = max(64, int(1.2 * (end - total) / gap) + 16)
+            k = np.arange(drawn.size, drawn.size + batch, dtype=np.int64)
+            u = streams.uniforms(seed, Stream.NEWCOMER_ARRIVAL, np.full(batch, g), k)[:, 0]
+            gaps = streams.exponential(u, gap)
+            drawn = np.concatenate([drawn, gaps])
+            total = float(np.cumsum(drawn)[-1])
+        times = np.cumsum(drawn)
+        times = times[times < end]
+        segs.append(np.full(times.size, g, dtype=np.int64))
+        days.append(times)
+    if not segs:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    return np.concatenate(segs), np.concatenate(days)
+
+
 def draw_customers(scenario: Scenario, seed: int) -> CustomerTable:
-    """Draw every customer's fixed attributes: payer type, funding cost, bankruptcy date."""
+    """Draw every customer's fixed attributes: payer type, funding cost, bankruptcy date;
+    the opening population first, then every potential newcomer (its attributes keyed by
+    its number like anyone's; its bankruptcy clock starts when it arrives)."""
     days_in_year = scenario.conventions.days_in_year
     segs = scenario.segments
-    n = sum(seg.customers for seg in segs)
-    segment = np.repeat(np.arange(len(segs), dtype=np.int64), [seg.customers for seg in segs])
+    initial = sum(seg.customers for seg in segs)
+    new_seg, new_day = newcomer_arrivals(scenario, seed)
+    n = initial + new_seg.size
+    segment = np.concatenate([
+        np.repeat(np.arange(len(segs), dtype=np.int64), [seg.customers for seg in segs]),
+        new_seg])
     # per segment, what turns a customer's uniforms into its attributes: the payer mix as
     # streams.categorical's cumulative shares, and the distributions as sample_q reads them
     cum = np.empty((len(segs), len(PAYER_TYPES)))
@@ -120,12 +178,20 @@ def draw_customers(scenario: Scenario, seed: int) -> CustomerTable:
                                   if seg.bankruptcy_hazard_annual > 0 else np.inf
                                   for seg in segs])
     k0, k1 = streams._seed_key(seed)
+    joined = np.concatenate([np.zeros(initial), new_day])
+    join_draw = np.zeros(n)
+    if new_seg.size:
+        ids = np.arange(initial, n, dtype=np.int64)
+        join_draw[initial:] = streams.uniforms(seed, Stream.NEWCOMER_JOIN, ids,
+                                               np.zeros_like(ids))[:, 0]
     table = CustomerTable(segment=segment, payer=np.empty(n, dtype=np.int64),
                           funding_cost_annual=np.empty(n), bankruptcy_day=np.empty(n),
-                          recovery_share=np.empty(n))
+                          recovery_share=np.empty(n), joined=joined, join_draw=join_draw,
+                          initial=initial)
     _customer_columns(k0, k1, segment, cum, funding, bankruptcy_mean, recovery,
                       np.empty((4, n)), table.payer, table.funding_cost_annual,
                       table.bankruptcy_day, table.recovery_share)
+    table.bankruptcy_day[initial:] += new_day  # (a newcomer's clock starts on arrival)
     return table
 
 
@@ -211,16 +277,17 @@ def _arrival_batch(k0: np.uint64, k1: np.uint64, cu: np.uint64, b: int, mean_gap
 
 
 @numba.njit(cache=True, error_model="numpy")
-def arrivals(k0: np.uint64, k1: np.uint64, customer: int, mean_gap: float, end_day: float,
-             buf: np.ndarray) -> tuple[np.ndarray, int]:
-    """A customer's Poisson order times in [0, end_day), into buf (grown when too short).
+def arrivals(k0: np.uint64, k1: np.uint64, customer: int, mean_gap: float, t0: float,
+             end_day: float, buf: np.ndarray) -> tuple[np.ndarray, int]:
+    """A customer's Poisson order times in [t0, end_day), into buf (grown when too short):
+    t0 is the day the customer arrived (0 for the opening population).
 
     Order j arrives at the sum of gaps 0..j, each exponential from draw j of the customer's
     ORDER_ARRIVAL stream (invoice key 0), added one at a time in this order: `arrival_csr`,
     which the fast engine calls, adds them the same way, so both engines see the same times,
     bit for bit.
     """
-    n, t, b, done = 0, 0.0, 0, False
+    n, t, b, done = 0, t0, 0, False
     cu = np.uint64(customer)
     while not done:
         if n + _ARRIVAL_BATCH > buf.size:
@@ -235,10 +302,11 @@ def arrivals(k0: np.uint64, k1: np.uint64, customer: int, mean_gap: float, end_d
 
 
 @numba.njit(cache=True, error_model="numpy")
-def arrival_csr(k0: np.uint64, k1: np.uint64, first: int, gaps: np.ndarray,
+def arrival_csr(k0: np.uint64, k1: np.uint64, first: int, gaps: np.ndarray, t0: np.ndarray,
                 end_day: float) -> tuple[np.ndarray, np.ndarray]:
-    """The arrivals of customers first, first + 1, ... (mean gap gaps[i] days) in [0, end):
-    customer first + i's order times are times[start[i]:start[i + 1]], in order.
+    """The arrivals of customers first, first + 1, ... (mean gap gaps[i] days) in
+    [t0[i], end), t0[i] the day the customer arrived: customer first + i's order times are
+    times[start[i]:start[i + 1]], in order.
 
     Each batch is drawn straight into `times`, at the end of the times kept so far (an
     `arrivals` call per customer into a buffer, then copied, took 2.3 ms instead of 1.3 ms
@@ -247,11 +315,11 @@ def arrival_csr(k0: np.uint64, k1: np.uint64, first: int, gaps: np.ndarray,
     start = np.zeros(n + 1, dtype=np.int64)
     expected = 0.0
     for i in range(n):
-        expected += end_day / gaps[i]
+        expected += max(end_day - t0[i], 0.0) / gaps[i]
     times = np.empty(int(expected + 6.0 * np.sqrt(expected)) + 64 + _ARRIVAL_BATCH)
     total = 0
     for i in range(n):
-        t, b, done = 0.0, 0, False
+        t, b, done = t0[i], 0, False
         while not done:
             if total + _ARRIVAL_BATCH > times.size:
                 bigger = np.empty(2 * times.size + _ARRIVAL_BATCH)
@@ -265,12 +333,13 @@ def arrival_csr(k0: np.uint64, k1: np.uint64, first: int, gaps: np.ndarray,
     return start, times[:total]
 
 
-def _arrival_times(seed: int, ids: IntArray, gap: float, end_day: float) -> tuple[
-        IntArray, IntArray, FloatArray]:
-    """Poisson arrivals in [0, end) per customer, keyed by (customer, order number)."""
+def _arrival_times(seed: int, ids: IntArray, gap: float, t0: FloatArray,
+                   end_day: float) -> tuple[IntArray, IntArray, FloatArray]:
+    """Poisson arrivals in [t0, end) per customer (ids consecutive), keyed by (customer,
+    order number)."""
     k0, k1 = streams._seed_key(seed)
     start, times = arrival_csr(k0, k1, int(ids[0]) if ids.size else 0,
-                               np.full(ids.size, gap), end_day)
+                               np.full(ids.size, gap), t0, end_day)
     counts = np.diff(start)
     index = np.arange(times.size, dtype=np.int64) - np.repeat(start[:-1], counts)
     return np.repeat(ids, counts), index, times
@@ -290,18 +359,22 @@ def draw_orders(scenario: Scenario, seed: int, max_multiplier: float, end_day: f
     days_in_year = scenario.conventions.days_in_year
     chunks: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = []
     first = 0
-    for seg in scenario.segments:
+    # every potential newcomer too (a run of consecutive ids per segment after the
+    # opening population's), each from its arrival day
+    table = draw_customers(scenario, seed) if scenario.deterministic is None else None
+    for g, seg in enumerate(scenario.segments):
         ids = np.arange(first, first + seg.customers, dtype=np.int64)
         first += seg.customers
-        if scenario.deterministic is not None:
+        if table is None:
             cust, index, times = _fixed_times(ids, days_in_year / seg.orders_per_year, end_day)
             amount = np.full(times.size, seg.order_amount.mean)
-        else:
-            gap = order_gap_days(seg, max_multiplier, days_in_year)
-            cust, index, times = _arrival_times(seed, ids, gap, end_day)
+            chunks.append((cust, index, times, amount))
+            continue
+        gap = order_gap_days(seg, max_multiplier, days_in_year)
+        for run in (ids, table.initial + np.flatnonzero(table.segment[table.initial:] == g)):
+            cust, index, times = _arrival_times(seed, run, gap, table.joined[run], end_day)
             u_amount = streams.uniforms(seed, Stream.ORDER_AMOUNT, cust, index)[:, 0]
-            amount = sample(u_amount, seg.order_amount)
-        chunks.append((cust, index, times, amount))
+            chunks.append((cust, index, times, sample(u_amount, seg.order_amount)))
     customer = np.concatenate([c[0] for c in chunks])
     index = np.concatenate([c[1] for c in chunks])
     time = np.concatenate([c[2] for c in chunks])

@@ -22,7 +22,9 @@ def expected_invoices(scenario: Scenario) -> float:
     loses sales issues fewer), plus the opening book's invoices when it is generated."""
     horizon = scenario.horizon
     years = (horizon.warmup_days + horizon.horizon_days) / scenario.conventions.days_in_year
-    orders = sum(s.customers * s.orders_per_year for s in scenario.segments) * years
+    # (newcomers arriving evenly over the run order, on average, for half of it)
+    orders = sum((s.customers + s.newcomers_per_year * years / 2.0) * s.orders_per_year
+                 for s in scenario.segments) * years
     book = scenario.opening_book
     if book is not None and book.ledger_csv is None:
         mean = sum(s.order_amount.mean for s in scenario.segments) / len(scenario.segments)

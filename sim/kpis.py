@@ -53,6 +53,9 @@ def kpis(scenario: Scenario, policy: Policy, out: EngineOutput) -> dict[str, flo
         result[f"lost_sales_{cause}"] = out.lost_sales.get(cause, 0.0) / years
     result["customers_lost"] = out.customers_lost / years
     result["bankruptcies"] = out.bankruptcies / years
+    result["newcomers"] = out.customers_joined / years
+    # the population: customers with the company on an average day of the window
+    result["customers_active"] = out.customer_days / span
     return result
 
 

@@ -278,6 +278,14 @@ class Segment(Frozen):
     bankruptcy_recovery_days: Annotated[
         Days, Field(description="Days from bankruptcy to the recovery payment and write-off.")
     ] = 365.0
+    newcomers_per_year: Annotated[
+        float,
+        Field(ge=0.0, le=1_000_000.0,
+              description="New customers of this segment arriving a year (a Poisson stream) "
+              "at the market's terms; the terms offered move it through the same demand "
+              "response as orders. Lost and bankrupt customers leave, so the population "
+              "settles where arrivals match departures. 0 = a closed population."),
+    ] = 0.0
     order_patience_days: Annotated[
         Distribution | None,
         Field(description="Days a customer waits for an order held by its credit limit or a "
@@ -628,6 +636,12 @@ class Scenario(Frozen):
                 raise ValueError(
                     f"opening_book segment_shares name unknown segments: {', '.join(unknown)}"
                 )
+        arriving = [s.name for s in self.segments if s.newcomers_per_year > 0]
+        if self.deterministic is not None and arriving:
+            raise ValueError(
+                "deterministic (textbook) mode keeps a fixed set of customers; set "
+                f"newcomers_per_year to 0 in segment(s) {', '.join(arriving)}"
+            )
         return self
 
     def payer_profile(self, payer: PayerType) -> PayerProfile:

@@ -61,6 +61,8 @@ class Stream(IntEnum):
     PENALTY = 19  #: Whether a late-payment penalty above its funding cost deters a customer.
     ACCOUNT_LOSS = 20  #: Whether a kind of dunning step done on its account drives a customer away.
     ORDER_PATIENCE = 21  #: How long a customer waits for a held order before buying elsewhere.
+    NEWCOMER_ARRIVAL = 22  #: When new customers of a segment arrive (keyed by segment).
+    NEWCOMER_JOIN = 23  #: Whether a newcomer stays at the policy's terms (the demand response).
 
 
 def _philox_words(

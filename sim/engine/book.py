@@ -21,7 +21,6 @@ from ..behaviour import (
     Outcome,
     RuleBook,
     demand_multiplier,
-    max_multiplier,
     reference_multiplier,
     valued_days,
 )
@@ -31,6 +30,7 @@ from ..draws import (
     arrival_csr,
     dist_params,
     invoice_draws,
+    max_multiplier,
     order_gap_days,
     sample_q,
 )
@@ -61,13 +61,15 @@ PAID_OUTCOMES = frozenset({Outcome.PAID, Outcome.PAID_DUNNED, Outcome.DISCOUNT, 
 
 class OrderRules(NamedTuple):
     """The arguments orders.candidate_table() and orders.tally_all() take after the arrivals:
-    per customer its segment, grade (0-3 for A-D) and bankruptcy day; per segment the amount's
-    distribution (draws.dist_params); per grade whether it buys on credit and its demand share;
-    and the highest demand multiplier."""
+    per customer its segment, grade (0-3 for A-D), bankruptcy day and whether it buys from
+    the company at all (1; 0 for a newcomer the policy's terms did not win); per segment the
+    amount's distribution (draws.dist_params); per grade whether it buys on credit and its
+    demand share; and the highest demand multiplier."""
 
     segment: np.ndarray
     grade: np.ndarray
     bankrupt: np.ndarray
+    joins: np.ndarray
     amount: np.ndarray
     credit: np.ndarray
     share: np.ndarray
@@ -221,7 +223,8 @@ class CustomerBook:
         may ship on credit (the candidates); return how many. The others never enter the
         event loop: finish_orders() draws them again, with the same keys, to tally them."""
         self._end = end
-        start, times = arrival_csr(self.k0, self.k1, 0, self.customer_gaps(), end)
+        start, times = arrival_csr(self.k0, self.k1, 0, self.customer_gaps(),
+                                   self.customers.joined, end)
         cust, index, time, amount, thin, approval = cast(Any, candidate_table)(
             self.k0, self.k1, start, times, *self.order_rules())
         del start, times  # drawn again, a customer at a time, to tally them (finish_orders)
@@ -267,8 +270,38 @@ class CustomerBook:
                              for t in (self.terms[g] for g in "ABCD")])
         share = np.asarray([self.mult[g] for g in "ABCD"])
         return OrderRules(c.segment.astype(np.int64), grade.astype(np.int64),
-                          np.ascontiguousarray(c.bankruptcy_day, dtype=np.float64), amount,
-                          credit, share, float(self.m_max))
+                          np.ascontiguousarray(c.bankruptcy_day, dtype=np.float64),
+                          self.joins.astype(np.int64), amount, credit, share,
+                          float(self.m_max))
+
+    @functools.cached_property
+    def joins(self) -> np.ndarray:
+        """Per customer, whether it buys from the company: the opening population does; a
+        newcomer stays if its own draw falls within its grade's demand share at the policy's
+        terms (the same response that thins orders; the cash-only share on a grade refused
+        credit), drawn at the highest multiplier so that every policy thins the same ones."""
+        c = self.customers
+        share = np.asarray([self.mult[g] for g in self.grade_array.tolist()]) if c.count else \
+            np.empty(0)
+        return (np.arange(c.count) < c.initial) | (c.join_draw * self.m_max < share)
+
+    def reference_shares(self) -> np.ndarray:
+        """Per customer, the demand multiplier of the market's terms for its orders' reference
+        sales: the reference's multiplier, or -1 for a newcomer the market's terms would
+        not have won (none of its orders are then reference sales)."""
+        c = self.customers
+        m_ref = reference_multiplier(self.scenario)
+        won = (np.arange(c.count) < c.initial) | (c.join_draw * self.m_max < m_ref)
+        return np.where(won, m_ref, -1.0)
+
+    def limit_months(self) -> np.ndarray:
+        """Per customer, the first month whose start recomputes its limit from its own
+        history: the policy's first month for the opening population, and for a newcomer
+        that many months after the first month it spent whole with the company (until
+        then the limit expected from its rating holds)."""
+        c = self.customers
+        first = self.policy.credit_limit.first_month()
+        return first + np.ceil(c.joined / self.month).astype(np.int64)
 
     def _row(self, i: int, inv: Invoice) -> Any:
         """Order i's draw row, as a memoryview of doubles: no Python float objects for
@@ -348,10 +381,10 @@ class CustomerBook:
         by_customer[self._rank] = np.frombuffer(self.fate, dtype=np.int8)
         amounts = np.empty(len(self.fate))
         amounts[self._rank] = np.frombuffer(self.o_amount, dtype=np.float64)
-        cast(Any, tally_all)(self.k0, self.k1, self.customer_gaps(), self._end,
-                             *self.order_rules(), self.cash_kept, by_customer, amounts,
-                             np.asarray(self.lost_from), np.asarray(self.cancel_from),
-                             self.start, self.end, reference_multiplier(self.scenario),
+        cast(Any, tally_all)(self.k0, self.k1, self.customer_gaps(), self.customers.joined,
+                             self._end, *self.order_rules(), self.cash_kept, by_customer,
+                             amounts, np.asarray(self.lost_from), np.asarray(self.cancel_from),
+                             self.start, self.end, self.reference_shares(),
                              self.valued_days(), acc)
         store_order_tally(self.out, acc)
 
@@ -497,27 +530,33 @@ class CustomerBook:
         if self.limit is None or month < rule.first_month():
             return
         grades = self.grade_array
+        old = np.asarray(self.limit)
         if method == "sales" and rule.smoothing is not None:
             # expected monthly purchases, smoothed: the same operations, in the same order,
             # as fast._limit (kept in limit terms, so the limit is the only state)
             alpha = rule.smoothing
             last = self.ordered_month[:, month - 1]
-            self.limit = (alpha * np.asarray(self._limit_from_monthly(last, grades))
-                          + (1.0 - alpha) * np.asarray(self.limit)).tolist()
-            self.eased.update(self.o_cust[i] for i, _, _ in self.held)
-            return
-        if method == "sales":
-            quarterly = self.ordered_month[:, month - 3:month].sum(axis=1)
-            monthly = quarterly / 3.0  # quarterly x period / 90 = monthly x period / 30
+            new = (alpha * np.asarray(self._limit_from_monthly(last, grades))
+                   + (1.0 - alpha) * old)
         else:
-            # (6 x last month + 5 x the one before + ... + 1 x six months back) / 21, summed
-            # oldest first in a fixed order (a BLAS product may sum in any order)
-            total = receipts[:, month - 6] * 1.0
-            for k in range(2, 7):
-                total = total + receipts[:, month - 7 + k] * float(k)
-            monthly = total / 21.0
-        self.limit = np.asarray(self._limit_from_monthly(monthly, grades)).tolist()
+            if method == "sales":
+                quarterly = self.ordered_month[:, month - 3:month].sum(axis=1)
+                monthly = quarterly / 3.0  # quarterly x period / 90 = monthly x period / 30
+            else:
+                # (6 x last month + 5 x the one before + ... + 1 x six months back) / 21,
+                # summed oldest first in a fixed order (a BLAS product may sum in any order)
+                total = receipts[:, month - 6] * 1.0
+                for k in range(2, 7):
+                    total = total + receipts[:, month - 7 + k] * float(k)
+                monthly = total / 21.0
+            new = np.asarray(self._limit_from_monthly(monthly, grades))
+        # a newcomer keeps the limit its rating gives until it has the months of history
+        self.limit = np.where(month >= self._limit_months, new, old).tolist()
         self.eased.update(self.o_cust[i] for i, _, _ in self.held)
+
+    @functools.cached_property
+    def _limit_months(self) -> np.ndarray:
+        return self.limit_months()
 
     def year_end(self, when: float) -> None:
         """Pay the settlement rebate to large customers who paid on time all year."""

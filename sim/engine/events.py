@@ -102,7 +102,14 @@ from .fast import (
     _policy_arrays,
     _walk,
 )
-from .output import FATE_SHIPPED, CollectorStats, EngineOutput, by_customer, permute
+from .output import (
+    FATE_SHIPPED,
+    CollectorStats,
+    EngineOutput,
+    by_customer,
+    permute,
+    population,
+)
 
 __all__ = ["EventRun"]
 
@@ -496,7 +503,8 @@ def _kernel(
         until: float, st: np.ndarray, sf: np.ndarray,
         c_seg: np.ndarray, c_grade: np.ndarray, c_payer: np.ndarray, c_funding: np.ndarray,
         c_bankrupt: np.ndarray, c_recovery: np.ndarray, c_tier: np.ndarray,
-        c_factor: np.ndarray, limit: np.ndarray, lost_from: np.ndarray,
+        c_factor: np.ndarray, c_limit_from: np.ndarray, limit: np.ndarray,
+        lost_from: np.ndarray,
         cancel_from: np.ndarray, head: np.ndarray, tail: np.ndarray, eased: np.ndarray,
         eased_list: np.ndarray, ordered: np.ndarray, receipts: np.ndarray,
         rebate_sales: np.ndarray, rebate_late: np.ndarray, rebate_paid: np.ndarray,
@@ -617,7 +625,8 @@ def _kernel(
                 method = p[P_LIMIT_METHOD]
                 if method != 0.0 and m >= p[P_LIMIT_FROM]:
                     for c in range(n):
-                        limit[c] = _limit(p, m, ordered[c], receipts[c], c_factor[c], limit[c])
+                        limit[c] = _limit(p, m, ordered[c], receipts[c], c_factor[c], limit[c],
+                                          c_limit_from[c])
                     for h in range(st[T_HELD]):
                         c = o_cust[held_o[h]]
                         if eased[c] == 0:
@@ -802,6 +811,7 @@ class EventRun:
             "c_funding": customers.funding_cost_annual, "c_bankrupt": orders.bankrupt,
             "c_recovery": customers.recovery_share,
             "c_tier": book.tier_array, "c_factor": arrays["factor"],
+            "c_limit_from": book.limit_months().astype(np.float64),
             "limit": np.array(arrays["limit0"], dtype=np.float64),
             "lost_from": np.full(n, INF), "cancel_from": np.full(n, INF),
             "head": np.full(n, -1, dtype=np.int64), "tail": np.full(n, -1, dtype=np.int64),
@@ -953,18 +963,17 @@ class EventRun:
         else:  # the work an unlimited team did (fast._walk tallied it per customer)
             out.collector.busy_days, out.collector.tasks_served = collector_work(
                 a["tally"][:, BUSY])
-        start, end = out.window
-        lost = a["lost_from"]
-        out.customers_lost = int(np.sum((lost >= start) & (lost < end)))
-        bankrupt = self.customers.bankruptcy_day
-        out.bankruptcies = int(np.sum((bankrupt >= start) & (bankrupt < end)))
+        c = self.customers
+        population(out, c.joined, self.book.joins, c.initial, c.bankruptcy_day,
+                   a["lost_from"])
         return out
 
 
 _KERNEL_ARGS = (
     "st", "sf", "c_seg", "c_grade", "c_payer", "c_funding", "c_bankrupt", "c_recovery",
-    "c_tier", "c_factor", "limit", "lost_from", "cancel_from", "head", "tail", "eased",
-    "eased_list", "ordered", "receipts", "rebate_sales", "rebate_late", "rebate_paid", "tally",
+    "c_tier", "c_factor", "c_limit_from", "limit", "lost_from", "cancel_from", "head", "tail",
+    "eased", "eased_list", "ordered", "receipts", "rebate_sales", "rebate_late", "rebate_paid",
+    "tally",
     "o_time", "o_cust", "o_index", "o_amount", "o_thin", "o_approval", "fate", "day_end",
     "held_o", "held_t", "held_f", "shipped", "inv_f", "inv_i", "rows", "free", "e_q",
     "e_free", "bucket", "ev_t", "ev_q", "tk_i", "tk_f", "w_p", "w_q", "grade_f", "lad_f",

@@ -78,6 +78,7 @@ from .output import (
     ORDER_TALLY,
     CollectorStats,
     EngineOutput,
+    population,
     store_order_tally,
 )
 from .output import by_customer as customer_order  # (`by_customer` is Opening's flag)
@@ -568,10 +569,11 @@ def _deadline(t: float, key: np.ndarray, c: int, i: int, seg: int, seg_f: np.nda
 
 @rng.compiled
 def _limit(p: np.ndarray, month: int, ordered: np.ndarray, receipts: np.ndarray,
-           factor: float, current: float) -> float:
-    """CustomerBook.month_end for one customer (the limit in force from this month)."""
+           factor: float, current: float, limit_from: float) -> float:
+    """CustomerBook.month_end for one customer (the limit in force from this month):
+    `limit_from` is the customer's first month on its own history (book.limit_months)."""
     method = p[P_LIMIT_METHOD]
-    if month < p[P_LIMIT_FROM]:
+    if month < limit_from:
         return current
     if method == LIMIT_SALES and p[P_SMOOTHING] > 0.0:
         alpha = p[P_SMOOTHING]  # expected monthly purchases, smoothed (CustomerBook.month_end)
@@ -758,7 +760,8 @@ def _customers(
         c_from: int, k0: np.uint64, k1: np.uint64,
         c_seg: np.ndarray, c_grade: np.ndarray, c_payer: np.ndarray, c_funding: np.ndarray,
         c_bankrupt: np.ndarray, c_recovery: np.ndarray, c_tier: np.ndarray,
-        c_limit0: np.ndarray, c_factor: np.ndarray, o_start: np.ndarray, o_times: np.ndarray,
+        c_limit0: np.ndarray, c_factor: np.ndarray, c_limit_from: np.ndarray,
+        c_joins: np.ndarray, c_ref: np.ndarray, o_start: np.ndarray, o_times: np.ndarray,
         op_start: np.ndarray, op_issue: np.ndarray, op_amount: np.ndarray,
         op_index: np.ndarray, op_draws: np.ndarray, op_net: np.ndarray,
         amt_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray, grade_f: np.ndarray,
@@ -797,8 +800,9 @@ def _customers(
             return c, n_out
         key[2] = np.uint64(c)
         credit = g_credit[grade] > 0.0
-        classify(k0, k1, c, c_bankrupt[c], o_time, amt_f[seg], credit, g_share[grade],
-                 p[P_M_MAX], o_amount, o_thin, o_cand, o_fate, o_z)
+        joined = c_joins[c] > 0
+        classify(k0, k1, c, c_bankrupt[c], o_time, amt_f[seg], credit and joined,
+                 g_share[grade], p[P_M_MAX], o_amount, o_thin, o_cand, o_fate, o_z)
         _prefetch(k0, k1, c, n_o, payer, payer_f, pre)
         first = 0
         last = first
@@ -863,9 +867,11 @@ def _customers(
             if day > 0 and m_now > m_seen:
                 # every month begun since the last visit, in turn: a smoothed limit carries
                 # each month's orders over (the other methods only read the latest months)
-                if p[P_LIMIT_METHOD] > 0 and m_now >= p[P_LIMIT_FROM]:
-                    for m in range(max(m_seen + 1, int(p[P_LIMIT_FROM])), m_now + 1):
-                        limit = _limit(p, m, ordered, receipts, c_factor[c], limit)
+                limit_from = c_limit_from[c]
+                if p[P_LIMIT_METHOD] > 0 and m_now >= limit_from:
+                    for m in range(max(m_seen + 1, int(limit_from)), m_now + 1):
+                        limit = _limit(p, m, ordered, receipts, c_factor[c], limit,
+                                       limit_from)
                     if nh > 0:
                         eased = True
                 m_seen = m_now
@@ -951,8 +957,9 @@ def _customers(
         n_out = _write_ledger(ledger, n_out, inv_f, inv_i, first, last, letters)
         # the orders never shipped on credit get their fate, then the tallies
         tally_customer(acc, o_time, c_bankrupt[c], o_amount, o_thin, o_cand, o_fate, credit,
-                       p[P_M_MAX], p[P_CASH_KEPT], lost_from[c], cancel_from[c], start, end,
-                       p[P_M_REF], p[P_VALUED_DAYS] if payer_f[payer, Y_HAS_LAG] > 0 else 0.0)
+                       joined, p[P_M_MAX], p[P_CASH_KEPT], lost_from[c], cancel_from[c],
+                       start, end, c_ref[c],
+                       p[P_VALUED_DAYS] if payer_f[payer, Y_HAS_LAG] > 0 else 0.0)
     return n, n_out
 
 
@@ -991,7 +998,7 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
     opening = Opening(scenario, seed, rules, customers, book, orders.grade)
     arrays = _policy_arrays(scenario, policy, rules, book, start, end)
     k0, k1 = streams._seed_key(seed)
-    o_start, o_times = arrival_csr(k0, k1, 0, book.customer_gaps(), end)
+    o_start, o_times = arrival_csr(k0, k1, 0, book.customer_gaps(), customers.joined, end)
     ws = _Workspace(int(np.diff(o_start).max(initial=0)) + int(np.diff(opening.start).max(
         initial=0)), book.months, opening.draws.shape[1])
     lost_from, cancel_from = np.full(n, INF), np.full(n, INF)
@@ -1011,6 +1018,7 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
             c, k0, k1, orders.segment, orders.grade, customers.payer.astype(np.int64),
             customers.funding_cost_annual, orders.bankrupt, customers.recovery_share,
             book.tier_array, arrays["limit0"], arrays["factor"],
+            book.limit_months().astype(np.float64), orders.joins, book.reference_shares(),
             o_start, o_times,
             opening.start, opening.issue, opening.amount, opening.index, opening.draws,
             opening.net, orders.amount, orders.credit, orders.share,
@@ -1028,9 +1036,8 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
     out.collector.busy_days, out.collector.tasks_served = collector_work(tally[:, BUSY])
     if staff is not None:
         out.collector.wait_days_total = math.nan
-    out.customers_lost = int(np.sum((lost_from >= start) & (lost_from < end)))
-    bankrupt = customers.bankruptcy_day
-    out.bankruptcies = int(np.sum((bankrupt >= start) & (bankrupt < end)))
+    population(out, customers.joined, book.joins, customers.initial,
+               customers.bankruptcy_day, lost_from)
     return out
 
 
@@ -1075,7 +1082,9 @@ class _Workspace:
 
 def _expected_invoices(scenario: Scenario, book: CustomerBook, end: float) -> float:
     """Invoices a run may be expected to issue: every segment's orders at its terms' rate."""
-    return sum(s.customers * s.orders_per_year * book.mult[s.grade] * end / book.year
+    years = end / book.year  # (newcomers, arriving evenly, order for half the run)
+    return sum((s.customers + s.newcomers_per_year * book.mult[s.grade] * years / 2.0)
+               * s.orders_per_year * book.mult[s.grade] * years
                for s in scenario.segments if book.terms[s.grade] is not None)
 
 

@@ -15,13 +15,15 @@ import numpy as np
 from .. import rng
 from ..draws import DIST_LOGNORMAL, arrivals, sample_q
 from ..streams import Stream
-from .output import REFERENCE, rejected_fate, tally_order
+from .output import CAUSES, FATE_LOST, REFERENCE, rejected_fate, tally_order
 
 __all__ = ["AMOUNTS_ALL", "AMOUNTS_CANDIDATES", "AMOUNTS_NONE", "AMOUNTS_OTHERS", "candidate_table",
            "classify", "tally_all", "tally_customer"]
 
 _AMOUNT, _THIN = int(Stream.ORDER_AMOUNT), int(Stream.ORDER_THINNING)
 _APPROVAL = int(Stream.ORDER_APPROVAL)
+_L_TERMS, _L_REFUSED = FATE_LOST + CAUSES.index("terms"), FATE_LOST + CAUSES.index(
+    "credit_refused")
 
 
 #: Which of a customer's orders `classify` draws the amounts of.
@@ -72,12 +74,17 @@ def classify(k0: np.uint64, k1: np.uint64, c: int, bankrupt: float, o_time: np.n
 @rng.compiled
 def tally_customer(acc: np.ndarray, o_time: np.ndarray, bankrupt: float, o_amount: np.ndarray,
                    o_thin: np.ndarray, o_cand: np.ndarray, o_fate: np.ndarray, credit: bool,
-                   m_max: float, cash_kept: float, lost_from: float, cancel_from: float,
-                   start: float, end: float, m_ref: float, valued_days: float) -> None:
+                   joined: bool, m_max: float, cash_kept: float, lost_from: float,
+                   cancel_from: float, start: float, end: float, m_ref: float,
+                   valued_days: float) -> None:
     """Give the customer's orders that were never candidates their fate, then add every live
     order within the window [start, end) to the tally, in order-number order: to the
     potential sales, to the reference sales if the market's terms would win it (its thinning
-    draw below the reference's multiplier `m_ref`), and to its fate's sums.
+    draw below the reference's multiplier `m_ref`, which is negative for a newcomer the
+    market's terms would not win), and to its fate's sums.
+
+    A newcomer the policy's terms did not win (`joined` false) never bought: its orders are
+    lost to the terms (to the credit standard on a grade refused credit).
 
     An order is live before the customer's bankruptcy and, if the customer was lost, until
     `valued_days` after that: a lost customer is charged with that horizon's orders, and its
@@ -93,8 +100,11 @@ def tally_customer(acc: np.ndarray, o_time: np.ndarray, bankrupt: float, o_amoun
         if t >= gone:
             continue
         if o_cand[j] == 0:
-            o_fate[j] = rejected_fate(t, o_thin[j] * m_max < cash_kept, credit, lost_from,
-                                      cancel_from)
+            if not joined:
+                o_fate[j] = _L_TERMS if credit else _L_REFUSED
+            else:
+                o_fate[j] = rejected_fate(t, o_thin[j] * m_max < cash_kept, credit, lost_from,
+                                          cancel_from)
         if start <= t < end:
             potential += o_amount[j]
             if o_thin[j] * m_max < m_ref:
@@ -106,9 +116,10 @@ def tally_customer(acc: np.ndarray, o_time: np.ndarray, bankrupt: float, o_amoun
 @numba.njit(cache=True, error_model="numpy")
 def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: np.ndarray,
                     c_seg: np.ndarray, c_grade: np.ndarray, c_bankrupt: np.ndarray,
-                    amount_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray,
-                    m_max: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                           np.ndarray, np.ndarray]:
+                    c_joins: np.ndarray, amount_f: np.ndarray, g_credit: np.ndarray,
+                    g_share: np.ndarray, m_max: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                               np.ndarray]:
     """Every candidate order as columns (customer, order number, time, amount, thinning draw,
     approval draw), by customer and order number.
 
@@ -134,8 +145,9 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
             a, b = o_start[c], o_start[c + 1]
             g = c_grade[c]
             classify(k0, k1, c, c_bankrupt[c], o_times[a:b], amount_f[c_seg[c]],
-                     g_credit[g] > 0.0, g_share[g], m_max, s_amount, s_thin, s_cand, s_fate,
-                     s_z, AMOUNTS_CANDIDATES if fill else AMOUNTS_NONE)
+                     g_credit[g] > 0.0 and c_joins[c] > 0, g_share[g], m_max, s_amount,
+                     s_thin, s_cand, s_fate, s_z,
+                     AMOUNTS_CANDIDATES if fill else AMOUNTS_NONE)
             for j in range(b - a):
                 if s_cand[j] == 1:
                     if fill:
@@ -148,12 +160,13 @@ def candidate_table(k0: np.uint64, k1: np.uint64, o_start: np.ndarray, o_times: 
 
 
 @numba.njit(cache=True, error_model="numpy")
-def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, end_day: float,
+def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, t0: np.ndarray, end_day: float,
               c_seg: np.ndarray, c_grade: np.ndarray, c_bankrupt: np.ndarray,
-              amount_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray, m_max: float,
-              cash_kept: float, cand_fate: np.ndarray, cand_amount: np.ndarray,
-              lost_from: np.ndarray, cancel_from: np.ndarray, start: float, end: float,
-              m_ref: float, valued: np.ndarray, acc: np.ndarray) -> None:
+              c_joins: np.ndarray, amount_f: np.ndarray, g_credit: np.ndarray,
+              g_share: np.ndarray, m_max: float, cash_kept: float, cand_fate: np.ndarray,
+              cand_amount: np.ndarray, lost_from: np.ndarray, cancel_from: np.ndarray,
+              start: float, end: float, c_ref: np.ndarray, valued: np.ndarray,
+              acc: np.ndarray) -> None:
     """Every customer's orders tallied (tally_customer), drawn again from their keys.
 
     `cand_fate` and `cand_amount` hold the candidates' fates and amounts by customer and order
@@ -164,7 +177,7 @@ def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, end_day: float,
     s_cand, s_fate = np.empty(64, np.int64), np.empty(64, np.int64)
     k = 0
     for c in range(c_seg.size):
-        buf, n = arrivals(k0, k1, c, gaps[c], end_day, buf)
+        buf, n = arrivals(k0, k1, c, gaps[c], t0[c], end_day, buf)
         if s_amount.size < n:
             m = rng.lanes(2 * n)
             s_amount, s_thin, s_z = np.empty(m), np.empty(m), np.empty(m)
@@ -172,12 +185,13 @@ def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, end_day: float,
         g = c_grade[c]
         credit = g_credit[g] > 0.0
         times = buf[:n]
-        classify(k0, k1, c, c_bankrupt[c], times, amount_f[c_seg[c]], credit, g_share[g],
-                 m_max, s_amount, s_thin, s_cand, s_fate, s_z, AMOUNTS_OTHERS)
+        joined = c_joins[c] > 0
+        classify(k0, k1, c, c_bankrupt[c], times, amount_f[c_seg[c]], credit and joined,
+                 g_share[g], m_max, s_amount, s_thin, s_cand, s_fate, s_z, AMOUNTS_OTHERS)
         for j in range(n):
             if s_cand[j] == 1:
                 s_fate[j], s_amount[j] = cand_fate[k], cand_amount[k]
                 k += 1
         tally_customer(acc, times, c_bankrupt[c], s_amount, s_thin, s_cand, s_fate, credit,
-                       m_max, cash_kept, lost_from[c], cancel_from[c], start, end, m_ref,
-                       valued[c])
+                       joined, m_max, cash_kept, lost_from[c], cancel_from[c], start, end,
+                       c_ref[c], valued[c])

@@ -20,6 +20,7 @@ __all__ = [
     "EngineOutput",
     "by_customer",
     "permute",
+    "population",
     "rejected_fate",
     "stable_order",
     "store_order_tally",
@@ -116,6 +117,8 @@ class EngineOutput:
     rebates: float = 0.0
     customers_lost: int = 0
     bankruptcies: int = 0
+    customer_days: float = 0.0  # days customers spent with the company within the window
+    customers_joined: int = 0  # newcomers who arrived within the window and stayed
     collector: CollectorStats = field(default_factory=CollectorStats)
     _columns: Columns | None = field(default=None, repr=False, compare=False)
 
@@ -125,6 +128,21 @@ class EngineOutput:
             self._columns = Columns(self.ledger)
         return self._columns
 
+
+
+def population(out: EngineOutput, joined: np.ndarray, joins: np.ndarray, initial: int,
+               bankrupt: np.ndarray, lost_from: np.ndarray) -> None:
+    """The customers' comings and goings within the window, the same sums in every engine:
+    customers lost and bankrupt, newcomers who stayed, and the customer-days spent with the
+    company (a customer is with it from its arrival until its bankruptcy or loss, whichever
+    comes first; a newcomer the policy's terms did not win never was)."""
+    start, end = out.window
+    out.customers_lost = int(np.sum(joins & (lost_from >= start) & (lost_from < end)))
+    out.bankruptcies = int(np.sum(joins & (bankrupt >= start) & (bankrupt < end)))
+    newcomer = np.arange(joined.size) >= initial
+    out.customers_joined = int(np.sum(joins & newcomer & (joined >= start) & (joined < end)))
+    stay = np.minimum(np.minimum(bankrupt, lost_from), end) - np.maximum(joined, start)
+    out.customer_days = float(np.sum(np.where(joins, np.maximum(stay, 0.0), 0.0)))
 
 
 def stable_order(keys: np.ndarray) -> np.ndarray:

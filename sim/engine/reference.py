@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from ..behaviour import INF, Invoice, RuleBook, StepRule, actions_summary, max_multiplier
-from ..draws import draw_customers, draw_orders
+from ..behaviour import INF, Invoice, RuleBook, StepRule, actions_summary
+from ..draws import draw_customers, draw_orders, max_multiplier
 from ..ledger import LEDGER_DTYPE, Ledger, ledger_row, to_ledger
 from ..policy import Policy
 from ..scenario import Scenario
@@ -31,7 +31,7 @@ from .book import CustomerBook, zeroed_doubles
 from .determ import issue_deterministic
 from .gcpause import gc_paused
 from .opening import opening_invoices
-from .output import CollectorStats, EngineOutput, by_customer, permute
+from .output import CollectorStats, EngineOutput, by_customer, permute, population
 
 __all__ = ["run_reference"]
 
@@ -300,8 +300,8 @@ class _Simulation:
         if out.collector.collectors is None:  # the work an unlimited team did
             out.collector.busy_days, out.collector.tasks_served = self.rules.offered_total(
                 self.customers.count)
-        start, end = out.window
-        out.customers_lost = sum(1 for t in self.book.lost_from if start <= t < end)
-        out.bankruptcies = sum(1 for t in self.book.bankrupt if start <= t < end)
+        c = self.customers
+        population(out, c.joined, self.book.joins, c.initial, c.bankruptcy_day,
+                   np.asarray(self.book.lost_from))
         return out
 

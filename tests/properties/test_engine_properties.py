@@ -21,9 +21,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from support import assert_money_balances
 
-from arsim.sim.behaviour import max_multiplier
 from arsim.sim.costs import cost_breakdown
-from arsim.sim.draws import draw_customers, draw_orders
+from arsim.sim.draws import draw_customers, draw_orders, max_multiplier
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.fast import run_fast
 from arsim.sim.engine.reference import run_reference
@@ -98,6 +97,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "bankruptcy_recovery_days": draw(st.floats(0, 400)),
             "order_patience_days": draw(st.sampled_from(
                 [None, {"mean": 5.0, "cv": 0.0}, {"mean": 12.0, "cv": 0.7}])),
+            "newcomers_per_year": draw(st.sampled_from([0.0, 0.0, 4.0, 30.0])),
         })
     return {
         "name": "random",
@@ -289,6 +289,7 @@ def _same_output(a: Any, b: Any) -> None:
     assert (a.cash_sales, a.potential_sales, a.rebates) == (b.cash_sales, b.potential_sales,
                                                             b.rebates)
     assert (a.customers_lost, a.bankruptcies) == (b.customers_lost, b.bankruptcies)
+    assert (a.customer_days, a.customers_joined) == (b.customer_days, b.customers_joined)
 
 
 def _with_opening(scenario: dict[str, Any], opening: bool) -> dict[str, Any]:

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from support import one_segment
 
-from arsim.sim.behaviour import demand_multiplier, max_multiplier
-from arsim.sim.draws import draw_orders
+from arsim.sim.behaviour import demand_multiplier
+from arsim.sim.draws import draw_orders, max_multiplier
 from arsim.sim.engine.des import run_des
 from arsim.sim.policy import Policy
 from arsim.sim.scenario import Scenario

@@ -237,3 +237,62 @@ def test_approval_by_rule_ships_up_to_the_ceiling_and_holds_above_it() -> None:
         same = earlier[(earlier["customer"] == row["customer"])
                        & (earlier["settle_day"] > row["issue_day"])]
         assert row["amount"] + same["amount"].sum() <= 2000 * 1.5 + 1e-9
+
+
+# ---- a living population ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("limit", [{"method": "sales"}, {"method": "sales", "smoothing": None},
+                                   {"method": "receipts"}])
+def test_newcomers_arrive_and_leave_alike_on_every_engine(limit: dict[str, Any]) -> None:
+    # newcomers who stay only at terms the market would give, credit limits that start from
+    # the rating, customers lost after an agency hand-over, bankruptcies: every engine agrees
+    scenario = one_segment(
+        "pop", 600.0, customers=40, orders_per_year=12, amount_cv=0.6,
+        mix={"on_time": 0.4, "reminded": 0.3, "pressure": 0.2, "defaulter": 0.1},
+        segment={"newcomers_per_year": 60, "bankruptcy_hazard_annual": 0.3,
+                 "order_patience_days": {"mean": 10.0, "cv": 0.5}},
+        demand={"customer_loss": {"after_action": {"agency": 0.5}},
+                "credit_period_multiplier": [[10, 0.8], [30, 1.0], [60, 1.2]],
+                "market_terms": "N/30"})
+    for terms in ("N/10", "N/60"):
+        policy = _policy([{"day": 5, "action": "reminder"}, {"day": 60, "action": "agency"}],
+                         credit_limit={**limit, "standard_credit_period_days": 30})
+        policy = policy.with_value("terms.B", terms)
+        out = _same_on_every_engine(scenario, policy, seed=8)
+        newcomer = out.ledger["customer"] >= 40
+        assert newcomer.any() and (~newcomer).any()
+        # a newcomer is never invoiced before it arrived
+        from arsim.sim.draws import draw_customers
+        joined = draw_customers(scenario, 8).joined
+        assert np.all(out.ledger["issue_day"] >= joined[out.ledger["customer"]])
+
+
+def test_a_newcomer_starts_at_its_ratings_limit_and_keeps_it_for_the_months_of_history() -> None:
+    from arsim.sim.behaviour import RuleBook
+    from arsim.sim.draws import draw_customers
+    from arsim.sim.engine.book import CustomerBook
+    from arsim.sim.engine.output import CollectorStats
+    from arsim.sim.ledger import LEDGER_DTYPE
+
+    scenario = one_segment("limits", 400.0, customers=3, orders_per_year=12, amount_cv=0.5,
+                           mix={"on_time": 1.0}, segment={"newcomers_per_year": 20})
+    policy = _policy([], credit_limit={"method": "sales", "smoothing": None,
+                                       "standard_credit_period_days": 30})
+    rules = RuleBook(scenario, policy, collectors_finite=False, seed=1)
+    out = EngineOutput(engine="reference", window=(0.0, 400.0),
+                       ledger=np.empty(0, dtype=LEDGER_DTYPE), actions={},
+                       collector=CollectorStats())
+    customers = draw_customers(scenario, 1)
+    book = CustomerBook(scenario, policy, 1, customers, rules, out)
+    month = 365.0 / 12.0
+    first = book.limit_months()
+    assert list(first[:3]) == [3, 3, 3]  # the opening population: from month 3
+    joined = customers.joined[3:]
+    assert np.array_equal(first[3:], 3 + np.ceil(joined / month).astype(int))
+    initial = np.asarray(book.limit)
+    book.month_end(3, np.zeros((customers.count, book.months)))  # nothing ordered yet
+    after = np.asarray(book.limit)
+    assert np.all(after[:3] == 0.0)  # no history: the plain sales method gives 0
+    waiting = first > 3
+    assert waiting[3:].any() and np.all(after[waiting] == initial[waiting])

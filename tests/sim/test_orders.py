@@ -6,8 +6,14 @@ import numpy as np
 from support import one_segment
 
 from arsim.sim import streams
-from arsim.sim.behaviour import max_multiplier
-from arsim.sim.draws import arrival_csr, dist_params, draw_customers, draw_orders, order_gap_days
+from arsim.sim.draws import (
+    arrival_csr,
+    dist_params,
+    draw_customers,
+    draw_orders,
+    max_multiplier,
+    order_gap_days,
+)
 from arsim.sim.engine.orders import candidate_table
 
 END = 300.0
@@ -24,11 +30,12 @@ def test_candidates_are_the_live_orders_the_terms_keep_with_their_own_draws() ->
     k0, k1 = streams._seed_key(seed)
     seg = scenario.segments[0]
     gaps = np.full(customers.count, order_gap_days(seg, m_max, 365.0))
-    start, times = arrival_csr(k0, k1, 0, gaps, END)
+    start, times = arrival_csr(k0, k1, 0, gaps, customers.joined, END)
     grade = np.full(customers.count, 1, dtype=np.int64)  # grade B
     cust, index, time, amount, thin, approval = candidate_table(
         k0, k1, start, times, customers.segment.astype(np.int64), grade,
-        customers.bankruptcy_day, np.stack([dist_params(seg.order_amount)]),
+        customers.bankruptcy_day, np.ones(customers.count, dtype=np.int64),
+        np.stack([dist_params(seg.order_amount)]),
         np.asarray([1.0, 1.0, 1.0, 1.0]), np.asarray([1.0, share, 1.0, 1.0]), m_max)
     alive = orders.time < customers.bankruptcy_day[orders.customer]
     keep = alive & (orders.thin * m_max < share)

@@ -178,7 +178,7 @@ def test_stream_values_are_frozen() -> None:
         "PROMISE_BREAK": 9, "DISPUTE": 10, "BANKRUPTCY": 11, "RECOVERY": 12,
         "CUSTOMER_LOSS": 13, "AGENCY": 14, "LAWSUIT": 15, "ORDER_APPROVAL": 16,
         "OPENING_BOOK": 17, "SERVICE_TIME": 18, "PENALTY": 19, "ACCOUNT_LOSS": 20,
-        "ORDER_PATIENCE": 21,
+        "ORDER_PATIENCE": 21, "NEWCOMER_ARRIVAL": 22, "NEWCOMER_JOIN": 23,
     }  # fmt: skip
 
 

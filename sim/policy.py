@@ -120,15 +120,28 @@ class Rebate(Frozen):
     ] = 0.0
 
 
+#: The month a fixed limit is never recomputed from (beyond any run's last month).
+NEVER_RECOMPUTED = 2**40
+
+
 class CreditLimit(Frozen):
     """Credit limits per customer [004 p.71-79]."""
 
     method: Annotated[
-        Literal["none", "sales", "receipts"],
+        Literal["none", "sales", "receipts", "working_assets"],
         Field(description="'sales': quarterly sales x standard period / 90 x grade factor; "
               "'receipts': (6 x last month's receipts + 5 x ... + 1 x six months back) / 21 x "
-              "standard period / 30 x grade factor; 'none': no limit."),
+              "standard period / 30 x grade factor; 'working_assets': the customer's working "
+              "assets (segments[].working_assets) x working_assets_share x grade factor, "
+              "fixed for the run [004 p.74]; 'none': no limit."),
     ] = "none"
+    working_assets_share: Annotated[
+        float,
+        Field(gt=0.0, le=10.0,
+              description="Working-assets method: the empirical percentage of the customer's "
+              "working assets granted as its limit (the material picks it from an evaluation "
+              "value of the customer's ratios [004 p.74]; the grade factor then corrects it)."),
+    ] = 0.1
     standard_credit_period_days: Annotated[
         float, Field(gt=0.0, le=365.0, description="The industry's standard credit period.")
     ] = 30.0
@@ -173,6 +186,8 @@ class CreditLimit(Frozen):
         (before it, the limits expected from the customer's rating hold)."""
         if self.method == "sales":
             return 3 if self.smoothing is None else 1
+        if self.method == "working_assets":
+            return NEVER_RECOMPUTED  # (the limit rests on the balance sheet, not on history)
         return 6
 
 
@@ -313,6 +328,14 @@ def check_compatible(scenario: Scenario, policy: Policy) -> None:
                     f"deterministic mode has no payment pattern for terms "
                     f"'{terms.notation}' (grade {grade}); patterns exist for: {known}"
                 )
+    if policy.credit_limit.method == "working_assets":
+        missing = [s.name for s in scenario.segments if s.working_assets is None]
+        if missing:
+            raise PolicyError(
+                f"policy '{policy.name}' sets limits by the working-assets method, but segment"
+                f"(s) {', '.join(missing)} state no working_assets: add "
+                "segments[].working_assets (a distribution of money) or choose another method"
+            )
     if policy.collections.collectors == 0 and any(
         s.collector_minutes > 0 for s in (*policy.ladder, *_all_grade_steps(policy))
     ):

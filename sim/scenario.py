@@ -278,6 +278,12 @@ class Segment(Frozen):
     bankruptcy_recovery_days: Annotated[
         Days, Field(description="Days from bankruptcy to the recovery payment and write-off.")
     ] = 365.0
+    working_assets: Annotated[
+        Distribution | None,
+        Field(description="Each customer's working assets (money): (working capital + net "
+              "worth) / 2, the base of the working-assets limit method [004 p.74]; one draw "
+              "per customer. null = not known (that method cannot be used)."),
+    ] = None
     newcomers_per_year: Annotated[
         float,
         Field(ge=0.0, le=1_000_000.0,

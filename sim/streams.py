@@ -63,6 +63,7 @@ class Stream(IntEnum):
     ORDER_PATIENCE = 21  #: How long a customer waits for a held order before buying elsewhere.
     NEWCOMER_ARRIVAL = 22  #: When new customers of a segment arrive (keyed by segment).
     NEWCOMER_JOIN = 23  #: Whether a newcomer stays at the policy's terms (the demand response).
+    WORKING_ASSETS = 24  #: A customer's working assets, for the working-assets limit method.
 
 
 def _philox_words(

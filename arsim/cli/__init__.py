@@ -39,6 +39,7 @@ class _Group(click.Group):
         # the command as typed, for the header of a run (arsim.cli.provenance)
         argv = list(args) if args is not None else sys.argv[1:]
         obj = {"argv": argv, **(extra.pop("obj", None) or {})}
+        sys.unraisablehook = _quiet_interrupts(sys.unraisablehook)
         try:
             code = super().main(args, prog_name, complete_var, False, obj=obj, **extra)
         except click.ClickException as exc:
@@ -69,6 +70,25 @@ class _Group(click.Group):
                 raise
             exiting = isinstance(ctx.obj, dict) and bool(ctx.obj.get("exiting_process"))
             _interrupted("arsim: interrupted; no output file was left half-written", exiting)
+
+
+def _quiet_interrupts(hook: Any) -> Any:
+    """The unraisable-exception hook, silent about a Ctrl-C: one that lands inside a
+    callback (numba's compiler calls back from C while it compiles the engines on a first
+    run) cannot propagate, so Python would print it as "Exception ignored" with a traceback.
+    Instead the interrupt is raised again, to land outside the callback and reach the
+    command, which reports it in one line."""
+    if getattr(hook, "arsim_quiet", False):
+        return hook
+
+    def quiet(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            hook(unraisable)
+        else:
+            signal.raise_signal(signal.SIGINT)
+
+    quiet.arsim_quiet = True  # type: ignore[attr-defined]
+    return quiet
 
 
 def _caused_by_interrupt(exc: BaseException) -> bool:

@@ -31,6 +31,7 @@ from ..draws import (
     dist_params,
     invoice_draws,
     max_multiplier,
+    sample,
     order_gap_days,
     sample_q,
 )
@@ -511,12 +512,31 @@ class CustomerBook:
     # ---- credit limits and rebates ---------------------------------------------------------
 
     def _expected_limits(self) -> np.ndarray:
-        """Limits from expected sales, used until enough history exists."""
+        """Limits from expected sales, used until enough history exists; by the
+        working-assets method, each customer's limit for the whole run."""
+        if self.policy.credit_limit.method == "working_assets":
+            return self._working_asset_limits()
         per_seg = []
         for seg in self.scenario.segments:
             monthly = seg.orders_per_year * self.mult[seg.grade] * seg.order_amount.mean / 12.0
             per_seg.append(self._limit_from_monthly(monthly, seg.grade))
         return np.asarray(per_seg)[self.customers.segment]
+
+    def _working_asset_limits(self) -> np.ndarray:
+        """Working assets x the policy's share x the grade factor, per customer [004 p.74]:
+        the assets are each customer's own draw (keyed by customer, so the same under any
+        policy)."""
+        c = self.customers
+        u = streams.uniforms(self.seed, streams.Stream.WORKING_ASSETS,
+                             np.arange(c.count, dtype=np.int64), np.zeros(c.count, np.int64))
+        assets = np.empty(c.count)
+        for g, seg in enumerate(self.scenario.segments):
+            mine = c.segment == g
+            assert seg.working_assets is not None  # policy.check_compatible refuses it
+            assets[mine] = sample(u[mine, 0], seg.working_assets)
+        rule = self.policy.credit_limit
+        factor = np.asarray([rule.factor(g) for g in self.grade_array.tolist()])
+        return assets * rule.working_assets_share * factor
 
     def _limit_from_monthly(self, monthly: float | np.ndarray, grade: str | np.ndarray
                             ) -> float | np.ndarray:

@@ -144,7 +144,8 @@ D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN, D_ACTION, D_RESPONSE = range(7)  # + pa
  P_AGE_SCALE, P_AGE_SHAPE, P_PEN_STEPS) = range(33)
 P_PEN_DAYS, P_PEN_RATES = 33, 37  # up to 4 penalty steps: their days, then their rates
 N_P = 41
-LIMIT_SALES, LIMIT_RECEIPTS = 1.0, 2.0  # p[P_LIMIT_METHOD] (0: no limits)
+#: p[P_LIMIT_METHOD] (0: no limits; a fixed limit, by working assets, is never recomputed)
+LIMIT_SALES, LIMIT_RECEIPTS, LIMIT_FIXED = 1.0, 2.0, 3.0
 
 
 def screening_for(scenario: Scenario) -> str | None:
@@ -1121,7 +1122,8 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
             payer_f[k, Y_LAG:Y_LAG + 4] = dist_params(dist)
             payer_f[k, Y_HAS_LAG], payer_f[k, Y_EARLY] = 1.0, rules.early[k]
     limits = policy.credit_limit
-    method = {"none": 0.0, "sales": LIMIT_SALES, "receipts": LIMIT_RECEIPTS}[limits.method]
+    method = {"none": 0.0, "sales": LIMIT_SALES, "receipts": LIMIT_RECEIPTS,
+              "working_assets": LIMIT_FIXED}[limits.method]
     limit0 = (book.limit0 if book.limit0 is not None
               else np.full(book.customers.count, INF))
     factor = np.asarray([limits.factor(s.grade) for s in scenario.segments])[

@@ -146,3 +146,21 @@ def test_an_interrupt_wrapped_by_numba_is_still_an_interrupt() -> None:
     except SystemError as outer:
         assert _caused_by_interrupt(outer)
     assert not _caused_by_interrupt(SystemError("something else"))
+
+
+def test_a_ctrl_c_inside_a_callback_is_raised_again_not_printed() -> None:
+    # numba's compiler calls back from C on a first run; a Ctrl-C there is "unraisable":
+    # Python would print it with a traceback and carry on compiling
+    from types import SimpleNamespace
+
+    from arsim.cli import _quiet_interrupts
+
+    seen: list[object] = []
+    hook = _quiet_interrupts(seen.append)
+    assert _quiet_interrupts(hook) is hook  # installed once, however often main() runs
+    other = SimpleNamespace(exc_value=ValueError("x"))
+    hook(other)
+    assert seen == [other]  # anything else still goes to the original hook
+    with pytest.raises(KeyboardInterrupt):
+        hook(SimpleNamespace(exc_value=KeyboardInterrupt()))
+    assert seen == [other]

@@ -19,7 +19,8 @@ from arsim.sim.behaviour import INF, Invoice, Outcome, RuleBook
 from arsim.sim.draws import draw_customers
 from arsim.sim.engine.book import CustomerBook, zeroed_doubles
 from arsim.sim.engine.des import run_des
-from arsim.sim.engine.output import EngineOutput
+from arsim.sim import streams
+from arsim.sim.engine.output import CollectorStats, EngineOutput
 from arsim.sim.ledger import LEDGER_DTYPE
 from arsim.sim.policy import Policy
 from arsim.sim.scenario import Scenario
@@ -225,3 +226,54 @@ def test_smoothed_limits_start_in_the_first_month_the_plain_ones_in_the_third() 
     assert _policy("sales", smoothing=0.2).credit_limit.first_month() == 1
     assert _policy("sales").credit_limit.first_month() == 3
     assert _policy("receipts").credit_limit.first_month() == 6
+
+
+# ---- the working-assets method [004 p.74] -------------------------------------------------
+
+
+def test_working_assets_limits_are_each_customers_assets_times_the_share_and_factor() -> None:
+    from support import one_segment
+
+    from arsim.sim.engine.fast import run_fast
+    from arsim.sim.engine.reference import run_reference
+
+    scenario = one_segment("wa", 300.0, customers=30, orders_per_year=24, amount_cv=0.5,
+                           mix={"reminded": 0.5, "pressure": 0.5},
+                           segment={"working_assets": {"mean": 60_000, "cv": 0.5},
+                                    "newcomers_per_year": 10})
+    policy = Policy.model_validate({
+        "accepted_grades": ["B"], "terms": {"B": "N/30"}, "ladder": [],
+        "credit_limit": {"method": "working_assets", "working_assets_share": 0.1,
+                         "grade_factors": {"B": 1.5}}})
+    rules = RuleBook(scenario, policy, collectors_finite=False, seed=4)
+    out = EngineOutput(engine="reference", window=(0.0, 300.0),
+                       ledger=np.empty(0, dtype=LEDGER_DTYPE), actions={},
+                       collector=CollectorStats())
+    customers = draw_customers(scenario, 4)
+    book = CustomerBook(scenario, policy, 4, customers, rules, out)
+    u = streams.uniforms(4, streams.Stream.WORKING_ASSETS, np.arange(customers.count), 0)[:, 0]
+    assets = streams.lognormal(u, 60_000, 0.5)
+    assert np.allclose(book.limit0, assets * 0.1 * 1.5, rtol=1e-15, atol=0.0)
+    # fixed for the run: no month recomputes it, and every engine holds orders alike
+    before = list(book.limit or [])
+    book.month_end(9, np.zeros((customers.count, book.months)))
+    assert book.limit == before
+    runs = [f(scenario, policy, 4) for f in (run_fast, run_des, run_reference)]
+    assert runs[0].lost_sales.get("credit_limit", 0.0) > 0.0  # 9,000 of limit, 1,000 orders
+    for other in runs[1:]:
+        assert other.ledger.tobytes() == runs[0].ledger.tobytes()
+        assert other.lost_sales == runs[0].lost_sales
+
+
+def test_the_working_assets_method_needs_every_segments_assets() -> None:
+    from support import one_segment
+
+    from arsim.sim.errors import PolicyError
+    from arsim.sim.policy import check_compatible
+
+    scenario = one_segment("wa", 300.0, customers=3, orders_per_year=2, amount_cv=0.5,
+                           mix={"on_time": 1.0})
+    policy = Policy.model_validate({"accepted_grades": ["B"], "terms": {"B": "N/30"},
+                                    "credit_limit": {"method": "working_assets"}})
+    with pytest.raises(PolicyError, match="working_assets"):
+        check_compatible(scenario, policy)

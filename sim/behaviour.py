@@ -405,7 +405,7 @@ class RuleBook:
             inv.stop_from = min(inv.stop_from, when)
         elif action is Action.CANCEL_CREDIT_LINE:
             inv.cancel_from = min(inv.cancel_from, when)
-        if rule.loss > 0.0 and self.account_uniform(inv.customer, action) < rule.loss:
+        if rule.loss > 0.0 and self.account_uniform(inv.customer, action, when) < rule.loss:
             inv.lost_at = min(inv.lost_at, when)
         if action is Action.LAWSUIT:
             self._lawsuit(inv, rule, when, row[base])
@@ -423,17 +423,21 @@ class RuleBook:
             return  # a broken promise: the ladder resumes once the promised day has passed
         self._finish(inv, promised, Outcome.PAID_DUNNED)
 
-    def account_uniform(self, customer: int, action: Action) -> float:
-        """The customer's own draw for leaving when its account suffers this kind of step.
+    def account_uniform(self, customer: int, action: Action, when: float) -> float:
+        """The customer's own draw for leaving when its account suffers this kind of step at
+        time `when` (draw j of its key, j the year of the run the step falls in).
 
-        One draw per customer and kind of step, not per invoice: a customer with five overdue
-        invoices handed to an agency is one account escalated once, and leaves (or not) once.
-        So it leaves the first time its account suffers that kind of step, if ever.
-        """
+        One draw per customer, kind of step and year, not per invoice: a customer with five
+        overdue invoices handed to an agency is one account escalated once, and leaves (or
+        not) once; so it leaves at its account's first step of that kind in a year, if ever.
+        A year later the account may be escalated afresh and draws again (drawn once for the
+        whole run, an account that survived one escalation would never leave after another,
+        and losses would fade over a long run)."""
         if self._key is None:
             raise RuntimeError("RuleBook needs the replication's seed to walk invoices")
+        year = int(math.floor(when / self.year))
         return float(rng.uniform_at(self._key[0], self._key[1], int(streams.Stream.ACCOUNT_LOSS),
-                                    customer, ACTION_INDEX[action], 0))
+                                    customer, ACTION_INDEX[action], year))
 
     def _lawsuit(self, inv: Invoice, rule: StepRule, when: float, u: float) -> None:
         # suing a customer closes its account: no more credit, whatever the judgment [003]

@@ -327,10 +327,12 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
         inv_f[k, F_STOP] = min(inv_f[k, F_STOP], when)
     elif action == A_CANCEL:
         inv_f[k, F_CANCEL] = min(inv_f[k, F_CANCEL], when)
-    # RuleBook.account_uniform: one draw per customer and kind of step (key[2] is the
-    # customer); a uniform is never below 0, so with no loss share the draw is not needed
-    if lad_f[g, j, D_LOSS] > 0.0 and rng.uniform_at(key[0], key[1], ST_LOSS, key[2], action,
-                                                    0) < lad_f[g, j, D_LOSS]:
+    # RuleBook.account_uniform: one draw per customer, kind of step and year of the run
+    # (key[2] is the customer); a uniform is never below 0, so with no loss share the draw
+    # is not needed
+    if lad_f[g, j, D_LOSS] > 0.0 and rng.uniform_at(
+            key[0], key[1], ST_LOSS, key[2], action,
+            int(math.floor(when / p[P_YEAR]))) < lad_f[g, j, D_LOSS]:
         inv_f[k, F_LOST_AT] = min(inv_f[k, F_LOST_AT], when)
     eff_due = inv_f[k, F_EFF_DUE]
     if action == A_LAWSUIT:

@@ -435,7 +435,7 @@ class RuleBook:
         and losses would fade over a long run)."""
         if self._key is None:
             raise RuntimeError("RuleBook needs the replication's seed to walk invoices")
-        year = int(math.floor(when / self.year))
+        year = math.floor(when / self.year)
         return float(rng.uniform_at(self._key[0], self._key[1], int(streams.Stream.ACCOUNT_LOSS),
                                     customer, ACTION_INDEX[action], year))
 

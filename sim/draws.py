@@ -167,11 +167,15 @@ def draw_customers(scenario: Scenario, seed: int) -> CustomerTable:
         new_seg])
     # per segment, what turns a customer's uniforms into its attributes: the payer mix as
     # streams.categorical's cumulative shares, and the distributions as sample_q reads them
-    cum = np.empty((len(segs), len(PAYER_TYPES)))
-    for index, seg in enumerate(segs):
-        shares = np.asarray([seg.payer_mix.get(p, 0.0) for p in PAYER_TYPES])
+    # rows 0 .. S-1: the opening population's mixes; S .. 2S-1: the newcomers'
+    cum = np.empty((2 * len(segs), len(PAYER_TYPES)))
+    mixes = [*(seg.payer_mix for seg in segs),
+             *(seg.newcomer_payer_mix or seg.payer_mix for seg in segs)]
+    for index, mix in enumerate(mixes):
+        shares = np.asarray([mix.get(p, 0.0) for p in PAYER_TYPES])
         cum[index] = np.cumsum(shares)
         cum[index, int(np.flatnonzero(shares)[-1]):] = np.inf
+    mix_row = segment + np.where(np.arange(n) >= initial, len(segs), 0)
     funding = np.stack([dist_params(seg.funding_cost_annual) for seg in segs])
     recovery = np.stack([dist_params(seg.bankruptcy_recovery_share) for seg in segs])
     bankruptcy_mean = np.asarray([days_in_year / seg.bankruptcy_hazard_annual
@@ -188,7 +192,7 @@ def draw_customers(scenario: Scenario, seed: int) -> CustomerTable:
                           funding_cost_annual=np.empty(n), bankruptcy_day=np.empty(n),
                           recovery_share=np.empty(n), joined=joined, join_draw=join_draw,
                           initial=initial)
-    _customer_columns(k0, k1, segment, cum, funding, bankruptcy_mean, recovery,
+    _customer_columns(k0, k1, segment, mix_row, cum, funding, bankruptcy_mean, recovery,
                       np.empty((4, n)), table.payer, table.funding_cost_annual,
                       table.bankruptcy_day, table.recovery_share)
     table.bankruptcy_day[initial:] += new_day  # (a newcomer's clock starts on arrival)
@@ -200,7 +204,8 @@ _CUSTOMER_STREAMS = (int(Stream.PAYER_TYPE), int(Stream.FUNDING_COST), int(Strea
 
 
 @rng.compiled
-def _customer_columns(k0: np.uint64, k1: np.uint64, segment: np.ndarray, cum: np.ndarray,
+def _customer_columns(k0: np.uint64, k1: np.uint64, segment: np.ndarray,
+                      mix_row: np.ndarray, cum: np.ndarray,
                       funding: np.ndarray, bankruptcy_mean: np.ndarray, recovery: np.ndarray,
                       u: np.ndarray, payer: np.ndarray, fund: np.ndarray, bank: np.ndarray,
                       rec: np.ndarray) -> None:
@@ -215,9 +220,9 @@ def _customer_columns(k0: np.uint64, k1: np.uint64, segment: np.ndarray, cum: np
             u[q, i] = rng.unit(rng.block(k0, k1, np.uint64(i), np.uint64(0), s,
                                          np.uint64(0))[0])
     for i in range(n):
-        g = segment[i]
+        g, row = segment[i], mix_row[i]
         k = 0
-        while cum[g, k] <= u[0, i]:  # (searchsorted, side="right": the last share is inf)
+        while cum[row, k] <= u[0, i]:  # (searchsorted, side="right": the last share is inf)
             k += 1
         payer[i] = k
         fund[i] = sample_q(u[1, i], funding[g])

@@ -19,7 +19,8 @@ M = TypeVar("M", bound=BaseModel)
 
 #: Mappings that accept new keys (a grade's terms or factor may be added by a what-if).
 OPEN_MAPPINGS = frozenset({"terms", "grade_factors", "ladders_by_grade", "payer_types",
-                           "payer_mix", "response", "after_action", "patterns"})
+                           "payer_mix", "newcomer_payer_mix", "response", "after_action",
+                           "patterns"})
 
 
 def _index(node: list[Any], part: str, path: str, error: type[ArsimError]) -> int:

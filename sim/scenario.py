@@ -284,6 +284,12 @@ class Segment(Frozen):
               "worth) / 2, the base of the working-assets limit method [004 p.74]; one draw "
               "per customer. null = not known (that method cannot be used)."),
     ] = None
+    newcomer_payer_mix: Annotated[
+        dict[PayerType, Share] | None,
+        Field(description="Payer mix of the segment's newcomers, where it differs from "
+              "payer_mix (new accounts are often riskier than a book whose worst payers "
+              "have left); shares sum to 1. null = payer_mix."),
+    ] = None
     newcomers_per_year: Annotated[
         float,
         Field(ge=0.0, le=1_000_000.0,
@@ -300,17 +306,19 @@ class Segment(Frozen):
               "demand.blocked_hold_days for every order."),
     ] = None
 
-    @field_validator("payer_mix")
+    @field_validator("payer_mix", "newcomer_payer_mix")
     @classmethod
     def _mix_sums_to_one(
-        cls, mix: dict[PayerType, float], info: ValidationInfo
-    ) -> dict[PayerType, float]:
+        cls, mix: dict[PayerType, float] | None, info: ValidationInfo
+    ) -> dict[PayerType, float] | None:
+        if mix is None:
+            return mix
         total = sum(mix.values())
         if abs(total - 1.0) > 1e-6:
             shares = ", ".join(f"{k.value} {v:g}" for k, v in mix.items())
             raise ValueError(
-                f"segment '{info.data.get('name', '?')}': payer_mix shares ({shares}) sum to "
-                f"{total:g}, not 1"
+                f"segment '{info.data.get('name', '?')}': {info.field_name} shares ({shares}) "
+                f"sum to {total:g}, not 1"
             )
         return mix
 

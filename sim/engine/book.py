@@ -31,8 +31,8 @@ from ..draws import (
     dist_params,
     invoice_draws,
     max_multiplier,
-    sample,
     order_gap_days,
+    sample,
     sample_q,
 )
 from ..policy import Policy

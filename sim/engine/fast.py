@@ -332,7 +332,7 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
     # is not needed
     if lad_f[g, j, D_LOSS] > 0.0 and rng.uniform_at(
             key[0], key[1], ST_LOSS, key[2], action,
-            int(math.floor(when / p[P_YEAR]))) < lad_f[g, j, D_LOSS]:
+            math.floor(when / p[P_YEAR])) < lad_f[g, j, D_LOSS]:
         inv_f[k, F_LOST_AT] = min(inv_f[k, F_LOST_AT], when)
     eff_due = inv_f[k, F_EFF_DUE]
     if action == A_LAWSUIT:

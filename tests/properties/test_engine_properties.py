@@ -98,6 +98,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "order_patience_days": draw(st.sampled_from(
                 [None, {"mean": 5.0, "cv": 0.0}, {"mean": 12.0, "cv": 0.7}])),
             "newcomers_per_year": draw(st.sampled_from([0.0, 0.0, 4.0, 30.0])),
+            "newcomer_payer_mix": (None if draw(st.booleans()) else _mix(
+                draw(st.lists(st.floats(0.05, 1), min_size=4, max_size=4)))),
         })
     return {
         "name": "random",

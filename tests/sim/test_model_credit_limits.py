@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from arsim.sim import streams
 from arsim.sim.behaviour import INF, Invoice, Outcome, RuleBook
 from arsim.sim.draws import draw_customers
 from arsim.sim.engine.book import CustomerBook, zeroed_doubles
 from arsim.sim.engine.des import run_des
-from arsim.sim import streams
 from arsim.sim.engine.output import CollectorStats, EngineOutput
 from arsim.sim.ledger import LEDGER_DTYPE
 from arsim.sim.policy import Policy

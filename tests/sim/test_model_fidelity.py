@@ -296,3 +296,19 @@ def test_a_newcomer_starts_at_its_ratings_limit_and_keeps_it_for_the_months_of_h
     assert np.all(after[:3] == 0.0)  # no history: the plain sales method gives 0
     waiting = first > 3
     assert waiting[3:].any() and np.all(after[waiting] == initial[waiting])
+
+
+def test_newcomers_take_their_own_payer_mix_and_the_opening_population_its_own() -> None:
+    from arsim.sim.draws import draw_customers
+
+    scenario = one_segment("mix", 3650.0, customers=4000, orders_per_year=1, amount_cv=0.5,
+                           mix={"on_time": 1.0},
+                           segment={"newcomers_per_year": 400,
+                                    "newcomer_payer_mix": {"pressure": 0.25,
+                                                           "defaulter": 0.75}})
+    c = draw_customers(scenario, 2)
+    assert np.all(c.payer[:c.initial] == 0)  # on_time
+    newcomers = c.payer[c.initial:]
+    assert newcomers.size > 3000 and set(np.unique(newcomers)) == {2, 3}
+    share = float(np.mean(newcomers == 3))
+    assert abs(share - 0.75) < 4 * math.sqrt(0.75 * 0.25 / newcomers.size)

@@ -135,7 +135,8 @@ class PricingFold:
         np.add.at(self.end_aging, metrics.aging_bucket(end - due[live]), at_end[live])
         parts = (sales, receivable, current_full + current_reduced, written, at_end,
                  np.where(due <= end, at_end, 0.0))
-        grade = np.searchsorted(GRADES, ledger["grade"])
+        # (one-letter strings compared as their code points: the same order, ten times faster)
+        grade = np.searchsorted(GRADES.view(np.uint32), ledger["grade"].view(np.uint32))
         segment = ledger["segment"].astype(np.int64)
         for k, part in enumerate(parts):
             np.add.at(self.by_grade[k], grade, part)

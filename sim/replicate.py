@@ -120,7 +120,7 @@ def replicate(scenario: Scenario, policy: Policy, seed: int, index: int = 0,
 
     def priced(ledger: Ledger) -> None:
         for block in blocks(ledger):
-            check_conservation(block)
+            check_conservation(block, first=totals.rows)
             totals.add(block)
 
     if chosen == "des":

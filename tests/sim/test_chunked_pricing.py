@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from arsim.sim.costs import allowance_at, ar_integral
 from arsim.sim.engine import fast
-from arsim.sim.ledger import Ledger
+from arsim.sim.errors import EngineError
+from arsim.sim.ledger import LEDGER_DTYPE, Ledger, check_conservation
 from arsim.sim.loader import apply_overrides, load
 from arsim.sim.policy import Policy
 from arsim.sim.replicate import Replication, replicate
@@ -128,3 +129,11 @@ def test_the_sums_are_the_ledger_functions_sums(
     for value in issued.tolist():
         total += value
     assert sums["sales"] == total
+
+
+def test_a_chunk_names_a_broken_invoice_by_its_place_in_the_whole_ledger() -> None:
+    rows = np.zeros(3, dtype=LEDGER_DTYPE)
+    rows["amount"] = rows["paid"] = 10.0
+    rows["paid"][1] = 9.0
+    with pytest.raises(EngineError, match="invoice 101:"):
+        check_conservation(rows, first=100)

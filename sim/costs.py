@@ -7,6 +7,8 @@ open life that falls inside the window (no end-of-day snapshots).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .behaviour import Outcome
@@ -15,11 +17,16 @@ from .ledger import LedgerLike
 from .policy import Policy
 from .scenario import Scenario
 
+if TYPE_CHECKING:
+    from .totals import LedgerTotals
+
 __all__ = [
     "allowance_at",
     "ar_balance_at",
     "ar_integral",
+    "ar_parts",
     "cost_breakdown",
+    "fold_sum",
     "owed_at",
     "settled_in",
     "shortage_parts",
@@ -37,18 +44,26 @@ def ar_integral(ledger: LedgerLike, start: float, end: float, current_only: bool
     open amount by the credit from the credit day on. With ``current_only`` only the part of
     its life before the (contractual) due date counts: the not-yet-due receivables.
     """
-    full, reduced = _ar_parts(ledger, start, end, current_only)
-    return float(full.sum() + reduced.sum())
+    full, reduced = ar_parts(ledger, start, end, current_only)
+    return fold_sum(full) + fold_sum(reduced)
+
+
+def fold_sum(values: np.ndarray) -> float:
+    """The sum of values added one after another, in order, as every sum of a ledger is
+    (see totals.py: a ledger priced in chunks gives the same bits)."""
+    total = np.zeros(1)
+    np.add.at(total, np.zeros(len(values), dtype=np.intp), values)
+    return float(total[0])
 
 
 def ar_integral_rows(ledger: LedgerLike, start: float, end: float,
                      current_only: bool = False) -> np.ndarray:
     """Each invoice's part of ar_integral (for sums by group, e.g. a grade's receivables)."""
-    full, reduced = _ar_parts(ledger, start, end, current_only)
+    full, reduced = ar_parts(ledger, start, end, current_only)
     return np.asarray(full + reduced)
 
 
-def _ar_parts(ledger: LedgerLike, start: float, end: float, current_only: bool
+def ar_parts(ledger: LedgerLike, start: float, end: float, current_only: bool
               ) -> tuple[np.ndarray, np.ndarray]:
     """Per invoice: the full amount's money x days open, and the credited remainder's."""
     issue, settle = ledger["issue_day"], ledger["settle_day"]
@@ -100,7 +115,7 @@ def allowance_at(ledger: LedgerLike, day: float, rates: tuple[tuple[float, float
     rate = np.zeros(owed.size)
     for days, share in rates:  # bands in increasing days: the last one reached applies
         rate = np.where(overdue >= days, share, rate)
-    return float((owed * rate).sum())
+    return fold_sum(owed * rate)
 
 
 def shortage_parts(out: EngineOutput, margin: float, years: float) -> dict[str, float]:
@@ -127,14 +142,21 @@ def shortage_parts(out: EngineOutput, margin: float, years: float) -> dict[str, 
     }
 
 
-def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dict[str, float]:
+def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput,
+                   totals: LedgerTotals | None = None) -> dict[str, float]:
     """Yearly costs of a replication, each named as in the report.
+
+    `totals` are the sums of the replication's ledger (totals.LedgerTotals), where they were
+    summed as the engine ran; by default they are summed from `out.ledger`.
 
     Returns keys: opportunity_cost, management_cost, bad_debt_cost, shortage_cost,
     discount_cost, penalty_income, inventory_carrying_cost, total_cost, plus the money
     flows they come from (average_receivables, credit_sales, cash_sales, ...).
     """
-    ledger = out.columns()
+    if totals is None:
+        from .totals import totals_of  # noqa: PLC0415 - totals reads this module's parts
+        totals = totals_of(scenario, out.window, out.ledger)
+    sums = totals.pricing
     start, end = out.window
     span = end - start
     year = float(scenario.conventions.days_in_year)
@@ -144,10 +166,8 @@ def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dic
     rate = company.cost_of_capital_annual
     base = vc if scenario.conventions.opportunity_cost_base == "variable_cost" else 1.0
 
-    average_ar = ar_integral(ledger, start, end) / span
-    settled = settled_in(ledger, start, end)
-    issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
-    credit_sales = float(ledger["amount"][issued].sum()) / years
+    average_ar = (sums["ar_full"] + sums["ar_reduced"]) / span
+    credit_sales = sums["sales"] / years
     cash_sales = out.cash_sales / years
     staff = policy.collections.collectors
     # capacity is never free: a team of `staff` is paid whether busy or not; an unlimited
@@ -158,12 +178,11 @@ def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dic
     management = (company.fixed_credit_department_cost_annual
                   + team
                   + policy.fixed_collection_cost_annual
-                  + (action_cost + float(ledger["agency_fee"][settled].sum())) / years)
+                  + (action_cost + sums["agency_fee"]) / years)
     lost = sum(out.lost_sales.values())
     shortage = shortage_parts(out, 1.0 - vc, years)
-    rates = company.provision_rates
-    allowance = (allowance_at(ledger, start, rates), allowance_at(ledger, end, rates))
-    written_off = float(ledger["written_off"][settled].sum())
+    allowance = (sums["allowance_start"], sums["allowance_end"])
+    written_off = sums["written_off"]
     # write-offs consume the allowance; what ages into it in the window is the expense
     provision = (allowance[1] - allowance[0] + written_off) / years
     by_provision = scenario.conventions.bad_debt_recognition == "provision"
@@ -172,8 +191,8 @@ def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dic
         "management_cost": management,
         "bad_debt_cost": provision if by_provision else written_off / years,
         "shortage_cost": sum(shortage.values()),
-        "discount_cost": (float(ledger["discount"][settled].sum()) + out.rebates) / years,
-        "penalty_income": float(ledger["penalty"][settled].sum()) / years,
+        "discount_cost": (sums["discount"] + out.rebates) / years,
+        "penalty_income": sums["penalty"] / years,
         "inventory_carrying_cost": 0.0,
     }
     if scenario.conventions.include_inventory_carrying:

@@ -13,8 +13,8 @@ from pathlib import Path
 from .errors import EngineError
 from .scenario import Scenario
 
-__all__ = ["MemoryPlan", "available_bytes", "expected_invoices", "gib", "plan_jobs",
-           "replication_bytes"]
+__all__ = ["CHUNKED_BYTES_PER_INVOICE", "MemoryPlan", "available_bytes", "expected_invoices",
+           "gib", "plan_jobs", "replication_bytes"]
 
 
 def expected_invoices(scenario: Scenario) -> float:
@@ -38,10 +38,21 @@ def expected_invoices(scenario: Scenario) -> float:
 #: again after the model-fidelity and report changes), rounded up by about a tenth. The model
 #: and its measurements: docs/design.md, "Memory".
 BASE_BYTES = 330 * 2**20
-#: Bytes of peak memory per expected invoice of one replication, by engine: the slopes of
-#: the peaks measured at 10,000 and 50,000 customers of the default scenario (fast 372 and
-#: 658 MiB: 271 B; SimPy engine 385 and 715 MiB: 313 B), rounded up by a tenth.
-BYTES_PER_INVOICE = {"fast": 300, "screen": 300, "des": 345}
+#: Bytes of peak memory per expected invoice of one replication whose ledger is held whole
+#: (the SimPy engine always; the fast one when the ledger is kept), by engine: the slopes of
+#: the peaks measured at 10,000, 100,000 and 300,000 customers of the default scenario
+#: (benchmarks/bench_memory.py; fast, ledger kept: 287, 550 and 1,212 MiB, 111 and then
+#: 125 B; SimPy engine at 10,000 and 100,000: 297 and 846 MiB, 231 B), rounded up by a
+#: tenth. Pricing no longer copies the whole ledger's columns (sim/totals.py prices it a
+#: block at a time), which took the slopes down from 271 and 313 B.
+BYTES_PER_INVOICE = {"fast": 140, "screen": 140, "des": 255}
+#: The same for the fast engine when no ledger is kept: its rows are priced in chunks and
+#: let go, so what grows is the customers' and orders' tables (order times, tallies): the
+#: peaks at 10,000, 100,000 and 1,000,000 customers were 272, 316 and 760 MiB, 18.5 and
+#: 18.7 B an expected invoice, rounded up by a tenth.
+CHUNKED_BYTES_PER_INVOICE = 21
+#: Engines that price a replication in chunks when its ledger is not kept
+CHUNKED_ENGINES = ("fast", "screen")
 #: Bytes the parent process holds per expected invoice kept for ledger.csv (the ledgers
 #: returned by the workers, the table made of them and the rows being written), measured
 #: 366 B between 10,000 and 50,000 customers and rounded up.
@@ -64,10 +75,12 @@ class MemoryPlan:
         return self.parent_bytes + self.worker_bytes - BASE_BYTES
 
 
-def replication_bytes(scenario: Scenario, engine: str) -> float | None:
-    """Peak memory of a process running one replication, or None where not measured (the
-    plain-Python reference engine)."""
-    per_invoice = BYTES_PER_INVOICE.get(engine)
+def replication_bytes(scenario: Scenario, engine: str, keep_ledger: bool = True
+                      ) -> float | None:
+    """Peak memory of a process running one replication (its ledger kept or not), or None
+    where not measured (the plain-Python reference engine)."""
+    per_invoice = (CHUNKED_BYTES_PER_INVOICE if engine in CHUNKED_ENGINES and not keep_ledger
+                   else BYTES_PER_INVOICE.get(engine))
     if per_invoice is None:
         return None
     return BASE_BYTES + per_invoice * expected_invoices(scenario)
@@ -114,7 +127,7 @@ def plan_jobs(scenario: Scenario, engine: str, replications: int, jobs: int,
     Raises:
         EngineError: Not even one process running one replication fits.
     """
-    worker = replication_bytes(scenario, engine)
+    worker = replication_bytes(scenario, engine, keep_ledgers)
     ledger = LEDGER_BYTES_PER_INVOICE * expected_invoices(scenario) * replications
     parent = BASE_BYTES + (ledger if keep_ledgers else 0.0)
     wanted = max(1, min(jobs if jobs > 0 else (os.cpu_count() or 1), replications))

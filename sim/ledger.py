@@ -96,8 +96,9 @@ def to_ledger(invoices: Iterable[Invoice]) -> Ledger:
     return np.array([ledger_row(inv) for inv in invoices], dtype=LEDGER_DTYPE)
 
 
-def check_conservation(ledger: LedgerLike, tolerance: float = 1e-6) -> None:
-    """Raise EngineError unless every invoice's money adds up and nothing is negative."""
+def check_conservation(ledger: LedgerLike, tolerance: float = 1e-6, first: int = 0) -> None:
+    """Raise EngineError unless every invoice's money adds up and nothing is negative
+    (`first`: the number of the ledger's first row, where it is a chunk of a longer one)."""
     parts = (ledger["paid"] + ledger["discount"] + ledger["credited"] + ledger["written_off"]
              + ledger["open"])
     gap = np.abs(parts - ledger["amount"])
@@ -105,8 +106,8 @@ def check_conservation(ledger: LedgerLike, tolerance: float = 1e-6) -> None:
     bad = np.nonzero(gap > tolerance * scale)[0]
     if bad.size:
         i = int(bad[0])
-        raise EngineError(f"money not conserved for invoice {i}: amount {ledger['amount'][i]} "
-                          f"!= parts {parts[i]}")
+        raise EngineError(f"money not conserved for invoice {first + i}: amount "
+                          f"{ledger['amount'][i]} != parts {parts[i]}")
     for name in ("paid", "discount", "credited", "written_off", "open"):
         if np.any(ledger[name] < -tolerance * scale):
             raise EngineError(f"negative {name} in the ledger")

@@ -25,6 +25,7 @@ __all__ = [
     "average_days_delinquent",
     "bad_debt_ratio",
     "best_possible_dso",
+    "bucket_labels",
     "collection_effectiveness_index",
     "dso_average",
     "dso_countback",
@@ -207,7 +208,8 @@ def collection_effectiveness_index(
     return _ratio(collected, collectable) * 100.0
 
 
-def _bucket_labels(edges: Sequence[int]) -> list[str]:
+def bucket_labels(edges: Sequence[int]) -> list[str]:
+    """The aging buckets' names for these edges, in order ("current", "1-30", ... "90+")."""
     labels = ["current"]
     labels.extend(f"{low + 1}-{high}" for low, high in itertools.pairwise(edges))
     labels.append(f"{edges[-1]}+")
@@ -259,7 +261,7 @@ def aging_buckets(
         raise ValueError(f"aging edges must be strictly increasing, got {edges!r}")
     totals = np.bincount(aging_bucket(days, edge_list), weights=amounts,
                          minlength=len(edge_list) + 1)
-    labels = _bucket_labels([int(edge) for edge in edge_list])
+    labels = bucket_labels([int(edge) for edge in edge_list])
     return {label: float(total) for label, total in zip(labels, totals.tolist(), strict=True)}
 
 

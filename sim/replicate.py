@@ -30,9 +30,9 @@ from .kpis import warnings as kpi_warnings
 from .ledger import Ledger, check_conservation
 from .policy import Policy, check_compatible
 from .scenario import Scenario
-from .series import daily_series, month_end_aging
 from .stats import Estimate, summarise
 from .terms import TierCost, tier_costs
+from .totals import LedgerTotals, blocks
 
 __all__ = ["Replication", "RunResult", "check_scheduler_address", "interrupts_held", "kill_pools",
            "replicate",
@@ -115,23 +115,33 @@ def replicate(scenario: Scenario, policy: Policy, seed: int, index: int = 0,
     """
     check_compatible(scenario, policy)
     chosen = choose_engine(scenario, policy, engine)
+    start = scenario.horizon.warmup_days
+    totals = LedgerTotals(scenario, (start, start + scenario.horizon.horizon_days))
+
+    def priced(ledger: Ledger) -> None:
+        for block in blocks(ledger):
+            check_conservation(block, first=totals.rows)
+            totals.add(block)
+
     if chosen == "des":
         out = run_des(scenario, policy, seed)
     elif chosen == "reference":
         out = run_reference(scenario, policy, seed)
     else:
-        out = run_fast(scenario, policy, seed, screening=chosen == "screen")
-    columns = out.columns()
-    check_conservation(columns)
-    values = cost_breakdown(scenario, policy, out)
-    values.update(kpis(scenario, policy, out))
-    end = out.window[1]
-    return Replication(
-        index=index, seed=seed, metrics=values,
-        daily=daily_series(columns, end, out.window[0]),
-        aging=month_end_aging(columns, end, scenario.conventions.days_in_year),
-        ledger=out.ledger if keep_ledger else None,
-    )
+        # without a ledger to keep, the fast engine hands its rows over chunk by chunk and
+        # lets each go once it is summed: a run's memory no longer grows with its invoices
+        out = run_fast(scenario, policy, seed, screening=chosen == "screen",
+                       chunks=None if keep_ledger else priced)
+    if keep_ledger or chosen not in {"fast", "screen"}:
+        priced(out.ledger)
+    if out.window != totals.window:
+        raise EngineError(f"the engine's window {out.window} is not the scenario's "
+                          f"{totals.window}")
+    values = cost_breakdown(scenario, policy, out, totals)
+    values.update(kpis(scenario, policy, out, totals))
+    daily, aging = totals.series()
+    return Replication(index=index, seed=seed, metrics=values, daily=daily, aging=aging,
+                       ledger=out.ledger if keep_ledger else None)
 
 
 @dataclass(frozen=True)

@@ -29,3 +29,16 @@ def test_one_scaling_configuration_reports_invoices_best_time_and_peak_memory() 
         capture_output=True, text=True, check=True, timeout=300)
     invoices, best, peak = done.stdout.split()[-3:]
     assert int(invoices) > 0 and 0.0 < float(best) < 60.0 and float(peak) > 50.0
+
+
+def test_memory_benchmark_reports_invoices_time_peak_and_estimate() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_memory.py"),
+         str(ROOT / "tests" / "data" / "tiny.yaml"), "--customers", "60", "--days", "60"],
+        capture_output=True, text=True, check=True, timeout=300)
+    header, row = done.stdout.splitlines()[-2:]
+    assert "peak MiB" in header and "estimate MiB" in header and "under 3 GiB" in header
+    customers, invoices, seconds, peak, estimate, under = row.split()
+    assert customers == "60" and int(invoices.replace(",", "")) > 0
+    assert 0.0 < float(seconds) < 60.0 and float(peak.replace(",", "")) > 50.0
+    assert float(estimate.replace(",", "")) > 50.0 and under == "yes"

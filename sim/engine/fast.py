@@ -30,6 +30,7 @@ one (see `exact_for`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -969,24 +970,38 @@ def _customers(
 # ---- the driver ---------------------------------------------------------------------------
 
 
-def run_fast(scenario: Scenario, policy: Policy, seed: int,
-             screening: bool = False) -> EngineOutput:
+#: Takes each chunk of ledger rows (a view, valid until it returns)
+Chunks = Callable[[np.ndarray], None]
+#: Ledger rows a chunked run holds at once (140 bytes each: about 9 MiB)
+CHUNK_ROWS = 1 << 16
+
+
+def run_fast(scenario: Scenario, policy: Policy, seed: int, screening: bool = False,
+             chunks: Chunks | None = None, chunk_rows: int | None = None) -> EngineOutput:
     """Simulate one replication with the fast engine (the same result as `run_des`).
 
     With `screening`, a finite collector team is treated as one that never makes a call
     wait: an approximation for screening many policies quickly, whose figures the SimPy
     engine must confirm. Utilisation is then the collector time offered over the team's
     capacity (above 100%: the team could not cope) and the wait is unknown (NaN).
+
+    With `chunks`, the ledger is not kept: its rows are handed to `chunks` as they are
+    written, in ledger order, whole customers at a time, at most `chunk_rows` rows at a time
+    (CHUNK_ROWS by default; more where one customer has more invoices), each chunk
+    overwritten once `chunks` returns; the output's ledger is then empty. The same rows come
+    out, in the same order.
     """
     reason = screening_for(scenario) if screening else exact_for(scenario, policy)
     if reason is not None:
         raise EngineError(f"the fast engine cannot run this scenario: {reason}; "
                           "use --engine des (or auto)")
     with gc_paused():
-        return _run(scenario, policy, seed, screening)
+        return _run(scenario, policy, seed, screening, chunks,
+                    CHUNK_ROWS if chunk_rows is None else chunk_rows)
 
 
-def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> EngineOutput:
+def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool,
+         chunks: Chunks | None = None, chunk_rows: int = CHUNK_ROWS) -> EngineOutput:
     staff = policy.collections.collectors
     start = scenario.horizon.warmup_days
     end = start + scenario.horizon.horizon_days
@@ -1002,27 +1017,28 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
     arrays = _policy_arrays(scenario, policy, rules, book, start, end)
     k0, k1 = streams._seed_key(seed)
     o_start, o_times = arrival_csr(k0, k1, 0, book.customer_gaps(), customers.joined, end)
-    ws = _Workspace(int(np.diff(o_start).max(initial=0)) + int(np.diff(opening.start).max(
-        initial=0)), book.months, opening.draws.shape[1])
+    most = int(np.diff(o_start).max(initial=0)) + int(np.diff(opening.start).max(initial=0))
+    ws = _Workspace(most, book.months, opening.draws.shape[1])
+    limit_from, joins, ref = (book.limit_months().astype(np.float64), orders.joins,
+                              book.reference_shares())
     lost_from, cancel_from = np.full(n, INF), np.full(n, INF)
     rebate_paid = np.zeros(n)
     tally = np.zeros((n, len(ACTIONS) + 1, 2))
     acc = np.zeros(ORDER_TALLY)
     # room for the expected invoices and a margin; made longer if a run needs more. Not
     # zeroed: the kernel writes every field of every row it keeps (_ledger_row), and zeroing
-    # 30 MB first was 1.5% of a replication
-    ledger = np.empty(int(1.1 * _expected_invoices(scenario, book, end)) + opening.count + 1024,
+    # 30 MB first was 1.5% of a replication. Chunked, room for a chunk, or for the busiest
+    # customer where it has more invoices
+    ledger = np.empty(max(1, chunk_rows, most) if chunks is not None else
+                      int(1.1 * _expected_invoices(scenario, book, end)) + opening.count + 1024,
                       dtype=LEDGER_DTYPE)
     c, rows = 0, 0
-    while c < n:
-        if c > 0:
-            ledger = np.resize(ledger, int(1.5 * ledger.size) + 1024)
+    while True:
         c, rows = _customers(
             c, k0, k1, orders.segment, orders.grade, customers.payer.astype(np.int64),
             customers.funding_cost_annual, orders.bankrupt, customers.recovery_share,
             book.tier_array, arrays["limit0"], arrays["factor"],
-            book.limit_months().astype(np.float64), orders.joins, book.reference_shares(),
-            o_start, o_times,
+            limit_from, joins, ref, o_start, o_times,
             opening.start, opening.issue, opening.amount, opening.index, opening.draws,
             opening.net, orders.amount, orders.credit, orders.share,
             arrays["grade_f"], arrays["lad_f"], arrays["seg_f"], arrays["payer_f"], arrays["p"],
@@ -1030,8 +1046,14 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
             ws.ordered, ws.receipts, ws.row, ws.key, ws.pre,
             ledger, np.asarray([s.grade for s in scenario.segments]), rows, acc, lost_from,
             cancel_from, rebate_paid, tally)
-    ledger = ledger[:rows]
-    out.ledger = ledger
+        if c >= n:
+            break
+        ledger, rows = _make_room(ledger, rows, chunks)
+    if chunks is not None:
+        if rows:
+            chunks(ledger[:rows])
+        ledger, rows = ledger[:0], 0
+    out.ledger = ledger[:rows]
     store_order_tally(out, acc)
     out.rebates = float(rebate_paid.sum())
     out.actions = actions_summary(tally[:, :BUSY])
@@ -1042,6 +1064,16 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool) -> Engi
     population(out, customers.joined, book.joins, customers.initial,
                customers.bankruptcy_day, lost_from)
     return out
+
+
+def _make_room(ledger: np.ndarray, rows: int, chunks: Chunks | None) -> tuple[np.ndarray, int]:
+    """Room for the next customer's invoices, which did not fit after `rows` rows: the
+    chunk so far handed to `chunks` and its rows reused, or (the whole ledger kept, or one
+    customer's invoices more than a chunk's room) a longer ledger."""
+    if chunks is not None and rows > 0:
+        chunks(ledger[:rows])
+        return ledger, 0
+    return np.resize(ledger, int(1.5 * ledger.size) + 1024), rows
 
 
 CAL_MONTH, CAL_YEAR_END, CAL_NEXT_YEAR, CAL_NEXT_MONTH = range(4)

@@ -24,7 +24,7 @@ from .errors import ArsimError
 from .policy import Policy
 from .replicate import run
 from .scenario import Scenario
-from .stats import Estimate, estimate
+from .stats import Estimate, estimate, paired_difference
 from .targets import TARGETS, Band, Target
 
 __all__ = [
@@ -141,10 +141,8 @@ def _check(runner: _Runner, scenario: Scenario, policy: Policy, target: Target,
         other, engine = runner.values(scenario, changed, target.variant.label, cache)
         engines.add(engine)
         a, b = [read(m) for m in other], [read(m) for m in base]
-        if target.change == "relative":
-            value = relative_change(a, b)
-        else:
-            value = estimate(x - y for x, y in zip(a, b, strict=True))
+        paired = relative_change if target.change == "relative" else paired_difference
+        value = paired(a, b)
     return Check(scenario.name, target, value, judge(value, target.band))
 
 

@@ -18,6 +18,7 @@ from arsim.sim.errors import ArsimError
 from arsim.sim.replicate import kill_pools
 
 from .calc import calc_group, kpis_command
+from .calibrate import calibrate_command
 from .compare import compare_command
 from .new import new_command
 from .optimize import optimize_command, sweep_command
@@ -159,3 +160,4 @@ main.add_command(optimize_command)
 main.add_command(compare_command)
 main.add_command(report_command)
 main.add_command(new_command)
+main.add_command(calibrate_command)

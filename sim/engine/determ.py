@@ -47,7 +47,8 @@ def issue_deterministic(book: CustomerBook, i: int) -> None:
         inv = _new(book, c, int(o.index[i]) * 8 + k, t, amount * share, terms)
         if cls.pays == "discount":
             tier = terms.discounts[cls.discount_tier - 1]
-            inv.settle, inv.outcome, inv.paid = t + tier.window_days, Outcome.DISCOUNT, tier.rate
+            inv.settle = terms.dating_day(t, book.month) + tier.window_days
+            inv.outcome, inv.paid = Outcome.DISCOUNT, tier.rate
         else:
             inv.settle, inv.outcome = inv.due + cls.days_after_due, Outcome.PAID
     if bad > 0:
@@ -66,7 +67,7 @@ def _new(book: CustomerBook, c: int, index: int, t: float, amount: float, terms:
          ) -> Invoice:
     inv = Invoice(c, index, t, amount)
     inv.segment, inv.grade, inv.payer = book.segment[c], book.grade[c], book.payer[c]
-    inv.due = inv.eff_due = t + terms.net_days
+    inv.due = inv.eff_due = terms.dating_day(t, book.month) + terms.net_days
     inv.booked = True
     book.register(inv)
     return inv

@@ -153,8 +153,10 @@ def policies(draw: st.DrawFn) -> dict[str, Any]:
                                                        unique=True))))
                 for g in draw(st.lists(st.sampled_from("ABCD"), max_size=2, unique=True))}
     net = draw(st.integers(0, 90))
+    eom = " EOM" if net > 0 and draw(st.booleans()) else ""  # end-of-month dating
     terms = "cash" if net == 0 else (
-        f"2/{min(10, net - 1)}, N/{net}" if net > 1 and draw(st.booleans()) else f"N/{net}")
+        f"2/{min(10, net - 1)}{eom}, N/{net}{eom}" if net > 1 and draw(st.booleans())
+        else f"N/{net}{eom}")
     return {
         "accepted_grades": draw(st.lists(st.sampled_from("ABCD"), min_size=1, max_size=4,
                                          unique=True)),

@@ -13,13 +13,14 @@ from .behaviour import Outcome
 from .engine.output import EngineOutput
 from .ledger import LedgerLike
 from .policy import Policy
-from .scenario import Scenario
+from .scenario import Conventions, Scenario
 
 __all__ = [
     "allowance_at",
     "ar_balance_at",
     "ar_integral",
     "cost_breakdown",
+    "opportunity_base",
     "owed_at",
     "settled_in",
     "shortage_parts",
@@ -103,6 +104,30 @@ def allowance_at(ledger: LedgerLike, day: float, rates: tuple[tuple[float, float
     return float((owed * rate).sum())
 
 
+def opportunity_base(conventions: Conventions, variable_cost_ratio: float,
+                     credit_sales_annual: float) -> float:
+    """The share of the receivables counted as capital tied up (opportunity-cost base).
+
+    ``variable_cost``: the variable-cost ratio; ``sales_value``: 1. ``mixed``: a base per
+    slice of credit sales, the existing sales (``existing_sales.annual``, at most all of
+    them) at their base and the sales above them at variable cost, weighted by sales:
+    ``(S_old x b_old + (S - S_old) x vc) / S``. The slices' receivables are taken in
+    proportion to their sales (both are collected alike); with no sales, the existing
+    slice's base.
+    """
+    if conventions.opportunity_cost_base == "variable_cost":
+        return variable_cost_ratio
+    existing = conventions.existing_sales
+    if conventions.opportunity_cost_base == "sales_value" or existing is None:
+        return 1.0
+    old_base = 1.0 if existing.base == "sales_value" else variable_cost_ratio
+    if credit_sales_annual <= 0.0:
+        return old_base
+    old = min(existing.annual, credit_sales_annual)
+    extra = credit_sales_annual - old
+    return (old * old_base + extra * variable_cost_ratio) / credit_sales_annual
+
+
 def shortage_parts(out: EngineOutput, margin: float, years: float) -> dict[str, float]:
     """The shortage cost against the market reference, per year, in its three parts.
 
@@ -142,12 +167,12 @@ def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dic
     company = scenario.company
     vc = company.variable_cost_ratio
     rate = company.cost_of_capital_annual
-    base = vc if scenario.conventions.opportunity_cost_base == "variable_cost" else 1.0
 
     average_ar = ar_integral(ledger, start, end) / span
     settled = settled_in(ledger, start, end)
     issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
     credit_sales = float(ledger["amount"][issued].sum()) / years
+    base = opportunity_base(scenario.conventions, vc, credit_sales)
     cash_sales = out.cash_sales / years
     staff = policy.collections.collectors
     # capacity is never free: a team of `staff` is paid whether busy or not; an unlimited

@@ -34,6 +34,7 @@ __all__ = [
     "DeterministicMode",
     "Disputes",
     "Distribution",
+    "ExistingSales",
     "Horizon",
     "Legal",
     "LocatedValueError",
@@ -130,6 +131,21 @@ class Distribution(Frozen):
         return self
 
 
+class ExistingSales(Frozen):
+    """The slice of credit sales the firm made before, for a mixed opportunity-cost base."""
+
+    annual: Annotated[
+        Money, Field(description="Credit sales per year the firm made before the policy (money "
+                     "per year); credit sales above it are the extra slice, at variable cost.")
+    ]
+    base: Annotated[
+        Literal["sales_value", "variable_cost"],
+        Field(description="Base of the existing slice: 'sales_value' (its price: the customers "
+              "who paid sooner now tie up the cash itself, Ross et al.) or 'variable_cost' "
+              "(its cost, as Chinese exams and Gitman price every slice)."),
+    ] = "sales_value"
+
+
 class Conventions(Frozen):
     """Settings on which textbooks disagree (DOMAIN.md, 'Textbook conventions')."""
 
@@ -137,12 +153,19 @@ class Conventions(Frozen):
         Literal[360, 365], Field(description="Day count of a year: 360 (Chinese exams) or 365.")
     ] = 365
     opportunity_cost_base: Annotated[
-        Literal["variable_cost", "sales_value"],
+        Literal["variable_cost", "sales_value", "mixed"],
         Field(
             description="Capital tied up in receivables: at variable cost "
-            "(receivables x variable-cost ratio, Chinese exams, Gitman) or at sales value."
+            "(receivables x variable-cost ratio, Chinese exams, Gitman), at sales value, or "
+            "'mixed': a base per slice of credit sales, the existing sales (existing_sales) "
+            "at theirs and the sales above them at variable cost."
         ),
     ] = "variable_cost"
+    existing_sales: Annotated[
+        ExistingSales | None,
+        Field(description="With opportunity_cost_base: mixed, the slice of sales that "
+              "existed before and its base; required then, refused otherwise."),
+    ] = None
     bad_debt_basis: Annotated[
         Literal["all_customers", "non_discount_takers"],
         Field(
@@ -164,6 +187,17 @@ class Conventions(Frozen):
             "less the payables that finance it (存货应计利息, CPA textbooks)."
         ),
     ] = False
+
+    @model_validator(mode="after")
+    def _existing_sales_with_mixed(self) -> Conventions:
+        mixed = self.opportunity_cost_base == "mixed"
+        if mixed and self.existing_sales is None:
+            raise ValueError("opportunity_cost_base 'mixed' needs existing_sales: the credit "
+                             "sales per year that existed before, e.g. {annual: 500000}")
+        if not mixed and self.existing_sales is not None:
+            raise ValueError(f"existing_sales is set but opportunity_cost_base is "
+                             f"'{self.opportunity_cost_base}': set it to 'mixed' to use it")
+        return self
 
 
 class Company(Frozen):

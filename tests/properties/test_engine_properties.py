@@ -76,6 +76,15 @@ def payer_profiles(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+def _opportunity_base(draw: st.DrawFn) -> dict[str, Any]:
+    base = draw(st.sampled_from(["variable_cost", "sales_value", "mixed"]))
+    if base != "mixed":
+        return {"opportunity_cost_base": base}
+    return {"opportunity_cost_base": base,
+            "existing_sales": {"annual": draw(st.floats(0, 1e6)),
+                               "base": draw(st.sampled_from(["sales_value", "variable_cost"]))}}
+
+
 @st.composite
 def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     segments = []
@@ -104,8 +113,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "conventions": {"days_in_year": draw(st.sampled_from([360, 365])),
                         "bad_debt_recognition": draw(st.sampled_from(["provision",
                                                                       "write_off"])),
-                        "opportunity_cost_base": draw(st.sampled_from(["variable_cost",
-                                                                       "sales_value"])),
+                        **_opportunity_base(draw),
                         "include_inventory_carrying": draw(st.booleans())},
         "company": {"variable_cost_ratio": draw(st.floats(0.05, 0.95)),
                     "cost_of_capital_annual": draw(st.floats(0, 0.3)),

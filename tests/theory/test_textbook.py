@@ -52,3 +52,18 @@ def test_cpa_2010_collection_period_and_interest() -> None:
 def test_deterministic_dso_equals_collection_period_in_steady_state() -> None:
     old = _metrics("cpa_2010.yaml")
     assert old["dso"] == pytest.approx(21.8, rel=1e-9)
+
+
+def test_ross_locust_receivables_at_price_for_old_sales_and_cost_for_extra() -> None:
+    """Ross et al.'s Locust Software, 5 more units on credit (scenarios/ross_locust.yaml):
+    investment in receivables $5,000 = $4,900 of old sales at price + 5 x $20 at variable cost,
+    carrying cost $100 a month. The simulator's opportunity cost with a mixed base, per year,
+    is twelve months of it."""
+    locust = _metrics("ross_locust.yaml")
+    assert locust["credit_sales"] == pytest.approx(61_740, rel=1e-9)
+    assert locust["average_receivables"] == pytest.approx(5_145, rel=1e-9)  # one month's sales
+    assert locust["opportunity_cost"] / 0.24 == pytest.approx(5_000, rel=1e-9)
+    assert locust["opportunity_cost"] / 12 == pytest.approx(100, rel=1e-9)
+    # every slice at variable cost (the Chinese exam convention): 5,145 x 20/49 = 2,100
+    at_cost = _metrics("ross_locust.yaml", "scenario.conventions.existing_sales.base=variable_cost")
+    assert at_cost["opportunity_cost"] / 0.24 == pytest.approx(2_100, rel=1e-9)

@@ -13,7 +13,7 @@ from .behaviour import Outcome
 from .engine.output import EngineOutput
 from .ledger import LedgerLike
 from .policy import Policy
-from .scenario import Conventions, Scenario
+from .scenario import Company, Conventions, Scenario
 
 __all__ = [
     "allowance_at",
@@ -152,6 +152,14 @@ def shortage_parts(out: EngineOutput, margin: float, years: float) -> dict[str, 
     }
 
 
+def _stock_days(company: Company, policy: Policy) -> float:
+    """Inventory days less payables days: the policy's own where it states them."""
+    inventory = (company.inventory_days if policy.inventory_days is None
+                 else policy.inventory_days)
+    payables = company.payables_days if policy.payables_days is None else policy.payables_days
+    return inventory - payables
+
+
 def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dict[str, float]:
     """Yearly costs of a replication, each named as in the report.
 
@@ -203,8 +211,7 @@ def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput) -> dic
     }
     if scenario.conventions.include_inventory_carrying:
         daily_cogs = vc * (credit_sales + cash_sales) / year
-        costs["inventory_carrying_cost"] = (
-            daily_cogs * (company.inventory_days - company.payables_days) * rate)
+        costs["inventory_carrying_cost"] = daily_cogs * _stock_days(company, policy) * rate
     costs["total_cost"] = (sum(v for k, v in costs.items() if k != "penalty_income")
                            - costs["penalty_income"])
     margin = (1.0 - vc) * (credit_sales + cash_sales)

@@ -12,6 +12,7 @@ import numpy as np
 from . import metrics
 from .behaviour import Outcome
 from .costs import ar_balance_at, ar_integral, ar_integral_rows, settled_in
+from .engine.determ import planned_discounts
 from .engine.output import CAUSES, EngineOutput
 from .policy import Policy
 from .scenario import ACTIONS, Scenario
@@ -31,7 +32,7 @@ def kpis(scenario: Scenario, policy: Policy, out: EngineOutput) -> dict[str, flo
     """DSO family, CEI, aging, ratios, dunning, collectors and lost sales of a replication."""
     result: dict[str, float] = {}
     result.update(_dso_family(scenario, out))
-    result.update(_ratios(out))
+    result.update(_ratios(out, planned_discounts(scenario, policy, out.columns())))
     result.update(_aging(out))
     result.update(_by_group(scenario, out))
     years = (out.window[1] - out.window[0]) / scenario.conventions.days_in_year
@@ -159,7 +160,10 @@ def _acp(out: EngineOutput) -> float:
     return _ratio(float((weights * days).sum()), float(weights.sum()))
 
 
-def _ratios(out: EngineOutput) -> dict[str, float]:
+def _ratios(out: EngineOutput, planned: np.ndarray) -> dict[str, float]:
+    """`planned`: invoices a deterministic pattern pays in a discount window (all False
+    otherwise); those still open at the end count as discounts taken, so the take-up is the
+    pattern's share exactly."""
     ledger = out.columns()
     start, end = out.window
     issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
@@ -172,7 +176,8 @@ def _ratios(out: EngineOutput) -> dict[str, float]:
     current_end = float(at_end[ledger["due_day"] > end].sum())
     by_payment = settled & np.isin(ledger["outcome"], PAYMENT_OUTCOMES)
     late = by_payment & (ledger["settle_day"] > ledger["due_day"] + 1e-9)
-    discounted = issued & (ledger["outcome"] == int(Outcome.DISCOUNT))
+    discounted = issued & ((ledger["outcome"] == int(Outcome.DISCOUNT))
+                           | (planned & (ledger["outcome"] == int(Outcome.OPEN))))
     return {
         "cei": (metrics.collection_effectiveness_index(begin, sales, float(at_end.sum()),
                                                        current_end) if sales > 0 else math.nan),

@@ -280,6 +280,21 @@ def test_inventory_carrying_cost() -> None:
     assert costs["total_cost"] - plain["total_cost"] == pytest.approx(expected)
 
 
+def test_a_policy_may_carry_its_own_inventory_and_payables_days() -> None:
+    # a policy that sells more may hold more stock: its days replace the company's
+    policy = _policy().model_copy(update={"inventory_days": 70.0})
+    costs = cost_breakdown(_scenario(360, inventory=True), policy, _output())
+    sales = (2300 + 2000) / (SPAN / 360)
+    assert costs["inventory_carrying_cost"] == pytest.approx(
+        0.6 * sales / 360 * (70 - 10) * 0.1)
+    both = _policy().model_copy(update={"inventory_days": 70.0, "payables_days": 25.0})
+    costs = cost_breakdown(_scenario(360, inventory=True), both, _output())
+    assert costs["inventory_carrying_cost"] == pytest.approx(
+        0.6 * sales / 360 * (70 - 25) * 0.1)
+    # without the convention, no inventory is charged, whatever the policy says
+    assert cost_breakdown(_scenario(360), policy, _output())["inventory_carrying_cost"] == 0.0
+
+
 def test_the_engine_integral_matches_a_daily_fine_sum() -> None:
     # an engine ledger with credits: the exact integral against a fine Riemann sum
     scenario = one_segment(

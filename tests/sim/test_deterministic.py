@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from arsim.sim.engine.des import run_des
@@ -162,3 +164,33 @@ def test_the_take_up_counts_discounts_still_due_after_the_run_by_their_pattern()
     still_open = np.isinf(out.ledger["settle_day"])
     assert (planned & still_open).any()  # orders of the last ten days
     assert _metrics(scenario, policy)["discount_take_up"] == pytest.approx(0.6, rel=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.floats(0.0, 0.9), st.lists(st.tuples(st.floats(0.05, 1.0), st.integers(-10, 60)),
+                                     min_size=1, max_size=5),
+       st.floats(0.0, 0.3), st.sampled_from(["all_customers", "non_discount_takers"]))
+def test_a_pattern_sets_receivables_take_up_and_bad_debts_exactly(
+        discount: float, late: list[tuple[float, int]], bad: float, basis: str) -> None:
+    # classes: `discount` of sales in the 2/10 window, the rest spread over days after due;
+    # with bad debts written off on each class's collection day, every share of an invoice
+    # lives as long as its class, bad or not
+    weight = sum(w for w, _days in late)
+    shares = [(1.0 - discount) * w / weight for w, _days in late]
+    classes = [{"share": s, "pays": "due", "days_after_due": d}
+               for s, (_w, d) in zip(shares, late, strict=True)]
+    if discount > 0:
+        classes.insert(0, {"share": discount, "pays": "discount"})
+    pattern = {"classes": classes, "bad_debt_share": bad,
+               "bad_debt_written_off": "collection_day"}
+    scenario = _scenario({"2/10, N/30": pattern},
+                         conventions={"bad_debt_basis": basis,
+                                      "bad_debt_recognition": "write_off"})
+    figures = _metrics(scenario, _policy("2/10, N/30"))
+    life = discount * 10 + sum(s * (30 + d) for s, (_w, d) in zip(shares, late, strict=True))
+    assert figures["dso"] == pytest.approx(life, rel=1e-9)
+    spared = basis == "non_discount_takers"
+    assert figures["discount_take_up"] == pytest.approx(
+        discount if spared else discount * (1 - bad), rel=1e-9, abs=1e-12)
+    assert figures["bad_debt_ratio"] == pytest.approx(
+        bad * (1 - discount) if spared else bad, rel=1e-9, abs=1e-12)

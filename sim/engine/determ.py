@@ -130,10 +130,12 @@ def planned_discounts(scenario: Scenario, policy: Policy, ledger: Any) -> npt.ND
     planned = np.zeros(index.size, dtype=np.bool_)
     if scenario.deterministic is None:
         return planned
+    made_here = ~np.asarray(ledger["opening"])  # (an opening invoice follows no pattern)
     for grade in GRADES:
         terms = policy.terms.get(grade)  # type: ignore[call-overload]
-        rows = grades == grade
-        if terms is None or terms.net_days == 0 or not rows.any():
+        rows = (grades == grade) & made_here
+        if (grade not in policy.accepted_grades or terms is None or terms.net_days == 0
+                or not rows.any()):
             continue
         pattern = _pattern(scenario, policy, grade, terms)
         discount = np.asarray([cls.pays == "discount" for cls in pattern.classes]

@@ -121,6 +121,18 @@ def test_a_policy_named_by_a_pattern_takes_it() -> None:
     assert slow["bad_debt_ratio"] == 0.0
 
 
+def test_the_most_telling_selector_wins() -> None:
+    # a pattern naming the policy beats one stating standard, grades and terms together
+    determ = _standards().deterministic
+    assert determ is not None
+    terms = _policy().terms["B"]
+    assert determ.matches(terms, "C", "slow", ("B", "C")) == ["slow policy"]
+    assert determ.matches(terms, "C", "other", ("B", "C")) == ["new customers"]
+    assert determ.matches(terms, "B", "other", ("B", "C")) == ["N/30"]
+    assert determ.matches(terms, "C", "other", ("C", "B", "C")) == ["new customers"]
+    assert determ.matches(_policy("N/45").terms["B"], "B", "other", ("B",)) == []
+
+
 def test_equally_specific_patterns_are_refused_by_name() -> None:
     scenario = _scenario({"one": {**AT_DUE, "terms": "N/30"}, "two": {**LATE, "terms": "N/30"}})
     with pytest.raises(PolicyError, match="one, two equally specific"):

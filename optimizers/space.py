@@ -241,4 +241,5 @@ def _set_terms(policy: Policy, grade: str, parts: dict[str, float]) -> Policy:
     else:
         tiers = [{"rate": rate, "window_days": days}, *tiers[1:]]
     net = parts.get("net_days", current.net_days)
-    return policy.with_value(f"terms.{grade}", {"net_days": net, "discounts": tiers})
+    return policy.with_value(f"terms.{grade}", {"net_days": net, "discounts": tiers,
+                                                "end_of_month": current.end_of_month})

@@ -28,6 +28,12 @@ def _percent(share: float) -> str:
 
 def _terms_sentence(grade: str, terms: Terms, costs: list[dict[str, Any]], year: float,
                     words: Wording) -> str:
+    sentence = _terms_words(grade, terms, costs, year, words)
+    return f"{sentence}{words.word('eom_dating')}" if terms.end_of_month else sentence
+
+
+def _terms_words(grade: str, terms: Terms, costs: list[dict[str, Any]], year: float,
+                 words: Wording) -> str:
     net = _number(terms.net_days)
     if terms.net_days == 0 and not terms.discounts:
         return words.word("grade_cash", grade=grade)

@@ -308,7 +308,9 @@ class RuleBook:
         """
         seg = self.scenario.segments[inv.segment]
         row = inv.row
-        inv.due = inv.issue + terms.net_days
+        # an opening invoice's due date is fixed by its stated age, whatever the dating
+        dated = inv.issue if inv.opening else terms.dating_day(inv.issue, self.year / 12.0)
+        inv.due = dated + terms.net_days
         inv.eff_due = inv.due
         disputes = seg.disputes
         resolve = -INF
@@ -321,7 +323,7 @@ class RuleBook:
         elif tier >= 0 and inv.payer != self.defaulter and (
                 row[draws.COL_CASH] < seg.cash_available_share):
             chosen = terms.discounts[tier]
-            self._finish(inv, inv.issue + chosen.window_days, Outcome.DISCOUNT, rate=chosen.rate)
+            self._finish(inv, dated + chosen.window_days, Outcome.DISCOUNT, rate=chosen.rate)
             self._bankrupt(inv, bankrupt_day, recovery)
             return
         start = inv.issue if now is None else now

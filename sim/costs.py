@@ -15,7 +15,7 @@ from .behaviour import Outcome
 from .engine.output import EngineOutput
 from .ledger import LedgerLike
 from .policy import Policy
-from .scenario import Scenario
+from .scenario import Company, Conventions, Scenario
 
 if TYPE_CHECKING:
     from .totals import LedgerTotals
@@ -27,6 +27,7 @@ __all__ = [
     "ar_parts",
     "cost_breakdown",
     "fold_sum",
+    "opportunity_base",
     "owed_at",
     "settled_in",
     "shortage_parts",
@@ -118,6 +119,30 @@ def allowance_at(ledger: LedgerLike, day: float, rates: tuple[tuple[float, float
     return fold_sum(owed * rate)
 
 
+def opportunity_base(conventions: Conventions, variable_cost_ratio: float,
+                     credit_sales_annual: float) -> float:
+    """The share of the receivables counted as capital tied up (opportunity-cost base).
+
+    ``variable_cost``: the variable-cost ratio; ``sales_value``: 1. ``mixed``: a base per
+    slice of credit sales, the existing sales (``existing_sales.annual``, at most all of
+    them) at their base and the sales above them at variable cost, weighted by sales:
+    ``(S_old x b_old + (S - S_old) x vc) / S``. The slices' receivables are taken in
+    proportion to their sales (both are collected alike); with no sales, the existing
+    slice's base.
+    """
+    if conventions.opportunity_cost_base == "variable_cost":
+        return variable_cost_ratio
+    existing = conventions.existing_sales
+    if conventions.opportunity_cost_base == "sales_value" or existing is None:
+        return 1.0
+    old_base = 1.0 if existing.base == "sales_value" else variable_cost_ratio
+    if credit_sales_annual <= 0.0:
+        return old_base
+    old = min(existing.annual, credit_sales_annual)
+    extra = credit_sales_annual - old
+    return (old * old_base + extra * variable_cost_ratio) / credit_sales_annual
+
+
 def shortage_parts(out: EngineOutput, margin: float, years: float) -> dict[str, float]:
     """The shortage cost against the market reference, per year, in its three parts.
 
@@ -142,6 +167,14 @@ def shortage_parts(out: EngineOutput, margin: float, years: float) -> dict[str, 
     }
 
 
+def _stock_days(company: Company, policy: Policy) -> float:
+    """Inventory days less payables days: the policy's own where it states them."""
+    inventory = (company.inventory_days if policy.inventory_days is None
+                 else policy.inventory_days)
+    payables = company.payables_days if policy.payables_days is None else policy.payables_days
+    return inventory - payables
+
+
 def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput,
                    totals: LedgerTotals | None = None) -> dict[str, float]:
     """Yearly costs of a replication, each named as in the report.
@@ -164,10 +197,10 @@ def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput,
     company = scenario.company
     vc = company.variable_cost_ratio
     rate = company.cost_of_capital_annual
-    base = vc if scenario.conventions.opportunity_cost_base == "variable_cost" else 1.0
 
     average_ar = (sums["ar_full"] + sums["ar_reduced"]) / span
     credit_sales = sums["sales"] / years
+    base = opportunity_base(scenario.conventions, vc, credit_sales)
     cash_sales = out.cash_sales / years
     staff = policy.collections.collectors
     # capacity is never free: a team of `staff` is paid whether busy or not; an unlimited
@@ -197,8 +230,7 @@ def cost_breakdown(scenario: Scenario, policy: Policy, out: EngineOutput,
     }
     if scenario.conventions.include_inventory_carrying:
         daily_cogs = vc * (credit_sales + cash_sales) / year
-        costs["inventory_carrying_cost"] = (
-            daily_cogs * (company.inventory_days - company.payables_days) * rate)
+        costs["inventory_carrying_cost"] = daily_cogs * _stock_days(company, policy) * rate
     costs["total_cost"] = (sum(v for k, v in costs.items() if k != "penalty_income")
                            - costs["penalty_income"])
     margin = (1.0 - vc) * (credit_sales + cash_sales)

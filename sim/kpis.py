@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import metrics
+from .behaviour import Outcome
+from .engine.determ import planned_discounts
 from .engine.output import CAUSES, EngineOutput
 from .policy import Policy
 from .scenario import ACTIONS, Scenario
@@ -34,6 +36,8 @@ def kpis(scenario: Scenario, policy: Policy, out: EngineOutput,
     result: dict[str, float] = {}
     result.update(_dso_family(scenario, out, sums))
     result.update(_ratios(sums))
+    if scenario.deterministic is not None:
+        result["discount_take_up"] = _planned_take_up(scenario, policy, out, sums)
     result.update(_aging(sums))
     result.update(_by_group(scenario, out, sums))
     years = (out.window[1] - out.window[0]) / scenario.conventions.days_in_year
@@ -135,6 +139,21 @@ def _group_kpis(sums: dict[str, float], span: float) -> dict[str, float]:
     return {"dso": dso, "average_days_delinquent": dso - best,
             "bad_debt_ratio": metrics.bad_debt_ratio(sums["written"], sales),
             "overdue_share": _ratio(sums["overdue"], sums["at_end"])}
+
+
+def _planned_take_up(scenario: Scenario, policy: Policy, out: EngineOutput,
+                     sums: PricingFold) -> float:
+    """Deterministic mode: the discount take-up with the invoices a pattern pays in a
+    discount window that are still open at the window's end counted as discounts taken, so
+    the take-up is the pattern's share exactly (engine.determ.planned_discounts). A textbook
+    run keeps its whole ledger, so the open ones are read from it."""
+    ledger = out.columns()
+    planned = planned_discounts(scenario, policy, ledger)
+    start, end = out.window
+    issued = (ledger["issue_day"] >= start) & (ledger["issue_day"] < end)
+    still_open = issued & planned & (ledger["outcome"] == int(Outcome.OPEN))
+    return _ratio(sums["discounted"] + float(ledger["amount"][still_open].sum()),
+                  sums["sales"])
 
 
 def _ratios(sums: PricingFold) -> dict[str, float]:

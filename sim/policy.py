@@ -14,7 +14,14 @@ from pydantic import Field, field_validator
 
 from .errors import PolicyError
 from .paths import get_path, replace_path
-from .scenario import MIN_GAMMA_CV, Action, Frozen, LocatedValueError, Scenario
+from .scenario import (
+    MIN_GAMMA_CV,
+    Action,
+    DeterministicMode,
+    Frozen,
+    LocatedValueError,
+    Scenario,
+)
 from .terms import Terms
 
 INF_DAYS = math.inf
@@ -269,6 +276,18 @@ class Policy(Frozen):
     fixed_collection_cost_annual: Annotated[
         float, Field(ge=0.0, description="Fixed collection cost of this policy per year (money).")
     ] = 0.0
+    inventory_days: Annotated[
+        float | None,
+        Field(ge=0.0, description="Days of cost of sales held as inventory under this policy "
+              "(a policy that sells more may carry more stock); null: company.inventory_days. "
+              "Counts only with conventions.include_inventory_carrying."),
+    ] = None
+    payables_days: Annotated[
+        float | None,
+        Field(ge=0.0, description="Days of cost of sales financed by suppliers under this "
+              "policy; null: company.payables_days. Counts only with "
+              "conventions.include_inventory_carrying."),
+    ] = None
 
     @field_validator("ladder")
     @classmethod
@@ -319,15 +338,7 @@ def check_compatible(scenario: Scenario, policy: Policy) -> None:
                 f"(accepted_grades) but sets no terms for it: add terms.{grade}"
             )
     if scenario.deterministic is not None:
-        for grade in scenario.grades:
-            terms = policy.terms.get(grade)  # type: ignore[call-overload]
-            if (grade in policy.accepted_grades and terms is not None
-                    and scenario.deterministic.pattern_for(terms) is None):
-                known = ", ".join(sorted(scenario.deterministic.patterns))
-                raise PolicyError(
-                    f"deterministic mode has no payment pattern for terms "
-                    f"'{terms.notation}' (grade {grade}); patterns exist for: {known}"
-                )
+        _check_patterns(scenario.deterministic, scenario, policy)
     if policy.credit_limit.method == "working_assets":
         missing = [s.name for s in scenario.segments if s.working_assets is None]
         if missing:
@@ -342,6 +353,25 @@ def check_compatible(scenario: Scenario, policy: Policy) -> None:
         raise PolicyError(
             "collections.collectors is 0 but the ladder has steps that need collector minutes"
         )
+
+
+def _check_patterns(determ: DeterministicMode, scenario: Scenario, policy: Policy) -> None:
+    """Every credit grade of the policy must have exactly one most specific pattern."""
+    for grade in scenario.grades:
+        terms = policy.terms.get(grade)  # type: ignore[call-overload]
+        if grade not in policy.accepted_grades or terms is None or terms.net_days == 0:
+            continue
+        keys = determ.matches(terms, grade, policy.name, policy.accepted_grades)
+        where = (f"terms '{terms.notation}' (grade {grade}, policy '{policy.name}', "
+                 f"credit standard {', '.join(policy.accepted_grades)})")
+        if not keys:
+            known = ", ".join(sorted(determ.patterns))
+            raise PolicyError(f"deterministic mode has no payment pattern for {where}; "
+                              f"patterns exist for: {known}")
+        if len(keys) > 1:
+            raise PolicyError(f"deterministic mode has payment patterns {', '.join(keys)} "
+                              f"equally specific for {where}: give one of them more "
+                              "selectors (terms, policies, credit_standard, grades)")
 
 
 def _all_grade_steps(policy: Policy) -> list[LadderStep]:

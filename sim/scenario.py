@@ -24,6 +24,7 @@ from .terms import Terms
 
 __all__ = [
     "ACTIONS",
+    "MAX_PAYMENT_CLASSES",
     "PAYER_TYPES",
     "Action",
     "AgingBucket",
@@ -34,6 +35,7 @@ __all__ = [
     "DeterministicMode",
     "Disputes",
     "Distribution",
+    "ExistingSales",
     "Horizon",
     "Legal",
     "LocatedValueError",
@@ -130,6 +132,21 @@ class Distribution(Frozen):
         return self
 
 
+class ExistingSales(Frozen):
+    """The slice of credit sales the firm made before, for a mixed opportunity-cost base."""
+
+    annual: Annotated[
+        Money, Field(description="Credit sales per year the firm made before the policy (money "
+                     "per year); credit sales above it are the extra slice, at variable cost.")
+    ]
+    base: Annotated[
+        Literal["sales_value", "variable_cost"],
+        Field(description="Base of the existing slice: 'sales_value' (its price: the customers "
+              "who paid sooner now tie up the cash itself, Ross et al.) or 'variable_cost' "
+              "(its cost, as Chinese exams and Gitman price every slice)."),
+    ] = "sales_value"
+
+
 class Conventions(Frozen):
     """Settings on which textbooks disagree (DOMAIN.md, 'Textbook conventions')."""
 
@@ -137,12 +154,19 @@ class Conventions(Frozen):
         Literal[360, 365], Field(description="Day count of a year: 360 (Chinese exams) or 365.")
     ] = 365
     opportunity_cost_base: Annotated[
-        Literal["variable_cost", "sales_value"],
+        Literal["variable_cost", "sales_value", "mixed"],
         Field(
             description="Capital tied up in receivables: at variable cost "
-            "(receivables x variable-cost ratio, Chinese exams, Gitman) or at sales value."
+            "(receivables x variable-cost ratio, Chinese exams, Gitman), at sales value, or "
+            "'mixed': a base per slice of credit sales, the existing sales (existing_sales) "
+            "at theirs and the sales above them at variable cost."
         ),
     ] = "variable_cost"
+    existing_sales: Annotated[
+        ExistingSales | None,
+        Field(description="With opportunity_cost_base: mixed, the slice of sales that "
+              "existed before and its base; required then, refused otherwise."),
+    ] = None
     bad_debt_basis: Annotated[
         Literal["all_customers", "non_discount_takers"],
         Field(
@@ -164,6 +188,17 @@ class Conventions(Frozen):
             "less the payables that finance it (存货应计利息, CPA textbooks)."
         ),
     ] = False
+
+    @model_validator(mode="after")
+    def _existing_sales_with_mixed(self) -> Conventions:
+        mixed = self.opportunity_cost_base == "mixed"
+        if mixed and self.existing_sales is None:
+            raise ValueError("opportunity_cost_base 'mixed' needs existing_sales: the credit "
+                             "sales per year that existed before, e.g. {annual: 500000}")
+        if not mixed and self.existing_sales is not None:
+            raise ValueError(f"existing_sales is set but opportunity_cost_base is "
+                             f"'{self.opportunity_cost_base}': set it to 'mixed' to use it")
+        return self
 
 
 class Company(Frozen):
@@ -546,8 +581,8 @@ class PaymentClass(Frozen):
     share: Annotated[Share, Field(description="Share of each invoice's amount in this class.")]
     pays: Annotated[
         Literal["discount", "due"],
-        Field(description="'discount': pays on the last day of the first discount window; "
-              "'due': pays days_after_due after the due date."),
+        Field(description="'discount': pays on the last day of the window of tier "
+              "discount_tier; 'due': pays days_after_due after the due date."),
     ] = "due"
     discount_tier: Annotated[
         int, Field(ge=1, le=2, description="With pays=discount: which tier (1 or 2).")
@@ -557,13 +592,56 @@ class PaymentClass(Frozen):
     ] = 0.0
 
 
-class PaymentPattern(Frozen):
-    """Deterministic mode: how invoices on one set of terms are paid."""
+GradeLetter = Literal["A", "B", "C", "D"]
+#: A pattern's classes and bad-debt parts are invoices numbered within their order (see
+#: engine/determ.py): seven classes leave room for the bad debt in a stride of eight.
+MAX_PAYMENT_CLASSES = 7
 
-    classes: Annotated[tuple[PaymentClass, ...], Field(min_length=1)]
+
+class PaymentPattern(Frozen):
+    """Deterministic mode: how invoices are paid under some terms, policy or credit standard.
+
+    A pattern keyed by terms notation ("2/10, N/30") applies to invoices on those terms. A
+    pattern keyed by a name applies where its selectors say (``terms``, ``policies``,
+    ``credit_standard``, ``grades``; a selector left out matches anything). Where several
+    patterns apply to an invoice, the most specific wins: one naming the policy, then one
+    stating the credit standard, then grades, then terms (:meth:`specificity`).
+    """
+
+    classes: Annotated[tuple[PaymentClass, ...],
+                       Field(min_length=1, max_length=MAX_PAYMENT_CLASSES)]
     bad_debt_share: Annotated[
-        Share, Field(description="Share of sales never paid, written off when invoiced.")
+        Share, Field(description="Share of sales never paid, written off on the day "
+                     "bad_debt_written_off says.")
     ] = 0.0
+    bad_debt_written_off: Annotated[
+        Literal["due_date", "collection_day"],
+        Field(description="When the bad debts are written off: 'due_date' (one write-off "
+              "on the due date, so the receivable lives the credit period) or "
+              "'collection_day' (each class's bad part on the day that class pays, so the "
+              "receivable lives the class's collection period, as average receivables = "
+              "daily sales x average collection period assumes)."),
+    ] = "due_date"
+    terms: Annotated[
+        Terms | None,
+        Field(description="A named pattern: the terms it applies to (null: any). A pattern "
+              "keyed by notation takes its key's terms."),
+    ] = None
+    policies: Annotated[
+        tuple[str, ...],
+        Field(description="Names of the policies it applies to (empty: any)."),
+    ] = ()
+    credit_standard: Annotated[
+        tuple[GradeLetter, ...] | None,
+        Field(description="The credit standard it applies to: the policy's accepted_grades, "
+              "in any order (null: any), so a change of standard on the same terms can carry "
+              "its own pattern."),
+    ] = None
+    grades: Annotated[
+        tuple[GradeLetter, ...] | None,
+        Field(description="Grades whose invoices it covers (null: all), e.g. the customers a "
+              "looser standard adds."),
+    ] = None
 
     @model_validator(mode="after")
     def _shares_sum(self) -> PaymentPattern:
@@ -572,28 +650,71 @@ class PaymentPattern(Frozen):
             raise ValueError(f"payment pattern class shares sum to {total:g}, not 1")
         return self
 
+    def specificity(self, key_terms: Terms | None) -> tuple[bool, bool, bool, bool]:
+        """Which selectors the pattern states, most telling first: a policy's name, then a
+        credit standard, then grades, then terms (its key's terms counting as terms)."""
+        return (bool(self.policies), self.credit_standard is not None,
+                self.grades is not None, (self.terms or key_terms) is not None)
+
+    def applies(self, key_terms: Terms | None, terms: Terms, grade: str, policy_name: str,
+                accepted_grades: tuple[str, ...]) -> bool:
+        """Whether the pattern covers an invoice of ``grade`` on ``terms`` under a policy."""
+        wanted = self.terms or key_terms
+        return ((wanted is None or wanted == terms)
+                and (not self.policies or policy_name in self.policies)
+                and (self.credit_standard is None
+                     or set(self.credit_standard) == set(accepted_grades))
+                and (self.grades is None or grade in self.grades))
+
+
+def _key_terms(key: str) -> Terms | None:
+    """The terms a pattern key names, or None for a pattern's own name."""
+    try:
+        return Terms.model_validate(key)
+    except ValueError:
+        return None
+
 
 class DeterministicMode(Frozen):
     """Textbook mode: constant sales, payment on fixed days by fixed shares."""
 
     patterns: Annotated[
         dict[str, PaymentPattern],
-        Field(description="Payment pattern per credit-terms notation (e.g. 'N/30', "
-              "'2/10, N/30'); the policy's terms pick the pattern."),
+        Field(description="Payment patterns, each keyed by credit-terms notation (e.g. "
+              "'N/30', '2/10, N/30': the policy's terms pick it) or by a name (its "
+              "selectors pick it: terms, policies, credit_standard, grades). Where several "
+              "apply, one naming the policy wins, then one stating the credit standard, then "
+              "grades, then terms."),
     ]
 
     @model_validator(mode="after")
-    def _keys_are_terms(self) -> DeterministicMode:
-        for notation in self.patterns:
-            Terms.model_validate(notation)  # a bad key fails here, naming the notation
+    def _keys_agree(self) -> DeterministicMode:
+        for key, pattern in self.patterns.items():
+            named = _key_terms(key)
+            if named is not None and pattern.terms is not None and pattern.terms != named:
+                raise ValueError(f"payment pattern '{key}' is keyed by terms '{named}' but "
+                                 f"states terms '{pattern.terms}'")
         return self
 
-    def pattern_for(self, terms: Terms) -> PaymentPattern | None:
-        """The pattern written for these terms, whatever notation the scenario used."""
-        for notation, pattern in self.patterns.items():
-            if Terms.model_validate(notation) == terms:
-                return pattern
-        return None
+    def matches(self, terms: Terms, grade: str, policy_name: str,
+                accepted_grades: tuple[str, ...]) -> list[str]:
+        """The keys of the most specific patterns that apply to an invoice (none, one, or
+        several equally specific ones, which check_compatible refuses)."""
+        found = [(pattern.specificity(_key_terms(key)), key)
+                 for key, pattern in self.patterns.items()
+                 if pattern.applies(_key_terms(key), terms, grade, policy_name,
+                                    accepted_grades)]
+        if not found:
+            return []
+        best = max(count for count, _key in found)
+        return [key for count, key in found if count == best]
+
+    def pattern_for(self, terms: Terms, grade: str, policy_name: str,
+                    accepted_grades: tuple[str, ...]) -> PaymentPattern | None:
+        """The pattern for an invoice of ``grade`` on ``terms`` under a policy (by its name
+        and credit standard), or None if no pattern applies."""
+        keys = self.matches(terms, grade, policy_name, accepted_grades)
+        return self.patterns[keys[0]] if keys else None
 
 
 class Scenario(Frozen):

@@ -2,6 +2,8 @@
 
 Terms are written as invoices print them [004 p.94]: tiers ``rate%/window days``, then the
 credit period ``N/days``: "3/10 N/60", "6/10, 3/20, N/45"; "cash", "CIA" and "COD" mean net 0.
+End-of-month dating marks every part with ``EOM`` ("2/10 EOM, N/30 EOM"): the days are then
+counted from the end of the month the invoice falls in, not from the invoice date.
 Notation text and the structured form validate to the same frozen :class:`Terms` model.
 
 The cost functions are the textbook ones (not in the seeds; see DOMAIN.md "Textbook
@@ -12,6 +14,7 @@ material uses 360 days and many English textbooks 365.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,6 +32,7 @@ __all__ = [
     "TierCost",
     "best_tier",
     "best_tier_array",
+    "dating_day",
     "discount_benefit",
     "forgo_cost_effective",
     "forgo_cost_simple",
@@ -36,18 +40,20 @@ __all__ = [
 ]
 
 _NUMBER = r"\d+(?:\.\d+)?"
-_TIER = re.compile(rf"({_NUMBER})\s*/\s*({_NUMBER})")
+_TIER = re.compile(rf"({_NUMBER})\s*/\s*({_NUMBER})(\s*eom)?")
 # A full string is zero or more tiers (optionally comma- or semicolon-separated), then the
-# credit period. Tiers are matched again afterwards because a repeated group keeps only its
-# last capture.
+# credit period, each part optionally dated from the end of the month ("EOM"). Tiers are
+# matched again afterwards because a repeated group keeps only its last capture.
 _TERMS = re.compile(
-    rf"(?P<tiers>(?:{_NUMBER}\s*/\s*{_NUMBER}\s*[,;]?\s*)*)(?:net|n)\s*/?\s*(?P<net>{_NUMBER})",
+    rf"(?P<tiers>(?:{_NUMBER}\s*/\s*{_NUMBER}(?:\s*eom)?\s*[,;]?\s*)*)"
+    rf"(?:net|n)\s*/?\s*(?P<net>{_NUMBER})(?P<eom>\s*eom)?",
     re.IGNORECASE,
 )
 # Prepayment and cash on delivery differ commercially, but neither leaves a receivable; who
 # must pay cash is the credit standard's business, not the terms'.
 _CASH_WORDS = frozenset({"cash", "cia", "cod", "cash in advance", "cash on delivery"})
-_EXAMPLES = "'N/30', 'net 60', '2/10, N/30', '3/10 N/60', '6/10, 3/20, N/45', 'cash'"
+_EXAMPLES = ("'N/30', 'net 60', '2/10, N/30', '3/10 N/60', '6/10, 3/20, N/45', "
+             "'2/10 EOM, N/30 EOM', 'cash'")
 
 
 def _format_number(value: float, scale: int = 0) -> str:
@@ -77,11 +83,22 @@ def _parse_terms_text(text: str) -> dict[str, Any]:
             f"cannot read credit terms {text!r}: write the discount tiers as 'percent/days' "
             f"followed by the credit period as 'N/days', e.g. {_EXAMPLES}"
         )
+    tiers = _TIER.findall(match.group("tiers"))
     discounts = [
         {"rate": _rate_from_percent(rate), "window_days": float(window)}
-        for rate, window in _TIER.findall(match.group("tiers"))
+        for rate, window, _eom in tiers
     ]
-    return {"net_days": float(match.group("net")), "discounts": discounts}
+    marks = [bool(eom) for _rate, _window, eom in tiers] + [bool(match.group("eom"))]
+    if any(marks) and not all(marks):
+        # Books read a half-marked "2/10 EOM, N/30" in different ways (net 30 from the
+        # invoice, or 20 days after the discount date); a model with one dating day for all
+        # of the terms must not guess.
+        raise ValueError(
+            f"cannot read credit terms {text!r}: end-of-month dating must mark every part, "
+            "e.g. '2/10 EOM, N/30 EOM' (arsim counts all of the terms' days from one day)"
+        )
+    return {"net_days": float(match.group("net")), "discounts": discounts,
+            "end_of_month": marks[-1]}
 
 
 class DiscountTier(BaseModel):
@@ -139,6 +156,12 @@ class Terms(BaseModel):
         tuple[DiscountTier, ...],
         Field(description="Cash-discount tiers, shortest window (largest rate) first."),
     ] = ()
+    end_of_month: Annotated[
+        bool,
+        Field(description="End-of-month dating (EOM): the discount windows and the credit "
+              "period count from the end of the month the invoice falls in (months of "
+              "days_in_year / 12 days), not from the invoice date."),
+    ] = False
 
     @model_validator(mode="before")
     @classmethod
@@ -149,6 +172,11 @@ class Terms(BaseModel):
 
     @model_validator(mode="after")
     def _check_tier_order(self) -> Terms:
+        if self.end_of_month and self.net_days == 0:
+            # net 0 is cash (no receivable) everywhere in the model; "due at the month end"
+            # is credit, and would be mistaken for cash
+            raise ValueError("end-of-month dating needs a credit period of more than 0 days "
+                             "(write 'N/30 EOM', not 'N/0 EOM')")
         problem = _tier_order_problem(self)
         if problem is not None:
             raise ValueError(f"{problem} (terms '{self.notation}')")
@@ -156,12 +184,20 @@ class Terms(BaseModel):
 
     @property
     def notation(self) -> str:
-        """Canonical invoice notation: ``"2/10, N/30"``, ``"N/30"``, or ``"cash"`` for net 0."""
+        """Canonical invoice notation: ``"2/10, N/30"``, ``"N/30"``, ``"2/10 EOM, N/30 EOM"``,
+        or ``"cash"`` for net 0."""
         if self.net_days == 0 and not self.discounts:
             return "cash"
         parts = [tier.notation for tier in self.discounts]
         parts.append(f"N/{_format_number(self.net_days)}")
+        if self.end_of_month:
+            parts = [f"{part} EOM" for part in parts]
         return ", ".join(parts)
+
+    def dating_day(self, issue_day: float, month_days: float) -> float:
+        """The day these terms count their days from, for an invoice issued on ``issue_day``:
+        see :func:`dating_day`."""
+        return dating_day(issue_day, self.end_of_month, month_days)
 
     def __str__(self) -> str:
         return self.notation
@@ -192,6 +228,28 @@ def _tier_order_problem(terms: Terms) -> str | None:
                 "shrink as the window lengthens"
             )
     return None
+
+
+def dating_day(issue_day: float, end_of_month: bool, month_days: float) -> float:
+    """The day an invoice's discount windows and credit period are counted from.
+
+    The invoice date, or with end-of-month dating the end of the month it falls in: months
+    are ``month_days`` long from day 0 (the simulator's calendar, ``days_in_year / 12``), so
+    an invoice on day ``t`` is dated from ``(floor(t / M) + 1) * M``; one issued on a month's
+    first instant counts from the end of that month. The compiled engines compute the same
+    expression (``fast._dating_day``), so every engine gets the same bits.
+
+    Args:
+        issue_day: The invoice's day.
+        end_of_month: Whether the terms are end-of-month dated.
+        month_days: Length of a month in days.
+
+    Returns:
+        ``issue_day`` or the end of its month.
+    """
+    if not end_of_month:
+        return issue_day
+    return (math.floor(issue_day / month_days) + 1.0) * month_days
 
 
 def _check_discount_inputs(rate: float, window_days: float, net_days: float, year: float) -> None:

@@ -95,6 +95,11 @@ class TierCreditCost:
     effective_annual: float
 
 
+# End-of-month dating moves the window and the net day alike, so N - w and every rate stay
+_EOM_NOTE = ("EOM: the days w, N and P count from the end of the invoice's month, not from "
+             "the invoice date")
+
+
 @dataclass(frozen=True, slots=True)
 class TradeCreditCost:
     """The cost of trade credit for a buyer paying on ``pay_day``, tier by tier."""
@@ -131,6 +136,8 @@ class TradeCreditCost:
         if any(t.discount_kept for t in self.tiers):
             notes.append("d_P = discount of the later tier the buyer still takes on day P")
         notes.append("a tier paid within its window costs nothing (the discount is taken)")
+        if self.terms.endswith("EOM"):
+            notes.append(_EOM_NOTE)
         return tuple(notes)
 
 
@@ -255,11 +262,12 @@ class EarlyPayment:
         borrowed = ("the discounted amount (1 - d) x A" if self.interest_base == "discounted"
                     else "the full invoice A")
         rate = 100 * self.borrowing_rate_annual
-        return (f"A = invoice {self.invoice_amount:,.2f}; r = {rate:g}% a year, simple "
-                f"interest; Y = {self.days_in_year:g} days",
-                f"the alternative is paying the full invoice on day P = {self.pay_day:g}",
-                f"the loan is {borrowed}",
-                f"best choice: {self.best_choice} (largest positive net benefit)")
+        notes = (f"A = invoice {self.invoice_amount:,.2f}; r = {rate:g}% a year, simple "
+                 f"interest; Y = {self.days_in_year:g} days",
+                 f"the alternative is paying the full invoice on day P = {self.pay_day:g}",
+                 f"the loan is {borrowed}",
+                 f"best choice: {self.best_choice} (largest positive net benefit)")
+        return (*notes, _EOM_NOTE) if self.terms.endswith("EOM") else notes
 
 
 def _option(tier: DiscountTier, invoice: float, rate: float, pay_day: float, year: float,

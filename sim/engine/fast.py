@@ -121,7 +121,8 @@ S_HAS_PATIENCE, S_PATIENCE = S_DAYS + 4, S_DAYS + 5
 Y_LAG, Y_HAS_LAG, Y_EARLY = 3, 7, 8  # payer_f: the lag's distribution (4 columns), ...
 G_NET, G_RATE, G_WINDOW, G_STEPS = 0, 1, 3, 5  # grade_f: two discount tiers at most
 G_CEILING, G_APPROVAL = 6, 7  # grade_f: approval by rule up to limit x ceiling, else by chance
-N_G = 8
+G_EOM = 8  # grade_f: 1 if the terms are end-of-month dated
+N_G = 9
 # the streams the kernel draws from, as plain ints
 ST_AMOUNT, ST_THIN, ST_APPROVAL = (int(Stream.ORDER_AMOUNT), int(Stream.ORDER_THINNING),
                                    int(Stream.ORDER_APPROVAL))
@@ -260,6 +261,15 @@ def _step_drawn(row: np.ndarray, offset: int, key: np.ndarray, stream: int, j: i
 
 
 @rng.compiled_inline
+def _dating_day(issue: float, eom: float, month: float, opening: int) -> float:
+    """sim/terms.py dating_day: the day the terms count from, the invoice's or its month's
+    end (an opening invoice's due date is fixed by its stated age: RuleBook.open_invoice)."""
+    if eom == 0.0 or opening == 1:
+        return issue
+    return (math.floor(issue / month) + 1.0) * month
+
+
+@rng.compiled_inline
 def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
                   net: float, terms: np.ndarray, tier: int, funding: float,
                   bankrupt_day: float, recovery: float, start: float, seg_f: np.ndarray,
@@ -268,7 +278,8 @@ def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
     seg = inv_i[k, I_SEG]
     payer = inv_i[k, I_PAYER]
     issue = inv_f[k, F_ISSUE]
-    inv_f[k, F_DUE] = issue + net
+    dated = _dating_day(issue, terms[G_EOM], p[P_MONTH], inv_i[k, I_OPENING])
+    inv_f[k, F_DUE] = dated + net
     inv_f[k, F_EFF_DUE] = inv_f[k, F_DUE]
     resolve = -INF
     recovery_days = seg_f[seg, S_RECOVERY_DAYS]
@@ -280,7 +291,7 @@ def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
         inv_f[k, F_EFF_DUE] = max(inv_f[k, F_DUE], resolve)
     elif tier >= 0 and payer != p[P_DEFAULTER] and _drawn(
             row, COL_CASH, key, ST_CASH, 0) < seg_f[seg, S_CASH]:
-        _finish(inv_f, k, issue + terms[G_WINDOW + tier], DISCOUNT, terms[G_RATE + tier],
+        _finish(inv_f, k, dated + terms[G_WINDOW + tier], DISCOUNT, terms[G_RATE + tier],
                 inv_i)
         _bankrupt(inv_f, inv_i, k, bankrupt_day, recovery, recovery_days)
         return
@@ -1132,6 +1143,7 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
         terms = book.terms[grade]
         if terms is not None:
             grade_f[g, G_NET] = terms.net_days
+            grade_f[g, G_EOM] = 1.0 if terms.end_of_month else 0.0
             for j, tier in enumerate(terms.discounts):
                 grade_f[g, G_RATE + j], grade_f[g, G_WINDOW + j] = tier.rate, tier.window_days
         ladder = rules.ladders[grade]

@@ -75,6 +75,15 @@ def payer_profiles(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+def _opportunity_base(draw: st.DrawFn) -> dict[str, Any]:
+    base = draw(st.sampled_from(["variable_cost", "sales_value", "mixed"]))
+    if base != "mixed":
+        return {"opportunity_cost_base": base}
+    return {"opportunity_cost_base": base,
+            "existing_sales": {"annual": draw(st.floats(0, 1e6)),
+                               "base": draw(st.sampled_from(["sales_value", "variable_cost"]))}}
+
+
 @st.composite
 def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     segments = []
@@ -106,8 +115,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "conventions": {"days_in_year": draw(st.sampled_from([360, 365])),
                         "bad_debt_recognition": draw(st.sampled_from(["provision",
                                                                       "write_off"])),
-                        "opportunity_cost_base": draw(st.sampled_from(["variable_cost",
-                                                                       "sales_value"])),
+                        **_opportunity_base(draw),
                         "include_inventory_carrying": draw(st.booleans())},
         "company": {"variable_cost_ratio": draw(st.floats(0.05, 0.95)),
                     "cost_of_capital_annual": draw(st.floats(0, 0.3)),
@@ -155,8 +163,10 @@ def policies(draw: st.DrawFn) -> dict[str, Any]:
                                                        unique=True))))
                 for g in draw(st.lists(st.sampled_from("ABCD"), max_size=2, unique=True))}
     net = draw(st.integers(0, 90))
+    eom = " EOM" if net > 0 and draw(st.booleans()) else ""  # end-of-month dating
     terms = "cash" if net == 0 else (
-        f"2/{min(10, net - 1)}, N/{net}" if net > 1 and draw(st.booleans()) else f"N/{net}")
+        f"2/{min(10, net - 1)}{eom}, N/{net}{eom}" if net > 1 and draw(st.booleans())
+        else f"N/{net}{eom}")
     return {
         "accepted_grades": draw(st.lists(st.sampled_from("ABCD"), min_size=1, max_size=4,
                                          unique=True)),

@@ -9,6 +9,7 @@ from importlib import resources
 import pytest
 import yaml
 
+from arsim.reports.plain import policy_sentences
 from arsim.reports.wording import (
     LANGUAGES,
     cost_components,
@@ -17,6 +18,7 @@ from arsim.reports.wording import (
     wording,
 )
 from arsim.sim.errors import ArsimError
+from arsim.sim.policy import Policy
 
 
 def _raw(language: str) -> dict[str, dict[str, str]]:
@@ -80,3 +82,17 @@ def test_an_unknown_language_is_one_clear_error() -> None:
     assert LANGUAGES == ("en", "zh")
     with pytest.raises(ArsimError, match="no report language 'fr'"):
         wording("fr")
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "end of the invoice's month"),
+                                                ("zh", "月末")])
+def test_end_of_month_terms_say_where_their_days_count_from(language: str, said: str) -> None:
+    def first_line(terms: str) -> str:
+        policy = Policy.model_validate({"accepted_grades": ["B"], "terms": {"B": terms}})
+        document = {"policy": policy.model_dump(mode="json"),
+                    "scenario": {"conventions": {"days_in_year": 360},
+                                 "segments": [{"grade": "B"}]}}
+        return policy_sentences(document, wording(language))[0]
+
+    assert said in first_line("N/30 EOM") and said in first_line("2/10 EOM, N/30 EOM")
+    assert said not in first_line("N/30")

@@ -12,15 +12,25 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 from support import one_segment
 
 from arsim.sim.behaviour import Outcome
-from arsim.sim.costs import allowance_at, ar_balance_at, ar_integral, cost_breakdown, settled_in
+from arsim.sim.costs import (
+    allowance_at,
+    ar_balance_at,
+    ar_integral,
+    cost_breakdown,
+    opportunity_base,
+    settled_in,
+)
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.output import CollectorStats, EngineOutput
 from arsim.sim.ledger import LEDGER_DTYPE, check_conservation
 from arsim.sim.policy import Policy
-from arsim.sim.scenario import Scenario
+from arsim.sim.scenario import Conventions, Scenario
 
 INF = np.inf
 
@@ -107,12 +117,13 @@ def test_settled_in_the_window() -> None:
 
 
 def _scenario(days_in_year: int = 365, base: str = "variable_cost",
-              inventory: bool = False, recognition: str = "write_off") -> Scenario:
+              inventory: bool = False, recognition: str = "write_off",
+              existing: dict[str, Any] | None = None) -> Scenario:
     return Scenario.model_validate({
         "name": "costs",
         "conventions": {"days_in_year": days_in_year, "opportunity_cost_base": base,
                         "include_inventory_carrying": inventory,
-                        "bad_debt_recognition": recognition},
+                        "bad_debt_recognition": recognition, "existing_sales": existing},
         "company": {"variable_cost_ratio": 0.6, "cost_of_capital_annual": 0.1,
                     "fixed_credit_department_cost_annual": 1000.0,
                     "collector_salary_annual": 500.0, "inventory_days": 40.0,
@@ -207,6 +218,50 @@ def test_the_opportunity_cost_base() -> None:
     sales = cost_breakdown(_scenario(base="sales_value"), _policy(), _output())
     assert variable["opportunity_cost"] == pytest.approx(INTEGRAL / SPAN * 0.6 * 0.1)
     assert sales["opportunity_cost"] == pytest.approx(INTEGRAL / SPAN * 1.0 * 0.1)
+    # mixed: the output's 2,300 of credit sales over SPAN days, a yearly 1,000 of them at
+    # price and the rest at variable cost
+    sales_annual = 2300 / (SPAN / 365)
+    mixed = cost_breakdown(_scenario(base="mixed", existing={"annual": 1000.0}), _policy(),
+                           _output())
+    share = (1000.0 * 1.0 + (sales_annual - 1000.0) * 0.6) / sales_annual
+    assert mixed["credit_sales"] == pytest.approx(sales_annual)
+    assert mixed["opportunity_cost"] == pytest.approx(INTEGRAL / SPAN * share * 0.1)
+
+
+def _conventions(annual: float, base: str = "sales_value") -> Conventions:
+    return Conventions(opportunity_cost_base="mixed",
+                       existing_sales={"annual": annual, "base": base})  # type: ignore[arg-type]
+
+
+def test_a_mixed_base_prices_each_slice_at_its_own_base() -> None:
+    # Ross et al.'s Locust: 4,900 existed at price, 245 more at 20/49: 5,000 of 5,145
+    assert opportunity_base(_conventions(4900), 20 / 49, 5145) * 5145 == pytest.approx(5000)
+    # no more sales than before: all at the old slice's base; none existed: all at cost
+    assert opportunity_base(_conventions(4900), 0.4, 3000) == 1.0
+    assert opportunity_base(_conventions(0), 0.4, 3000) == pytest.approx(0.4)
+    assert opportunity_base(_conventions(4900), 0.4, 0.0) == 1.0
+    assert opportunity_base(Conventions(), 0.4, 3000) == 0.4
+    assert opportunity_base(Conventions(opportunity_cost_base="sales_value"), 0.4, 3000) == 1.0
+
+
+@given(st.floats(0, 1e7), st.floats(0.01, 0.99), st.floats(0, 1e7),
+       st.sampled_from(["sales_value", "variable_cost"]))
+def test_a_mixed_base_lies_between_its_slices_bases(existing: float, vc: float, sales: float,
+                                                   old: str) -> None:
+    base = opportunity_base(_conventions(existing, old), vc, sales)
+    old_base = 1.0 if old == "sales_value" else vc
+    assert min(vc, old_base) - 1e-12 <= base <= max(vc, old_base) + 1e-12
+    # the money tied up is each slice's sales at its base: no more, no less
+    kept = min(existing, sales)
+    assert base * sales == pytest.approx(kept * old_base + (sales - kept) * vc, rel=1e-9,
+                                         abs=1e-6)
+
+
+def test_existing_sales_go_with_the_mixed_base_only() -> None:
+    with pytest.raises(ValidationError, match="needs existing_sales"):
+        Conventions(opportunity_cost_base="mixed")
+    with pytest.raises(ValidationError, match="set it to 'mixed'"):
+        Conventions(existing_sales={"annual": 10.0})  # type: ignore[arg-type]
 
 
 def test_unlimited_collectors_cost_no_salary() -> None:
@@ -223,6 +278,21 @@ def test_inventory_carrying_cost() -> None:
     assert costs["inventory_carrying_cost"] == pytest.approx(expected)
     plain = cost_breakdown(_scenario(360), _policy(), _output())
     assert costs["total_cost"] - plain["total_cost"] == pytest.approx(expected)
+
+
+def test_a_policy_may_carry_its_own_inventory_and_payables_days() -> None:
+    # a policy that sells more may hold more stock: its days replace the company's
+    policy = _policy().model_copy(update={"inventory_days": 70.0})
+    costs = cost_breakdown(_scenario(360, inventory=True), policy, _output())
+    sales = (2300 + 2000) / (SPAN / 360)
+    assert costs["inventory_carrying_cost"] == pytest.approx(
+        0.6 * sales / 360 * (70 - 10) * 0.1)
+    both = _policy().model_copy(update={"inventory_days": 70.0, "payables_days": 25.0})
+    costs = cost_breakdown(_scenario(360, inventory=True), both, _output())
+    assert costs["inventory_carrying_cost"] == pytest.approx(
+        0.6 * sales / 360 * (70 - 25) * 0.1)
+    # without the convention, no inventory is charged, whatever the policy says
+    assert cost_breakdown(_scenario(360), policy, _output())["inventory_carrying_cost"] == 0.0
 
 
 def test_the_engine_integral_matches_a_daily_fine_sum() -> None:

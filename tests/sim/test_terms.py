@@ -51,6 +51,11 @@ def _terms(net_days: float, *tiers: tuple[float, float]) -> Terms:
         ("COD", _terms(0)),
         ("Cash on delivery", _terms(0)),
         ("N/0", _terms(0)),
+        ("N/30 EOM", Terms(net_days=30, end_of_month=True)),
+        ("net 30 eom", Terms(net_days=30, end_of_month=True)),
+        ("2/10 EOM, N/30 EOM", _terms(30, (0.02, 10)).model_copy(update={"end_of_month": True})),
+        ("6/10 eom,3/20 eom,n/45 eom",
+         _terms(45, (0.06, 10), (0.03, 20)).model_copy(update={"end_of_month": True})),
     ],
 )
 def test_notation_parses(text: str, expected: Terms) -> None:
@@ -66,6 +71,8 @@ def test_notation_parses(text: str, expected: Terms) -> None:
         ("6/10,3/20,n/45", "6/10, 3/20, N/45"),
         ("1.5/10 N/30", "1.5/10, N/30"),
         ("7/10 N/30", "7/10, N/30"),
+        ("2/10 eom n/30 eom", "2/10 EOM, N/30 EOM"),
+        ("net 60 EOM", "N/60 EOM"),
     ],
 )
 def test_notation_is_canonical(text: str, canonical: str) -> None:
@@ -84,9 +91,31 @@ def test_structured_form_round_trips() -> None:
             {"rate": 0.06, "window_days": 10.0},
             {"rate": 0.03, "window_days": 20.0},
         ),
+        "end_of_month": False,
     }
     assert Terms.model_validate(dumped) == terms
     assert Terms.model_validate_json(terms.model_dump_json()) == terms
+
+
+@pytest.mark.parametrize("text", ["2/10 EOM, N/30", "2/10, N/30 EOM",
+                                  "6/10 EOM, 3/20, N/45 EOM"])
+def test_half_marked_end_of_month_dating_is_refused(text: str) -> None:
+    # books read "2/10 EOM, N/30" in more than one way: the model must not guess
+    with pytest.raises(ValidationError, match="must mark every part"):
+        Terms.model_validate(text)
+
+
+def test_end_of_month_dating_needs_a_credit_period() -> None:
+    with pytest.raises(ValidationError, match="more than 0 days"):
+        Terms.model_validate("N/0 EOM")
+    with pytest.raises(ValidationError, match="more than 0 days"):
+        Terms(net_days=0, end_of_month=True)
+
+
+def test_end_of_month_dating_keeps_the_cost_of_a_tier() -> None:
+    # both the window and the credit period move to the month end: N - w is unchanged
+    plain, eom = Terms.model_validate("2/10, N/30"), Terms.model_validate("2/10 EOM, N/30 EOM")
+    assert tier_costs(eom, 360) == tier_costs(plain, 360)
 
 
 def test_notation_validates_inside_a_parent_model() -> None:

@@ -52,3 +52,35 @@ def test_cpa_2010_collection_period_and_interest() -> None:
 def test_deterministic_dso_equals_collection_period_in_steady_state() -> None:
     old = _metrics("cpa_2010.yaml")
     assert old["dso"] == pytest.approx(21.8, rel=1e-9)
+
+
+def test_ross_locust_receivables_at_price_for_old_sales_and_cost_for_extra() -> None:
+    """Ross et al.'s Locust Software, 5 more units on credit (scenarios/ross_locust.yaml):
+    investment in receivables $5,000 = $4,900 of old sales at price + 5 x $20 at variable cost,
+    carrying cost $100 a month. The simulator's opportunity cost with a mixed base, per year,
+    is twelve months of it."""
+    locust = _metrics("ross_locust.yaml")
+    assert locust["credit_sales"] == pytest.approx(61_740, rel=1e-9)
+    assert locust["average_receivables"] == pytest.approx(5_145, rel=1e-9)  # one month's sales
+    assert locust["opportunity_cost"] / 0.24 == pytest.approx(5_000, rel=1e-9)
+    assert locust["opportunity_cost"] / 12 == pytest.approx(100, rel=1e-9)
+    # every slice at variable cost (the Chinese exam convention): 5,145 x 20/49 = 2,100
+    at_cost = _metrics("ross_locust.yaml", "scenario.conventions.existing_sales.base=variable_cost")
+    assert at_cost["opportunity_cost"] / 0.24 == pytest.approx(2_100, rel=1e-9)
+
+
+def test_two_discount_tiers_with_bad_debts_on_the_customers_who_pay_at_net() -> None:
+    """m.examk.com/p/1408771993.html (scenarios/two_tier_bad_debt.yaml): N/60 against
+    "2/10, 1/20, N/60" on 2,640 of sales; published interest on receivables 28.6 and 11.44,
+    bad debts 79.2 and 52.8, cash discounts 35.64 (all exact at two decimals)."""
+    old = _metrics("two_tier_bad_debt.yaml")
+    new = _metrics("two_tier_bad_debt.yaml", "terms.B=2/10, 1/20, N/60")
+    assert old["opportunity_cost"] == pytest.approx(28.6, rel=1e-9)
+    assert new["opportunity_cost"] == pytest.approx(11.44, rel=1e-9)
+    assert new["dso"] == pytest.approx(24.0, rel=1e-9)  # 10 x 60% + 20 x 15% + 60 x 25%
+    assert old["bad_debt_cost"] == pytest.approx(79.2, rel=1e-9)
+    assert new["bad_debt_cost"] == pytest.approx(52.8, rel=1e-9)
+    assert new["discount_cost"] == pytest.approx(35.64, rel=1e-9)
+    # the take-up is the pattern's 60% + 15% exactly, the invoices whose window closes after
+    # the run counted by their pattern
+    assert new["discount_take_up"] == pytest.approx(0.75, rel=1e-12)

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from arsim.sim.behaviour import RuleBook, max_multiplier
-from arsim.sim.draws import draw_customers, draw_orders, invoice_draws
+from arsim.sim.behaviour import RuleBook
+from arsim.sim.draws import draw_customers, draw_orders, invoice_draws, max_multiplier
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.fast import run_fast
 from arsim.sim.engine.output import EngineOutput

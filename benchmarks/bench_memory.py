@@ -75,9 +75,14 @@ def _one(path: str, customers: int, days: float, ledger: bool, engine: str) -> N
     total = sum(s.customers for s in scenario.segments)
     sizes = ([2] * len(scenario.segments) if customers == 0 else
              _shares(customers, [s.customers for s in scenario.segments], total))
-    changes = ["collections.collectors=null",
+    # (the two years: `days` measured after a 180-day warm-up, whatever the file's)
+    changes = ["collections.collectors=null", "scenario.horizon.warmup_days=180",
                f"scenario.horizon.horizon_days={30.0 if customers == 0 else days:g}"]
     changes += [f"scenario.segments.{k}.customers={n}" for k, n in enumerate(sizes)]
+    # newcomers in proportion to the opening population (a bigger company wins more)
+    changes += [f"scenario.segments.{k}.newcomers_per_year="
+                f"{s.newcomers_per_year * n / s.customers:g}"
+                for k, (s, n) in enumerate(zip(scenario.segments, sizes, strict=True))]
     scenario, policy = apply_overrides(scenario, policy, changes)
     wall = time.perf_counter()
     done = replicate(scenario, policy, replication_seed(scenario.horizon.seed, 0),

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from arsim.sim.behaviour import RuleBook, max_multiplier
+from arsim.sim.behaviour import RuleBook
 from arsim.sim.draws import (
     COL_LAG,
     COL_STEPS,
@@ -22,6 +22,7 @@ from arsim.sim.draws import (
     draw_customers,
     draw_orders,
     invoice_draws,
+    max_multiplier,
 )
 from arsim.sim.policy import Policy
 from arsim.sim.scenario import Scenario

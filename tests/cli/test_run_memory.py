@@ -121,8 +121,12 @@ def test_a_run_without_a_ledger_is_estimated_in_chunks() -> None:
     """The fast engine prices its rows in chunks when no ledger is kept: a million customers
     fit in about a gigabyte, the SimPy engine (which holds its ledger) needs several."""
     scenario, policy = load(ROOT / "scenarios" / "default.yaml")
+    # (the issue's two years: 730 days after a 180-day warm-up; newcomers scaled alike)
     changes = [f"scenario.segments.{k}.customers={100 * s.customers}"
                for k, s in enumerate(scenario.segments)]
+    changes += [f"scenario.segments.{k}.newcomers_per_year={100 * s.newcomers_per_year}"
+                for k, s in enumerate(scenario.segments)]
+    changes += ["scenario.horizon.warmup_days=180"]
     scenario, _ = apply_overrides(scenario, policy, changes)
     chunked = footprint.plan_jobs(scenario, "fast", 1, 1, False, None).single_bytes
     kept = footprint.plan_jobs(scenario, "fast", 1, 1, True, None).single_bytes

@@ -29,3 +29,21 @@ def test_one_scaling_configuration_reports_invoices_best_time_and_peak_memory() 
         capture_output=True, text=True, check=True, timeout=300)
     invoices, best, peak = done.stdout.split()[-3:]
     assert int(invoices) > 0 and 0.0 < float(best) < 60.0 and float(peak) > 50.0
+
+
+def test_optimiser_benchmark_reports_time_candidates_stages_and_agreement() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_optimize.py"),
+         str(ROOT / "tests" / "data" / "tiny.yaml"),
+         "--space", str(ROOT / "tests" / "data" / "tiny_space.yaml"),
+         "--repeats", "2", "--jobs", "1"],
+        capture_output=True, text=True, check=True, timeout=300)
+    out = done.stdout
+    for needle in ("seed 1: ", "seed 2: ", "s end to end", "s of CPU", "load average",
+                   "19 candidates evaluated (0 failed), search by grid",
+                   "search ", "select ", "recheck ", "replications on screen",
+                   "replications on des", "KN: 3 finalists", "winner: terms.*.net_days=",
+                   "target (200+ candidates in under 180 s): not met",
+                   "agreement: ", "of 2 studies picked the most frequent winner",
+                   "collections.collectors: "):
+        assert needle in out, out

@@ -36,6 +36,7 @@ __all__ = ["Finding", "OptimizeResult", "optimize"]
 #: the pace the selection's replications ran, still fits in what is left; the re-check then
 #: runs to its end (without it the study would have no answer).
 SELECT_TIME_SHARE = 0.85
+#: The share of the time limit a stage the time limit does not stop may run to.
 NO_TIME_LIMIT = math.inf
 
 
@@ -235,8 +236,10 @@ def _recheck(study: Study, order: Sequence[Candidate], home: Candidate, spec: Op
              ) -> tuple[Finding | None, Finding | None, Estimate | None]:
     """The first finalist that meets the constraints on fresh seeds, against the incumbent.
 
-    The time limit does not stop it (the selection left it the time it needs); the
-    replication budget does not either (the earlier stages left it its replications).
+    The time limit does not stop it: the selection left it the time the winner's and the
+    incumbent's replications need (a finalist re-checked after a winner that broke a
+    constraint adds its own). The replication budget does: the earlier stages left it the
+    winner's and the incumbent's replications, not those of further finalists.
     """
     if not order:
         return None, None, None

@@ -32,8 +32,12 @@ from .study import FRESH, SEARCH_ENGINE, Budget, BudgetSpentError, Candidate, Pr
 
 __all__ = ["Finding", "OptimizeResult", "optimize"]
 
-#: The selection may run to this share of the time limit; the re-check takes the rest.
+#: The selection may run to this share of the time limit, and only while the re-check, at
+#: the pace the selection's replications ran, still fits in what is left; the re-check then
+#: runs to its end (without it the study would have no answer).
 SELECT_TIME_SHARE = 0.85
+#: The share of the time limit a stage the time limit does not stop may run to.
+NO_TIME_LIMIT = math.inf
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,8 @@ def _select(study: Study, finalists: list[Candidate], spec: OptimizeSpec, engine
     try:
         for c in finalists:
             got = study.evaluate(c, engine, n0, stage="select", time_share=SELECT_TIME_SHARE,
-                                 reserve=_recheck_need(spec, exact))
+                                 reserve=_recheck_need(spec, exact),
+                                 pace=study.pace("select"))
             if isinstance(got, str):
                 notes.append(f"finalist {c.key} failed on the exact engine: {got}")
             else:
@@ -199,7 +204,8 @@ def _select(study: Study, finalists: list[Candidate], spec: OptimizeSpec, engine
         try:
             got = study.evaluate(by_key[key], engine, count, first, stage="select",
                                  time_share=SELECT_TIME_SHARE,
-                                 reserve=_recheck_need(spec, exact))
+                                 reserve=_recheck_need(spec, exact),
+                                 pace=study.pace("select"))
         except BudgetSpentError as exc:
             raise StopIteration from exc
         assert not isinstance(got, str)  # it ran before on this engine
@@ -228,7 +234,15 @@ def _mean_score(study: Study, c: Candidate, engine: str, n: int, spec: OptimizeS
 def _recheck(study: Study, order: Sequence[Candidate], home: Candidate, spec: OptimizeSpec,
              engine: str, exact: bool, notes: list[str]
              ) -> tuple[Finding | None, Finding | None, Estimate | None]:
-    """The first finalist that meets the constraints on fresh seeds, against the incumbent."""
+    """The first finalist that meets the constraints on fresh seeds, against the incumbent.
+
+    The time limit does not stop it: the selection left it the time the winner's and the
+    incumbent's replications need (a finalist re-checked after a winner that broke a
+    constraint adds its own). The replication budget does: the earlier stages left it the
+    winner's and the incumbent's replications, not those of further finalists.
+    """
+    if not order:
+        return None, None, None
     count = 1 if exact else spec.replications.recheck
     try:
         home_rows = _rows(study, home, engine, count)
@@ -256,7 +270,7 @@ def _recheck(study: Study, order: Sequence[Candidate], home: Candidate, spec: Op
 
 def _rows(study: Study, c: Candidate, engine: str, count: int
           ) -> list[Mapping[str, float]] | None:
-    got = study.evaluate(c, engine, count, FRESH, stage="recheck")
+    got = study.evaluate(c, engine, count, FRESH, stage="recheck", time_share=NO_TIME_LIMIT)
     return None if isinstance(got, str) else got[1]
 
 

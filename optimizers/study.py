@@ -61,17 +61,26 @@ class Budget:
         """Replications left (infinite without a limit)."""
         return math.inf if self.replications is None else self.replications - self.spent
 
-    def check(self, count: int, time_share: float = 1.0, reserve: int = 0) -> None:
+    def check(self, count: int, time_share: float = 1.0, reserve: int = 0,
+              pace: float | None = None) -> None:
         """Raise BudgetSpentError unless `count` more replications fit.
 
-        `time_share`: the share of the time limit this stage may run to; `reserve`: the
-        replications that must be left for the later stages (the search stops early enough
-        to leave time and replications for the selection and the re-check).
+        `time_share`: the share of the time limit this stage may run to (math.inf: the time
+        limit does not stop it); `reserve`: the replications that must be left for the later
+        stages (the search stops early enough to leave them to the selection and the
+        re-check, the selection to the re-check); `pace`: the wall seconds a replication is
+        expected to take, when known: then the `count` replications and the reserved ones
+        must also fit in the time left.
         """
         if count + reserve > self.left():
             raise BudgetSpentError(f"replication budget spent ({self.spent} run)")
-        if self.seconds is not None and self.elapsed() >= time_share * self.seconds:
+        if self.seconds is None or math.isinf(time_share):
+            return
+        if self.elapsed() >= time_share * self.seconds:
             raise BudgetSpentError(f"time limit reached ({self.elapsed():.0f} s)")
+        if pace is not None and self.elapsed() + pace * (count + reserve) > self.seconds:
+            raise BudgetSpentError(f"time limit near ({self.elapsed():.0f} s; what is left "
+                                   f"would not fit in it at {pace:.2f} s a replication)")
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,9 @@ class Study:
         self._failed: dict[str, str] = {}
         self.replayed = 0
         self.spent_by_stage: dict[str, int] = {}
+        # wall seconds and replications run in this session, by stage: the pace at which
+        # the later stages' replications can be expected to run
+        self._timed: dict[str, tuple[float, int]] = {}
         header = {"kind": "study", "arsim": __version__, "seed": seed,
                   "model": _hash(scenario, incumbent), "identity": identity}
         if journal is not None:
@@ -205,7 +217,8 @@ class Study:
     # -- evaluation ---------------------------------------------------------------------------
 
     def evaluate(self, candidate: Candidate, engine: str, count: int, first: int = 0,
-                 stage: str = "search", time_share: float = 1.0, reserve: int = 0
+                 stage: str = "search", time_share: float = 1.0, reserve: int = 0,
+                 pace: float | None = None
                  ) -> tuple[str, list[Mapping[str, float]]] | str:
         """(engine, metrics of replications first..first+count-1), or why it failed.
 
@@ -225,25 +238,34 @@ class Study:
                 self.tell(candidate, reason, stage)
             return reason
         for start, length in _blocks(self.ask(candidate, chosen, count, first)):
-            self._run(candidate, chosen, start, length, stage, time_share, reserve)
+            self._run(candidate, chosen, start, length, stage, time_share, reserve, pace)
         return chosen, [self._done[(candidate.key, chosen, r)]
                         for r in range(first, first + count)]
 
     def _run(self, candidate: Candidate, engine: str, first: int, count: int, stage: str,
-             time_share: float, reserve: int) -> None:
+             time_share: float, reserve: int, pace: float | None) -> None:
         assert candidate.policy is not None
-        self.budget.check(count, time_share, reserve)
+        self.budget.check(count, time_share, reserve, pace)
         started = time.perf_counter()
         result = run(self.scenario, candidate.policy, replications=count, seed=self.seed,
-                     jobs=self.jobs, scheduler=self.scheduler, engine=engine, first=first)
+                     jobs=self.jobs, scheduler=self.scheduler, engine=engine, first=first,
+                     series=False)
+        seconds = time.perf_counter() - started
         self.budget.spent += count
         self.spent_by_stage[stage] = self.spent_by_stage.get(stage, 0) + count
+        timed = self._timed.get(stage, (0.0, 0))
+        self._timed[stage] = (timed[0] + seconds, timed[1] + count)
         rows = tuple({k: float(v) for k, v in r.metrics.items()} for r in result.replications)
         self.tell(candidate, Evaluation(candidate.key, result.engine, first, rows, stage,
-                                        time.perf_counter() - started), stage)
+                                        seconds), stage)
         if self.progress is not None and stage != "search":  # the search reports per candidate
             self.progress(f"{stage}: {_short(candidate.params)}: replications {first}.."
                           f"{first + count - 1} on {result.engine}")
+
+    def pace(self, stage: str) -> float | None:
+        """Wall seconds per replication in a stage so far in this session (None: none run)."""
+        seconds, count = self._timed.get(stage, (0.0, 0))
+        return seconds / count if count else None
 
     def known(self, candidate: Candidate, engine: str) -> list[Mapping[str, float]]:
         """Every evaluated replication of a candidate on an engine below FRESH, in order."""

@@ -106,7 +106,7 @@ def sweep(scenario: Scenario, policy: Policy, levers: Sequence[Variable],
         try:
             candidate = space.to_policy(vector)
             result = run(scenario, candidate, replications=count, seed=root, jobs=jobs,
-                         scheduler=scheduler, engine=engine)
+                         scheduler=scheduler, engine=engine, series=False)
         except (PolicyError, EngineError) as exc:
             points.append(SweepPoint(params, "", {}, str(exc)))
         else:

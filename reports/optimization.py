@@ -81,12 +81,13 @@ def _comparison(result: OptimizeResult) -> list[str]:
     win, home = result.winner, result.incumbent
     assert win is not None
     width = 22
-    lines = [f"{'':<32}{'best (' + win.engine + ')':>{width}}"
-             f"{'incumbent (' + (home.engine if home else '?') + ')':>{width + 4}}"]
     metrics = [(m, label) for m, label in COST_LINES] + [(k, k) for k in _KPIS]
     metrics += [(c.kpi, c.kpi) for c in result.spec.constraints if c.kpi not in _KPIS]
+    labels = max(len(label) for _, label in metrics)  # the longest label sets the columns
+    lines = [f"{'':<{labels + 2}}{'best (' + win.engine + ')':>{width}}"
+             f"{'incumbent (' + (home.engine if home else '?') + ')':>{width + 4}}"]
     for metric, label in metrics:
-        lines.append(f"  {label:<30}{_column(win, metric):>{width}}"
+        lines.append(f"  {label:<{labels}}{_column(win, metric):>{width}}"
                      f"{_column(home, metric):>{width + 4}}")
     return lines
 

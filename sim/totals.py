@@ -160,25 +160,32 @@ class PricingFold:
 class LedgerTotals:
     """Everything one replication's figures are computed from, fed rows in ledger order."""
 
-    def __init__(self, scenario: Scenario, window: tuple[float, float]) -> None:
+    def __init__(self, scenario: Scenario, window: tuple[float, float],
+                 series: bool = True) -> None:
+        """`series=False`: only the pricing sums (an optimiser reads no daily series or
+        aging, which were a sixth of a screened replication)."""
         year = scenario.conventions.days_in_year
         self.window = window
         self.pricing = PricingFold(window, year, scenario.company.provision_rates,
                                    len(scenario.segments))
-        self.daily = DailyFold(window[1], window[0])
-        self.aging = AgingFold(window[1], year)
+        self.daily = DailyFold(window[1], window[0]) if series else None
+        self.aging = AgingFold(window[1], year) if series else None
         self.rows = 0
 
     def add(self, ledger: LedgerLike) -> None:
         """Add rows (a whole ledger, or the next chunk of one) to every sum, in order."""
         for block in blocks(ledger):
             self.pricing.add(block)
-            self.daily.add(block)
-            self.aging.add(block)
+            if self.daily is not None and self.aging is not None:
+                self.daily.add(block)
+                self.aging.add(block)
             self.rows += len(block["amount"])
 
     def series(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """The daily series and the month-end aging (series.daily_series, month_end_aging)."""
+        """The daily series and the month-end aging (series.daily_series, month_end_aging);
+        empty where the totals were made without them."""
+        if self.daily is None or self.aging is None:
+            return {}, {}
         return self.daily.result(), self.aging.result()
 
 

@@ -42,3 +42,21 @@ def test_memory_benchmark_reports_invoices_time_peak_and_estimate() -> None:
     assert customers == "60" and int(invoices.replace(",", "")) > 0
     assert 0.0 < float(seconds) < 60.0 and float(peak.replace(",", "")) > 50.0
     assert float(estimate.replace(",", "")) > 50.0 and under == "yes"
+
+
+def test_optimiser_benchmark_reports_time_candidates_stages_and_agreement() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_optimize.py"),
+         str(ROOT / "tests" / "data" / "tiny.yaml"),
+         "--space", str(ROOT / "tests" / "data" / "tiny_space.yaml"),
+         "--repeats", "2", "--jobs", "1"],
+        capture_output=True, text=True, check=True, timeout=300)
+    out = done.stdout
+    for needle in ("seed 1: ", "seed 2: ", "s end to end", "s of CPU", "load average",
+                   "19 candidates evaluated (0 failed), search by grid",
+                   "search ", "select ", "recheck ", "replications on screen",
+                   "replications on des", "KN: 3 finalists", "winner: terms.*.net_days=",
+                   "target (200+ candidates in under 180 s): not met",
+                   "agreement: ", "of 2 studies picked the most frequent winner",
+                   "collections.collectors: "):
+        assert needle in out, out

@@ -78,7 +78,8 @@ def _tell(message: str) -> None:
               help="Most replications in all (default: the block's budget, else none).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="SECONDS", help="Wall-time limit (the search stops at 60% of it, the "
-                                      "selection at 85%, leaving the rest for the re-check).")
+                                      "selection at 85% or sooner, so that the re-check of "
+                                      "the winner, which always finishes, fits in the rest).")
 @click.option("--resume", is_flag=True,
               help="Continue the study in --out DIR from its journal: nothing evaluated is run "
                    "again.")

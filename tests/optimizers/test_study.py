@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,8 @@ SPEC = OptimizeSpec.model_validate({
                      "recheck": 6}})
 
 Pair = tuple[Scenario, Policy]
+# the module, not the function the package exports under the same name
+optimize_module = importlib.import_module("arsim.optimizers.optimize")
 
 
 def _evaluations(path: Path) -> list[tuple[str, str, int]]:
@@ -92,6 +96,78 @@ def test_a_time_limit_stops_the_search(tiny_open: Pair) -> None:
     assert result.replications.get("search", 0) <= 3  # the incumbent's first look at most
 
 
+class _Clock:
+    """A wall clock that moves only when replications run: one second each."""
+
+    def __init__(self) -> None:
+        self.now = study_module.time.monotonic()  # Budget's own start reads the real clock
+
+    def monotonic(self) -> float:
+        return self.now
+
+    perf_counter = monotonic
+
+
+def _slow_clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    clock = _Clock()
+    real = study_module.run
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        clock.now += float(kwargs["replications"])
+        return result
+
+    monkeypatch.setattr(study_module, "run", timed)
+    monkeypatch.setattr(study_module, "time", clock)
+    return clock
+
+
+def test_the_selection_leaves_the_recheck_its_time_and_the_study_ends_in_time(
+        tiny_open: Pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second a replication, 100 s in all: KN (with a zone too small to finish) must stop
+    while the re-check's 40 replications, at the pace it measured, still fit; the re-check
+    then runs whole, and the study ends within the limit."""
+    clock = _slow_clock(monkeypatch)
+    start = clock.now
+    spec = SPEC.model_copy(update={
+        "time_limit_seconds": 100.0, "indifference_zone": 1e-6,
+        "replications": SPEC.replications.model_copy(update={"select_max": 1000,
+                                                             "recheck": 20})})
+    result = optimize(*tiny_open, spec, seed=3)
+    assert result.winner is not None and result.saving is not None
+    assert result.replications["recheck"] == 40
+    assert any("before KN finished" in n for n in result.notes)
+    assert clock.now - start <= 100.0
+
+
+def test_the_recheck_is_not_cut_short_by_the_time_limit(
+        tiny_open: Pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the selection is over the re-check runs to its end, even past the limit: a study
+    that stopped there would have spent its time and have no answer."""
+    real = optimize_module._recheck
+
+    def late(study: Study, *args: Any) -> Any:
+        study.budget.seconds = study.budget.elapsed() / 2  # the limit passed meanwhile
+        return real(study, *args)
+
+    monkeypatch.setattr(optimize_module, "_recheck", late)
+    result = optimize(*tiny_open, SPEC.model_copy(update={"time_limit_seconds": 1e6}), seed=3)
+    assert result.winner is not None and result.saving is not None
+    assert result.replications["recheck"] == 2 * SPEC.replications.recheck
+
+
+def test_budget_pace_keeps_what_is_reserved_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = _slow_clock(monkeypatch)
+    budget = Budget(seconds=100.0)
+    clock.now = budget.started + 50.0
+    budget.check(10, reserve=30, pace=1.0)  # 50 + 40 s fits
+    with pytest.raises(study_module.BudgetSpentError, match="time limit near"):
+        budget.check(10, reserve=30, pace=1.5)  # 50 + 60 s does not
+    with pytest.raises(study_module.BudgetSpentError, match="time limit reached"):
+        budget.check(1, time_share=0.5)
+    budget.check(1000, time_share=math.inf, pace=1.0)  # a stage the time limit does not stop
+
+
 def _interrupt_after(monkeypatch: pytest.MonkeyPatch, calls: int) -> None:
     real = study_module.run
     count = {"n": 0}
@@ -138,7 +214,7 @@ def test_resume_after_ctrl_c_and_a_torn_line_loses_and_repeats_nothing(
 def test_a_journal_is_not_overwritten_or_mixed(tiny_open: Pair, tmp_path: Path) -> None:
     scenario, policy = tiny_open
     journal = Journal(tmp_path / "j.jsonl")
-    small = SPEC.model_copy(update={"budget": 10})
+    small = SPEC.model_copy(update={"budget": 30})  # the incumbent's first look, no more
     optimize(scenario, policy, small, seed=3, journal=journal)
     with pytest.raises(JournalError, match="pass --resume"):
         optimize(scenario, policy, small, seed=3, journal=journal)

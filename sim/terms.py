@@ -422,7 +422,8 @@ def best_tier(terms: Terms, funding_cost_annual: float, days_in_year: float) -> 
 
 
 def best_tier_array(
-    terms: Terms, funding_cost_annual: npt.ArrayLike, days_in_year: float
+    terms: Terms, funding_cost_annual: npt.ArrayLike, days_in_year: float,
+    stretch_days: npt.ArrayLike = 0.0,
 ) -> npt.NDArray[np.int64]:
     """Vectorised :func:`best_tier` over many buyers' funding costs.
 
@@ -430,6 +431,10 @@ def best_tier_array(
         terms: The credit terms.
         funding_cost_annual: Buyers' annual costs of funds, as shares, any shape.
         days_in_year: Day-count year.
+        stretch_days: Days past net at which each buyer would pay if it forwent the
+            discount (its habit of paying late; 0: at net, the textbook's comparison). A
+            buyer who stretches its credit finances the early payment over longer and
+            finds the discount worth less.
 
     Returns:
         Tier indices with the shape of ``funding_cost_annual``; -1 where the buyer pays at net.
@@ -440,11 +445,13 @@ def best_tier_array(
         return np.full(funding.shape, -1, dtype=np.int64)
     for tier in terms.discounts:
         _check_discount_inputs(tier.rate, tier.window_days, terms.net_days, days_in_year)
-    # Same operation order as discount_benefit, so both give bit-identical benefits.
+    paid_at = terms.net_days + np.asarray(stretch_days, dtype=np.float64)
+    # Same operation order as discount_benefit, so both give bit-identical benefits (with
+    # no stretch: net + 0.0 is net).
     benefits = np.stack(
         [
             tier.rate
-            - (1.0 - tier.rate) * funding * (terms.net_days - tier.window_days) / days_in_year
+            - (1.0 - tier.rate) * funding * (paid_at - tier.window_days) / days_in_year
             for tier in terms.discounts
         ]
     )

@@ -341,15 +341,27 @@ class CustomerBook:
             del self.batches[b]
 
     def _discount_tiers(self, customers: CustomerTable) -> np.ndarray:
-        """The discount tier each customer would take on its grade's terms (-1: none)."""
+        """The discount tier each customer would take on its grade's terms (-1: none): the
+        one whose saving beats most the cost of paying early at its funding cost, against
+        the day it would otherwise pay, its payer type's habitual lateness past net
+        (docs/model.md §5.3)."""
         tier = np.full(customers.count, -1, dtype=np.int64)
         grades = self.grade_array
+        stretch = self.stretch_days()[customers.payer]
         for grade, terms in self.terms.items():
             rows = grades == grade
             if terms is not None and terms.discounts and rows.any():
                 tier[rows] = best_tier_array(terms, customers.funding_cost_annual[rows],
-                                             self.year)
+                                             self.year, stretch[rows])
         return tier
+
+    def stretch_days(self) -> np.ndarray:
+        """Per payer type, the days past net it pays of its own accord on average (its mean
+        lag less its early days, at least 0; 0 for a type that never pays, which takes no
+        discount anyway)."""
+        return np.asarray([0.0 if lag is None else max(lag.mean - early, 0.0)
+                           for lag, early in zip(self.rules.lag, self.rules.early,
+                                                 strict=True)])
 
     # ---- demand --------------------------------------------------------------------------
 

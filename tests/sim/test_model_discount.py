@@ -30,7 +30,8 @@ def _scenario(funding: float, *, mix: dict[str, float] | None = None, cash: floa
     seg: dict[str, Any] = {
         "name": "s", "customers": 80, "grade": "B", "orders_per_year": 12,
         "order_amount": {"mean": 1000, "cv": 0.8},
-        "payer_mix": mix or {"on_time": 0.3, "reminded": 0.4, "pressure": 0.3},
+        # (payers who would pay at net: for them the threshold is the textbook's, §5.3)
+        "payer_mix": mix or {"on_time": 1.0},
         "funding_cost_annual": {"mean": funding, "cv": 0.0},
         "cash_available_share": cash,
         "disputes": {"share": disputes, "upheld_share": 0.0},
@@ -149,3 +150,44 @@ def test_discount_cost_and_take_up_follow_the_ledger() -> None:
     assert costs["discount_cost"] == pytest.approx(
         0.02 * ledger["amount"][settled & (ledger["outcome"] == DISCOUNT)].sum() / years)
     assert costs["discount_cost"] > 0
+
+
+# ---- the buyer's comparison at the day it would pay ---------------------------------------
+
+
+def test_a_late_payer_finds_a_discount_worth_less_than_one_who_pays_at_net() -> None:
+    from arsim.sim.terms import Terms, best_tier_array
+
+    terms = Terms.model_validate("2/10, N/45")
+    funding = np.asarray([0.12, 0.12, 0.12])
+    # at net, 2/10 N/45 costs 21% a year to forgo: worth taking at 12%. Paying 45 days late,
+    # forgoing it costs 2.04% for 80 days (9.3% a year): not worth taking. 150 days late: no.
+    tiers = best_tier_array(terms, funding, 365.0, np.asarray([0.0, 45.0, 150.0]))
+    assert tiers.tolist() == [0, -1, -1]
+    # the closed form: worth taking iff f < r / (1 - r) * Y / (net + s - w)
+    threshold = 0.02 / 0.98 * 365.0 / (45.0 + 45.0 - 10.0)
+    assert best_tier_array(terms, np.asarray([threshold * 0.99]), 365.0, 45.0).tolist() == [0]
+    assert best_tier_array(terms, np.asarray([threshold * 1.01]), 365.0, 45.0).tolist() == [-1]
+    # no stretch: the textbook's comparison at net, bit for bit
+    assert np.array_equal(best_tier_array(terms, funding, 365.0),
+                          best_tier_array(terms, funding, 365.0, 0.0))
+
+
+def test_take_up_responds_to_the_discount_rate() -> None:
+    from support import one_segment
+
+    from arsim.sim.policy import Policy
+    from arsim.sim.replicate import run
+
+    scenario = one_segment("take-up", 365.0, customers=400, orders_per_year=6, amount_cv=0.5,
+                           mix={"on_time": 0.3, "reminded": 0.4, "pressure": 0.3},
+                           segment={"funding_cost_annual": {"mean": 0.15, "cv": 0.5}})
+    take_up = []
+    for rate in ("1", "2", "4"):
+        policy = Policy.model_validate({"accepted_grades": ["B"],
+                                        "terms": {"B": f"{rate}/10, N/45"}, "ladder": []})
+        take_up.append(run(scenario, policy, replications=2, seed=4).summary[
+            "discount_take_up"].mean)
+    # more of the late payers find a richer discount worth taking
+    assert take_up[0] < take_up[1] < take_up[2]
+    assert take_up[2] - take_up[0] > 0.1

@@ -37,7 +37,9 @@ def _fails(args: list[str], *words: str) -> str:
 def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     """The tiny scenario's policy against its two named ones, with --out and --report."""
     out = tmp_path_factory.mktemp("compare") / "out"
-    result = _ok(["compare", str(NAMED), "--out", str(out), "--report",
+    # (four replications: with two, the t interval on one degree of freedom marks only
+    # differences far beyond the replications' spread)
+    result = _ok(["compare", str(NAMED), "-n", "4", "--out", str(out), "--report",
                   str(out / "report.html"), "--lang", "zh"])
     return out, result
 
@@ -52,7 +54,7 @@ def test_named_policies_are_compared_on_common_seeds(compared: tuple[Path, Resul
     assert document["paired"] and [r["label"] for r in document["runs"]] == [
         "tiny policy", "n60", "no ladder"]
     seeds = [r["seeds"] for r in document["runs"]]
-    assert seeds[0] == seeds[1] == seeds[2] and len(seeds[0]) == 2
+    assert seeds[0] == seeds[1] == seeds[2] and len(seeds[0]) == 4
     # each run's files are kept for its plots, and each run's summary is its result.json's
     for i, run in enumerate(document["runs"]):
         saved = json.loads((out / run["source"]).read_text(encoding="utf-8"))

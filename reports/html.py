@@ -35,7 +35,7 @@ from .rundata import RunData
 from .wording import Wording, cost_components, wording
 
 __all__ = ["Cell", "Report", "comparison_report", "markdown", "page", "run_report",
-           "write_comparison_report", "write_report"]
+           "write_comparison_report", "write_pages", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -326,6 +326,11 @@ def _write(report: Report, html_path: str | Path) -> list[Path]:
                                                   _twin(path): partial(_put, md)}
     write_all(files)
     return list(files)
+
+
+def write_pages(report: Report, html_path: str | Path) -> list[Path]:
+    """Write any report: ``html_path`` and its Markdown twin beside it."""
+    return _write(report, html_path)
 
 
 def write_report(run: RunData, html_path: str | Path, language: str = "en") -> list[Path]:

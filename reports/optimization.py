@@ -26,7 +26,8 @@ from .curves import frontier_figure, sweep_figure
 from .export import write_atomic
 from .text import COST_LINES
 
-__all__ = ["render_optimize", "render_sweep", "write_optimize", "write_sweep"]
+__all__ = ["optimize_document", "render_optimize", "render_sweep", "sweep_document",
+           "trace_rows", "with_best_so_far", "write_optimize", "write_sweep"]
 
 _KPIS = ("dso", "bad_debt_ratio", "recovery_rate", "credit_sales", "net_margin")
 
@@ -151,10 +152,43 @@ def _finding_doc(f: Finding | None) -> dict[str, Any] | None:
                             for t, m, s in f.constraints]}
 
 
-def optimize_document(result: OptimizeResult) -> dict[str, Any]:
+def scenario_head(scenario: Scenario | None) -> dict[str, Any]:
+    """What a sweep's or an optimisation's report says of the scenario: its name, currency
+    and conventions (whether the inventory carrying cost counts)."""
+    if scenario is None:
+        return {"name": "", "currency": "", "conventions": {}}
+    return {"name": scenario.name, "currency": scenario.currency,
+            "conventions": scenario.conventions.model_dump(mode="json")}
+
+
+def trace_rows(result: OptimizeResult) -> list[dict[str, Any]]:
+    """The candidates in the order the search first saw them, each with the best objective
+    so far: the search trace that the report draws."""
+    return with_best_so_far([dict(r) for r in result.candidates], result.spec.objective)
+
+
+def with_best_so_far(rows: list[dict[str, Any]], objective: str) -> list[dict[str, Any]]:
+    """Each candidate row (in the order evaluated) with ``best_so_far``: the best objective
+    among the feasible candidates up to it (None before the first feasible one)."""
+    larger = objective != "min_total_cost"  # objective_mean carries its own sign
+    best: float | None = None
+    out = []
+    for row in rows:
+        value = row.get("objective_mean")
+        feasible = row.get("feasible") in (True, "True", "true", 1)
+        if feasible and isinstance(value, int | float) and math.isfinite(value) and (
+                best is None or (value > best if larger else value < best)):
+            best = float(value)
+        out.append({**row, "best_so_far": best})
+    return out
+
+
+def optimize_document(result: OptimizeResult, scenario: Scenario | None = None
+                      ) -> dict[str, Any]:
     """The content of optimize.json."""
     sel = result.selection
     return clean({
+        "kind": "optimization", "scenario": scenario_head(scenario),
         "arsim_version": __version__, "seed": result.seed, "method": result.method,
         "spec": result.spec.model_dump(mode="json"),
         "winner": _finding_doc(result.winner), "incumbent": _finding_doc(result.incumbent),
@@ -168,6 +202,7 @@ def optimize_document(result: OptimizeResult) -> dict[str, Any]:
             "replications": dict(sel.replications), "eliminated_at": dict(sel.eliminated_at)},
         "replications": dict(result.replications), "replayed": result.replayed,
         "notes": list(result.notes), "frontier": list(result.frontier),
+        "candidates": trace_rows(result),
     })
 
 
@@ -196,15 +231,23 @@ def _csv(frame: pd.DataFrame, stream: TextIO) -> None:
     frame.to_csv(stream, index=False)
 
 
-def write_sweep(result: SweepResult, folder: str | Path, currency: str = "") -> list[Path]:
+def sweep_document(result: SweepResult, scenario: Scenario | None = None) -> dict[str, Any]:
+    """The content of sweep.json."""
+    return clean({"kind": "sweep", "scenario": scenario_head(scenario),
+                  "arsim_version": __version__, "levers": list(result.levers),
+                  "axes": [list(a) for a in result.axes], "metric": result.metric,
+                  "seed": result.seed, "replications": result.replications,
+                  "confidence": result.confidence, "bottom": result.bottom,
+                  "points": result.rows()})
+
+
+def write_sweep(result: SweepResult, folder: str | Path, currency: str = "",
+                scenario: Scenario | None = None) -> list[Path]:
     """sweep.csv, sweep.json, sweep.png and sweep.svg."""
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     rows = result.rows()
-    document = clean({"arsim_version": __version__, "levers": list(result.levers),
-                      "seed": result.seed, "replications": result.replications,
-                      "confidence": result.confidence, "bottom": result.bottom,
-                      "points": rows})
+    document = sweep_document(result, scenario)
     paths = [_write(root / "sweep.csv", partial(_csv, pd.DataFrame(rows))),
              _write(root / "sweep.json",
                     lambda f: json.dump(document, f, indent=2, ensure_ascii=False))]
@@ -229,7 +272,7 @@ def write_optimize(result: OptimizeResult, scenario: Scenario, folder: str | Pat
                    currency: str = "") -> list[Path]:
     """optimize.json, candidates.csv, best.yaml (and the frontier's table and plot)."""
     root = Path(folder)
-    document = optimize_document(result)
+    document = optimize_document(result, scenario)
     paths = [_write(root / "optimize.json",
                     lambda f: json.dump(document, f, indent=2, ensure_ascii=False)),
              _write(root / "candidates.csv",

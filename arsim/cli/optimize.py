@@ -58,7 +58,7 @@ def sweep_command(scenario_file: str, levers: tuple[str, ...], seed: int | None,
                    jobs=jobs, scheduler=scheduler, engine=engine, progress=progress)
     click.echo(render_sweep(result))
     if out_dir is not None:
-        for path in write_sweep(result, out_dir, scenario.currency):
+        for path in write_sweep(result, out_dir, scenario.currency, scenario):
             click.echo(f"wrote {path}", err=True)
 
 

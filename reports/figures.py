@@ -21,6 +21,8 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from arsim.sim.costs import COST_PARTS
+
 from .rundata import RunData
 from .wording import Wording, cost_components
 
@@ -98,11 +100,27 @@ def _mean_estimate(run: RunData, metric: str) -> float:
     return float("nan") if value is None else float(value)
 
 
+#: Components drawn as their parts, which add up to them: the shortage cost's three causes.
+SPLIT = ("shortage_cost",)
+
+
+def _stacked(run: RunData) -> list[str]:
+    """The components a cost bar stacks: each one, or its parts where it is split and the
+    result holds them all (results from before the split show the whole)."""
+    out = []
+    for component in cost_components(run.summary, _inventory_counted(run)):
+        parts = COST_PARTS.get(component, ())
+        whole = component not in SPLIT or not all(p in run.summary for p in parts)
+        out += [component] if whole else list(parts)
+    return out
+
+
 def cost_breakdown(runs: Sequence[RunData], words: Wording) -> Figure:
-    """Yearly cost by component, stacked, one bar per run (penalty income below zero)."""
+    """Yearly cost by component, stacked, one bar per run (penalty income below zero, the
+    shortage cost in its three parts, each below zero where it is a gain)."""
     with styled():
         figure, ax = _figure(7.0, 3.2 + 0.2 * len(runs))
-        components = cost_components(runs[0].summary, _inventory_counted(runs[0]))
+        components = _stacked(runs[0])
         x = np.arange(len(runs))
         up, down = np.zeros(len(runs)), np.zeros(len(runs))
         for i, metric in enumerate(components):
@@ -134,7 +152,7 @@ def cost_breakdown(runs: Sequence[RunData], words: Wording) -> Figure:
 
 
 def _inventory_counted(run: RunData) -> bool:
-    conventions = run.document["scenario"]["conventions"]
+    conventions = run.document["scenario"].get("conventions") or {}
     return bool(conventions.get("include_inventory_carrying", True))
 
 

@@ -104,3 +104,23 @@ def test_cash_forecast_sums_the_daily_cash_of_each_week(tiny_run: RunData) -> No
     assert figures.cash_forecast([short], wording("en")) is not None  # one whole week
     none = RunData("none", tiny_run.document, daily[daily["day"] <= 35])
     assert figures.cash_forecast([none], wording("en")) is None
+
+
+def test_the_shortage_cost_is_stacked_in_its_three_parts(tiny_run: RunData) -> None:
+    words = wording("zh")
+    figure = figures.cost_breakdown([tiny_run], words)
+    legend = figure.axes[0].get_legend()
+    labels = [t.get_text() for t in legend.get_texts()]
+    parts = ("shortage_terms_cost", "shortage_held_cost", "shortage_customers_lost_cost")
+    assert words.metric("shortage_cost") not in labels
+    for part in parts:
+        assert words.metric(part) in labels, part
+    bars = {c.get_label(): c.patches[0].get_height() for c in figure.axes[0].containers}
+    for part in parts:
+        assert bars[words.metric(part)] == pytest.approx(tiny_run.summary[part]["mean"])
+    # a result from before the split still shows the shortage cost whole
+    summary = {k: v for k, v in tiny_run.summary.items() if k not in parts}
+    old = RunData("old", {**tiny_run.document, "summary": summary})
+    labels = [t.get_text() for t in figures.cost_breakdown([old], words).axes[0]
+              .get_legend().get_texts()]
+    assert words.metric("shortage_cost") in labels

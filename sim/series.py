@@ -18,7 +18,9 @@ def daily_series(ledger: LedgerLike, end: float, start: float = 0.0) -> dict[str
     """AR balance at the end of each day, with the day's credit sales and cash received.
 
     Invoices of an opening book (issued before day 0) are in the balance from day 0 on but
-    are not the day's sales. `in_window` marks the days the statistics cover (after warm-up).
+    are not the day's sales; `cash_from_opening` is the part of the day's cash they bring in
+    (the rest is from sales made in the run). `in_window` marks the days the statistics cover
+    (after warm-up).
     """
     days = int(np.ceil(end))
     edges = np.arange(days + 1, dtype=float)
@@ -31,13 +33,16 @@ def daily_series(ledger: LedgerLike, end: float, start: float = 0.0) -> dict[str
     credit = _per_day(np.maximum(credit_day, 0.0), credited, days)
     remaining = owed_at(amount, credited, ledger["credited_day"], settle)
     down = _per_day(settle, remaining, days)
-    cash = _per_day(settle, ledger["paid"], days)
+    paid = ledger["paid"]
+    cash = _per_day(settle, paid, days)
+    opening = _per_day(settle, np.where(ledger["opening"], paid, 0.0), days)
     return {
         "day": edges[1:],
         "in_window": edges[1:] > start,
         "ar_balance": np.cumsum(up - credit - down),
         "credit_sales": sales,
         "cash_received": cash,
+        "cash_from_opening": opening,
     }
 
 

@@ -24,10 +24,14 @@ from arsim.sim.stats import Estimate
 
 from .curves import frontier_figure, sweep_figure
 from .export import write_atomic
+from .figures import styled
+from .fonts import raster_fonts
+from .study_figures import sweep_curves, sweep_heatmap
 from .text import COST_LINES
+from .wording import wording
 
 __all__ = ["optimize_document", "render_optimize", "render_sweep", "sweep_document",
-           "trace_rows", "with_best_so_far", "write_optimize", "write_sweep"]
+           "sweep_picture", "trace_rows", "with_best_so_far", "write_optimize", "write_sweep"]
 
 _KPIS = ("dso", "bad_debt_ratio", "recovery_rate", "credit_sales", "net_margin")
 
@@ -206,12 +210,14 @@ def optimize_document(result: OptimizeResult, scenario: Scenario | None = None
     })
 
 
-def _save_figure(figure: Figure, path: Path) -> None:
-    """Save a figure atomically (temporary file, then rename)."""
+def _save_figure(figure: Figure, path: Path, language: str = "en") -> None:
+    """Save a figure atomically (temporary file, then rename): SVG with its text as text,
+    PNG drawn with a CJK font first where the text is Chinese (fonts.py)."""
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     try:
-        figure.savefig(temp, format=path.suffix[1:], dpi=120)
+        with styled(), raster_fonts(language):
+            figure.savefig(temp, format=path.suffix[1:], dpi=120, metadata=_NO_DATE[path.suffix])
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -241,9 +247,22 @@ def sweep_document(result: SweepResult, scenario: Scenario | None = None) -> dic
                   "points": result.rows()})
 
 
+#: Leave the date out of the files' metadata, so that the same figure gives the same file.
+_NO_DATE: dict[str, dict[str, Any]] = {".svg": {"Date": None}, ".png": {}}
+
+
+def sweep_picture(document: dict[str, Any], language: str = "en") -> Figure | None:
+    """The sweep's figure as its report draws it: the curves for one lever, the heat map for
+    two (None where no point ran)."""
+    words = wording(language)
+    if len(document["levers"]) == 1:
+        return sweep_curves(document, words)
+    return sweep_heatmap(document, words)
+
+
 def write_sweep(result: SweepResult, folder: str | Path, currency: str = "",
-                scenario: Scenario | None = None) -> list[Path]:
-    """sweep.csv, sweep.json, sweep.png and sweep.svg."""
+                scenario: Scenario | None = None, language: str = "en") -> list[Path]:
+    """sweep.csv, sweep.json, sweep.png and sweep.svg (the figure in ``language``)."""
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     rows = result.rows()
@@ -251,9 +270,9 @@ def write_sweep(result: SweepResult, folder: str | Path, currency: str = "",
     paths = [_write(root / "sweep.csv", partial(_csv, pd.DataFrame(rows))),
              _write(root / "sweep.json",
                     lambda f: json.dump(document, f, indent=2, ensure_ascii=False))]
-    figure = sweep_figure(result, currency)
+    figure = sweep_picture(document, language) or sweep_figure(result, currency)
     for suffix in ("png", "svg"):
-        _save_figure(figure, root / f"sweep.{suffix}")
+        _save_figure(figure, root / f"sweep.{suffix}", language)
         paths.append(root / f"sweep.{suffix}")
     return paths
 

@@ -51,13 +51,22 @@ def studies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     files = {}
     for name, args in runs.items():
         out = root / name
-        _ok([*args, "--jobs", "1", "--out", str(out)])
+        # the report written by the command itself, to be matched by `arsim report`'s
+        _ok([*args, "--jobs", "1", "--out", str(out), "--report", str(out / "direct.html"),
+             "--lang", "zh"])
         saved = out / ("optimize.json" if name == "optimize" else "sweep.json")
         written = _ok(["report", str(saved)])
         assert f"wrote {out / 'report.html'}" in written.stderr
         _ok(["report", str(saved), "--lang", "zh"])
         files[name] = saved
     return files
+
+
+def test_the_commands_report_is_the_saved_files_report(studies: dict[str, Path]) -> None:
+    for saved in studies.values():
+        direct, twin = report_files(saved.parent / "direct.html")
+        page, md = report_files(saved.parent / "report.zh.html")
+        assert direct == page and twin == md, saved
 
 
 def _document(path: Path) -> dict[str, Any]:

@@ -238,6 +238,9 @@ body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; border-bottom: 1px solid #999;
   margin-top: 2rem; }
 table { border-collapse: collapse; margin: 0.5rem 0; font-size: 0.9rem; }
+/* a wide table (a sweep's points, many policies) scrolls rather than leaving the page */
+table { display: block; max-width: 100%; overflow-x: auto; }
+@media print { table { display: table; font-size: 0.75rem; } }
 th, td { padding: 0.15rem 0.6rem; border-bottom: 1px solid #ddd; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }

@@ -127,11 +127,12 @@ def sweep_heatmap(document: dict[str, Any], words: Wording) -> Figure | None:
         bottom = document.get("bottom")
         if bottom is not None:
             best = document["points"][bottom]
-            ax.plot([cols.index(best[second])], [rows.index(best[first])], marker="*",
-                    markersize=16, color="#000000", markerfacecolor="#ffffff",
+            # in the cell's corner, clear of its label
+            ax.plot([cols.index(best[second]) + 0.32], [rows.index(best[first]) + 0.3],
+                    marker="*", markersize=11, color="#000000", markerfacecolor="#ffffff",
                     linestyle="none",
                     label=words.figure("lowest_at", value=f"{best[first]}, {best[second]}"))
-            ax.legend(loc="upper left", bbox_to_anchor=(1.25, 1.0))
+            figure.legend(loc="outside lower center")
         ax.set_title(words.figure("sweep_heatmap", replications=document["replications"]))
     return figure
 

@@ -183,6 +183,23 @@ def test_an_older_optimize_json_takes_its_candidates_from_the_csv(
     assert "candidates were not found" in page and 'data-figure="winner_costs"' in page
 
 
+def test_a_profit_objective_is_reported_as_margin(studies: dict[str, Path],
+                                                  tmp_path: Path) -> None:
+    document = _document(studies["optimize"])
+    document["spec"]["objective"] = "max_profit"
+    (tmp_path / "optimize.json").write_text(json.dumps(document), encoding="utf-8")
+    for language, words in (("en", ("the highest margin less costs",
+                                     "Gain in margin less costs")),
+                            ("zh", ("边际贡献减成本最高", "边际贡献减成本的增加"))):
+        target = tmp_path / f"{language}.html"
+        _ok(["report", str(tmp_path / "optimize.json"), "--lang", language, "--out",
+             str(target)])
+        page, _ = report_files(target)
+        assert all(w in page for w in words), language
+        assert 'data-key="runner_ups.0.estimates.net_margin.mean"' in page
+        assert_numbers_agree(page, document)
+
+
 def test_json_of_another_kind_is_refused_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text('{"levers": []}', encoding="utf-8")
     result = CliRunner().invoke(main, ["report", str(tmp_path / "x.json")])

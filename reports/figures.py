@@ -21,12 +21,14 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from arsim.sim.costs import COST_PARTS
+
 from .rundata import RunData
 from .wording import Wording, cost_components
 
 __all__ = ["FIGURES", "aging_compare", "aging_structure", "ar_over_time", "cash_forecast",
            "cost_breakdown", "days_to_pay", "dso_trend", "dunning_workload", "lost_sales",
-           "styled", "to_svg"]
+           "opening_cash", "styled", "to_svg"]
 
 #: Fills from dark to light grey (each also hatched), and dash patterns for lines.
 GREYS = ("#252525", "#636363", "#969696", "#bdbdbd", "#d9d9d9", "#f0f0f0", "#ffffff")
@@ -98,11 +100,27 @@ def _mean_estimate(run: RunData, metric: str) -> float:
     return float("nan") if value is None else float(value)
 
 
+#: Components drawn as their parts, which add up to them: the shortage cost's three causes.
+SPLIT = ("shortage_cost",)
+
+
+def _stacked(run: RunData) -> list[str]:
+    """The components a cost bar stacks: each one, or its parts where it is split and the
+    result holds them all (results from before the split show the whole)."""
+    out = []
+    for component in cost_components(run.summary, _inventory_counted(run)):
+        parts = COST_PARTS.get(component, ())
+        whole = component not in SPLIT or not all(p in run.summary for p in parts)
+        out += [component] if whole else list(parts)
+    return out
+
+
 def cost_breakdown(runs: Sequence[RunData], words: Wording) -> Figure:
-    """Yearly cost by component, stacked, one bar per run (penalty income below zero)."""
+    """Yearly cost by component, stacked, one bar per run (penalty income below zero, the
+    shortage cost in its three parts, each below zero where it is a gain)."""
     with styled():
         figure, ax = _figure(7.0, 3.2 + 0.2 * len(runs))
-        components = cost_components(runs[0].summary, _inventory_counted(runs[0]))
+        components = _stacked(runs[0])
         x = np.arange(len(runs))
         up, down = np.zeros(len(runs)), np.zeros(len(runs))
         for i, metric in enumerate(components):
@@ -134,7 +152,7 @@ def cost_breakdown(runs: Sequence[RunData], words: Wording) -> Figure:
 
 
 def _inventory_counted(run: RunData) -> bool:
-    conventions = run.document["scenario"]["conventions"]
+    conventions = run.document["scenario"].get("conventions") or {}
     return bool(conventions.get("include_inventory_carrying", True))
 
 
@@ -258,9 +276,10 @@ def dso_trend(runs: Sequence[RunData], words: Wording) -> Figure | None:
 FORECAST_WEEKS = 13
 
 
-def _weekly_cash(run: RunData) -> pd.DataFrame:
+def _weekly_cash(run: RunData, column: str = "cash_received") -> pd.DataFrame:
     """Cash received per replication (rows) and week of the measured window (columns), for
-    the first 13 whole weeks after the warm-up (from day 0 where an opening book is worked)."""
+    the first 13 whole weeks after the warm-up (from day 0 where an opening book is worked);
+    ``column`` is all the cash, or the part of it from the opening book."""
     assert run.daily is not None
     start = float(run.document["scenario"]["horizon"]["warmup_days"])
     daily = run.daily[(run.daily["day"] > start)
@@ -268,27 +287,50 @@ def _weekly_cash(run: RunData) -> pd.DataFrame:
     # day d is the day ending at d: days start+1 .. start+7 make week 1
     week = np.ceil((daily["day"] - start) / 7.0).astype(int)
     weekly = daily.assign(week=week).pivot_table(index="replication", columns="week",
-                                                 values="cash_received", aggfunc="sum")
+                                                 values=column, aggfunc="sum")
     last = float(daily["day"].max() - start) if len(daily) else 0.0
     return weekly[[w for w in weekly.columns if 7 * int(w) <= last]]  # whole weeks only
 
 
+def opening_cash(run: RunData) -> pd.DataFrame | None:
+    """The weekly cash from the opening book (as `_weekly_cash`), where the daily series
+    tells it apart (daily.csv from before it did does not) and the book brings any in."""
+    if run.daily is None or "cash_from_opening" not in run.daily.columns:
+        return None
+    weekly = _weekly_cash(run, "cash_from_opening")
+    return weekly if not weekly.empty and float(weekly.to_numpy().sum()) > 0 else None
+
+
 def cash_forecast(runs: Sequence[RunData], words: Wording) -> Figure | None:
     """Cash collected week by week over the first 13 weeks: the mean, and the band between
-    the lowest and the highest replication."""
+    the lowest and the highest replication. For one run whose opening book brings cash in,
+    bars split the mean into the cash from the opening book and from new sales."""
     if any(r.daily is None for r in runs):
         return None
     tables = [_weekly_cash(r) for r in runs]
     if any(t.empty for t in tables):
         return None
+    book = opening_cash(runs[0]) if len(runs) == 1 else None
     with styled():
         figure, ax = _figure(7.0, 3.0)
+        if book is not None:
+            weeks = tables[0].columns.to_numpy(int)
+            old = book.reindex(columns=tables[0].columns).mean(axis=0).to_numpy(float)
+            new = tables[0].mean(axis=0).to_numpy(float) - old
+            ax.bar(weeks, old, 0.6, color=GREYS[1], edgecolor="#000000", linewidth=0.4,
+                   hatch=HATCHES[1], label=words.figure("cash_opening"))
+            ax.bar(weeks, new, 0.6, bottom=old, color=GREYS[4], edgecolor="#000000",
+                   linewidth=0.4, label=words.figure("cash_new"))
         for i, (run, weekly) in enumerate(zip(runs, tables, strict=True)):
             weeks = weekly.columns.to_numpy(int)
             ax.fill_between(weeks, weekly.min(axis=0), weekly.max(axis=0),
-                            color=GREYS[4 - i % 3], alpha=0.6, linewidth=0)
+                            color=GREYS[4 - i % 3], alpha=0.6 if book is None else 0.35,
+                            linewidth=0, zorder=0,
+                            label=words.figure("cash_range") if book is not None else None)
+            label = run.label if len(runs) > 1 else (
+                words.figure("cash_total") if book is not None else None)
             ax.plot(weeks, weekly.mean(axis=0), linestyle=DASHES[i % len(DASHES)],
-                    marker="o", markersize=2.5, label=run.label if len(runs) > 1 else None)
+                    marker="o", markersize=2.5, label=label)
         ax.set_title(words.figure("cash", replications=len(runs[0].document["replications"])))
         ax.set_xlabel(words.figure("week"))
         ax.set_ylabel(words.figure("money_plain", currency=runs[0].currency))
@@ -296,6 +338,8 @@ def cash_forecast(runs: Sequence[RunData], words: Wording) -> Figure | None:
         _money_axis(ax)
         if len(runs) > 1:
             ax.legend()
+        elif book is not None:
+            ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
     return figure
 
 

@@ -35,7 +35,7 @@ from .rundata import RunData
 from .wording import Wording, cost_components, wording
 
 __all__ = ["Cell", "Report", "comparison_report", "markdown", "page", "run_report",
-           "write_comparison_report", "write_report"]
+           "write_comparison_report", "write_pages", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -120,12 +120,29 @@ def _scenario(report: Report, document: dict[str, Any], words: Wording) -> None:
                                currency=scenario["currency"]))
 
 
+#: The headline: what the policy leaves of the margin, and what it costs in all.
+HEADLINE = ("net_margin", "total_cost")
+
+
+def _headline(report: Report, metrics: Sequence[str], table: tuple[list[str], list[list[Cell]]],
+              words: Wording) -> None:
+    """The two numbers first, where the result has them: margin after credit costs and total
+    cost (results from before net_margin existed show only what they hold)."""
+    if not any(m in metrics for m in HEADLINE):
+        return
+    report.add("h2", words.word("headline_heading"))
+    report.add("table", table)
+    report.add("p", words.word("headline_note"))
+
+
 def run_report(run: RunData, language: str = "en") -> Report:
     """The report of one run."""
     words = wording(language)
     document = run.document
     report = Report(words.word("report_title", scenario=document["scenario"]["name"]), language)
     _heading(report, document, words)
+    shown = [m for m in HEADLINE if m in run.summary]
+    _headline(report, shown, _estimate_table(shown, run.summary, "summary", words), words)
     _scenario(report, document, words)
     report.add("h2", words.word("policy_heading"))
     report.add("p", words.word("policy_named", name=document["policy"]["name"]))
@@ -166,6 +183,8 @@ def comparison_report(comparison: Comparison, runs: Sequence[RunData],
                else words.word("unpaired"))
     if not comparison.same_scenario:
         report.add("p", words.word("scenarios_differ"))
+    metrics = [row.metric for row in comparison.rows]
+    _headline(report, metrics, _comparison_table(comparison, words, HEADLINE), words)
     _scenario(report, first, words)
     report.add("h2", words.word("policy_heading"))
     for label, document in zip(comparison.labels, comparison.documents, strict=True):
@@ -184,15 +203,19 @@ def comparison_report(comparison: Comparison, runs: Sequence[RunData],
     return report
 
 
-def _comparison_table(comparison: Comparison, words: Wording
-                      ) -> tuple[list[str], list[list[Cell]]]:
-    """Columns: metric, each run's mean, then each other run's difference and its ±."""
+def _comparison_table(comparison: Comparison, words: Wording,
+                      only: Sequence[str] | None = None) -> tuple[list[str], list[list[Cell]]]:
+    """Columns: metric, each run's mean, then each other run's difference and its ±; the
+    metrics named in ``only`` (in that order), else all."""
     labels = comparison.labels
     header = [words.word("metric"), *labels]
     for label in labels[1:]:
         header += [f"{label} − {labels[0]}", "± " + words.word("interval"), ""]
     rows = []
-    for i, row in enumerate(comparison.rows):
+    index = {row.metric: i for i, row in enumerate(comparison.rows)}
+    chosen = [index[m] for m in only if m in index] if only is not None else list(index.values())
+    for i in chosen:
+        row = comparison.rows[i]
         cells = [Cell(words.metric(row.metric))]
         cells += [Cell(words.value(row.metric, e.mean), f"metrics.{i}.runs.{j}.mean")
                   for j, e in enumerate(row.estimates)]
@@ -216,6 +239,9 @@ body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; border-bottom: 1px solid #999;
   margin-top: 2rem; }
 table { border-collapse: collapse; margin: 0.5rem 0; font-size: 0.9rem; }
+/* a wide table (a sweep's points, many policies) scrolls rather than leaving the page */
+table { display: block; max-width: 100%; overflow-x: auto; }
+@media print { table { display: table; font-size: 0.75rem; } }
 th, td { padding: 0.15rem 0.6rem; border-bottom: 1px solid #ddd; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
@@ -327,6 +353,11 @@ def _write(report: Report, html_path: str | Path) -> list[Path]:
                                                   _twin(path): partial(_put, md)}
     write_all(files)
     return list(files)
+
+
+def write_pages(report: Report, html_path: str | Path) -> list[Path]:
+    """Write any report: ``html_path`` and its Markdown twin beside it."""
+    return _write(report, html_path)
 
 
 def write_report(run: RunData, html_path: str | Path, language: str = "en") -> list[Path]:

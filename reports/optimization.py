@@ -24,9 +24,14 @@ from arsim.sim.stats import Estimate
 
 from .curves import frontier_figure, sweep_figure
 from .export import write_atomic
+from .figures import styled
+from .fonts import raster_fonts
+from .study_figures import sweep_curves, sweep_heatmap
 from .text import COST_LINES
+from .wording import wording
 
-__all__ = ["render_optimize", "render_sweep", "write_optimize", "write_sweep"]
+__all__ = ["optimize_document", "render_optimize", "render_sweep", "sweep_document",
+           "sweep_picture", "trace_rows", "with_best_so_far", "write_optimize", "write_sweep"]
 
 _KPIS = ("dso", "bad_debt_ratio", "recovery_rate", "credit_sales", "net_margin")
 
@@ -152,10 +157,43 @@ def _finding_doc(f: Finding | None) -> dict[str, Any] | None:
                             for t, m, s in f.constraints]}
 
 
-def optimize_document(result: OptimizeResult) -> dict[str, Any]:
+def scenario_head(scenario: Scenario | None) -> dict[str, Any]:
+    """What a sweep's or an optimisation's report says of the scenario: its name, currency
+    and conventions (whether the inventory carrying cost counts)."""
+    if scenario is None:
+        return {"name": "", "currency": "", "conventions": {}}
+    return {"name": scenario.name, "currency": scenario.currency,
+            "conventions": scenario.conventions.model_dump(mode="json")}
+
+
+def trace_rows(result: OptimizeResult) -> list[dict[str, Any]]:
+    """The candidates in the order the search first saw them, each with the best objective
+    so far: the search trace that the report draws."""
+    return with_best_so_far([dict(r) for r in result.candidates], result.spec.objective)
+
+
+def with_best_so_far(rows: list[dict[str, Any]], objective: str) -> list[dict[str, Any]]:
+    """Each candidate row (in the order evaluated) with ``best_so_far``: the best objective
+    among the feasible candidates up to it (None before the first feasible one)."""
+    larger = objective != "min_total_cost"  # objective_mean carries its own sign
+    best: float | None = None
+    out = []
+    for row in rows:
+        value = row.get("objective_mean")
+        feasible = row.get("feasible") in (True, "True", "true", 1)
+        if feasible and isinstance(value, int | float) and math.isfinite(value) and (
+                best is None or (value > best if larger else value < best)):
+            best = float(value)
+        out.append({**row, "best_so_far": best})
+    return out
+
+
+def optimize_document(result: OptimizeResult, scenario: Scenario | None = None
+                      ) -> dict[str, Any]:
     """The content of optimize.json."""
     sel = result.selection
     return clean({
+        "kind": "optimization", "scenario": scenario_head(scenario),
         "arsim_version": __version__, "seed": result.seed, "method": result.method,
         "spec": result.spec.model_dump(mode="json"),
         "winner": _finding_doc(result.winner), "incumbent": _finding_doc(result.incumbent),
@@ -169,15 +207,18 @@ def optimize_document(result: OptimizeResult) -> dict[str, Any]:
             "replications": dict(sel.replications), "eliminated_at": dict(sel.eliminated_at)},
         "replications": dict(result.replications), "replayed": result.replayed,
         "notes": list(result.notes), "frontier": list(result.frontier),
+        "candidates": trace_rows(result),
     })
 
 
-def _save_figure(figure: Figure, path: Path) -> None:
-    """Save a figure atomically (temporary file, then rename)."""
+def _save_figure(figure: Figure, path: Path, language: str = "en") -> None:
+    """Save a figure atomically (temporary file, then rename): SVG with its text as text,
+    PNG drawn with a CJK font first where the text is Chinese (fonts.py)."""
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     try:
-        figure.savefig(temp, format=path.suffix[1:], dpi=120)
+        with styled(), raster_fonts(language):
+            figure.savefig(temp, format=path.suffix[1:], dpi=120, metadata=_NO_DATE[path.suffix])
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -197,21 +238,42 @@ def _csv(frame: pd.DataFrame, stream: TextIO) -> None:
     frame.to_csv(stream, index=False)
 
 
-def write_sweep(result: SweepResult, folder: str | Path, currency: str = "") -> list[Path]:
-    """sweep.csv, sweep.json, sweep.png and sweep.svg."""
+def sweep_document(result: SweepResult, scenario: Scenario | None = None) -> dict[str, Any]:
+    """The content of sweep.json."""
+    return clean({"kind": "sweep", "scenario": scenario_head(scenario),
+                  "arsim_version": __version__, "levers": list(result.levers),
+                  "axes": [list(a) for a in result.axes], "metric": result.metric,
+                  "seed": result.seed, "replications": result.replications,
+                  "confidence": result.confidence, "bottom": result.bottom,
+                  "points": result.rows()})
+
+
+#: Leave the date out of the files' metadata, so that the same figure gives the same file.
+_NO_DATE: dict[str, dict[str, Any]] = {".svg": {"Date": None}, ".png": {}}
+
+
+def sweep_picture(document: dict[str, Any], language: str = "en") -> Figure | None:
+    """The sweep's figure as its report draws it: the curves for one lever, the heat map for
+    two (None where no point ran)."""
+    words = wording(language)
+    if len(document["levers"]) == 1:
+        return sweep_curves(document, words)
+    return sweep_heatmap(document, words)
+
+
+def write_sweep(result: SweepResult, folder: str | Path, currency: str = "",
+                scenario: Scenario | None = None, language: str = "en") -> list[Path]:
+    """sweep.csv, sweep.json, sweep.png and sweep.svg (the figure in ``language``)."""
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     rows = result.rows()
-    document = clean({"arsim_version": __version__, "levers": list(result.levers),
-                      "seed": result.seed, "replications": result.replications,
-                      "confidence": result.confidence, "bottom": result.bottom,
-                      "points": rows})
+    document = sweep_document(result, scenario)
     paths = [_write(root / "sweep.csv", partial(_csv, pd.DataFrame(rows))),
              _write(root / "sweep.json",
                     lambda f: json.dump(document, f, indent=2, ensure_ascii=False))]
-    figure = sweep_figure(result, currency)
+    figure = sweep_picture(document, language) or sweep_figure(result, currency)
     for suffix in ("png", "svg"):
-        _save_figure(figure, root / f"sweep.{suffix}")
+        _save_figure(figure, root / f"sweep.{suffix}", language)
         paths.append(root / f"sweep.{suffix}")
     return paths
 
@@ -230,7 +292,7 @@ def write_optimize(result: OptimizeResult, scenario: Scenario, folder: str | Pat
                    currency: str = "") -> list[Path]:
     """optimize.json, candidates.csv, best.yaml (and the frontier's table and plot)."""
     root = Path(folder)
-    document = optimize_document(result)
+    document = optimize_document(result, scenario)
     paths = [_write(root / "optimize.json",
                     lambda f: json.dump(document, f, indent=2, ensure_ascii=False)),
              _write(root / "candidates.csv",

@@ -23,7 +23,7 @@ from arsim.sim.replicate import RunResult
 from .export import result_document
 from .tables import aging_frame, daily_frame
 
-__all__ = ["PAYMENT_OUTCOMES", "RunData", "from_result", "read_document", "read_run"]
+__all__ = ["PAYMENT_OUTCOMES", "RunData", "from_result", "read_document", "read_json", "read_run"]
 
 #: Outcomes in which the customer (or an agency or court for him) paid: days to pay count.
 PAYMENT_OUTCOMES = (Outcome.PAID, Outcome.PAID_DUNNED, Outcome.DISCOUNT, Outcome.AGENCY,
@@ -81,17 +81,27 @@ def read_document(path: str | Path) -> dict[str, Any]:
         ArsimError: The file cannot be read or was not written by arsim.
     """
     file = Path(path)
-    try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ArsimError(f"{file}: cannot read the result ({exc.strerror})") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArsimError(f"{file}: not a result file written by arsim ({exc})") from exc
+    document = read_json(file)
     is_run = isinstance(document, dict) and {"summary", "replications", "policy"} <= set(document)
     if not is_run and not (isinstance(document, dict)
                            and document.get("kind") == "comparison"):
         raise ArsimError(f"{file}: not a result.json or comparison.json written by arsim")
     return dict(document)
+
+
+def read_json(path: str | Path) -> Any:
+    """The JSON content of a saved result file, whatever it holds.
+
+    Raises:
+        ArsimError: The file cannot be read or is not JSON.
+    """
+    file = Path(path)
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ArsimError(f"{file}: cannot read the result ({exc.strerror})") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ArsimError(f"{file}: not a result file written by arsim ({exc})") from exc
 
 
 def read_run(path: str | Path, label: str | None = None,

@@ -18,7 +18,9 @@ def daily_series(ledger: LedgerLike, end: float, start: float = 0.0) -> dict[str
     """AR balance at the end of each day, with the day's credit sales and cash received.
 
     Invoices of an opening book (issued before day 0) are in the balance from day 0 on but
-    are not the day's sales. `in_window` marks the days the statistics cover (after warm-up).
+    are not the day's sales; `cash_from_opening` is the part of the day's cash they bring in
+    (the rest is from sales made in the run). `in_window` marks the days the statistics cover
+    (after warm-up).
     """
     fold = DailyFold(end, start)
     fold.add(ledger)
@@ -29,7 +31,7 @@ class DailyFold:
     """The daily series' sums by day, added to as rows come (in ledger order: each day's
     sum is the fold of its rows, as np.bincount's, whatever chunks the rows came in)."""
 
-    PARTS = ("sales", "up", "credit", "down", "cash")
+    PARTS = ("sales", "up", "credit", "down", "cash", "opening")
 
     def __init__(self, end: float, start: float = 0.0) -> None:
         self.start = start
@@ -47,12 +49,15 @@ class DailyFold:
                                              (np.maximum(issue, 0.0), amount),
                                              (np.maximum(credit_day, 0.0), credited),
                                              (settle, remaining),
-                                             (settle, ledger["paid"]))):
+                                             (settle, ledger["paid"]),
+                                             (settle, np.where(ledger["opening"],
+                                                               ledger["paid"], 0.0)))):
             _per_day(self.sums[k], when, weights, self.days)
 
     def result(self) -> dict[str, np.ndarray]:
         """The series (see daily_series)."""
-        sales, up, credit, down, cash = (self.sums[k].copy() for k in range(len(self.PARTS)))
+        sales, up, credit, down, cash, opening = (self.sums[k].copy()
+                                                  for k in range(len(self.PARTS)))
         edges = np.arange(self.days + 1, dtype=float)
         return {
             "day": edges[1:],
@@ -60,6 +65,7 @@ class DailyFold:
             "ar_balance": np.cumsum(up - credit - down),
             "credit_sales": sales,
             "cash_received": cash,
+            "cash_from_opening": opening,
         }
 
 

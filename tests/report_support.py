@@ -22,11 +22,16 @@ def resolve(document: Any, key: str) -> Any:
 
 
 def metric_of(document: dict[str, Any], key: str) -> str:
-    """The metric a cell's key names: summary.<metric>... or metrics.<i>...."""
+    """The metric a cell's key names: summary.<metric>..., metrics.<i>..., an optimisation's
+    <finding>.estimates.<metric>..., or a sweep's points.<i>.<metric>[_low|_high]."""
     parts = key.split(".")
     if parts[0] == "summary":
         return parts[1]
-    return str(document["metrics"][int(parts[1])]["metric"])
+    if parts[0] == "metrics":
+        return str(document["metrics"][int(parts[1])]["metric"])
+    if "estimates" in parts:
+        return parts[parts.index("estimates") + 1]
+    return re.sub(r"_(low|high)$", "", parts[-1])
 
 
 def _parse(text: str, unit: str) -> tuple[float, float]:

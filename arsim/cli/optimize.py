@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,7 +12,16 @@ from arsim.optimizers.journal import Journal
 from arsim.optimizers.optimize import optimize
 from arsim.optimizers.space import parse_lever
 from arsim.optimizers.sweep import sweep
-from arsim.reports.optimization import render_optimize, render_sweep, write_optimize, write_sweep
+from arsim.reports.fonts import no_cjk_font_warning
+from arsim.reports.optimization import (
+    optimize_document,
+    render_optimize,
+    render_sweep,
+    sweep_document,
+    write_optimize,
+    write_sweep,
+)
+from arsim.reports.studies import StudyKind
 from arsim.sim.errors import ArsimError, PolicyError, ScenarioError
 from arsim.sim.loader import apply_overrides, load_optimize, load_space
 from arsim.sim.policy import check_compatible
@@ -39,9 +49,15 @@ def _check_out(out_dir: str | None) -> None:
 @run_options
 @click.option("--out", "out_dir", metavar="DIR", default=None,
               help="Write sweep.csv, sweep.json, sweep.png and sweep.svg to DIR.")
+@click.option("--report", "report_file", metavar="FILE.html", default=None,
+              help="Also write the sweep's report (HTML and its Markdown twin, as arsim "
+                   "report sweep.json does).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the report and of sweep.png/svg.")
 def sweep_command(scenario_file: str, levers: tuple[str, ...], seed: int | None,
                   replications: int | None, jobs: int, engine: str, scheduler: str | None,
-                  overrides: tuple[str, ...], out_dir: str | None) -> None:
+                  overrides: tuple[str, ...], out_dir: str | None, report_file: str | None,
+                  lang: str) -> None:
     """Draw the cost curve: every cost and the total against one or two levers.
 
     Every point runs the same replications (common random numbers), each cost with its 95%
@@ -58,8 +74,25 @@ def sweep_command(scenario_file: str, levers: tuple[str, ...], seed: int | None,
                    jobs=jobs, scheduler=scheduler, engine=engine, progress=progress)
     click.echo(render_sweep(result))
     if out_dir is not None:
-        for path in write_sweep(result, out_dir, scenario.currency):
+        _font_warning(lang)
+        for path in write_sweep(result, out_dir, scenario.currency, scenario, lang):
             click.echo(f"wrote {path}", err=True)
+    if report_file is not None:
+        _report(sweep_document(result, scenario), "sweep", report_file, lang)
+
+
+def _font_warning(language: str) -> None:
+    """One line where the PNG figures' Chinese cannot be drawn on this machine."""
+    message = no_cjk_font_warning(language)
+    if message is not None:
+        click.echo(f"arsim: {message}", err=True)
+
+
+def _report(document: dict[str, Any], kind: StudyKind, report_file: str, lang: str) -> None:
+    from arsim.reports.studies import write_study_report  # noqa: PLC0415  (matplotlib)
+
+    for path in write_study_report(document, kind, report_file, lang):
+        click.echo(f"wrote {path}", err=True)
 
 
 def _tell(message: str) -> None:
@@ -97,11 +130,16 @@ def _tell(message: str) -> None:
               help="Root seed of the study (default: the scenario's horizon.seed).")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Change one field of the scenario or incumbent first (as for run).")
+@click.option("--report", "report_file", metavar="FILE.html", default=None,
+              help="Also write the optimisation's report (HTML and its Markdown twin, as "
+                   "arsim report optimize.json does).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the report.")
 def optimize_command(scenario_file: str, space_file: str | None, out_dir: str | None,
                      budget: int | None, time_limit: float | None, resume: bool,
                      frontier_kpi: str | None, engine: str | None, jobs: int,
                      scheduler: str | None, seed: int | None,
-                     overrides: tuple[str, ...]) -> None:
+                     overrides: tuple[str, ...], report_file: str | None, lang: str) -> None:
     """Find the cheapest policy (or the most profitable) in the scenario's optimize: block.
 
     Screens candidates on common random numbers, selects among the best few with a
@@ -143,3 +181,5 @@ def optimize_command(scenario_file: str, space_file: str | None, out_dir: str | 
     if out_dir is not None:
         for written in write_optimize(result, scenario, out_dir, scenario.currency):
             click.echo(f"wrote {written}", err=True)
+    if report_file is not None:
+        _report(optimize_document(result, scenario), "optimization", report_file, lang)

@@ -1,4 +1,5 @@
-"""`arsim report`: a saved run or comparison as an HTML report and its Markdown twin."""
+"""`arsim report`: a saved run, comparison, sweep or optimisation as an HTML report and its
+Markdown twin."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 import click
 
 from arsim.reports.compare import compare
-from arsim.reports.rundata import RunData, read_document, read_run
+from arsim.reports.rundata import RunData, read_document, read_json, read_run
+from arsim.reports.studies import complete_optimization, study_kind
 
 __all__ = ["report_command"]
 
@@ -21,10 +23,13 @@ __all__ = ["report_command"]
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report: en or zh (Chinese).")
 def report_command(result_file: str, out_file: str | None, lang: str) -> None:
-    """Write the report of a saved run (result.json) or comparison (comparison.json).
+    """Write the report of a saved run (result.json), comparison (comparison.json), sweep
+    (sweep.json) or optimisation (optimize.json).
 
     The plots use the daily.csv and aging.csv written beside result.json, and ledger.csv for
-    the days to pay where the run kept it (arsim run --ledger).
+    the days to pay where the run kept it (arsim run --ledger). A sweep's report draws the
+    cost curves (the heat map for two levers); an optimisation's, the search trace and the
+    best policy against the incumbent.
 
     Example: arsim report results/result.json --lang zh
     """
@@ -32,11 +37,19 @@ def report_command(result_file: str, out_file: str | None, lang: str) -> None:
         write_comparison_report,
         write_report,
     )
+    from arsim.reports.studies import write_study_report  # noqa: PLC0415
 
     path = Path(result_file)
-    document = read_document(path)
+    raw = read_json(path)
+    kind = study_kind(raw) if isinstance(raw, dict) else None
     default = "report.html" if lang == "en" else f"report.{lang}.html"
     target = Path(out_file) if out_file else path.parent / default
+    if kind is not None:
+        study = complete_optimization(raw, path.parent) if kind == "optimization" else raw
+        for file in write_study_report(study, kind, target, lang):
+            click.echo(f"wrote {file}", err=True)
+        return
+    document = read_document(path)
     if document.get("kind") == "comparison":
         runs = [_run_of(path, entry, doc) for entry, doc in zip(
             document["runs"], document["documents"], strict=True)]

@@ -86,7 +86,15 @@ def test_report_renders_a_saved_comparison(compared: tuple[Path, Result], tmp_pa
     _ok(["report", str(out / "comparison.json"), "--out", str(target)])
     page, _ = report_files(target)
     assert "Policy comparison: tiny" in page and 'data-figure="aging"' in page
-    assert_numbers_agree(page, json.loads((out / "comparison.json").read_text("utf-8")))
+    document = json.loads((out / "comparison.json").read_text("utf-8"))
+    assert_numbers_agree(page, document)
+    # the headline first: margin after credit costs and total cost, each run and difference
+    headline = page[page.index("<h2>Margin after credit costs"):page.index("<h2>The scenario")]
+    metrics = [m["metric"] for m in document["metrics"]]
+    for metric in ("net_margin", "total_cost"):
+        i = metrics.index(metric)
+        assert f'data-key="metrics.{i}.runs.0.mean"' in headline
+        assert f'data-key="metrics.{i}.runs.1.difference.half_width"' in headline
 
 
 def test_saved_runs_on_the_same_seeds_are_paired(compared: tuple[Path, Result],

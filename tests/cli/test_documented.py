@@ -30,7 +30,7 @@ def test_every_command_is_documented(name: str) -> None:
     assert result.exit_code == 0 and "arsim " in result.output
 
 
-@pytest.mark.parametrize("name", ["compare", "report"])
+@pytest.mark.parametrize("name", ["compare", "report", "sweep"])
 def test_new_commands_and_their_options_are_documented(name: str) -> None:
     docs = _docs()
     command = main.commands[name]

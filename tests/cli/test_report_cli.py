@@ -41,7 +41,11 @@ def test_the_run_report_shows_every_metric_of_result_json(reported: Path) -> Non
     shown = set(re.findall(r'data-key="summary\.([^."]+)\.mean"', page))
     hidden = {"inventory_carrying_cost"}  # the tiny scenario does not count it
     assert shown == set(document["summary"]) - hidden
-    assert checked == 2 * len(shown)
+    assert checked == 2 * len(shown) + 4  # the headline repeats two metrics
+    # the headline first: margin after credit costs beside total cost
+    headline = page[page.index("<h2>Margin after credit costs"):page.index("<h2>The scenario")]
+    assert re.findall(r'data-key="summary\.([^."]+)\.mean"', headline) == ["net_margin",
+                                                                            "total_cost"]
     for figure in RUN_FIGURES:
         assert f'<figure data-figure="{figure}">' in page, figure
     assert md.count("data:image/svg+xml;base64,") == len(RUN_FIGURES)

@@ -128,7 +128,7 @@ def test_replications_csv_matches_result_json(run_dir: Path) -> None:
 def test_daily_csv_has_the_ar_and_cash_series(run_dir: Path) -> None:
     frame = pd.read_csv(run_dir / "daily.csv")
     assert list(frame.columns) == ["replication", "day", "in_window", "ar_balance",
-                                   "credit_sales", "cash_received"]
+                                   "credit_sales", "cash_received", "cash_from_opening"]
     assert sorted(frame["replication"].unique()) == [0, 1]
     for _, days in frame.groupby("replication"):
         assert len(days) >= 120
@@ -137,6 +137,9 @@ def test_daily_csv_has_the_ar_and_cash_series(run_dir: Path) -> None:
     assert (frame["credit_sales"] >= 0).all()
     assert (frame["cash_received"] >= 0).all()
     assert (frame["ar_balance"] > -1e-6).all()
+    # part of the cash: all of it, day by day, can only come from an opening book or sales
+    assert (frame["cash_from_opening"] >= 0).all()
+    assert (frame["cash_from_opening"] <= frame["cash_received"] + 1e-6).all()
 
 
 def test_aging_csv_has_month_end_buckets(run_dir: Path) -> None:

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from arsim.reports import figures
 from arsim.reports.rundata import RunData, from_result
 from arsim.reports.wording import wording
-from arsim.sim.loader import load
+from arsim.sim.loader import apply_overrides, load
 from arsim.sim.replicate import run
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny.yaml"
@@ -104,3 +104,55 @@ def test_cash_forecast_sums_the_daily_cash_of_each_week(tiny_run: RunData) -> No
     assert figures.cash_forecast([short], wording("en")) is not None  # one whole week
     none = RunData("none", tiny_run.document, daily[daily["day"] <= 35])
     assert figures.cash_forecast([none], wording("en")) is None
+
+
+def test_the_shortage_cost_is_stacked_in_its_three_parts(tiny_run: RunData) -> None:
+    words = wording("zh")
+    figure = figures.cost_breakdown([tiny_run], words)
+    legend = figure.axes[0].get_legend()
+    labels = [t.get_text() for t in legend.get_texts()]
+    parts = ("shortage_terms_cost", "shortage_held_cost", "shortage_customers_lost_cost")
+    assert words.metric("shortage_cost") not in labels
+    for part in parts:
+        assert words.metric(part) in labels, part
+    bars = {c.get_label(): c.patches[0].get_height() for c in figure.axes[0].containers}
+    for part in parts:
+        assert bars[words.metric(part)] == pytest.approx(tiny_run.summary[part]["mean"])
+    # a result from before the split still shows the shortage cost whole
+    summary = {k: v for k, v in tiny_run.summary.items() if k not in parts}
+    old = RunData("old", {**tiny_run.document, "summary": summary})
+    labels = [t.get_text() for t in figures.cost_breakdown([old], words).axes[0]
+              .get_legend().get_texts()]
+    assert words.metric("shortage_cost") in labels
+
+
+def test_the_cash_of_the_opening_book_is_split_from_new_sales() -> None:
+    data = TINY.parent
+    scenario, policy = apply_overrides(*load(TINY), [
+        f"scenario.opening_book={{ledger_csv: {data / 'opening_ledger.csv'}}}",
+        "scenario.horizon.warmup_days=0"])
+    booked = from_result(run(scenario, policy, replications=2, jobs=1), "book")
+    words = wording("zh")
+    figure = figures.cash_forecast([booked], words)
+    assert figure is not None
+    ax = figure.axes[0]
+    old, new = ax.containers  # the opening book's bars, and new sales' stacked on them
+    assert old.get_label() == words.figure("cash_opening")
+    assert new.get_label() == words.figure("cash_new")
+    daily = booked.daily
+    assert daily is not None
+    for week, (low, high) in enumerate(zip(old.patches, new.patches, strict=True), start=1):
+        days = daily[(daily["day"] > 7 * (week - 1)) & (daily["day"] <= 7 * week)]
+        by_run = days.groupby("replication")[["cash_from_opening", "cash_received"]].sum()
+        assert low.get_height() == pytest.approx(by_run["cash_from_opening"].mean())
+        assert low.get_height() + high.get_height() == pytest.approx(
+            by_run["cash_received"].mean())
+    assert sum(p.get_height() for p in old.patches) > 0
+    # the line is still all the cash; a comparison, or a daily.csv from before the split,
+    # draws the totals alone
+    assert list(ax.lines[0].get_ydata()) == pytest.approx(
+        [p.get_y() + p.get_height() for p in new.patches])
+    older = RunData("old", booked.document, daily.drop(columns=["cash_from_opening"]))
+    for plain in (figures.cash_forecast([older], words),
+                  figures.cash_forecast([booked, older], words)):
+        assert plain is not None and not plain.axes[0].containers

@@ -30,3 +30,19 @@ def test_daily_balance_includes_the_opening_book() -> None:
     fresh = out.ledger["issue_day"] >= 0
     assert daily["credit_sales"].sum() == pytest.approx(out.ledger["amount"][fresh].sum())
     assert daily["in_window"].tolist() == (daily["day"] > start).tolist()
+
+
+def test_the_cash_of_the_opening_book_is_told_apart() -> None:
+    scenario, policy = apply_overrides(*load(DATA / "tiny.yaml"), [
+        f"scenario.opening_book={{ledger_csv: {DATA / 'opening_ledger.csv'}}}"])
+    out = run_des(scenario, policy, seed=2)
+    start, end = out.window
+    daily = daily_series(out.ledger, end, start)
+    ledger = out.ledger
+    settled = (ledger["settle_day"] >= 0) & (ledger["settle_day"] <= np.ceil(end))
+    book = ledger["opening"]
+    assert book.any() and (~book).any()
+    assert daily["cash_from_opening"].sum() == pytest.approx(ledger["paid"][settled & book].sum())
+    new = daily["cash_received"] - daily["cash_from_opening"]
+    assert new.sum() == pytest.approx(ledger["paid"][settled & ~book].sum())
+    assert np.all(new >= -1e-6) and daily["cash_from_opening"].sum() > 0

@@ -138,9 +138,10 @@ def opportunity_base(conventions: Conventions, variable_cost_ratio: float,
     old_base = 1.0 if existing.base == "sales_value" else variable_cost_ratio
     if credit_sales_annual <= 0.0:
         return old_base
-    old = min(existing.annual, credit_sales_annual)
-    extra = credit_sales_annual - old
-    return (old * old_base + extra * variable_cost_ratio) / credit_sales_annual
+    # as the slices' shares of sales, a convex combination (summing the slices' money and
+    # dividing lost the base's last digits at tiny sales, found by Hypothesis)
+    share = min(existing.annual, credit_sales_annual) / credit_sales_annual
+    return share * old_base + (1.0 - share) * variable_cost_ratio
 
 
 def shortage_parts(out: EngineOutput, margin: float, years: float) -> dict[str, float]:

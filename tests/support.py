@@ -6,8 +6,15 @@ import math
 from typing import Any
 
 import numpy as np
+from click.testing import CliRunner, Result
 
-from arsim.sim.behaviour import Outcome
+from arsim.cli import main
+from arsim.sim.behaviour import Outcome, RuleBook
+from arsim.sim.draws import draw_customers
+from arsim.sim.engine.book import CustomerBook
+from arsim.sim.engine.output import CollectorStats, EngineOutput
+from arsim.sim.ledger import LEDGER_DTYPE
+from arsim.sim.policy import Policy
 from arsim.sim.replicate import RunResult
 from arsim.sim.scenario import Scenario
 from arsim.sim.series import daily_series
@@ -21,6 +28,37 @@ def assert_same_figures(a: RunResult, b: RunResult) -> None:
         for name, x in one.metrics.items():
             y = two.metrics[name]
             assert x == y or (math.isnan(x) and math.isnan(y)), name
+
+
+def cli_ok(args: list[str]) -> Result:
+    """`arsim ARGS` in-process; it must succeed."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def cli_fails(args: list[str], *words: str) -> str:
+    """`arsim ARGS` in-process; it must fail as a user error: one line on stderr naming
+    every word given, exit code 2, no traceback. Returns the line."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    message = result.stderr.strip()
+    assert message.startswith("arsim: error:") and len(message.splitlines()) == 1, message
+    for word in words:
+        assert word in message
+    return message
+
+
+def customer_book(scenario: Scenario, policy: Policy, seed: int) -> CustomerBook:
+    """A replication's customer book, its window the scenario's, before any order is drawn:
+    the terms, tiers and limits each customer starts with."""
+    start = scenario.horizon.warmup_days
+    out = EngineOutput(engine="reference", window=(start, start + scenario.horizon.horizon_days),
+                       ledger=np.empty(0, dtype=LEDGER_DTYPE), actions={},
+                       collector=CollectorStats())
+    rules = RuleBook(scenario, policy, collectors_finite=False, seed=seed)
+    return CustomerBook(scenario, policy, seed, draw_customers(scenario, seed), rules, out)
 
 
 def one_segment(name: str, days: float, *, customers: int, orders_per_year: float,

@@ -282,8 +282,7 @@ class CustomerBook:
         terms (the same response that thins orders; the cash-only share on a grade refused
         credit), drawn at the highest multiplier so that every policy thins the same ones."""
         c = self.customers
-        share = np.asarray([self.mult[g] for g in self.grade_array.tolist()]) if c.count else \
-            np.empty(0)
+        share = np.asarray([self.mult[s.grade] for s in self.scenario.segments])[c.segment]
         return (np.arange(c.count) < c.initial) | (c.join_draw * self.m_max < share)
 
     def reference_shares(self) -> np.ndarray:
@@ -295,14 +294,16 @@ class CustomerBook:
         won = (np.arange(c.count) < c.initial) | (c.join_draw * self.m_max < m_ref)
         return np.where(won, m_ref, -1.0)
 
+    @functools.cached_property
     def limit_months(self) -> np.ndarray:
         """Per customer, the first month whose start recomputes its limit from its own
         history: the policy's first month for the opening population, and for a newcomer
         that many months after the first month it spent whole with the company (until
-        then the limit expected from its rating holds)."""
+        then the limit expected from its rating holds). As floats, as the compiled engines
+        read it."""
         c = self.customers
-        first = self.policy.credit_limit.first_month()
-        return first + np.ceil(c.joined / self.month).astype(np.int64)
+        first = float(self.policy.credit_limit.first_month())
+        return first + np.ceil(c.joined / self.month)
 
     def _row(self, i: int, inv: Invoice) -> Any:
         """Order i's draw row, as a memoryview of doubles: no Python float objects for
@@ -583,12 +584,8 @@ class CustomerBook:
                 monthly = total / 21.0
             new = np.asarray(self._limit_from_monthly(monthly, grades))
         # a newcomer keeps the limit its rating gives until it has the months of history
-        self.limit = np.where(month >= self._limit_months, new, old).tolist()
+        self.limit = np.where(month >= self.limit_months, new, old).tolist()
         self.eased.update(self.o_cust[i] for i, _, _ in self.held)
-
-    @functools.cached_property
-    def _limit_months(self) -> np.ndarray:
-        return self.limit_months()
 
     def year_end(self, when: float) -> None:
         """Pay the settlement rebate to large customers who paid on time all year."""

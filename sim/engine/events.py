@@ -811,7 +811,7 @@ class EventRun:
             "c_funding": customers.funding_cost_annual, "c_bankrupt": orders.bankrupt,
             "c_recovery": customers.recovery_share,
             "c_tier": book.tier_array, "c_factor": arrays["factor"],
-            "c_limit_from": book.limit_months().astype(np.float64),
+            "c_limit_from": book.limit_months,
             "limit": np.array(arrays["limit0"], dtype=np.float64),
             "lost_from": np.full(n, INF), "cancel_from": np.full(n, INF),
             "head": np.full(n, -1, dtype=np.int64), "tail": np.full(n, -1, dtype=np.int64),

@@ -1030,8 +1030,7 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool,
     o_start, o_times = arrival_csr(k0, k1, 0, book.customer_gaps(), customers.joined, end)
     most = int(np.diff(o_start).max(initial=0)) + int(np.diff(opening.start).max(initial=0))
     ws = _Workspace(most, book.months, opening.draws.shape[1])
-    limit_from, joins, ref = (book.limit_months().astype(np.float64), orders.joins,
-                              book.reference_shares())
+    limit_from, joins, ref = book.limit_months, orders.joins, book.reference_shares()
     lost_from, cancel_from = np.full(n, INF), np.full(n, INF)
     rebate_paid = np.zeros(n)
     tally = np.zeros((n, len(ACTIONS) + 1, 2))

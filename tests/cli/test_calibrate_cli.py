@@ -5,30 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
+from support import cli_fails, cli_ok
 
-from arsim.cli import main
 from arsim.sim.calibrate import BEGIN, END
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "tests" / "data" / "tiny.yaml")
 FAST = ["-n", "2", "-j", "1"]
 
-
-def _ok(args: list[str]) -> Result:
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
-
-
-def _fails(args: list[str], *words: str) -> str:
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 2, result.output
-    message = result.stderr.strip()
-    assert message.startswith("arsim: error:") and len(message.splitlines()) == 1, message
-    for word in words:
-        assert word in message
-    return message
+_ok, _fails = cli_ok, cli_fails
 
 
 @pytest.fixture(scope="module")

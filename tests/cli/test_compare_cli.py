@@ -6,31 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from report_support import assert_numbers_agree, report_files
-
-from arsim.cli import main
+from support import cli_fails, cli_ok
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
 NAMED = ROOT / "tests" / "data" / "tiny_policies.yaml"
 
-
-def _ok(args: list[str]) -> Result:
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
-
-
-def _fails(args: list[str], *words: str) -> str:
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    message = result.stderr.strip()
-    assert message.startswith("arsim: error:") and len(message.splitlines()) == 1, message
-    for word in words:
-        assert word in message
-    return message
+_ok, _fails = cli_ok, cli_fails
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support import customer_book, one_segment
 
 from arsim.sim import streams
-from arsim.sim.behaviour import INF, Invoice, Outcome, RuleBook
-from arsim.sim.draws import draw_customers
+from arsim.sim.behaviour import INF, Invoice, Outcome
 from arsim.sim.engine.book import CustomerBook, zeroed_doubles
 from arsim.sim.engine.des import run_des
-from arsim.sim.engine.output import CollectorStats, EngineOutput
-from arsim.sim.ledger import LEDGER_DTYPE
 from arsim.sim.policy import Policy
 from arsim.sim.scenario import Scenario
 
@@ -54,12 +52,8 @@ def _policy(method: str, terms: str = "N/30", period: float = 45.0,
 def _book(method: str = "sales", terms: str = "N/30",
           smoothing: float | None = None) -> CustomerBook:
     scenario, policy = _scenario(), _policy(method, terms, smoothing=smoothing)
-    end = 300.0
-    out = EngineOutput(engine="des", window=(0.0, end), ledger=np.empty(0, LEDGER_DTYPE),
-                       actions={})
-    rules = RuleBook(scenario, policy, collectors_finite=False)
-    book = CustomerBook(scenario, policy, 1, draw_customers(scenario, 1), rules, out)
-    book.draw_candidates(end)
+    book = customer_book(scenario, policy, 1)
+    book.draw_candidates(book.end)
     return book
 
 
@@ -232,7 +226,6 @@ def test_smoothed_limits_start_in_the_first_month_the_plain_ones_in_the_third() 
 
 
 def test_working_assets_limits_are_each_customers_assets_times_the_share_and_factor() -> None:
-    from support import one_segment
 
     from arsim.sim.engine.fast import run_fast
     from arsim.sim.engine.reference import run_reference
@@ -245,12 +238,8 @@ def test_working_assets_limits_are_each_customers_assets_times_the_share_and_fac
         "accepted_grades": ["B"], "terms": {"B": "N/30"}, "ladder": [],
         "credit_limit": {"method": "working_assets", "working_assets_share": 0.1,
                          "grade_factors": {"B": 1.5}}})
-    rules = RuleBook(scenario, policy, collectors_finite=False, seed=4)
-    out = EngineOutput(engine="reference", window=(0.0, 300.0),
-                       ledger=np.empty(0, dtype=LEDGER_DTYPE), actions={},
-                       collector=CollectorStats())
-    customers = draw_customers(scenario, 4)
-    book = CustomerBook(scenario, policy, 4, customers, rules, out)
+    book = customer_book(scenario, policy, 4)
+    customers = book.customers
     u = streams.uniforms(4, streams.Stream.WORKING_ASSETS, np.arange(customers.count), 0)[:, 0]
     assets = streams.lognormal(u, 60_000, 0.5)
     assert np.allclose(book.limit0, assets * 0.1 * 1.5, rtol=1e-15, atol=0.0)
@@ -266,7 +255,6 @@ def test_working_assets_limits_are_each_customers_assets_times_the_share_and_fac
 
 
 def test_the_working_assets_method_needs_every_segments_assets() -> None:
-    from support import one_segment
 
     from arsim.sim.errors import PolicyError
     from arsim.sim.policy import check_compatible

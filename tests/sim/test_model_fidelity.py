@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from support import one_segment
+from support import customer_book, one_segment
 
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.fast import run_fast
@@ -269,27 +269,17 @@ def test_newcomers_arrive_and_leave_alike_on_every_engine(limit: dict[str, Any])
 
 
 def test_a_newcomer_starts_at_its_ratings_limit_and_keeps_it_for_the_months_of_history() -> None:
-    from arsim.sim.behaviour import RuleBook
-    from arsim.sim.draws import draw_customers
-    from arsim.sim.engine.book import CustomerBook
-    from arsim.sim.engine.output import CollectorStats
-    from arsim.sim.ledger import LEDGER_DTYPE
-
     scenario = one_segment("limits", 400.0, customers=3, orders_per_year=12, amount_cv=0.5,
                            mix={"on_time": 1.0}, segment={"newcomers_per_year": 20})
     policy = _policy([], credit_limit={"method": "sales", "smoothing": None,
                                        "standard_credit_period_days": 30})
-    rules = RuleBook(scenario, policy, collectors_finite=False, seed=1)
-    out = EngineOutput(engine="reference", window=(0.0, 400.0),
-                       ledger=np.empty(0, dtype=LEDGER_DTYPE), actions={},
-                       collector=CollectorStats())
-    customers = draw_customers(scenario, 1)
-    book = CustomerBook(scenario, policy, 1, customers, rules, out)
+    book = customer_book(scenario, policy, 1)
+    customers = book.customers
     month = 365.0 / 12.0
-    first = book.limit_months()
+    first = book.limit_months
     assert list(first[:3]) == [3, 3, 3]  # the opening population: from month 3
     joined = customers.joined[3:]
-    assert np.array_equal(first[3:], 3 + np.ceil(joined / month).astype(int))
+    assert np.array_equal(first[3:], 3 + np.ceil(joined / month))
     initial = np.asarray(book.limit)
     book.month_end(3, np.zeros((customers.count, book.months)))  # nothing ordered yet
     after = np.asarray(book.limit)

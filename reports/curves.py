@@ -1,4 +1,4 @@
-"""Figures of the optimiser: cost curves, the two-lever heat map, the trade-off frontier.
+"""Quick figures of a sweep: cost curves and the two-lever heat map, from the SweepResult.
 
 Each function returns a matplotlib Figure built without pyplot (no global figure state, no
 window, whatever the backend); the caller saves it.
@@ -7,7 +7,7 @@ window, whatever the backend); the caller saves it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,7 @@ from matplotlib.ticker import StrMethodFormatter
 
 from arsim.optimizers.sweep import COST_PARTS, SweepResult
 
-__all__ = ["cost_curve_figure", "cost_heatmap_figure", "frontier_figure", "sweep_figure"]
+__all__ = ["cost_curve_figure", "cost_heatmap_figure", "sweep_figure"]
 
 _LABELS = {"opportunity_cost": "opportunity", "management_cost": "management",
            "bad_debt_cost": "bad debt", "shortage_cost": "shortage",
@@ -97,25 +97,6 @@ def sweep_figure(result: SweepResult, currency: str = "") -> Figure:
     if len(result.levers) == 1:
         return cost_curve_figure(result, currency)
     return cost_heatmap_figure(result, currency)
-
-
-def frontier_figure(points: Sequence[Mapping[str, Any]], kpi: str, objective: str,
-                    currency: str = "") -> Figure:
-    """The trade-off: the best objective at each level of a KPI, with both intervals."""
-    fig = Figure(figsize=(7, 5), layout="constrained")
-    ax = fig.add_subplot()
-    x = [p[f"{kpi}_mean"] for p in points]
-    y = [p[f"{objective}_mean"] for p in points]
-    xerr = [p[f"{kpi}_half_width"] for p in points]
-    yerr = [p[f"{objective}_half_width"] for p in points]
-    ax.errorbar(x, y, xerr=np.nan_to_num(xerr), yerr=np.nan_to_num(yerr), marker="o",
-                capsize=3)
-    ax.set_xlabel(kpi)
-    ax.set_ylabel(f"{objective} per year {currency}".strip())
-    ax.yaxis.set_major_formatter(_THOUSANDS)
-    ax.set_title(f"Trade-off between {objective} and {kpi}")
-    ax.grid(alpha=0.3)
-    return fig
 
 
 def _get(estimates: Any, name: str, what: str) -> float:

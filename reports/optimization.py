@@ -22,11 +22,11 @@ from arsim.sim.loader import dump_yaml
 from arsim.sim.scenario import Scenario
 from arsim.sim.stats import Estimate
 
-from .curves import frontier_figure, sweep_figure
+from .curves import sweep_figure
 from .export import write_atomic
 from .figures import styled
 from .fonts import raster_fonts
-from .study_figures import sweep_curves, sweep_heatmap
+from .study_figures import frontier_chart, sweep_curves, sweep_heatmap
 from .text import COST_LINES
 from .wording import wording
 
@@ -207,6 +207,7 @@ def optimize_document(result: OptimizeResult, scenario: Scenario | None = None
             "replications": dict(sel.replications), "eliminated_at": dict(sel.eliminated_at)},
         "replications": dict(result.replications), "replayed": result.replayed,
         "notes": list(result.notes), "frontier": list(result.frontier),
+        "frontier_kpi": result.frontier_kpi,
         "candidates": trace_rows(result),
     })
 
@@ -218,7 +219,9 @@ def _save_figure(figure: Figure, path: Path, language: str = "en") -> None:
     os.close(handle)
     try:
         with styled(), raster_fonts(language):
-            figure.savefig(temp, format=path.suffix[1:], dpi=120, metadata=_NO_DATE[path.suffix])
+            # tight: a title wider than the axes (a legend beside them) is kept whole
+            figure.savefig(temp, format=path.suffix[1:], dpi=120, bbox_inches="tight",
+                           metadata=_NO_DATE[path.suffix])
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -289,8 +292,9 @@ def best_scenario_text(result: OptimizeResult, scenario: Scenario) -> str:
 
 
 def write_optimize(result: OptimizeResult, scenario: Scenario, folder: str | Path,
-                   currency: str = "") -> list[Path]:
-    """optimize.json, candidates.csv, best.yaml (and the frontier's table and plot)."""
+                   language: str = "en") -> list[Path]:
+    """optimize.json, candidates.csv, best.yaml (and the frontier's table, and its plot in
+    ``language``, as the optimisation's report draws it)."""
     root = Path(folder)
     document = optimize_document(result, scenario)
     paths = [_write(root / "optimize.json",
@@ -303,9 +307,9 @@ def write_optimize(result: OptimizeResult, scenario: Scenario, folder: str | Pat
     if result.frontier and result.frontier_kpi is not None:
         paths.append(_write(root / "frontier.csv",
                             partial(_csv, pd.DataFrame(list(result.frontier)))))
-        metric = "total_cost" if result.spec.objective == "min_total_cost" else "net_margin"
-        figure = frontier_figure(list(result.frontier), result.frontier_kpi, metric, currency)
+        figure = frontier_chart(document, wording(language))
+        assert figure is not None  # it has points and their KPI
         for suffix in ("png", "svg"):
-            _save_figure(figure, root / f"frontier.{suffix}")
+            _save_figure(figure, root / f"frontier.{suffix}", language)
             paths.append(root / f"frontier.{suffix}")
     return paths

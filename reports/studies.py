@@ -22,7 +22,14 @@ from .figures import cost_breakdown, to_svg
 from .html import Cell, Report, write_pages
 from .optimization import with_best_so_far
 from .rundata import RunData
-from .study_figures import search_trace, sweep_curves, sweep_heatmap
+from .study_figures import (
+    frontier_chart,
+    frontier_kpi,
+    objective_metric,
+    search_trace,
+    sweep_curves,
+    sweep_heatmap,
+)
 from .wording import COST_COMPONENTS, Wording, wording
 
 __all__ = ["StudyKind", "complete_optimization", "optimization_report", "study_kind",
@@ -157,11 +164,6 @@ def _points_table(document: dict[str, Any], words: Wording
 # --- the optimisation ---------------------------------------------------------------------
 
 
-def _objective_metric(document: Mapping[str, Any]) -> str:
-    objective = str(document["spec"].get("objective", "min_total_cost"))
-    return "total_cost" if objective == "min_total_cost" else "net_margin"
-
-
 def optimization_report(document: dict[str, Any], language: str = "en") -> Report:
     """The report of optimize.json: the search trace, the best policy against the
     incumbent (costs side by side, the saving and whether it is significant), the
@@ -176,6 +178,7 @@ def optimization_report(document: dict[str, Any], language: str = "en") -> Repor
     _winner_section(report, document, words)
     _trace_section(report, document, words)
     _constraints_section(report, document, words)
+    _frontier_section(report, document, words)
     _runner_ups_section(report, document, words)
     notes = list(document.get("notes") or [])
     if notes:
@@ -299,7 +302,7 @@ def _trace_section(report: Report, document: dict[str, Any], words: Wording) -> 
     if not rows:
         report.add("note", words.word("no_candidates"))
         return
-    metric = _objective_metric(document)
+    metric = objective_metric(document)
     feasible = sum(1 for r in rows if r.get("feasible") in (True, "True", "true", 1))
     report.add("p", words.word("trace_line", count=len(rows), feasible=feasible))
     figure = search_trace(document, words, words.metric(metric))
@@ -350,6 +353,42 @@ def _constraints_section(report: Report, document: dict[str, Any], words: Wordin
                           words.word("met"), words.word("measured")], rows))
 
 
+def _frontier_section(report: Report, document: dict[str, Any], words: Wording) -> None:
+    """The trade-off frontier (``--frontier KPI``): the figure, and each point's policy,
+    engine, objective and KPI with their intervals, in the KPI's order."""
+    kpi = frontier_kpi(document)
+    points = document.get("frontier") or []
+    if kpi is None or not points:
+        return
+    metric = objective_metric(document)
+    report.add("h2", words.word("frontier_heading", kpi=words.metric(kpi)))
+    report.add("p", words.word("frontier_line", count=len(points), kpi=words.metric(kpi),
+                               objective=words.metric(metric)))
+    figure = frontier_chart(document, words)
+    if figure is not None:
+        report.add("figure", ("frontier", to_svg(figure)))
+    header = [words.word("policy_params"), words.word("engine"),
+              words.metric(kpi), "± " + words.word("interval"),
+              words.metric(metric), "± " + words.word("interval")]
+    order = sorted(range(len(points)), key=lambda i: _sort_key(points[i].get(f"{kpi}_mean")))
+    rows = []
+    for i in order:
+        point = points[i]
+        params = {k: v for k, v in point.items() if k != "engine"
+                  and not k.endswith(("_mean", "_half_width"))}
+        cells = [Cell(_params(params)), Cell(str(point.get("engine", "")))]
+        for name in (kpi, metric):
+            cells += [_num(words, name, point.get(f"{name}_mean"), f"frontier.{i}.{name}_mean"),
+                      _num(words, name, point.get(f"{name}_half_width"),
+                           f"frontier.{i}.{name}_half_width")]
+        rows.append(cells)
+    report.add("table", (header, rows))
+
+
+def _sort_key(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) else math.inf
+
+
 def _runner_ups_section(report: Report, document: dict[str, Any], words: Wording) -> None:
     runner_ups = document.get("runner_ups") or []
     selection = document.get("selection")
@@ -365,7 +404,7 @@ def _runner_ups_section(report: Report, document: dict[str, Any], words: Wording
             confidence=f"{float(selection.get('confidence', 0.95)):.0%}", state=state))
     if not runner_ups:
         return
-    metric = _objective_metric(document)
+    metric = objective_metric(document)
     header = [words.word("rank"), words.word("policy_params"), words.word("engine"),
               words.word("stage"), words.word("replications_word"),
               words.word("objective_value", metric=words.metric(metric)),

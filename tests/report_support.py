@@ -23,7 +23,8 @@ def resolve(document: Any, key: str) -> Any:
 
 def metric_of(document: dict[str, Any], key: str) -> str:
     """The metric a cell's key names: summary.<metric>..., metrics.<i>..., an optimisation's
-    <finding>.estimates.<metric>..., or a sweep's points.<i>.<metric>[_low|_high]."""
+    <finding>.estimates.<metric>..., a sweep's points.<i>.<metric>[_low|_high], or an
+    optimisation's frontier.<i>.<metric>_mean|_half_width."""
     parts = key.split(".")
     if parts[0] == "summary":
         return parts[1]
@@ -31,7 +32,7 @@ def metric_of(document: dict[str, Any], key: str) -> str:
         return str(document["metrics"][int(parts[1])]["metric"])
     if "estimates" in parts:
         return parts[parts.index("estimates") + 1]
-    return re.sub(r"_(low|high)$", "", parts[-1])
+    return re.sub(r"_(low|high|mean|half_width)$", "", parts[-1])
 
 
 def _parse(text: str, unit: str) -> tuple[float, float]:

@@ -27,11 +27,17 @@ from .export import write_atomic
 from .figures import styled
 from .fonts import raster_fonts
 from .study_figures import frontier_chart, sweep_curves, sweep_heatmap
+from .study_notes import check_words, note_words
 from .text import COST_LINES
 from .wording import wording
 
-__all__ = ["optimize_document", "render_optimize", "render_sweep", "sweep_document",
-           "sweep_picture", "trace_rows", "with_best_so_far", "write_optimize", "write_sweep"]
+__all__ = ["OPTIMIZE_FORMAT", "optimize_document", "render_optimize", "render_sweep",
+           "sweep_document", "sweep_picture", "trace_rows", "with_best_so_far", "write_optimize",
+           "write_sweep"]
+
+#: optimize.json's layout: 2 keeps constraint checks and notes as data (1, unnumbered: as
+#: English sentences; `arsim report` reads both).
+OPTIMIZE_FORMAT = 2
 
 _KPIS = ("dso", "bad_debt_ratio", "recovery_rate", "credit_sales", "net_margin")
 
@@ -117,6 +123,7 @@ def _saving_line(result: OptimizeResult) -> str:
 
 def render_optimize(result: OptimizeResult) -> str:
     """The end of an optimisation: best policy, its figures against the incumbent, etc."""
+    words = wording("en")
     reps = ", ".join(f"{k} {v}" for k, v in result.replications.items())
     engines = ", ".join(sorted({str(r["engine"]) for r in result.candidates if r["engine"]}))
     lines = [f"Search: {result.method} on {engines or 'no engine'}, {len(result.candidates)} "
@@ -133,8 +140,9 @@ def render_optimize(result: OptimizeResult) -> str:
         lines.append(f"Best policy: {_params(result.winner.params)}")
         lines += _comparison(result)
         lines.append(_saving_line(result))
-        for text, met, seen in result.winner.constraints:
-            lines.append(f"Constraint {text}: {'met' if met else 'NOT met'} ({seen})")
+        for check in result.winner.constraints:
+            text, seen = check_words(check.to_dict(), words)
+            lines.append(f"Constraint {text}: {'met' if check.met else 'NOT met'} ({seen})")
     for i, f in enumerate(result.runner_ups, start=1):
         metric = "total_cost" if result.spec.objective == "min_total_cost" else "net_margin"
         lines.append(f"Runner-up {i}: {_params(f.params)}: {metric} "
@@ -143,7 +151,7 @@ def render_optimize(result: OptimizeResult) -> str:
     if result.frontier:
         lines.append(f"Frontier against {result.frontier_kpi}: {len(result.frontier)} points "
                      "(frontier.csv)")
-    lines += [f"Note: {n}" for n in result.notes]
+    lines += [f"Note: {note_words(n.to_dict(), words)}" for n in result.notes]
     return "\n".join(lines)
 
 
@@ -153,8 +161,7 @@ def _finding_doc(f: Finding | None) -> dict[str, Any] | None:
     return {"params": dict(f.params), "engine": f.engine, "stage": f.stage,
             "policy": f.policy.model_dump(mode="json"),
             "estimates": {k: v.to_dict() for k, v in f.estimates.items()},
-            "constraints": [{"constraint": t, "met": m, "measured": s}
-                            for t, m, s in f.constraints]}
+            "constraints": [c.to_dict() for c in f.constraints]}
 
 
 def scenario_head(scenario: Scenario | None) -> dict[str, Any]:
@@ -193,7 +200,7 @@ def optimize_document(result: OptimizeResult, scenario: Scenario | None = None
     """The content of optimize.json."""
     sel = result.selection
     return clean({
-        "kind": "optimization", "scenario": scenario_head(scenario),
+        "kind": "optimization", "format": OPTIMIZE_FORMAT, "scenario": scenario_head(scenario),
         "arsim_version": __version__, "seed": result.seed, "method": result.method,
         "spec": result.spec.model_dump(mode="json"),
         "winner": _finding_doc(result.winner), "incumbent": _finding_doc(result.incumbent),
@@ -206,7 +213,7 @@ def optimize_document(result: OptimizeResult, scenario: Scenario | None = None
             "complete": sel.complete, "means": dict(sel.means),
             "replications": dict(sel.replications), "eliminated_at": dict(sel.eliminated_at)},
         "replications": dict(result.replications), "replayed": result.replayed,
-        "notes": list(result.notes), "frontier": list(result.frontier),
+        "notes": [n.to_dict() for n in result.notes], "frontier": list(result.frontier),
         "frontier_kpi": result.frontier_kpi,
         "candidates": trace_rows(result),
     })

@@ -30,6 +30,7 @@ from .study_figures import (
     sweep_curves,
     sweep_heatmap,
 )
+from .study_notes import check_words, note_words, params_text
 from .wording import COST_COMPONENTS, Wording, wording
 
 __all__ = ["StudyKind", "complete_optimization", "optimization_report", "study_kind",
@@ -74,10 +75,6 @@ def _scenario_name(document: Mapping[str, Any]) -> str:
 def _num(words: Wording, metric: str, value: Any, key: str) -> Cell:
     """A numeric cell showing ``value`` in ``metric``'s unit, keyed by its JSON path."""
     return Cell(words.value(metric, value if isinstance(value, int | float) else None), key)
-
-
-def _params(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in params.items())
 
 
 # --- the sweep ----------------------------------------------------------------------------
@@ -183,7 +180,7 @@ def optimization_report(document: dict[str, Any], language: str = "en") -> Repor
     notes = list(document.get("notes") or [])
     if notes:
         report.add("h2", words.word("notes_heading"))
-        report.add("ul", notes)
+        report.add("ul", [note_words(n, words) for n in notes])
     report.add("note", words.word("footnote_optimize"))
     return report
 
@@ -206,7 +203,7 @@ def _winner_section(report: Report, document: dict[str, Any], words: Wording) ->
         report.add("p", words.word("no_winner"))
         return
     n = _replications(win)
-    report.add("p", words.word("winner_line", params=_params(win["params"]),
+    report.add("p", words.word("winner_line", params=params_text(win["params"]),
                                engine=win["engine"], n=n,
                                home_engine=home["engine"] if home else "n/a",
                                home_n=_replications(home) if home else "n/a"))
@@ -322,7 +319,7 @@ def _trace_section(report: Report, document: dict[str, Any], words: Wording) -> 
         params = {k: v for k, v in row.items() if k not in _CANDIDATE_COLUMNS}
         shown = ({"policy": row["policy"]} if row.get("policy") else
                  {k: v for k, v in params.items() if v is not None})
-        table.append([Cell(str(i + 1)), Cell(_params(shown)), Cell(str(row.get("engine"))),
+        table.append([Cell(str(i + 1)), Cell(params_text(shown)), Cell(str(row.get("engine"))),
                       Cell(str(row.get("replications"))),
                       _num(words, metric, row.get("objective_mean"),
                            f"candidates.{i}.objective_mean"),
@@ -342,10 +339,10 @@ def _constraints_section(report: Report, document: dict[str, Any], words: Wordin
     findings = [(words.word("best_column", engine=f["engine"]) if who == "winner" else
                  words.word("incumbent_column", engine=f["engine"]), f)
                 for who in ("winner", "incumbent") if (f := document.get(who))]
-    rows = [[Cell(label), Cell(c["constraint"]),
-             Cell(words.word("met") if c["met"] else words.word("not_met")),
-             Cell(str(c["measured"]))]
-            for label, f in findings for c in f.get("constraints") or []]
+    rows = [[Cell(label), Cell(text), Cell(words.word("met") if c["met"]
+                                          else words.word("not_met")), Cell(measured)]
+            for label, f in findings for c in f.get("constraints") or []
+            for text, measured in [check_words(c, words)]]
     if not rows:
         report.add("p", words.word("no_constraints"))
         return
@@ -376,7 +373,7 @@ def _frontier_section(report: Report, document: dict[str, Any], words: Wording) 
         point = points[i]
         params = {k: v for k, v in point.items() if k != "engine"
                   and not k.endswith(("_mean", "_half_width"))}
-        cells = [Cell(_params(params)), Cell(str(point.get("engine", "")))]
+        cells = [Cell(params_text(params)), Cell(str(point.get("engine", "")))]
         for name in (kpi, metric):
             cells += [_num(words, name, point.get(f"{name}_mean"), f"frontier.{i}.{name}_mean"),
                       _num(words, name, point.get(f"{name}_half_width"),
@@ -414,7 +411,7 @@ def _runner_ups_section(report: Report, document: dict[str, Any], words: Wording
         entry = f["estimates"].get(metric) or {}
         stage = f"stage_{f.get('stage')}"
         key = f"runner_ups.{i}.estimates.{metric}"
-        rows.append([Cell(str(i + 2)), Cell(_params(f["params"])), Cell(str(f["engine"])),
+        rows.append([Cell(str(i + 2)), Cell(params_text(f["params"])), Cell(str(f["engine"])),
                      Cell(words.word(stage) if stage in words.words else str(f.get("stage"))),
                      Cell(str(entry.get("n", "n/a"))),
                      _num(words, metric, entry.get("mean"), f"{key}.mean"),

@@ -135,7 +135,7 @@ def test_ctrl_c_leaves_a_journal_that_resume_finishes(space: Path, tmp_path: Pat
 
 def test_optimize_budget_option_is_respected(space: Path) -> None:
     result = _ok(["optimize", str(TINY), "--space", str(space), "--budget", "5"])
-    assert "Note: search stopped: replication budget spent" in result.stdout
+    assert "Note: The search stopped: the replication budget is spent" in result.stdout
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -21,8 +21,11 @@ from report_support import assert_numbers_agree, report_files
 from test_shipped_reports import BROWSER, _open
 
 from arsim.cli import main
-from arsim.reports.studies import study_kind
+from arsim.optimizers.notes import NOTE_CODES, Note
+from arsim.reports.html import page as page_of
+from arsim.reports.studies import optimization_report, study_kind
 from arsim.reports.study_figures import frontier_chart
+from arsim.reports.study_notes import check_words
 from arsim.reports.wording import wording
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,9 +154,15 @@ def test_an_optimisation_report_shows_the_search_and_the_winner(studies: dict[st
     # the engine behind each figure, the constraints and whether they hold
     assert re.search(rf"[(（]{document['winner']['engine']}[)）]", page)
     assert "screen" in page  # the search's engine
+    # the constraint as data, worded in the report's language
+    words = wording(language)
     constraint = document["winner"]["constraints"][0]
-    assert html.escape(constraint["constraint"]) in page
-    assert html.escape(constraint["measured"]) in page
+    assert document["format"] == 2
+    assert {k: constraint[k] for k in ("kpi", "sense", "bound", "probability")} == {
+        "kpi": "dso", "sense": "max", "bound": 200.0, "probability": None}
+    text, measured = check_words(constraint, words)
+    assert html.escape(text) in page and html.escape(measured) in page
+    assert words.value("dso", constraint["value"]) in measured
     for i, _ in enumerate(document["runner_ups"]):
         assert f'data-key="runner_ups.{i}.estimates.total_cost.mean"' in page
     if language == "zh":
@@ -221,6 +230,50 @@ def test_an_older_optimize_json_names_its_frontier_by_its_columns(
     _ok(["report", str(tmp_path / "optimize.json")])
     page, _ = report_files(tmp_path / "report.html")
     assert "The trade-off frontier: DSO" in page and 'data-figure="frontier"' in page
+
+
+def _all_notes() -> list[dict[str, Any]]:
+    """One note of every code, as optimize.json keeps them."""
+    check = {"kpi": "bad_debt_ratio", "sense": "max", "bound": 0.005, "probability": 0.9,
+             "confidence": 0.95, "met": False, "value": 0.8, "inside": 27, "runs": 30}
+    values = {"why": {"limit": "time_near", "seconds": 12.5, "pace": 0.25},
+              "params": {"terms.B.net_days": 60}, "error": "no payment pattern",
+              "broken": [check]}
+    return [Note(code, {k: values[k] for k in keys}).to_dict()
+            for code, keys in NOTE_CODES.items()]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_notes_and_constraints_are_worded_in_the_reports_language(
+        studies: dict[str, Path], language: str) -> None:
+    document = {**_document(studies["optimize"]), "notes": _all_notes()}
+    page = html.unescape(page_of(optimization_report(document, language)))
+    words = wording(language)
+    notes = page[page.index(words.word("notes_heading")):]
+    items = re.findall(r"<li>(.*?)</li>", notes)
+    assert len(items) == len(NOTE_CODES)
+    assert all("{" not in item and "code" not in item for item in items)  # all worded
+    if language == "zh":
+        # no English left in the notes but the names of the variables and the engine's error
+        for item in items:
+            rest = re.sub(r"terms\.B\.net_days|no payment pattern|KN|select_max", "", item)
+            assert not re.search(r"[A-Za-z]{3,}", rest), item
+        assert "即将达到时间限制（12.5 秒" in page and "坏账率 ≤ 0.50%（至少 90% 的运行）" in page
+    else:
+        assert "the time limit is near (12.5 s" in page
+        assert "bad-debt ratio ≤ 0.50% in at least 90% of runs" in page
+
+
+def test_an_older_optimize_jsons_english_notes_are_shown_as_they_are(
+        studies: dict[str, Path]) -> None:
+    document = _document(studies["optimize"])
+    del document["format"]
+    document["notes"] = ["search stopped: replication budget spent (40 run)"]
+    document["winner"]["constraints"] = [
+        {"constraint": "dso <= 200 (mean)", "met": True, "measured": "95% bound of the mean 30"}]
+    page = html.unescape(page_of(optimization_report(document, "zh")))
+    assert "search stopped: replication budget spent (40 run)" in page
+    assert "dso <= 200 (mean)" in page and "95% bound of the mean 30" in page
 
 
 def test_best_so_far_is_the_running_best_of_the_feasible(studies: dict[str, Path]) -> None:

@@ -138,6 +138,14 @@ def test_optimize_budget_option_is_respected(space: Path) -> None:
     assert "Note: The search stopped: the replication budget is spent" in result.stdout
 
 
+def test_optimize_time_limit_option_stops_the_search(space: Path) -> None:
+    # a limit spent before the search starts: the search stops, and with no finalist there
+    # is nothing to re-check; the note says why, in words
+    result = _ok(["optimize", str(TINY), "--space", str(space), "--time-limit", "0.000001"])
+    assert "Note: The search stopped: the time limit was reached" in result.stdout
+    assert "No policy found that meets the constraints." in result.stdout
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["optimize", str(TINY)], "no optimize: block"),
     (["optimize", str(TINY), "--resume"], "--resume needs --out"),

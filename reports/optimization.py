@@ -22,11 +22,10 @@ from arsim.sim.loader import dump_yaml
 from arsim.sim.scenario import Scenario
 from arsim.sim.stats import Estimate
 
-from .curves import sweep_figure
 from .export import write_atomic
 from .figures import styled
 from .fonts import raster_fonts
-from .study_figures import frontier_chart, sweep_curves, sweep_heatmap
+from .study_figures import frontier_chart, no_points, sweep_curves, sweep_heatmap
 from .study_notes import check_words, note_words
 from .text import COST_LINES
 from .wording import wording
@@ -271,8 +270,8 @@ def sweep_picture(document: dict[str, Any], language: str = "en") -> Figure | No
     return sweep_heatmap(document, words)
 
 
-def write_sweep(result: SweepResult, folder: str | Path, currency: str = "",
-                scenario: Scenario | None = None, language: str = "en") -> list[Path]:
+def write_sweep(result: SweepResult, folder: str | Path, scenario: Scenario | None = None,
+                language: str = "en") -> list[Path]:
     """sweep.csv, sweep.json, sweep.png and sweep.svg (the figure in ``language``)."""
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
@@ -281,7 +280,7 @@ def write_sweep(result: SweepResult, folder: str | Path, currency: str = "",
     paths = [_write(root / "sweep.csv", partial(_csv, pd.DataFrame(rows))),
              _write(root / "sweep.json",
                     lambda f: json.dump(document, f, indent=2, ensure_ascii=False))]
-    figure = sweep_picture(document, language) or sweep_figure(result, currency)
+    figure = sweep_picture(document, language) or no_points(wording(language))
     for suffix in ("png", "svg"):
         _save_figure(figure, root / f"sweep.{suffix}", language)
         paths.append(root / f"sweep.{suffix}")

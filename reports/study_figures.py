@@ -1,8 +1,9 @@
 """Figures of the sweep and optimisation reports, drawn from sweep.json and optimize.json.
 
 They follow the run report's style (figures.py: greys, hatching and dash patterns, text kept
-as text in SVG) and its wording, so that they print in greyscale and read in Chinese; the
-sweep.png written by `arsim sweep` (curves.py) stays the quick English picture.
+as text in SVG) and its wording, so that they print in greyscale and read in Chinese. The
+sweep.png/svg that `arsim sweep --out` writes and the frontier.png/svg of `arsim optimize
+--frontier` are these figures, in the language of `--lang`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from arsim.optimizers.sweep import COST_PARTS
 from .figures import DASHES, GREYS, _figure, _money_axis, styled
 from .wording import Wording
 
-__all__ = ["frontier_chart", "frontier_kpi", "lever_axes", "search_trace", "sweep_curves",
-           "sweep_heatmap"]
+__all__ = ["frontier_chart", "frontier_kpi", "lever_axes", "no_points", "objective_metric",
+           "search_trace", "sweep_curves", "sweep_heatmap"]
 
 
 def _number(value: Any) -> float:
@@ -79,6 +80,17 @@ def sweep_curves(document: dict[str, Any], words: Wording) -> Figure | None:
                                   replications=document["replications"],
                                   confidence=f"{document['confidence']:.0%}"))
         ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return figure
+
+
+def no_points(words: Wording) -> Figure:
+    """The figure of a sweep where no point ran: it says so (each point's reason is in
+    sweep.csv and the report), rather than drawing empty axes."""
+    with styled():
+        figure, ax = _figure(7.0, 1.2)
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, words.word("sweep_no_bottom"), ha="center", va="center",
+                transform=ax.transAxes)
     return figure
 
 

@@ -75,7 +75,7 @@ def sweep_command(scenario_file: str, levers: tuple[str, ...], seed: int | None,
     click.echo(render_sweep(result))
     if out_dir is not None:
         _font_warning(lang)
-        for path in write_sweep(result, out_dir, scenario.currency, scenario, lang):
+        for path in write_sweep(result, out_dir, scenario, lang):
             click.echo(f"wrote {path}", err=True)
     if report_file is not None:
         _report(sweep_document(result, scenario), "sweep", report_file, lang)

@@ -179,3 +179,16 @@ def test_a_space_file_error_has_its_line(tmp_path: Path) -> None:
     path.write_text("variables:\n  - path: terms.B.net_days\n    low: 60\n    high: 30\n")
     message = _fails(["optimize", str(TINY), "--space", str(path)])
     assert f"{path}:2:" in message and "high 30 is below low 60" in message
+
+
+def test_a_sweep_where_no_point_ran_says_so_in_its_language(tmp_path: Path) -> None:
+    # a deterministic scenario with patterns for N/30 ... N/90 in steps of 10 only
+    path = tmp_path / "gaps.yaml"
+    path.write_text(closed_form_text(net_days=range(30, 95, 10)), encoding="utf-8")
+    out = tmp_path / "sweep"
+    result = _ok(["sweep", str(path), "--vary", "terms.*.net_days=35,45", "--out", str(out),
+                  "--lang", "zh"])
+    assert result.stdout.count("failed: ") == 2 and "lowest total" not in result.stdout
+    svg = (out / "sweep.svg").read_text(encoding="utf-8")
+    assert "扫描中没有任何取值运行成功" in svg
+    assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from report_support import assert_grey
 
 from arsim.reports import figures
 from arsim.reports.rundata import RunData, from_result
@@ -184,6 +185,7 @@ def test_a_comparison_splits_each_policys_cash_band(booked: RunData, language: s
     figure = figures.cash_forecast([booked, longer], words)
     assert figure is not None
     every, opening, new = figure.axes
+    assert_grey(figure)
     assert [ax.get_ylabel() for ax in figure.axes] == [
         words.figure(k, currency="CNY") for k in ("cash_all_panel", "cash_opening_panel",
                                                   "cash_new_panel")]

@@ -17,14 +17,14 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 from matplotlib.figure import Figure
-from report_support import assert_numbers_agree, report_files
+from report_support import assert_grey, assert_numbers_agree, report_files
 from test_shipped_reports import BROWSER, _open
 
 from arsim.cli import main
 from arsim.optimizers.notes import NOTE_CODES, Note
 from arsim.reports.html import page as page_of
 from arsim.reports.studies import optimization_report, study_kind
-from arsim.reports.study_figures import frontier_chart
+from arsim.reports.study_figures import frontier_chart, search_trace, sweep_curves
 from arsim.reports.study_notes import check_words
 from arsim.reports.wording import wording
 
@@ -220,6 +220,17 @@ def test_the_frontier_figure_draws_the_points_of_optimize_json(
         assert list(mark.get_xdata()) == [estimates["dso"]["mean"]]
         assert list(mark.get_ydata()) == [estimates["total_cost"]["mean"]]
     assert frontier_chart({**document, "frontier": []}, wording("en")) is None
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_study_figures_are_grey(studies: dict[str, Path], language: str) -> None:
+    words = wording(language)
+    optimisation = _document(studies["optimize"])
+    for figure in (sweep_curves(_document(studies["curve"]), words),
+                   search_trace(optimisation, words, words.metric("total_cost")),
+                   frontier_chart(optimisation, words)):
+        assert isinstance(figure, Figure) and figure.axes[0].get_title()
+        assert_grey(figure)
 
 
 def test_an_older_optimize_json_names_its_frontier_by_its_columns(

@@ -169,7 +169,7 @@ def optimization_report(document: dict[str, Any], language: str = "en") -> Repor
     objective = str(document["spec"].get("objective", "min_total_cost"))
     report = Report(words.word("optimize_title", scenario=_scenario_name(document)), language)
     report.add("p", words.word("optimize_generated", version=document["arsim_version"],
-                               method=document["method"], seed=document["seed"],
+                               method=_method(document, words), seed=document["seed"],
                                objective=words.word(f"objective_{objective}")))
     report.add("p", _engines_line(document, words))
     _winner_section(report, document, words)
@@ -183,6 +183,14 @@ def optimization_report(document: dict[str, Any], language: str = "en") -> Repor
         report.add("ul", [note_words(n, words) for n in notes])
     report.add("note", words.word("footnote_optimize"))
     return report
+
+
+def _method(document: Mapping[str, Any], words: Wording) -> str:
+    """The search method in words (grid, differential evolution), else as optimize.json
+    names it."""
+    method = str(document["method"])
+    key = f"method_{method}"
+    return words.word(key) if key in words.words else method
 
 
 def _engines_line(document: dict[str, Any], words: Wording) -> str:
@@ -203,7 +211,7 @@ def _winner_section(report: Report, document: dict[str, Any], words: Wording) ->
         report.add("p", words.word("no_winner"))
         return
     n = _replications(win)
-    report.add("p", words.word("winner_line", params=params_text(win["params"]),
+    report.add("p", words.word("winner_line", params=params_text(win["params"], words),
                                engine=win["engine"], n=n,
                                home_engine=home["engine"] if home else "n/a",
                                home_n=_replications(home) if home else "n/a"))
@@ -319,7 +327,8 @@ def _trace_section(report: Report, document: dict[str, Any], words: Wording) -> 
         params = {k: v for k, v in row.items() if k not in _CANDIDATE_COLUMNS}
         shown = ({"policy": row["policy"]} if row.get("policy") else
                  {k: v for k, v in params.items() if v is not None})
-        table.append([Cell(str(i + 1)), Cell(params_text(shown)), Cell(str(row.get("engine"))),
+        table.append([Cell(str(i + 1)), Cell(params_text(shown, words)),
+                      Cell(str(row.get("engine"))),
                       Cell(str(row.get("replications"))),
                       _num(words, metric, row.get("objective_mean"),
                            f"candidates.{i}.objective_mean"),
@@ -373,7 +382,7 @@ def _frontier_section(report: Report, document: dict[str, Any], words: Wording) 
         point = points[i]
         params = {k: v for k, v in point.items() if k != "engine"
                   and not k.endswith(("_mean", "_half_width"))}
-        cells = [Cell(params_text(params)), Cell(str(point.get("engine", "")))]
+        cells = [Cell(params_text(params, words)), Cell(str(point.get("engine", "")))]
         for name in (kpi, metric):
             cells += [_num(words, name, point.get(f"{name}_mean"), f"frontier.{i}.{name}_mean"),
                       _num(words, name, point.get(f"{name}_half_width"),
@@ -411,7 +420,8 @@ def _runner_ups_section(report: Report, document: dict[str, Any], words: Wording
         entry = f["estimates"].get(metric) or {}
         stage = f"stage_{f.get('stage')}"
         key = f"runner_ups.{i}.estimates.{metric}"
-        rows.append([Cell(str(i + 2)), Cell(params_text(f["params"])), Cell(str(f["engine"])),
+        rows.append([Cell(str(i + 2)), Cell(params_text(f["params"], words)),
+                     Cell(str(f["engine"])),
                      Cell(words.word(stage) if stage in words.words else str(f.get("stage"))),
                      Cell(str(entry.get("n", "n/a"))),
                      _num(words, metric, entry.get("mean"), f"{key}.mean"),

@@ -17,8 +17,11 @@ from .wording import Wording
 __all__ = ["check_words", "note_words", "params_text"]
 
 
-def params_text(params: Mapping[str, Any]) -> str:
-    """A candidate's decision variables: ``terms.B.net_days = 60, ...``."""
+def params_text(params: Mapping[str, Any], words: Wording) -> str:
+    """A candidate's decision variables: ``terms.B.net_days = 60, ...``; the incumbent
+    (whose parameters are its policy's name) as such."""
+    if set(params) == {"policy"}:
+        return words.word("incumbent_params", name=params["policy"])
     return ", ".join(f"{k} = {v}" for k, v in params.items())
 
 
@@ -81,7 +84,7 @@ def note_words(note: str | Mapping[str, Any], words: Wording) -> str:
     if "why" in note:
         values["why"] = _why(note["why"], words)
     if "params" in note:
-        values["params"] = params_text(note["params"])
+        values["params"] = params_text(note["params"], words)
     if "error" in note:
         values["error"] = str(note["error"])
     if "broken" in note:

@@ -165,8 +165,13 @@ def test_an_optimisation_report_shows_the_search_and_the_winner(studies: dict[st
     assert words.value("dso", constraint["value"]) in measured
     for i, _ in enumerate(document["runner_ups"]):
         assert f'data-key="runner_ups.{i}.estimates.total_cost.mean"' in page
+    # the method and the incumbent in words, not as optimize.json names them
+    assert "policy = " not in page
     if language == "zh":
         assert "最优政策与现行政策对比" in page and "搜索过程" in page
+        assert "搜索方法 网格搜索" in page and "现行政策（tiny policy）" in page
+    else:
+        assert "search by grid" in page and "the incumbent (tiny policy)" in page
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from arsim.optimizers.notes import Note
 from arsim.optimizers.selection import (
     ConstraintCheck,
     constraint_report,
@@ -114,3 +115,13 @@ def test_constraint_text_forms() -> None:
         Constraint.model_validate("dso < 45")
     with pytest.raises(ValueError, match="exactly one of max or min"):
         Constraint(kpi="dso")
+
+
+def test_a_note_holds_the_values_its_code_names() -> None:
+    note = Note("finalist_failed", {"params": {"terms.B.net_days": 35}, "error": "no pattern"})
+    assert note.to_dict() == {"code": "finalist_failed", "params": {"terms.B.net_days": 35},
+                              "error": "no pattern"}
+    with pytest.raises(ValueError, match="finalist_failed"):
+        Note("finalist_failed", {"params": {}})  # its error is missing
+    with pytest.raises(ValueError, match="stopped"):
+        Note("stopped")  # no such code: a report could not word it

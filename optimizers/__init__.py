@@ -5,8 +5,9 @@
 """
 
 from .journal import Journal, JournalError
+from .notes import Note
 from .optimize import Finding, OptimizeResult, optimize
-from .selection import Selection, kn_select
+from .selection import ConstraintCheck, Selection, kn_select
 from .space import Space, parse_lever
 from .study import Budget, BudgetSpentError, Candidate, Study
 from .sweep import SweepResult, sweep
@@ -15,9 +16,11 @@ __all__ = [
     "Budget",
     "BudgetSpentError",
     "Candidate",
+    "ConstraintCheck",
     "Finding",
     "Journal",
     "JournalError",
+    "Note",
     "OptimizeResult",
     "Selection",
     "Space",

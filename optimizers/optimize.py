@@ -25,8 +25,9 @@ from arsim.sim.stats import Estimate, paired_difference, summarise
 
 from .frontier import frontier
 from .journal import Journal
+from .notes import Note
 from .search import Searcher, score
-from .selection import Selection, constraint_report, kn_select
+from .selection import ConstraintCheck, Selection, constraint_report, kn_select
 from .space import Space
 from .study import FRESH, SEARCH_ENGINE, Budget, BudgetSpentError, Candidate, Progress, Study
 
@@ -50,11 +51,11 @@ class Finding:
     engine: str
     stage: str
     estimates: Mapping[str, Estimate]
-    constraints: tuple[tuple[str, bool, str], ...] = ()
+    constraints: tuple[ConstraintCheck, ...] = ()
 
     @property
     def feasible(self) -> bool:
-        return all(met for _, met, _ in self.constraints)
+        return all(c.met for c in self.constraints)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class OptimizeResult:
     candidates: tuple[dict[str, object], ...]
     replications: Mapping[str, int]
     replayed: int
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
     frontier: tuple[dict[str, object], ...] = ()
     frontier_kpi: str | None = None
 
@@ -112,7 +113,7 @@ def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: in
     exact = scenario.deterministic is not None
     searcher = Searcher(study, space, spec, engine or SEARCH_ENGINE, exact)
     home = Candidate("incumbent", {"policy": incumbent.name}, incumbent)
-    notes: list[str] = []
+    notes: list[Note] = []
     _search(searcher, home, method, seed, frontier_kpi, notes)
     final_engine = engine or "auto"
     finalists = [s.candidate for s in searcher.ranking()[: spec.finalists]]
@@ -121,7 +122,7 @@ def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: in
         selection, order = _select(study, finalists, spec, final_engine, exact, searcher, notes)
     else:
         order = []
-        notes.append("no candidate met the constraints in the search")
+        notes.append(Note("no_feasible_search"))
     winner, incumbent_finding, saving = _recheck(study, order, home, spec, final_engine,
                                                  exact, notes)
     runner_ups = tuple(_finding(study, c, spec, final_engine, "select") for c in order
@@ -131,7 +132,7 @@ def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: in
         try:
             traced = frontier(study, searcher, spec, frontier_kpi, final_engine, exact)
         except BudgetSpentError as exc:
-            notes.append(f"frontier stopped: {exc}")
+            notes.append(Note("frontier_stopped", {"why": exc.reason}))
     return OptimizeResult(spec, method, seed, winner, incumbent_finding, saving,
                           tuple(f for f in runner_ups if f is not None), selection,
                           tuple(searcher.table()), dict(study.spent_by_stage), study.replayed,
@@ -139,12 +140,12 @@ def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: in
 
 
 def _search(searcher: Searcher, home: Candidate, method: str, seed: int,
-            frontier_kpi: str | None, notes: list[str]) -> None:
+            frontier_kpi: str | None, notes: list[Note]) -> None:
     """The incumbent first (its metrics check the KPI names), then the grid or evolution."""
     try:
         first = searcher.look(home)
     except BudgetSpentError as exc:
-        notes.append(f"search stopped: {exc}")
+        notes.append(Note("search_stopped", {"why": exc.reason}))
         return
     _check_kpis(searcher.spec, frontier_kpi, first.means)
     if method == "grid":
@@ -178,7 +179,7 @@ def _delta(spec: OptimizeSpec, searcher: Searcher) -> float:
 
 
 def _select(study: Study, finalists: list[Candidate], spec: OptimizeSpec, engine: str,
-            exact: bool, searcher: Searcher, notes: list[str]
+            exact: bool, searcher: Searcher, notes: list[Note]
             ) -> tuple[Selection | None, list[Candidate]]:
     """KN among the finalists on the exact engine; their order, best first."""
     by_key = {c.key: c for c in finalists}
@@ -191,11 +192,11 @@ def _select(study: Study, finalists: list[Candidate], spec: OptimizeSpec, engine
                                  reserve=_recheck_need(spec, exact),
                                  pace=study.pace("select"))
             if isinstance(got, str):
-                notes.append(f"finalist {c.key} failed on the exact engine: {got}")
+                notes.append(Note("finalist_failed", {"params": dict(c.params), "error": got}))
             else:
                 usable.append(c)
     except BudgetSpentError as exc:
-        notes.append(f"selection skipped ({exc}); finalists kept in the search's order")
+        notes.append(Note("selection_skipped", {"why": exc.reason}))
         return None, finalists
     if exact or len(usable) < 2:
         return None, sorted(usable, key=lambda c: _mean_score(study, c, engine, n0, spec))
@@ -214,8 +215,7 @@ def _select(study: Study, finalists: list[Candidate], spec: OptimizeSpec, engine
     selection = kn_select([c.key for c in usable], draw, _delta(spec, searcher),
                           spec.confidence, n0, max(n0, reps.select_max))
     if not selection.complete:
-        notes.append("the selection stopped before KN finished (budget, time or "
-                     "select_max): the winner has the smallest mean, without KN's guarantee")
+        notes.append(Note("selection_incomplete"))
     return selection, [by_key[k] for k in selection.order]
 
 
@@ -232,7 +232,7 @@ def _mean_score(study: Study, c: Candidate, engine: str, n: int, spec: OptimizeS
 
 
 def _recheck(study: Study, order: Sequence[Candidate], home: Candidate, spec: OptimizeSpec,
-             engine: str, exact: bool, notes: list[str]
+             engine: str, exact: bool, notes: list[Note]
              ) -> tuple[Finding | None, Finding | None, Estimate | None]:
     """The first finalist that meets the constraints on fresh seeds, against the incumbent.
 
@@ -247,7 +247,7 @@ def _recheck(study: Study, order: Sequence[Candidate], home: Candidate, spec: Op
     try:
         home_rows = _rows(study, home, engine, count)
         if home_rows is None:
-            notes.append("the incumbent could not be evaluated on the exact engine")
+            notes.append(Note("incumbent_failed"))
             return None, None, None
         incumbent = _make(study, home, spec, engine, home_rows, "recheck", exact)
         for c in order:
@@ -259,12 +259,12 @@ def _recheck(study: Study, order: Sequence[Candidate], home: Candidate, spec: Op
                 saving = paired_difference(score(home_rows, spec.objective),
                                            score(rows, spec.objective), spec.confidence)
                 return finding, incumbent, saving
-            broken = "; ".join(t for t, met, _ in finding.constraints if not met)
-            notes.append(f"{c.key} broke a constraint on fresh seeds ({broken}): passed over")
+            broken = [k.to_dict() for k in finding.constraints if not k.met]
+            notes.append(Note("passed_over", {"params": dict(c.params), "broken": broken}))
     except BudgetSpentError as exc:
-        notes.append(f"re-check stopped: {exc}")
+        notes.append(Note("recheck_stopped", {"why": exc.reason}))
         return None, None, None
-    notes.append("no finalist met the constraints on fresh seeds")
+    notes.append(Note("no_feasible_recheck"))
     return None, incumbent, None
 
 
@@ -279,8 +279,7 @@ def _make(study: Study, c: Candidate, spec: OptimizeSpec, engine: str,
     assert c.policy is not None
     report = constraint_report(rows, spec.constraints, None if exact else spec.confidence)
     return Finding(c.key, c.params, c.policy, study.engine_for(c, engine), stage,
-                   summarise(rows, spec.confidence),
-                   tuple((con.text, met, seen) for con, met, seen in report))
+                   summarise(rows, spec.confidence), tuple(report))
 
 
 def _finding(study: Study, c: Candidate, spec: OptimizeSpec, engine: str, stage: str

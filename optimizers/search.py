@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 
 from arsim.sim.errors import PolicyError
-from arsim.sim.optimize_spec import Constraint, OptimizeSpec
+from arsim.sim.optimize_spec import OptimizeSpec
 from arsim.sim.stats import estimate
 
-from .selection import constraint_report
+from .notes import Note
+from .selection import ConstraintCheck, constraint_report
 from .space import Space, Vector
 from .study import BudgetSpentError, Candidate, Study, column
 
@@ -68,15 +69,13 @@ def _mean(values: Sequence[float]) -> float:
     return sum(finite) / len(finite) if finite else math.nan
 
 
-def _violation(report: Sequence[tuple[Constraint, bool, str]],
-               means: Mapping[str, float]) -> float:
+def _violation(report: Sequence[ConstraintCheck], means: Mapping[str, float]) -> float:
     """How far the means are outside the broken constraints, relative to each bound."""
     total = 0.0
-    for c, met, _ in report:
-        if met:
+    for c in report:
+        if c.met:
             continue
-        bound = float(c.max if c.max is not None else c.min)  # type: ignore[arg-type]
-        gap = abs(means.get(c.kpi, math.nan) - bound) / max(abs(bound), 1e-9)
+        gap = abs(means.get(c.kpi, math.nan) - c.bound) / max(abs(c.bound), 1e-9)
         total += gap if math.isfinite(gap) else 1.0
     return total
 
@@ -97,7 +96,7 @@ class Searcher:
         self.seen: dict[str, Scored] = {}
         self.order: list[str] = []
         self.best: Scored | None = None
-        self.stopped: str | None = None
+        self.stopped: Note | None = None
         self._candidates: dict[str, Candidate] = {}
 
     def candidate(self, vector: Vector) -> Candidate:
@@ -153,7 +152,7 @@ class Searcher:
         report = constraint_report(rows, self.spec.constraints, None)
         objective = float(np.mean(score(rows, self.spec.objective)))
         return Scored(candidate, engine, len(rows), objective, means,
-                      all(met for _, met, _ in report), _violation(report, means))
+                      all(c.met for c in report), _violation(report, means))
 
     def _rows(self, scored: Scored) -> list[Mapping[str, float]]:
         return self.study.known(scored.candidate, scored.engine)
@@ -188,7 +187,7 @@ class Searcher:
             for vector in self.space.grid():
                 self.look(self.candidate(vector))
         except BudgetSpentError as exc:
-            self.stopped = f"search stopped: {exc}"
+            self.stopped = Note("search_stopped", {"why": exc.reason})
 
     def evolve(self, seed: int) -> None:
         """Differential evolution over the snapped space (scipy), until the budget ends."""
@@ -214,7 +213,7 @@ class Searcher:
                 # population of one repeated policy stops it (revisits cost nothing)
                 tol=0.0, atol=0.0)
         except BudgetSpentError as exc:
-            self.stopped = f"search stopped: {exc}"
+            self.stopped = Note("search_stopped", {"why": exc.reason})
 
     def ranking(self) -> list[Scored]:
         """Feasible candidates by mean objective (ties: the one seen first), each policy once

@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
 import numpy as np
 
 from arsim.sim.optimize_spec import Constraint
 
-__all__ = ["Selection", "constraint_report", "kn_constants", "kn_select", "wilson_low"]
+__all__ = ["ConstraintCheck", "Selection", "constraint_report", "kn_constants", "kn_select",
+           "wilson_low"]
 
 Draw = Callable[[str, int, int], list[float]]
 
@@ -132,48 +134,77 @@ def wilson_low(successes: int, n: int, confidence: float) -> float:
     return (centre - spread) / (1 + z * z / n)
 
 
-def _mean_bound(values: np.ndarray, upper: bool, confidence: float | None) -> float:
-    """The mean, or its one-sided confidence bound (exact when there is no spread)."""
+def _mean_bound(values: np.ndarray, upper: bool, confidence: float | None
+                ) -> tuple[float, float | None]:
+    """The mean, or its one-sided confidence bound (the mean where there is no spread), and
+    the confidence the bound was taken at (None for the mean itself)."""
     mean = float(values.mean())
     if confidence is None or values.size < 2 or float(values.std(ddof=1)) == 0.0:
-        return mean
+        return mean, None
     from scipy import stats as sps  # noqa: PLC0415
 
     t = float(sps.t.ppf(confidence, values.size - 1))
     half = t * float(values.std(ddof=1)) / math.sqrt(values.size)
-    return mean + half if upper else mean - half
+    return (mean + half if upper else mean - half), confidence
+
+
+@dataclass(frozen=True)
+class ConstraintCheck:
+    """What checking one constraint on a policy's replications found, as data: the reports
+    word it, in their language, when they show it (optimize.json keeps these fields).
+
+    ``value`` is what was compared with the bound: for a constraint on the mean, the mean or
+    (``confidence`` set) its one-sided confidence bound; for a chance constraint
+    (``probability`` set), the share of runs inside the bound or its Wilson lower bound.
+    None where the KPI was not measured.
+    """
+
+    kpi: str
+    sense: Literal["max", "min"]
+    bound: float
+    probability: float | None
+    confidence: float | None
+    met: bool
+    value: float | None
+    inside: int | None = None
+    runs: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def constraint_report(rows: Sequence[Mapping[str, float]], constraints: Sequence[Constraint],
-                      confidence: float | None) -> list[tuple[Constraint, bool, str]]:
-    """For each constraint: (constraint, met, what was measured).
+                      confidence: float | None) -> list[ConstraintCheck]:
+    """Each constraint checked on the replications ``rows``.
 
     A mean constraint is met when the mean (with `confidence`: its one-sided confidence
     bound) is on the right side; a chance constraint when the share of replications inside the
     bound (with `confidence`: its Wilson lower bound) reaches the stated probability.
     """
-    report: list[tuple[Constraint, bool, str]] = []
+    report: list[ConstraintCheck] = []
     for c in constraints:
         values = np.array([float(r.get(c.kpi, math.nan)) for r in rows])
         values = values[np.isfinite(values)]
-        if values.size == 0:
-            report.append((c, False, f"{c.kpi} was not measured"))
-            continue
         upper = c.max is not None
         bound = float(c.max if c.max is not None else c.min)  # type: ignore[arg-type]
+        sense: Literal["max", "min"] = "max" if upper else "min"
+        if values.size == 0:
+            report.append(ConstraintCheck(c.kpi, sense, bound, c.probability, None, False,
+                                          None))
+            continue
         if c.probability is None:
-            seen = _mean_bound(values, upper, confidence)
+            seen, level = _mean_bound(values, upper, confidence)
             met = seen <= bound if upper else seen >= bound
-            kind = "mean" if confidence is None else f"{confidence:.0%} bound of the mean"
-            report.append((c, met, f"{kind} {seen:.6g}"))
+            report.append(ConstraintCheck(c.kpi, sense, bound, None, level, met, seen,
+                                          runs=int(values.size)))
             continue
         inside = int(np.sum(values <= bound if upper else values >= bound))
-        share = (inside / values.size if confidence is None
-                 else wilson_low(inside, int(values.size), confidence))
-        deterministic = values.size >= 1 and float(np.ptp(values)) == 0.0
-        if deterministic:
-            share = inside / values.size
-        report.append((c, share >= c.probability, f"{inside} of {values.size} runs inside "
-                       f"(share {'bound ' if confidence and not deterministic else ''}"
-                       f"{share:.3f})"))
+        # without spread (a deterministic scenario) the share is exact: no bound on it
+        deterministic = float(np.ptp(values)) == 0.0
+        level = None if deterministic else confidence
+        share = (inside / values.size if level is None
+                 else wilson_low(inside, int(values.size), level))
+        report.append(ConstraintCheck(c.kpi, sense, bound, c.probability, level,
+                                      share >= c.probability, share, inside,
+                                      int(values.size)))
     return report

@@ -42,7 +42,16 @@ Progress = Callable[[str], None]
 
 
 class BudgetSpentError(ArsimError):
-    """The replication budget or the time limit is spent."""
+    """The replication budget or the time limit is spent.
+
+    ``reason`` says which, as data a report words in its language: ``{"limit":
+    "replications", "spent": N}``, ``{"limit": "time", "seconds": S}`` or ``{"limit":
+    "time_near", "seconds": S, "pace": P}`` (seconds a replication).
+    """
+
+    def __init__(self, message: str, reason: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass
@@ -73,14 +82,18 @@ class Budget:
         must also fit in the time left.
         """
         if count + reserve > self.left():
-            raise BudgetSpentError(f"replication budget spent ({self.spent} run)")
+            raise BudgetSpentError(f"replication budget spent ({self.spent} run)",
+                                   {"limit": "replications", "spent": self.spent})
         if self.seconds is None or math.isinf(time_share):
             return
         if self.elapsed() >= time_share * self.seconds:
-            raise BudgetSpentError(f"time limit reached ({self.elapsed():.0f} s)")
+            raise BudgetSpentError(f"time limit reached ({self.elapsed():.0f} s)",
+                                   {"limit": "time", "seconds": round(self.elapsed(), 1)})
         if pace is not None and self.elapsed() + pace * (count + reserve) > self.seconds:
             raise BudgetSpentError(f"time limit near ({self.elapsed():.0f} s; what is left "
-                                   f"would not fit in it at {pace:.2f} s a replication)")
+                                   f"would not fit in it at {pace:.2f} s a replication)",
+                                   {"limit": "time_near", "seconds": round(self.elapsed(), 1),
+                                    "pace": round(pace, 3)})
 
 
 @dataclass(frozen=True)

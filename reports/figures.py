@@ -27,8 +27,8 @@ from .rundata import RunData
 from .wording import Wording, cost_components
 
 __all__ = ["FIGURES", "aging_compare", "aging_structure", "ar_over_time", "cash_forecast",
-           "cost_breakdown", "days_to_pay", "dso_trend", "dunning_workload", "lost_sales",
-           "opening_cash", "styled", "to_svg"]
+           "cash_parts", "cash_split", "cost_breakdown", "days_to_pay", "dso_trend",
+           "dunning_workload", "lost_sales", "opening_cash", "styled", "to_svg"]
 
 #: Fills from dark to light grey (each also hatched), and dash patterns for lines.
 GREYS = ("#252525", "#636363", "#969696", "#bdbdbd", "#d9d9d9", "#f0f0f0", "#ffffff")
@@ -304,12 +304,18 @@ def opening_cash(run: RunData) -> pd.DataFrame | None:
 def cash_forecast(runs: Sequence[RunData], words: Wording) -> Figure | None:
     """Cash collected week by week over the first 13 weeks: the mean, and the band between
     the lowest and the highest replication. For one run whose opening book brings cash in,
-    bars split the mean into the cash from the opening book and from new sales."""
+    bars split the mean into the cash from the opening book and from new sales; for several
+    runs where any opening book does, panels under the totals split each run's band the
+    same way (`cash_parts`)."""
     if any(r.daily is None for r in runs):
         return None
     tables = [_weekly_cash(r) for r in runs]
     if any(t.empty for t in tables):
         return None
+    if len(runs) > 1:
+        books = [opening_cash(r) for r in runs]
+        if any(b is not None for b in books):
+            return cash_parts(runs, tables, words)
     book = opening_cash(runs[0]) if len(runs) == 1 else None
     with styled():
         figure, ax = _figure(7.0, 3.0)
@@ -322,24 +328,73 @@ def cash_forecast(runs: Sequence[RunData], words: Wording) -> Figure | None:
             ax.bar(weeks, new, 0.6, bottom=old, color=GREYS[4], edgecolor="#000000",
                    linewidth=0.4, label=words.figure("cash_new"))
         for i, (run, weekly) in enumerate(zip(runs, tables, strict=True)):
-            weeks = weekly.columns.to_numpy(int)
-            ax.fill_between(weeks, weekly.min(axis=0), weekly.max(axis=0),
-                            color=GREYS[4 - i % 3], alpha=0.6 if book is None else 0.35,
-                            linewidth=0, zorder=0,
-                            label=words.figure("cash_range") if book is not None else None)
             label = run.label if len(runs) > 1 else (
                 words.figure("cash_total") if book is not None else None)
-            ax.plot(weeks, weekly.mean(axis=0), linestyle=DASHES[i % len(DASHES)],
-                    marker="o", markersize=2.5, label=label)
+            _band(ax, weekly, i, label, words.figure("cash_range") if book is not None
+                  else None, 0.6 if book is None else 0.35)
         ax.set_title(words.figure("cash", replications=len(runs[0].document["replications"])))
-        ax.set_xlabel(words.figure("week"))
-        ax.set_ylabel(words.figure("money_plain", currency=runs[0].currency))
-        ax.set_xticks(range(1, FORECAST_WEEKS + 1))
-        _money_axis(ax)
+        _cash_axes(ax, runs[0], words)
         if len(runs) > 1:
             ax.legend()
         elif book is not None:
             ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return figure
+
+
+def _band(ax: Axes, weekly: pd.DataFrame, i: int, label: str | None, band: str | None,
+          alpha: float) -> None:
+    """One run's weekly cash: the band from its lowest to its highest replication, and the
+    mean as a line in the run's dash pattern."""
+    weeks = weekly.columns.to_numpy(int)
+    ax.fill_between(weeks, weekly.min(axis=0), weekly.max(axis=0), color=GREYS[4 - i % 3],
+                    alpha=alpha, linewidth=0, zorder=0, label=band)
+    ax.plot(weeks, weekly.mean(axis=0), linestyle=DASHES[i % len(DASHES)], marker="o",
+            markersize=2.5, label=label)
+
+
+def _cash_axes(ax: Axes, run: RunData, words: Wording) -> None:
+    ax.set_xlabel(words.figure("week"))
+    ax.set_ylabel(words.figure("money_plain", currency=run.currency))
+    ax.set_xticks(range(1, FORECAST_WEEKS + 1))
+    _money_axis(ax)
+
+
+def cash_split(run: RunData, weekly: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """A run's weekly cash (replications by weeks) in its two parts: from the opening book,
+    and from new sales (the rest), each replication's own; None where the daily series does
+    not tell them apart (a daily.csv from before the split)."""
+    if run.daily is None or "cash_from_opening" not in run.daily.columns:
+        return None
+    old = _weekly_cash(run, "cash_from_opening").reindex(index=weekly.index,
+                                                          columns=weekly.columns)
+    return old, weekly - old
+
+
+def cash_parts(runs: Sequence[RunData], tables: Sequence[pd.DataFrame],
+               words: Wording) -> Figure:
+    """The 13 weeks of cash of several runs, overlaid, in three panels: all the cash, the
+    cash from the opening book and the cash from new sales, each run's mean with the band of
+    its replications. A run whose daily series does not tell the parts apart is in the first
+    panel only."""
+    with styled():
+        figure = Figure(figsize=(7.0, 6.6), layout="constrained")
+        axes = figure.subplots(3, 1, sharex=True)
+        for i, (run, weekly) in enumerate(zip(runs, tables, strict=True)):
+            _band(axes[0], weekly, i, run.label, None, 0.45)
+            parts = cash_split(run, weekly)
+            if parts is None:
+                continue
+            for ax, part in zip(axes[1:], parts, strict=True):
+                _band(ax, part, i, run.label, None, 0.45)
+        axes[0].set_title(words.figure("cash", replications=len(runs[0].document[
+            "replications"])))
+        for ax, key in zip(axes, ("cash_all_panel", "cash_opening_panel", "cash_new_panel"),
+                           strict=True):
+            _cash_axes(ax, runs[0], words)
+            ax.set_ylabel(words.figure(key, currency=runs[0].currency))
+        for ax in axes[:-1]:
+            ax.set_xlabel("")
+        axes[0].legend()
     return figure
 
 

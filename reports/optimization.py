@@ -22,16 +22,21 @@ from arsim.sim.loader import dump_yaml
 from arsim.sim.scenario import Scenario
 from arsim.sim.stats import Estimate
 
-from .curves import frontier_figure, sweep_figure
 from .export import write_atomic
 from .figures import styled
 from .fonts import raster_fonts
-from .study_figures import sweep_curves, sweep_heatmap
+from .study_figures import frontier_chart, no_points, sweep_curves, sweep_heatmap
+from .study_notes import check_words, note_words
 from .text import COST_LINES
 from .wording import wording
 
-__all__ = ["optimize_document", "render_optimize", "render_sweep", "sweep_document",
-           "sweep_picture", "trace_rows", "with_best_so_far", "write_optimize", "write_sweep"]
+__all__ = ["OPTIMIZE_FORMAT", "optimize_document", "render_optimize", "render_sweep",
+           "sweep_document", "sweep_picture", "trace_rows", "with_best_so_far", "write_optimize",
+           "write_sweep"]
+
+#: optimize.json's layout: 2 keeps constraint checks and notes as data (1, unnumbered: as
+#: English sentences; `arsim report` reads both).
+OPTIMIZE_FORMAT = 2
 
 _KPIS = ("dso", "bad_debt_ratio", "recovery_rate", "credit_sales", "net_margin")
 
@@ -117,6 +122,7 @@ def _saving_line(result: OptimizeResult) -> str:
 
 def render_optimize(result: OptimizeResult) -> str:
     """The end of an optimisation: best policy, its figures against the incumbent, etc."""
+    words = wording("en")
     reps = ", ".join(f"{k} {v}" for k, v in result.replications.items())
     engines = ", ".join(sorted({str(r["engine"]) for r in result.candidates if r["engine"]}))
     lines = [f"Search: {result.method} on {engines or 'no engine'}, {len(result.candidates)} "
@@ -133,8 +139,9 @@ def render_optimize(result: OptimizeResult) -> str:
         lines.append(f"Best policy: {_params(result.winner.params)}")
         lines += _comparison(result)
         lines.append(_saving_line(result))
-        for text, met, seen in result.winner.constraints:
-            lines.append(f"Constraint {text}: {'met' if met else 'NOT met'} ({seen})")
+        for check in result.winner.constraints:
+            text, seen = check_words(check.to_dict(), words)
+            lines.append(f"Constraint {text}: {'met' if check.met else 'NOT met'} ({seen})")
     for i, f in enumerate(result.runner_ups, start=1):
         metric = "total_cost" if result.spec.objective == "min_total_cost" else "net_margin"
         lines.append(f"Runner-up {i}: {_params(f.params)}: {metric} "
@@ -143,7 +150,7 @@ def render_optimize(result: OptimizeResult) -> str:
     if result.frontier:
         lines.append(f"Frontier against {result.frontier_kpi}: {len(result.frontier)} points "
                      "(frontier.csv)")
-    lines += [f"Note: {n}" for n in result.notes]
+    lines += [f"Note: {note_words(n.to_dict(), words)}" for n in result.notes]
     return "\n".join(lines)
 
 
@@ -153,8 +160,7 @@ def _finding_doc(f: Finding | None) -> dict[str, Any] | None:
     return {"params": dict(f.params), "engine": f.engine, "stage": f.stage,
             "policy": f.policy.model_dump(mode="json"),
             "estimates": {k: v.to_dict() for k, v in f.estimates.items()},
-            "constraints": [{"constraint": t, "met": m, "measured": s}
-                            for t, m, s in f.constraints]}
+            "constraints": [c.to_dict() for c in f.constraints]}
 
 
 def scenario_head(scenario: Scenario | None) -> dict[str, Any]:
@@ -193,7 +199,7 @@ def optimize_document(result: OptimizeResult, scenario: Scenario | None = None
     """The content of optimize.json."""
     sel = result.selection
     return clean({
-        "kind": "optimization", "scenario": scenario_head(scenario),
+        "kind": "optimization", "format": OPTIMIZE_FORMAT, "scenario": scenario_head(scenario),
         "arsim_version": __version__, "seed": result.seed, "method": result.method,
         "spec": result.spec.model_dump(mode="json"),
         "winner": _finding_doc(result.winner), "incumbent": _finding_doc(result.incumbent),
@@ -206,7 +212,8 @@ def optimize_document(result: OptimizeResult, scenario: Scenario | None = None
             "complete": sel.complete, "means": dict(sel.means),
             "replications": dict(sel.replications), "eliminated_at": dict(sel.eliminated_at)},
         "replications": dict(result.replications), "replayed": result.replayed,
-        "notes": list(result.notes), "frontier": list(result.frontier),
+        "notes": [n.to_dict() for n in result.notes], "frontier": list(result.frontier),
+        "frontier_kpi": result.frontier_kpi,
         "candidates": trace_rows(result),
     })
 
@@ -218,7 +225,9 @@ def _save_figure(figure: Figure, path: Path, language: str = "en") -> None:
     os.close(handle)
     try:
         with styled(), raster_fonts(language):
-            figure.savefig(temp, format=path.suffix[1:], dpi=120, metadata=_NO_DATE[path.suffix])
+            # tight: a title wider than the axes (a legend beside them) is kept whole
+            figure.savefig(temp, format=path.suffix[1:], dpi=120, bbox_inches="tight",
+                           metadata=_NO_DATE[path.suffix])
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -261,8 +270,8 @@ def sweep_picture(document: dict[str, Any], language: str = "en") -> Figure | No
     return sweep_heatmap(document, words)
 
 
-def write_sweep(result: SweepResult, folder: str | Path, currency: str = "",
-                scenario: Scenario | None = None, language: str = "en") -> list[Path]:
+def write_sweep(result: SweepResult, folder: str | Path, scenario: Scenario | None = None,
+                language: str = "en") -> list[Path]:
     """sweep.csv, sweep.json, sweep.png and sweep.svg (the figure in ``language``)."""
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
@@ -271,7 +280,7 @@ def write_sweep(result: SweepResult, folder: str | Path, currency: str = "",
     paths = [_write(root / "sweep.csv", partial(_csv, pd.DataFrame(rows))),
              _write(root / "sweep.json",
                     lambda f: json.dump(document, f, indent=2, ensure_ascii=False))]
-    figure = sweep_picture(document, language) or sweep_figure(result, currency)
+    figure = sweep_picture(document, language) or no_points(wording(language))
     for suffix in ("png", "svg"):
         _save_figure(figure, root / f"sweep.{suffix}", language)
         paths.append(root / f"sweep.{suffix}")
@@ -289,8 +298,9 @@ def best_scenario_text(result: OptimizeResult, scenario: Scenario) -> str:
 
 
 def write_optimize(result: OptimizeResult, scenario: Scenario, folder: str | Path,
-                   currency: str = "") -> list[Path]:
-    """optimize.json, candidates.csv, best.yaml (and the frontier's table and plot)."""
+                   language: str = "en") -> list[Path]:
+    """optimize.json, candidates.csv, best.yaml (and the frontier's table, and its plot in
+    ``language``, as the optimisation's report draws it)."""
     root = Path(folder)
     document = optimize_document(result, scenario)
     paths = [_write(root / "optimize.json",
@@ -303,9 +313,9 @@ def write_optimize(result: OptimizeResult, scenario: Scenario, folder: str | Pat
     if result.frontier and result.frontier_kpi is not None:
         paths.append(_write(root / "frontier.csv",
                             partial(_csv, pd.DataFrame(list(result.frontier)))))
-        metric = "total_cost" if result.spec.objective == "min_total_cost" else "net_margin"
-        figure = frontier_figure(list(result.frontier), result.frontier_kpi, metric, currency)
+        figure = frontier_chart(document, wording(language))
+        assert figure is not None  # it has points and their KPI
         for suffix in ("png", "svg"):
-            _save_figure(figure, root / f"frontier.{suffix}")
+            _save_figure(figure, root / f"frontier.{suffix}", language)
             paths.append(root / f"frontier.{suffix}")
     return paths

@@ -22,7 +22,15 @@ from .figures import cost_breakdown, to_svg
 from .html import Cell, Report, write_pages
 from .optimization import with_best_so_far
 from .rundata import RunData
-from .study_figures import search_trace, sweep_curves, sweep_heatmap
+from .study_figures import (
+    frontier_chart,
+    frontier_kpi,
+    objective_metric,
+    search_trace,
+    sweep_curves,
+    sweep_heatmap,
+)
+from .study_notes import check_words, note_words, params_text
 from .wording import COST_COMPONENTS, Wording, wording
 
 __all__ = ["StudyKind", "complete_optimization", "optimization_report", "study_kind",
@@ -67,10 +75,6 @@ def _scenario_name(document: Mapping[str, Any]) -> str:
 def _num(words: Wording, metric: str, value: Any, key: str) -> Cell:
     """A numeric cell showing ``value`` in ``metric``'s unit, keyed by its JSON path."""
     return Cell(words.value(metric, value if isinstance(value, int | float) else None), key)
-
-
-def _params(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in params.items())
 
 
 # --- the sweep ----------------------------------------------------------------------------
@@ -157,11 +161,6 @@ def _points_table(document: dict[str, Any], words: Wording
 # --- the optimisation ---------------------------------------------------------------------
 
 
-def _objective_metric(document: Mapping[str, Any]) -> str:
-    objective = str(document["spec"].get("objective", "min_total_cost"))
-    return "total_cost" if objective == "min_total_cost" else "net_margin"
-
-
 def optimization_report(document: dict[str, Any], language: str = "en") -> Report:
     """The report of optimize.json: the search trace, the best policy against the
     incumbent (costs side by side, the saving and whether it is significant), the
@@ -170,19 +169,28 @@ def optimization_report(document: dict[str, Any], language: str = "en") -> Repor
     objective = str(document["spec"].get("objective", "min_total_cost"))
     report = Report(words.word("optimize_title", scenario=_scenario_name(document)), language)
     report.add("p", words.word("optimize_generated", version=document["arsim_version"],
-                               method=document["method"], seed=document["seed"],
+                               method=_method(document, words), seed=document["seed"],
                                objective=words.word(f"objective_{objective}")))
     report.add("p", _engines_line(document, words))
     _winner_section(report, document, words)
     _trace_section(report, document, words)
     _constraints_section(report, document, words)
+    _frontier_section(report, document, words)
     _runner_ups_section(report, document, words)
     notes = list(document.get("notes") or [])
     if notes:
         report.add("h2", words.word("notes_heading"))
-        report.add("ul", notes)
+        report.add("ul", [note_words(n, words) for n in notes])
     report.add("note", words.word("footnote_optimize"))
     return report
+
+
+def _method(document: Mapping[str, Any], words: Wording) -> str:
+    """The search method in words (grid, differential evolution), else as optimize.json
+    names it."""
+    method = str(document["method"])
+    key = f"method_{method}"
+    return words.word(key) if key in words.words else method
 
 
 def _engines_line(document: dict[str, Any], words: Wording) -> str:
@@ -203,7 +211,7 @@ def _winner_section(report: Report, document: dict[str, Any], words: Wording) ->
         report.add("p", words.word("no_winner"))
         return
     n = _replications(win)
-    report.add("p", words.word("winner_line", params=_params(win["params"]),
+    report.add("p", words.word("winner_line", params=params_text(win["params"], words),
                                engine=win["engine"], n=n,
                                home_engine=home["engine"] if home else "n/a",
                                home_n=_replications(home) if home else "n/a"))
@@ -299,7 +307,7 @@ def _trace_section(report: Report, document: dict[str, Any], words: Wording) -> 
     if not rows:
         report.add("note", words.word("no_candidates"))
         return
-    metric = _objective_metric(document)
+    metric = objective_metric(document)
     feasible = sum(1 for r in rows if r.get("feasible") in (True, "True", "true", 1))
     report.add("p", words.word("trace_line", count=len(rows), feasible=feasible))
     figure = search_trace(document, words, words.metric(metric))
@@ -319,7 +327,8 @@ def _trace_section(report: Report, document: dict[str, Any], words: Wording) -> 
         params = {k: v for k, v in row.items() if k not in _CANDIDATE_COLUMNS}
         shown = ({"policy": row["policy"]} if row.get("policy") else
                  {k: v for k, v in params.items() if v is not None})
-        table.append([Cell(str(i + 1)), Cell(_params(shown)), Cell(str(row.get("engine"))),
+        table.append([Cell(str(i + 1)), Cell(params_text(shown, words)),
+                      Cell(str(row.get("engine"))),
                       Cell(str(row.get("replications"))),
                       _num(words, metric, row.get("objective_mean"),
                            f"candidates.{i}.objective_mean"),
@@ -339,15 +348,51 @@ def _constraints_section(report: Report, document: dict[str, Any], words: Wordin
     findings = [(words.word("best_column", engine=f["engine"]) if who == "winner" else
                  words.word("incumbent_column", engine=f["engine"]), f)
                 for who in ("winner", "incumbent") if (f := document.get(who))]
-    rows = [[Cell(label), Cell(c["constraint"]),
-             Cell(words.word("met") if c["met"] else words.word("not_met")),
-             Cell(str(c["measured"]))]
-            for label, f in findings for c in f.get("constraints") or []]
+    rows = [[Cell(label), Cell(text), Cell(words.word("met") if c["met"]
+                                          else words.word("not_met")), Cell(measured)]
+            for label, f in findings for c in f.get("constraints") or []
+            for text, measured in [check_words(c, words)]]
     if not rows:
         report.add("p", words.word("no_constraints"))
         return
     report.add("table", ([words.word("policy_column"), words.word("constraint"),
                           words.word("met"), words.word("measured")], rows))
+
+
+def _frontier_section(report: Report, document: dict[str, Any], words: Wording) -> None:
+    """The trade-off frontier (``--frontier KPI``): the figure, and each point's policy,
+    engine, objective and KPI with their intervals, in the KPI's order."""
+    kpi = frontier_kpi(document)
+    points = document.get("frontier") or []
+    if kpi is None or not points:
+        return
+    metric = objective_metric(document)
+    report.add("h2", words.word("frontier_heading", kpi=words.metric(kpi)))
+    report.add("p", words.word("frontier_line", count=len(points), kpi=words.metric(kpi),
+                               objective=words.metric(metric)))
+    figure = frontier_chart(document, words)
+    if figure is not None:
+        report.add("figure", ("frontier", to_svg(figure)))
+    header = [words.word("policy_params"), words.word("engine"),
+              words.metric(kpi), "± " + words.word("interval"),
+              words.metric(metric), "± " + words.word("interval")]
+    order = sorted(range(len(points)), key=lambda i: _sort_key(points[i].get(f"{kpi}_mean")))
+    rows = []
+    for i in order:
+        point = points[i]
+        params = {k: v for k, v in point.items() if k != "engine"
+                  and not k.endswith(("_mean", "_half_width"))}
+        cells = [Cell(params_text(params, words)), Cell(str(point.get("engine", "")))]
+        for name in (kpi, metric):
+            cells += [_num(words, name, point.get(f"{name}_mean"), f"frontier.{i}.{name}_mean"),
+                      _num(words, name, point.get(f"{name}_half_width"),
+                           f"frontier.{i}.{name}_half_width")]
+        rows.append(cells)
+    report.add("table", (header, rows))
+
+
+def _sort_key(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) else math.inf
 
 
 def _runner_ups_section(report: Report, document: dict[str, Any], words: Wording) -> None:
@@ -365,7 +410,7 @@ def _runner_ups_section(report: Report, document: dict[str, Any], words: Wording
             confidence=f"{float(selection.get('confidence', 0.95)):.0%}", state=state))
     if not runner_ups:
         return
-    metric = _objective_metric(document)
+    metric = objective_metric(document)
     header = [words.word("rank"), words.word("policy_params"), words.word("engine"),
               words.word("stage"), words.word("replications_word"),
               words.word("objective_value", metric=words.metric(metric)),
@@ -375,7 +420,8 @@ def _runner_ups_section(report: Report, document: dict[str, Any], words: Wording
         entry = f["estimates"].get(metric) or {}
         stage = f"stage_{f.get('stage')}"
         key = f"runner_ups.{i}.estimates.{metric}"
-        rows.append([Cell(str(i + 2)), Cell(_params(f["params"])), Cell(str(f["engine"])),
+        rows.append([Cell(str(i + 2)), Cell(params_text(f["params"], words)),
+                     Cell(str(f["engine"])),
                      Cell(words.word(stage) if stage in words.words else str(f.get("stage"))),
                      Cell(str(entry.get("n", "n/a"))),
                      _num(words, metric, entry.get("mean"), f"{key}.mean"),

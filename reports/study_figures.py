@@ -1,14 +1,15 @@
 """Figures of the sweep and optimisation reports, drawn from sweep.json and optimize.json.
 
 They follow the run report's style (figures.py: greys, hatching and dash patterns, text kept
-as text in SVG) and its wording, so that they print in greyscale and read in Chinese; the
-sweep.png written by `arsim sweep` (curves.py) stays the quick English picture.
+as text in SVG) and its wording, so that they print in greyscale and read in Chinese. The
+sweep.png/svg that `arsim sweep --out` writes and the frontier.png/svg of `arsim optimize
+--frontier` are these figures, in the language of `--lang`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,8 @@ from arsim.optimizers.sweep import COST_PARTS
 from .figures import DASHES, GREYS, _figure, _money_axis, styled
 from .wording import Wording
 
-__all__ = ["lever_axes", "search_trace", "sweep_curves", "sweep_heatmap"]
+__all__ = ["frontier_chart", "frontier_kpi", "lever_axes", "no_points", "objective_metric",
+           "search_trace", "sweep_curves", "sweep_heatmap"]
 
 
 def _number(value: Any) -> float:
@@ -78,6 +80,17 @@ def sweep_curves(document: dict[str, Any], words: Wording) -> Figure | None:
                                   replications=document["replications"],
                                   confidence=f"{document['confidence']:.0%}"))
         ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return figure
+
+
+def no_points(words: Wording) -> Figure:
+    """The figure of a sweep where no point ran: it says so (each point's reason is in
+    sweep.csv and the report), rather than drawing empty axes."""
+    with styled():
+        figure, ax = _figure(7.0, 1.2)
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, words.word("sweep_no_bottom"), ha="center", va="center",
+                transform=ax.transAxes)
     return figure
 
 
@@ -162,5 +175,64 @@ def search_trace(document: dict[str, Any], words: Wording, metric_label: str
         ax.set_ylabel(metric_label)
         _money_axis(ax)
         ax.set_title(words.figure("trace"))
+        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return figure
+
+
+def objective_metric(document: Mapping[str, Any]) -> str:
+    """The metric the optimisation's objective reads: total cost, or margin less costs."""
+    objective = str(document["spec"].get("objective", "min_total_cost"))
+    return "total_cost" if objective == "min_total_cost" else "net_margin"
+
+
+def frontier_kpi(document: Mapping[str, Any]) -> str | None:
+    """The KPI an optimize.json's frontier traces: as it says, or (a file written before it
+    said) the one ``*_mean`` column of its points that is not the objective's; None where
+    there is no frontier of the document's objective."""
+    points = document.get("frontier") or []
+    metric = objective_metric(document)
+    if not points or f"{metric}_mean" not in points[0]:
+        return None  # no frontier, or not one of this objective
+    stated = document.get("frontier_kpi")
+    if stated:
+        return str(stated)
+    others = [k.removesuffix("_mean") for k in points[0]
+              if k.endswith("_mean") and k != f"{metric}_mean"]
+    return others[0] if len(others) == 1 else None
+
+
+def frontier_chart(document: Mapping[str, Any], words: Wording) -> Figure | None:
+    """The trade-off between the objective and one KPI: the best policy at each level of the
+    KPI (the frontier's points, each with both intervals, joined in KPI order), and where
+    their re-check measured the KPI, the best policy and the incumbent marked."""
+    kpi = frontier_kpi(document)
+    points = sorted(document.get("frontier") or [],
+                    key=lambda p: _number(p.get(f"{kpi}_mean")))
+    if kpi is None or not points:
+        return None
+    metric = objective_metric(document)
+    x = np.array([_number(p.get(f"{kpi}_mean")) for p in points])
+    y = np.array([_number(p.get(f"{metric}_mean")) for p in points])
+    xerr = np.nan_to_num([_number(p.get(f"{kpi}_half_width")) for p in points])
+    yerr = np.nan_to_num([_number(p.get(f"{metric}_half_width")) for p in points])
+    with styled():
+        figure, ax = _figure(7.0, 3.8)
+        ax.errorbar(x, y, xerr=xerr, yerr=yerr, color="#000000", marker="o", markersize=4,
+                    markerfacecolor=GREYS[2], elinewidth=0.7, capsize=2,
+                    label=words.figure("frontier_points"))
+        for who, marker in (("incumbent", "s"), ("winner", "D")):
+            finding = document.get(who) or {}
+            estimates = finding.get("estimates") or {}
+            if kpi in estimates and metric in estimates:
+                ax.plot([_number(estimates[kpi].get("mean"))],
+                        [_number(estimates[metric].get("mean"))], marker=marker,
+                        markersize=8, color="#000000", markerfacecolor="#ffffff",
+                        linestyle="none", label=words.figure(f"frontier_{who}"))
+        ax.set_xlabel(words.metric(kpi))
+        ax.set_ylabel(f"{words.metric(metric)} · "
+                      f"{words.figure('money', currency=_currency(dict(document)))}")
+        _money_axis(ax)
+        ax.set_title(words.figure("frontier", objective=words.metric(metric),
+                                  kpi=words.metric(kpi)))
         ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
     return figure

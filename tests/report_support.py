@@ -8,6 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+
 from arsim.reports.wording import unit_of
 
 CELL = re.compile(r'<td class="num" data-key="([^"]+)">([^<]*)</td>')
@@ -23,7 +26,8 @@ def resolve(document: Any, key: str) -> Any:
 
 def metric_of(document: dict[str, Any], key: str) -> str:
     """The metric a cell's key names: summary.<metric>..., metrics.<i>..., an optimisation's
-    <finding>.estimates.<metric>..., or a sweep's points.<i>.<metric>[_low|_high]."""
+    <finding>.estimates.<metric>..., a sweep's points.<i>.<metric>[_low|_high], or an
+    optimisation's frontier.<i>.<metric>_mean|_half_width."""
     parts = key.split(".")
     if parts[0] == "summary":
         return parts[1]
@@ -31,7 +35,7 @@ def metric_of(document: dict[str, Any], key: str) -> str:
         return str(document["metrics"][int(parts[1])]["metric"])
     if "estimates" in parts:
         return parts[parts.index("estimates") + 1]
-    return re.sub(r"_(low|high)$", "", parts[-1])
+    return re.sub(r"_(low|high|mean|half_width)$", "", parts[-1])
 
 
 def _parse(text: str, unit: str) -> tuple[float, float]:
@@ -66,3 +70,17 @@ def report_files(path: Path) -> tuple[str, str]:
     """The HTML report and its Markdown twin."""
     return (path.read_text(encoding="utf-8"),
             path.with_suffix(".md").read_text(encoding="utf-8"))
+
+
+def assert_grey(figure: Figure) -> None:
+    """Every line, bar, band and marker of the figure is a grey (prints in greyscale)."""
+    found = []
+    for ax in figure.axes:
+        found += [to_rgba(p.get_facecolor()) for p in ax.patches]
+        found += [to_rgba(c) for line in ax.lines
+                  for c in (line.get_color(), line.get_markerfacecolor())]
+        found += [tuple(c) for col in ax.collections for c in col.get_facecolor()]
+        found += [tuple(c) for col in ax.collections for c in col.get_edgecolor()]
+    assert found
+    for r, g, b, _ in found:
+        assert abs(r - g) < 1e-9 and abs(g - b) < 1e-9, (r, g, b)

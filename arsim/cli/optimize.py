@@ -75,7 +75,7 @@ def sweep_command(scenario_file: str, levers: tuple[str, ...], seed: int | None,
     click.echo(render_sweep(result))
     if out_dir is not None:
         _font_warning(lang)
-        for path in write_sweep(result, out_dir, scenario.currency, scenario, lang):
+        for path in write_sweep(result, out_dir, scenario, lang):
             click.echo(f"wrote {path}", err=True)
     if report_file is not None:
         _report(sweep_document(result, scenario), "sweep", report_file, lang)
@@ -134,7 +134,7 @@ def _tell(message: str) -> None:
               help="Also write the optimisation's report (HTML and its Markdown twin, as "
                    "arsim report optimize.json does).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-              help="Language of the report.")
+              help="Language of the report and of frontier.png/svg.")
 def optimize_command(scenario_file: str, space_file: str | None, out_dir: str | None,
                      budget: int | None, time_limit: float | None, resume: bool,
                      frontier_kpi: str | None, engine: str | None, jobs: int,
@@ -179,7 +179,9 @@ def optimize_command(scenario_file: str, space_file: str | None, out_dir: str | 
         sys.exit(130)
     click.echo(render_optimize(result))
     if out_dir is not None:
-        for written in write_optimize(result, scenario, out_dir, scenario.currency):
+        if result.frontier:
+            _font_warning(lang)
+        for written in write_optimize(result, scenario, out_dir, lang):
             click.echo(f"wrote {written}", err=True)
     if report_file is not None:
         _report(optimize_document(result, scenario), "optimization", report_file, lang)

@@ -120,3 +120,39 @@ def test_every_calc_command_has_help_ending_with_an_example() -> None:
                  "credit-decision"):
         assert "Example: arsim calc" in _ok(["calc", name, "--help"])
     assert "Example: arsim kpis" in _ok(["kpis", "--help"])
+
+
+def _result(args: list[str]) -> dict[str, object]:
+    document = json.loads(_ok([*args, "--json"]))
+    result: dict[str, object] = document["result"]
+    return result
+
+
+def test_the_remaining_options_against_hand_computed_figures() -> None:
+    # borrowing the whole invoice: 10,000 x 12% x 20 / 360 = 66.67 of interest, not 65.33
+    early = _result(["calc", "early-payment", "2/10, N/30", "--amount", "10000",
+                     "--borrow-rate", "12%", "--interest-on", "invoice"])
+    options = early["options"]
+    assert isinstance(options, list)
+    option, = options
+    assert option["amount_borrowed"] == 10_000
+    assert option["interest_cost"] == pytest.approx(10_000 * 0.12 * 20 / 360)
+    assert option["net_benefit"] == pytest.approx(200 - 10_000 * 0.12 * 20 / 360)
+    # a new price and variable cost: 110 x (50 - 21) - 100 x (49 - 20) = 290 a period more,
+    # for 49 x 100 + 100 x (21 - 20) + 21 x 10 = 5,210; NPV -5,210 + 290 / 2% = 9,290
+    switch = _result(["calc", "switch", "--price", "49", "--variable-cost", "20", "--quantity",
+                      "100", "--new-quantity", "110", "--rate", "2%", "--new-price", "50",
+                      "--new-variable-cost", "21"])
+    assert (switch["cash_flow_change"], switch["switch_cost"]) == (290, 5_210)
+    assert switch["npv"] == pytest.approx(9_290)
+    # 1% never paid: -4,900 + 50 x 100 x (2% - 1%) / 2% = -2,400
+    default = _result(["calc", "discount-default", "--cash-price", "49", "--quantity", "100",
+                       "--discount", "2%", "--rate", "2%", "--default-rate", "1%"])
+    assert default["npv"] == pytest.approx(-2_400)
+    # old sales outstanding two periods at price, the extra one period at cost:
+    # 4,900 x 2 + 245 x 1 x 0.4 = 9,898
+    investment = _result(["calc", "investment", "--old-sales", "4900", "--old-periods", "2",
+                          "--extra-sales", "245", "--variable-cost-ratio", "0.4", "--periods",
+                          "1", "--rate", "2%"])
+    assert investment["investment"] == pytest.approx(9_898)
+    assert investment["carrying_cost"] == pytest.approx(0.02 * 9_898)

@@ -125,3 +125,22 @@ def test_compare_errors_are_one_line(tmp_path: Path) -> None:
     _fails(["compare", str(NAMED), "--out", str(tmp_path / "file")], "is a file")
     _fails(["compare", str(tmp_path / "x.json"), str(tmp_path / "x.json"), "--policy", "a"],
            "--policy")
+
+
+def test_the_comparison_report_splits_the_cash_of_an_opening_book(tmp_path: Path) -> None:
+    book = ROOT / "tests" / "data" / "opening_ledger.csv"
+    policy = tmp_path / "n60.yaml"
+    policy.write_text("terms: {B: N/60}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    _ok(["compare", str(TINY), "--policy", str(policy), "-n", "2", "--set",
+         f"scenario.opening_book={{ledger_csv: {book}}}", "--set",
+         "scenario.horizon.warmup_days=0", "--out", str(out), "--report",
+         str(out / "report.html"), "--lang", "zh"])
+    _ok(["report", str(out / "comparison.json"), "--out", str(tmp_path / "again.html")])
+    for target, words in ((out / "report.html", ("期初应收账款收回", "新增销售收款")),
+                          (tmp_path / "again.html", ("opening book, CNY", "new sales, CNY"))):
+        page, _ = report_files(target)
+        figure = page[page.index('data-figure="cash"'):]
+        figure = figure[:figure.index("</figure>")]
+        assert all(w in figure for w in words), target
+        assert figure.count("n60") == 1  # one legend, over the three panels

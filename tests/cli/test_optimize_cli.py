@@ -135,7 +135,15 @@ def test_ctrl_c_leaves_a_journal_that_resume_finishes(space: Path, tmp_path: Pat
 
 def test_optimize_budget_option_is_respected(space: Path) -> None:
     result = _ok(["optimize", str(TINY), "--space", str(space), "--budget", "5"])
-    assert "Note: search stopped: replication budget spent" in result.stdout
+    assert "Note: The search stopped: the replication budget is spent" in result.stdout
+
+
+def test_optimize_time_limit_option_stops_the_search(space: Path) -> None:
+    # a limit spent before the search starts: the search stops, and with no finalist there
+    # is nothing to re-check; the note says why, in words
+    result = _ok(["optimize", str(TINY), "--space", str(space), "--time-limit", "0.000001"])
+    assert "Note: The search stopped: the time limit was reached" in result.stdout
+    assert "No policy found that meets the constraints." in result.stdout
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -171,3 +179,16 @@ def test_a_space_file_error_has_its_line(tmp_path: Path) -> None:
     path.write_text("variables:\n  - path: terms.B.net_days\n    low: 60\n    high: 30\n")
     message = _fails(["optimize", str(TINY), "--space", str(path)])
     assert f"{path}:2:" in message and "high 30 is below low 60" in message
+
+
+def test_a_sweep_where_no_point_ran_says_so_in_its_language(tmp_path: Path) -> None:
+    # a deterministic scenario with patterns for N/30 ... N/90 in steps of 10 only
+    path = tmp_path / "gaps.yaml"
+    path.write_text(closed_form_text(net_days=range(30, 95, 10)), encoding="utf-8")
+    out = tmp_path / "sweep"
+    result = _ok(["sweep", str(path), "--vary", "terms.*.net_days=35,45", "--out", str(out),
+                  "--lang", "zh"])
+    assert result.stdout.count("failed: ") == 2 and "lowest total" not in result.stdout
+    svg = (out / "sweep.svg").read_text(encoding="utf-8")
+    assert "扫描中没有任何取值运行成功" in svg
+    assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"

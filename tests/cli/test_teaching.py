@@ -64,6 +64,11 @@ def test_each_comparison_runs_and_reports_in_both_languages(name: str, tmp_path:
         assert_numbers_agree(text, document)
         for figure in ("costs", "aging", "cash", "ar_time", "dso"):
             assert f'data-figure="{figure}"' in text, (page, figure)
+        if name == "rectification":  # its opening book's cash, apart from new sales'
+            cash = text[text.index('data-figure="cash"'):]
+            cash = cash[:cash.index("</figure>")]
+            label = "opening book, " if page.name == "en.html" else "期初应收账款收回"
+            assert label in cash, page
 
 
 def test_show_refuses_an_unknown_name() -> None:

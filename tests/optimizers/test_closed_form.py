@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from closed_form import closed_form_cost, closed_form_optimum, closed_form_text
 
+from arsim.optimizers.notes import Note
 from arsim.optimizers.optimize import optimize
 from arsim.optimizers.sweep import sweep
 from arsim.sim.loader import load_text
@@ -55,7 +56,7 @@ def test_a_binding_constraint_moves_the_optimum_to_its_edge() -> None:
     result = _optimize(variables=[GRID], constraints=["dso <= 50"])
     assert result.winner.params["terms.*.net_days"] == 50
     assert result.winner.estimates["dso"].mean <= 50
-    assert all(met for _, met, _ in result.winner.constraints)
+    assert all(c.met for c in result.winner.constraints)
     assert all(row["feasible"] == (row.get("terms.*.net_days", 30) <= 50)
                for row in result.candidates)
 
@@ -63,7 +64,7 @@ def test_a_binding_constraint_moves_the_optimum_to_its_edge() -> None:
 def test_an_impossible_constraint_returns_no_policy() -> None:
     result = _optimize(variables=[GRID], constraints=["dso <= 10"])
     assert result.winner is None
-    assert "no candidate met the constraints in the search" in result.notes
+    assert Note("no_feasible_search") in result.notes
 
 
 def test_a_candidate_without_a_payment_pattern_is_recorded_as_failed() -> None:

@@ -26,8 +26,10 @@ def test_a_binding_mean_constraint_is_met_by_the_winner(tiny_open: Pair) -> None
     bound = OptimizeSpec.model_validate({**SPEC, "constraints": ["dso <= 40"]})
     result = optimize(scenario, policy, bound, seed=11)
     assert result.winner is not None
-    (text, met, seen), = result.winner.constraints
-    assert met and text == "dso <= 40 (mean)" and seen.startswith("95% bound of the mean")
+    check, = result.winner.constraints
+    assert check.met and (check.kpi, check.sense, check.bound) == ("dso", "max", 40.0)
+    assert check.probability is None and check.confidence == 0.95  # its one-sided bound
+    assert check.value is not None and check.value <= 40 and check.runs == 12
     check = run(scenario, result.winner.policy, 60, seed=12345, engine="fast")
     assert check.summary["dso"].high <= 40
 
@@ -38,6 +40,10 @@ def test_a_chance_constraint_is_met_in_its_share_of_runs(tiny_open: Pair) -> Non
         {**SPEC, "constraints": [{"kpi": "dso", "max": 50, "probability": 0.8}]})
     result = optimize(scenario, policy, spec, seed=11)
     assert result.winner is not None and result.winner.feasible
+    check, = result.winner.constraints
+    assert (check.probability, check.confidence, check.runs) == (0.8, 0.95, 12)
+    assert check.inside is not None and check.value is not None
+    assert check.value >= 0.8 and check.value <= check.inside / 12  # Wilson's lower bound
     check = run(scenario, result.winner.policy, 60, seed=777, engine="fast")
     inside = sum(r.metrics["dso"] <= 50 for r in check.replications)
     assert inside / 60 >= 0.8

@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from arsim.optimizers.selection import constraint_report, kn_constants, kn_select, wilson_low
+from arsim.optimizers.notes import Note
+from arsim.optimizers.selection import (
+    ConstraintCheck,
+    constraint_report,
+    kn_constants,
+    kn_select,
+    wilson_low,
+)
 from arsim.sim.optimize_spec import Constraint
 
 
@@ -84,14 +91,22 @@ def test_constraint_report_mean_and_chance() -> None:
     rows = [{"dso": v, "bad_debt_ratio": 0.01 * i} for i, v in enumerate([40.0, 42.0, 44.0, 46.0])]
     mean = Constraint.model_validate("dso <= 44")
     chance = Constraint(kpi="bad_debt_ratio", max=0.025, probability=0.5)
-    (_, met_mean, seen), (_, met_chance, seen_chance) = constraint_report(rows, [mean, chance],
-                                                                          None)
-    assert met_mean and seen == "mean 43"  # the mean 43 is inside
-    assert met_chance and "3 of 4" in seen_chance
+    by_mean, by_chance = constraint_report(rows, [mean, chance], None)
+    assert by_mean == ConstraintCheck("dso", "max", 44.0, None, None, True, 43.0, runs=4)
+    assert by_chance == ConstraintCheck("bad_debt_ratio", "max", 0.025, 0.5, None, True, 0.75,
+                                        inside=3, runs=4)  # 3 of 4 inside
     # at 95% confidence the upper bound of the mean (43 + 2.353 x 2.58 / 2) is above 44
-    (_, met, seen), _ = constraint_report(rows, [mean, chance], 0.95)
-    assert not met and float(seen.split()[-1]) == pytest.approx(43 + 2.3534 * math.sqrt(20 / 3) / 2,
-                                                               rel=1e-3)
+    bounded, shared = constraint_report(rows, [mean, chance], 0.95)
+    assert not bounded.met and bounded.confidence == 0.95
+    assert bounded.value == pytest.approx(43 + 2.3534 * math.sqrt(20 / 3) / 2, rel=1e-3)
+    assert shared.confidence == 0.95 and shared.value == pytest.approx(wilson_low(3, 4, 0.95))
+    # without spread the bounds are the plain mean and share (no confidence stated)
+    flat = [{"dso": 40.0, "bad_debt_ratio": 0.0}] * 3
+    assert [c.confidence for c in constraint_report(flat, [mean, chance], 0.95)] == [None, None]
+    # a KPI no replication measured breaks its constraint
+    missing, = constraint_report(rows, [Constraint(kpi="cei", min=90)], 0.95)
+    assert not missing.met and missing.value is None and missing.sense == "min"
+    assert missing.to_dict()["kpi"] == "cei"
 
 
 def test_constraint_text_forms() -> None:
@@ -100,3 +115,13 @@ def test_constraint_text_forms() -> None:
         Constraint.model_validate("dso < 45")
     with pytest.raises(ValueError, match="exactly one of max or min"):
         Constraint(kpi="dso")
+
+
+def test_a_note_holds_the_values_its_code_names() -> None:
+    note = Note("finalist_failed", {"params": {"terms.B.net_days": 35}, "error": "no pattern"})
+    assert note.to_dict() == {"code": "finalist_failed", "params": {"terms.B.net_days": 35},
+                              "error": "no pattern"}
+    with pytest.raises(ValueError, match="finalist_failed"):
+        Note("finalist_failed", {"params": {}})  # its error is missing
+    with pytest.raises(ValueError, match="stopped"):
+        Note("stopped")  # no such code: a report could not word it

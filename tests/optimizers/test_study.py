@@ -12,6 +12,7 @@ import pytest
 
 from arsim.optimizers import study as study_module
 from arsim.optimizers.journal import Journal, JournalError
+from arsim.optimizers.notes import Note
 from arsim.optimizers.optimize import optimize
 from arsim.optimizers.study import FRESH, Budget, Candidate, Study
 from arsim.sim.optimize_spec import OptimizeSpec
@@ -84,7 +85,8 @@ def test_the_replication_budget_is_respected(tiny_open: Pair, method: str) -> No
     spec = SPEC.model_copy(update={"budget": 45, "method": method, "population": 4})
     result = optimize(scenario, policy, spec, seed=3)
     assert sum(result.replications.values()) <= 45
-    assert any("search stopped: replication budget spent" in n for n in result.notes)
+    assert any(n.code == "search_stopped" and n.values["why"]["limit"] == "replications"
+               for n in result.notes)
     assert result.winner is not None  # the budget kept what the selection and re-check need
 
 
@@ -92,7 +94,8 @@ def test_a_time_limit_stops_the_search(tiny_open: Pair) -> None:
     scenario, policy = tiny_open
     spec = SPEC.model_copy(update={"time_limit_seconds": 1e-3})
     result = optimize(scenario, policy, spec, seed=3)
-    assert any("time limit" in note for note in result.notes)
+    assert any(n.code == "search_stopped" and n.values["why"]["limit"] == "time"
+               for n in result.notes)
     assert result.replications.get("search", 0) <= 3  # the incumbent's first look at most
 
 
@@ -136,7 +139,7 @@ def test_the_selection_leaves_the_recheck_its_time_and_the_study_ends_in_time(
     result = optimize(*tiny_open, spec, seed=3)
     assert result.winner is not None and result.saving is not None
     assert result.replications["recheck"] == 40
-    assert any("before KN finished" in n for n in result.notes)
+    assert Note("selection_incomplete") in result.notes
     assert clock.now - start <= 100.0
 
 

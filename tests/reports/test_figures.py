@@ -6,9 +6,11 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from report_support import assert_grey
 
 from arsim.reports import figures
 from arsim.reports.rundata import RunData, from_result
@@ -126,12 +128,31 @@ def test_the_shortage_cost_is_stacked_in_its_three_parts(tiny_run: RunData) -> N
     assert words.metric("shortage_cost") in labels
 
 
-def test_the_cash_of_the_opening_book_is_split_from_new_sales() -> None:
+@pytest.fixture(scope="module")
+def booked() -> RunData:
+    """The tiny scenario opening with a book of receivables and no warm-up."""
+    return _booked([], "book")
+
+
+def _booked(changes: list[str], label: str) -> RunData:
     data = TINY.parent
     scenario, policy = apply_overrides(*load(TINY), [
         f"scenario.opening_book={{ledger_csv: {data / 'opening_ledger.csv'}}}",
-        "scenario.horizon.warmup_days=0"])
-    booked = from_result(run(scenario, policy, replications=2, jobs=1), "book")
+        "scenario.horizon.warmup_days=0", *changes])
+    return from_result(run(scenario, policy, replications=2, jobs=1), label)
+
+
+def _week_sums(run_data: RunData) -> pd.DataFrame:
+    """Each replication's cash, all and from the opening book, in each of the 13 weeks."""
+    daily = run_data.daily
+    assert daily is not None
+    week = np.ceil(daily["day"] / 7.0).astype(int)
+    sums = daily.assign(week=week)[week <= 13].groupby(["week", "replication"])[
+        ["cash_received", "cash_from_opening"]].sum()
+    return sums.assign(cash_new=sums["cash_received"] - sums["cash_from_opening"])
+
+
+def test_the_cash_of_the_opening_book_is_split_from_new_sales(booked: RunData) -> None:
     words = wording("zh")
     figure = figures.cash_forecast([booked], words)
     assert figure is not None
@@ -153,6 +174,45 @@ def test_the_cash_of_the_opening_book_is_split_from_new_sales() -> None:
     assert list(ax.lines[0].get_ydata()) == pytest.approx(
         [p.get_y() + p.get_height() for p in new.patches])
     older = RunData("old", booked.document, daily.drop(columns=["cash_from_opening"]))
-    for plain in (figures.cash_forecast([older], words),
-                  figures.cash_forecast([booked, older], words)):
-        assert plain is not None and not plain.axes[0].containers
+    plain = figures.cash_forecast([older], words)
+    assert plain is not None and not plain.axes[0].containers
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_comparison_splits_each_policys_cash_band(booked: RunData, language: str) -> None:
+    longer = _booked(["terms.B=N/60"], "n60")
+    words = wording(language)
+    figure = figures.cash_forecast([booked, longer], words)
+    assert figure is not None
+    every, opening, new = figure.axes
+    assert_grey(figure)
+    assert [ax.get_ylabel() for ax in figure.axes] == [
+        words.figure(k, currency="CNY") for k in ("cash_all_panel", "cash_opening_panel",
+                                                  "cash_new_panel")]
+    for ax, column in ((every, "cash_received"), (opening, "cash_from_opening"),
+                       (new, "cash_new")):
+        # one line and one band per policy, overlaid, told apart by the dash pattern
+        assert [line.get_label() for line in ax.lines] == ["book", "n60"]
+        assert len({str(line.get_linestyle()) for line in ax.lines}) == 2
+        for line, band, run_data in zip(ax.lines, ax.collections, (booked, longer),
+                                        strict=True):
+            sums = _week_sums(run_data)[column].unstack("replication")
+            assert list(line.get_xdata()) == list(range(1, 14))
+            assert list(line.get_ydata()) == pytest.approx(list(sums.mean(axis=1)))
+            edges = band.get_paths()[0].vertices[:, 1]
+            assert edges.min() == pytest.approx(sums.min(axis=1).min())
+            assert edges.max() == pytest.approx(sums.max(axis=1).max())
+    # the opening book is the same under both policies; its cash differs by how it is chased
+    assert sum(opening.lines[0].get_ydata()) > 0
+    # a run whose daily.csv does not tell the parts apart is in the totals only
+    daily = longer.daily
+    assert daily is not None
+    older = RunData("old", longer.document, daily.drop(columns=["cash_from_opening"]))
+    mixed = figures.cash_forecast([booked, older], words)
+    assert mixed is not None
+    assert [len(ax.lines) for ax in mixed.axes] == [2, 1, 1]
+    # where no run's opening book brings cash in, the comparison is one panel of totals
+    bare = [RunData(r.label, r.document, d.assign(cash_from_opening=0.0))
+            for r in (booked, longer) if (d := r.daily) is not None]
+    totals = figures.cash_forecast(bare, words)
+    assert totals is not None and len(totals.axes) == 1 and len(totals.axes[0].lines) == 2

@@ -76,3 +76,23 @@ def test_sweep_in_chinese_warns_once_where_no_font_is(monkeypatch: pytest.Monkey
     assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"
     # the SVG keeps the Chinese as text, for the browser's fonts to draw
     assert "各项年成本随" in (out / "sweep.svg").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("found", [None, "DejaVu Sans"])
+def test_the_frontier_in_chinese_warns_once_where_no_font_is(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, found: str | None) -> None:
+    monkeypatch.setattr(fonts, "cjk_font", lambda: found)
+    space = tmp_path / "space.yaml"
+    space.write_text("optimize:\n  variables: [{path: terms.B.net_days, choices: [30, 60]}]\n"
+                     "  replications: {search: 2, search_max: 2, select_first: 2, "
+                     "select_max: 2, recheck: 2}\n", encoding="utf-8")
+    out = tmp_path / "opt"
+    args = ["optimize", str(TINY), "--space", str(space), "--frontier", "dso", "--jobs", "1",
+            "--lang", "zh", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    warnings = [line for line in result.stderr.splitlines() if "CJK" in line]
+    assert len(warnings) == (1 if found is None else 0)
+    assert (out / "frontier.png").read_bytes()[:4] == b"\x89PNG"
+    svg = (out / "frontier.svg").read_text(encoding="utf-8")
+    assert "权衡：总成本与应收账款周转天数" in svg and "Trade-off" not in svg

@@ -16,11 +16,17 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from report_support import assert_numbers_agree, report_files
+from matplotlib.figure import Figure
+from report_support import assert_grey, assert_numbers_agree, report_files
 from test_shipped_reports import BROWSER, _open
 
 from arsim.cli import main
-from arsim.reports.studies import study_kind
+from arsim.optimizers.notes import NOTE_CODES, Note
+from arsim.reports.html import page as page_of
+from arsim.reports.studies import optimization_report, study_kind
+from arsim.reports.study_figures import frontier_chart, search_trace, sweep_curves
+from arsim.reports.study_notes import check_words
+from arsim.reports.wording import wording
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
@@ -46,7 +52,7 @@ def studies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "curve": ["sweep", str(TINY), "--vary", "terms.*.net_days=30:60:30", "-n", "2"],
         "heat": ["sweep", str(TINY), "--vary", "terms.*.net_days=30,60", "--vary",
                  "terms.B.discount_rate=0,0.02", "-n", "1"],
-        "optimize": ["optimize", str(TINY), "--space", str(space)],
+        "optimize": ["optimize", str(TINY), "--space", str(space), "--frontier", "dso"],
     }
     files = {}
     for name, args in runs.items():
@@ -142,19 +148,148 @@ def test_an_optimisation_report_shows_the_search_and_the_winner(studies: dict[st
     candidates = document["candidates"]
     assert len(candidates) >= 2 and all("best_so_far" in c for c in candidates)
     assert 'data-key="candidates.0.best_so_far"' in page
-    for figure in ("winner_costs", "trace"):
+    for figure in ("winner_costs", "trace", "frontier"):
         assert f'data-figure="{figure}"' in page
-    assert md.count("data:image/svg+xml;base64,") == 2
+    assert md.count("data:image/svg+xml;base64,") == 3
     # the engine behind each figure, the constraints and whether they hold
     assert re.search(rf"[(（]{document['winner']['engine']}[)）]", page)
     assert "screen" in page  # the search's engine
+    # the constraint as data, worded in the report's language
+    words = wording(language)
     constraint = document["winner"]["constraints"][0]
-    assert html.escape(constraint["constraint"]) in page
-    assert html.escape(constraint["measured"]) in page
+    assert document["format"] == 2
+    assert {k: constraint[k] for k in ("kpi", "sense", "bound", "probability")} == {
+        "kpi": "dso", "sense": "max", "bound": 200.0, "probability": None}
+    text, measured = check_words(constraint, words)
+    assert html.escape(text) in page and html.escape(measured) in page
+    assert words.value("dso", constraint["value"]) in measured
     for i, _ in enumerate(document["runner_ups"]):
         assert f'data-key="runner_ups.{i}.estimates.total_cost.mean"' in page
+    # the method and the incumbent in words, not as optimize.json names them
+    assert "policy = " not in page
     if language == "zh":
         assert "最优政策与现行政策对比" in page and "搜索过程" in page
+        assert "搜索方法 网格搜索" in page and "现行政策（tiny policy）" in page
+    else:
+        assert "search by grid" in page and "the incumbent (tiny policy)" in page
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_optimisation_report_draws_the_frontier(studies: dict[str, Path],
+                                                    language: str) -> None:
+    saved = studies["optimize"]
+    document = _document(saved)
+    assert document["frontier_kpi"] == "dso" and document["frontier"]
+    page, _ = report_files(saved.parent / ("report.html" if language == "en"
+                                            else "report.zh.html"))
+    words = wording(language)
+    section = page[page.index(html.escape(words.word("frontier_heading",
+                                                      kpi=words.metric("dso")))):]
+    section = section[:section.index("<h2>", 5)] if "<h2>" in section[5:] else section
+    # every point's objective and KPI with their intervals, as optimize.json holds them
+    for i, _ in enumerate(document["frontier"]):
+        for column in ("dso_mean", "dso_half_width", "total_cost_mean",
+                       "total_cost_half_width"):
+            assert f'data-key="frontier.{i}.{column}"' in section, (i, column)
+    assert assert_numbers_agree(section, document) == 4 * len(document["frontier"])
+    figure = section[section.index('data-figure="frontier"'):section.index("</figure>")]
+    title = words.figure("frontier", objective=words.metric("total_cost"),
+                         kpi=words.metric("dso"))
+    assert html.escape(title) in figure
+    for key in ("frontier_points", "frontier_winner", "frontier_incumbent"):
+        assert html.escape(words.figure(key)) in figure, key
+    if language == "zh":
+        assert "权衡前沿" in page and "应收账款周转天数" in figure and "Trade-off" not in page
+    # the frontier.svg that optimize --lang zh wrote is the zh report's figure
+    if language == "zh":
+        svg = (saved.parent / "frontier.svg").read_text(encoding="utf-8")
+        assert html.escape(title) in svg and "最优政策" in svg
+        assert (saved.parent / "frontier.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_frontier_figure_draws_the_points_of_optimize_json(
+        studies: dict[str, Path]) -> None:
+    document = _document(studies["optimize"])
+    figure = frontier_chart(document, wording("en"))
+    assert isinstance(figure, Figure)
+    points = sorted(document["frontier"], key=lambda p: p["dso_mean"])
+    words = wording("en")
+    ax = figure.axes[0]
+    line = ax.containers[0].lines[0]  # the error bars' points, joined
+    assert list(line.get_xdata()) == [p["dso_mean"] for p in points]
+    assert list(line.get_ydata()) == [p["total_cost_mean"] for p in points]
+    # the incumbent and the best policy where their re-check put them
+    for who in ("incumbent", "winner"):
+        mark, = (m for m in ax.lines if m.get_label() == words.figure(f"frontier_{who}"))
+        estimates = document[who]["estimates"]
+        assert list(mark.get_xdata()) == [estimates["dso"]["mean"]]
+        assert list(mark.get_ydata()) == [estimates["total_cost"]["mean"]]
+    assert frontier_chart({**document, "frontier": []}, wording("en")) is None
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_study_figures_are_grey(studies: dict[str, Path], language: str) -> None:
+    words = wording(language)
+    optimisation = _document(studies["optimize"])
+    for figure in (sweep_curves(_document(studies["curve"]), words),
+                   search_trace(optimisation, words, words.metric("total_cost")),
+                   frontier_chart(optimisation, words)):
+        assert isinstance(figure, Figure) and figure.axes[0].get_title()
+        assert_grey(figure)
+
+
+def test_an_older_optimize_json_names_its_frontier_by_its_columns(
+        studies: dict[str, Path], tmp_path: Path) -> None:
+    document = _document(studies["optimize"])
+    del document["frontier_kpi"]
+    (tmp_path / "optimize.json").write_text(json.dumps(document), encoding="utf-8")
+    _ok(["report", str(tmp_path / "optimize.json")])
+    page, _ = report_files(tmp_path / "report.html")
+    assert "The trade-off frontier: DSO" in page and 'data-figure="frontier"' in page
+
+
+def _all_notes() -> list[dict[str, Any]]:
+    """One note of every code, as optimize.json keeps them."""
+    check = {"kpi": "bad_debt_ratio", "sense": "max", "bound": 0.005, "probability": 0.9,
+             "confidence": 0.95, "met": False, "value": 0.8, "inside": 27, "runs": 30}
+    values = {"why": {"limit": "time_near", "seconds": 12.5, "pace": 0.25},
+              "params": {"terms.B.net_days": 60}, "error": "no payment pattern",
+              "broken": [check]}
+    return [Note(code, {k: values[k] for k in keys}).to_dict()
+            for code, keys in NOTE_CODES.items()]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_notes_and_constraints_are_worded_in_the_reports_language(
+        studies: dict[str, Path], language: str) -> None:
+    document = {**_document(studies["optimize"]), "notes": _all_notes()}
+    page = html.unescape(page_of(optimization_report(document, language)))
+    words = wording(language)
+    notes = page[page.index(words.word("notes_heading")):]
+    items = re.findall(r"<li>(.*?)</li>", notes)
+    assert len(items) == len(NOTE_CODES)
+    assert all("{" not in item and "code" not in item for item in items)  # all worded
+    if language == "zh":
+        # no English left in the notes but the names of the variables and the engine's error
+        for item in items:
+            rest = re.sub(r"terms\.B\.net_days|no payment pattern|KN|select_max", "", item)
+            assert not re.search(r"[A-Za-z]{3,}", rest), item
+        assert "即将达到时间限制（12.5 秒" in page and "坏账率 ≤ 0.50%（至少 90% 的运行）" in page
+    else:
+        assert "the time limit is near (12.5 s" in page
+        assert "bad-debt ratio ≤ 0.50% in at least 90% of runs" in page
+
+
+def test_an_older_optimize_jsons_english_notes_are_shown_as_they_are(
+        studies: dict[str, Path]) -> None:
+    document = _document(studies["optimize"])
+    del document["format"]
+    document["notes"] = ["search stopped: replication budget spent (40 run)"]
+    document["winner"]["constraints"] = [
+        {"constraint": "dso <= 200 (mean)", "met": True, "measured": "95% bound of the mean 30"}]
+    page = html.unescape(page_of(optimization_report(document, "zh")))
+    assert "search stopped: replication budget spent (40 run)" in page
+    assert "dso <= 200 (mean)" in page and "95% bound of the mean 30" in page
 
 
 def test_best_so_far_is_the_running_best_of_the_feasible(studies: dict[str, Path]) -> None:
@@ -215,7 +350,7 @@ needs_browser = pytest.mark.skipif(
 @needs_browser
 @pytest.mark.parametrize(("study", "name", "figures"), [
     ("curve", "report.zh.html", 1), ("heat", "report.html", 1),
-    ("optimize", "report.html", 2), ("optimize", "report.zh.html", 2)])
+    ("optimize", "report.html", 3), ("optimize", "report.zh.html", 3)])
 def test_a_browser_opens_the_study_reports(studies: dict[str, Path], tmp_path: Path,
                                            study: str, name: str, figures: int) -> None:
     dom, console, shot = _open(studies[study].parent / name, tmp_path)

@@ -117,7 +117,8 @@ class CustomerBook:
         self.terms: dict[str, Terms | None] = {
             g: (policy.terms.get(g) if g in policy.accepted_grades else None)
             for g in ("A", "B", "C", "D")}
-        self.mult = {g: demand_multiplier(scenario, t) for g, t in self.terms.items()}
+        # each grade's demand response to its terms, through its own tables (demand.by_grade)
+        self.mult = {g: demand_multiplier(scenario, t, g) for g, t in self.terms.items()}
         self.cash_kept = scenario.demand.cash_only_share_kept
         #: per segment, its customers' patience with a held order (None: the scenario's hold)
         self.patience_params = [None if s.order_patience_days is None
@@ -287,10 +288,12 @@ class CustomerBook:
 
     def reference_shares(self) -> np.ndarray:
         """Per customer, the demand multiplier of the market's terms for its orders' reference
-        sales: the reference's multiplier, or -1 for a newcomer the market's terms would
-        not have won (none of its orders are then reference sales)."""
+        sales: the reference's multiplier (through its grade's tables), or -1 for a newcomer
+        the market's terms would not have won (none of its orders are then reference sales)."""
         c = self.customers
-        m_ref = reference_multiplier(self.scenario)
+        by_segment = np.asarray([reference_multiplier(self.scenario, s.grade)
+                                 for s in self.scenario.segments])
+        m_ref = by_segment[c.segment]
         won = (np.arange(c.count) < c.initial) | (c.join_draw * self.m_max < m_ref)
         return np.where(won, m_ref, -1.0)
 

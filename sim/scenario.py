@@ -469,10 +469,13 @@ class CustomerLoss(Frozen):
         Days | None,
         Field(description="Days after it leaves over which a lost customer's orders count as "
               "sales lost (its expected contribution over that horizon, the time to win a "
-              "customer like it back); its orders after that count neither as potential nor "
-              "as lost. A customer of a payer type that never pays of its own accord "
-              "(lag_days null) has no contribution to lose: none of its orders after it "
-              "left count. null = for the rest of the run."),
+              "customer like it back), times its net value share: its margin less the credit "
+              "costs its own business would carry (the days its payments take at the cost of "
+              "capital, its expected bad debt), over the margin (docs/model.md §9). Its "
+              "orders after that count neither as potential nor as lost. A customer of a "
+              "payer type that never pays of its own accord (lag_days null) has no "
+              "contribution to lose: none of its orders after it left count. null = for the "
+              "rest of the run."),
     ] = 365.0
 
 

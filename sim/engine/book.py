@@ -399,8 +399,10 @@ class CustomerBook:
         over that horizon (none for a customer whose costs eat its margin, or who never
         pays of its own accord; the whole horizon for one with no credit costs)."""
         share = self.lost_value_share
-        # (inf x 0 is NaN: a customer worth nothing counts no days, even over the whole run)
-        return np.where(share > 0.0, valued_days(self.scenario) * share, 0.0)
+        # (inf x 0 is NaN: a customer worth nothing counts no days, even over the whole run;
+        # multiplied only where the share is positive, so no invalid product is ever made)
+        return np.multiply(valued_days(self.scenario), share, out=np.zeros_like(share),
+                           where=share > 0.0)
 
     def tally_columns(self) -> np.ndarray:
         """Per customer, [reference share, valued days] (reference_shares, valued_days): how

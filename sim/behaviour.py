@@ -126,21 +126,30 @@ def _interp(table: tuple[tuple[float, float], ...], x: float) -> float:
     return float(np.interp(x, xs, ys))
 
 
-def demand_multiplier(scenario: Scenario, terms: Terms | None) -> float:
-    """Order-rate multiplier of a grade's terms (None = cash only) against market terms."""
+def demand_multiplier(scenario: Scenario, terms: Terms | None, grade: str | None = None
+                      ) -> float:
+    """Order-rate multiplier of a grade's terms (None = cash only) against market terms.
+
+    The one demand response every engine reads (through CustomerBook): the grade's tables
+    (demand.by_grade, else the scenario-wide ones; `grade` None: the latter) at the terms'
+    effective credit period (stated days, plus half a month with end-of-month dating, see
+    Terms.effective_credit_days) and at their best discount rate.
+    """
     demand = scenario.demand
     if terms is None or terms.net_days == 0:
         return demand.cash_only_share_kept
+    period, discount = demand.tables(grade)
+    days = terms.effective_credit_days(float(scenario.conventions.days_in_year))
     best_rate = max((t.rate for t in terms.discounts), default=0.0)
-    return _interp(demand.credit_period_multiplier, terms.net_days) * _interp(
-        demand.discount_multiplier, best_rate)
+    return _interp(period, days) * _interp(discount, best_rate)
 
 
-def reference_multiplier(scenario: Scenario) -> float:
-    """The demand the market's terms win (demand.market_terms; 1 where none are stated): the
-    reference that shortage cost is measured against."""
+def reference_multiplier(scenario: Scenario, grade: str | None = None) -> float:
+    """The demand the market's terms win from a grade's customers (demand.market_terms, read
+    through the grade's own tables; 1 where no market terms are stated): the reference that
+    shortage cost is measured against."""
     market = scenario.demand.market_terms
-    return 1.0 if market is None else demand_multiplier(scenario, market)
+    return 1.0 if market is None else demand_multiplier(scenario, market, grade)
 
 
 def valued_days(scenario: Scenario) -> float:

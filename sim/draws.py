@@ -90,9 +90,10 @@ def max_multiplier(scenario: Scenario) -> float:
     """The highest demand multiplier any policy can reach: the full-potential demand, at
     which orders (and newcomers) are drawn before a policy thins them."""
     demand = scenario.demand
-    period = max(row[1] for row in demand.credit_period_multiplier)
-    disc = max(row[1] for row in demand.discount_multiplier)
-    return max(period * disc, demand.cash_only_share_kept, 1.0)
+    # the scenario-wide tables and every grade's own (a grade's missing table is the former)
+    highest = max(max(row[1] for row in period) * max(row[1] for row in discount)
+                  for period, discount in (demand.tables(g) for g in (None, *demand.by_grade)))
+    return max(highest, demand.cash_only_share_kept, 1.0)
 
 
 @dataclass(frozen=True)

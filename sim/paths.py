@@ -20,7 +20,7 @@ M = TypeVar("M", bound=BaseModel)
 #: Mappings that accept new keys (a grade's terms or factor may be added by a what-if).
 OPEN_MAPPINGS = frozenset({"terms", "grade_factors", "ladders_by_grade", "payer_types",
                            "payer_mix", "newcomer_payer_mix", "response", "after_action",
-                           "patterns"})
+                           "patterns", "by_grade"})
 
 
 def _index(node: list[Any], part: str, path: str, error: type[ArsimError]) -> int:

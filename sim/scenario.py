@@ -36,6 +36,7 @@ __all__ = [
     "Disputes",
     "Distribution",
     "ExistingSales",
+    "GradeDemand",
     "Horizon",
     "Legal",
     "LocatedValueError",
@@ -468,26 +469,77 @@ class CustomerLoss(Frozen):
         Days | None,
         Field(description="Days after it leaves over which a lost customer's orders count as "
               "sales lost (its expected contribution over that horizon, the time to win a "
-              "customer like it back); its orders after that count neither as potential nor "
-              "as lost. A customer of a payer type that never pays of its own accord "
-              "(lag_days null) has no contribution to lose: none of its orders after it "
-              "left count. null = for the rest of the run."),
+              "customer like it back), times its net value share: its margin less the credit "
+              "costs its own business would carry (the days its payments take at the cost of "
+              "capital, its expected bad debt), over the margin (docs/model.md §9). Its "
+              "orders after that count neither as potential nor as lost. A customer of a "
+              "payer type that never pays of its own accord (lag_days null) has no "
+              "contribution to lose: none of its orders after it left count. null = for the "
+              "rest of the run."),
     ] = 365.0
+
+
+#: A piecewise-linear demand table: rows of [x, order-rate multiplier], x increasing.
+DemandTable = tuple[tuple[float, float], ...]
+
+_PERIOD_TABLE_HELP = ("Piecewise-linear table of [credit period days, order-rate multiplier]; "
+                      "flat beyond its ends. End-of-month terms are read at their effective "
+                      "credit period, the stated days plus half a month (docs/model.md §3).")
+_DISCOUNT_TABLE_HELP = "Piecewise-linear table of [best discount rate, order-rate multiplier]."
+
+
+def _table_problem(name: str, table: DemandTable) -> str | None:
+    """What is wrong with a demand table, in words (None if nothing)."""
+    if not table:
+        return f"{name} needs at least one [x, multiplier] row"
+    xs = [row[0] for row in table]
+    if any(b <= a for a, b in itertools.pairwise(xs)):
+        return f"{name}: x values {xs} must increase strictly"
+    if any(row[1] < 0 for row in table):
+        return f"{name}: multipliers must not be negative"
+    return None
+
+
+class GradeDemand(Frozen):
+    """One grade's own demand response: the tables it states replace the scenario-wide ones
+    for that grade's customers (a table it leaves out is the scenario-wide one)."""
+
+    credit_period_multiplier: Annotated[
+        DemandTable | None,
+        Field(description=f"{_PERIOD_TABLE_HELP} null = demand.credit_period_multiplier."),
+    ] = None
+    discount_multiplier: Annotated[
+        DemandTable | None,
+        Field(description=f"{_DISCOUNT_TABLE_HELP} null = demand.discount_multiplier."),
+    ] = None
+
+    @model_validator(mode="after")
+    def _tables_sorted(self) -> GradeDemand:
+        for name in ("credit_period_multiplier", "discount_multiplier"):
+            table = getattr(self, name)
+            problem = None if table is None else _table_problem(name, table)
+            if problem is not None:
+                raise LocatedValueError(problem, (name,))
+        return self
 
 
 class Demand(Frozen):
     """How order volume responds to the credit policy."""
 
     credit_period_multiplier: Annotated[
-        tuple[tuple[float, float], ...],
-        Field(description="Piecewise-linear table of [credit period days, order-rate "
-              "multiplier]; flat beyond its ends."),
+        DemandTable, Field(description=_PERIOD_TABLE_HELP),
     ] = ((0.0, 0.8), (30.0, 1.0), (60.0, 1.1), (90.0, 1.15))
     discount_multiplier: Annotated[
-        tuple[tuple[float, float], ...],
-        Field(description="Piecewise-linear table of [best discount rate, order-rate "
-              "multiplier]."),
+        DemandTable, Field(description=_DISCOUNT_TABLE_HELP),
     ] = ((0.0, 1.0), (0.05, 1.05))
+    by_grade: Annotated[
+        dict[Literal["A", "B", "C", "D"], GradeDemand],
+        Field(description="Per risk grade, its own credit-period and discount tables, e.g. "
+              "{C: {credit_period_multiplier: [[0, 0.6], [30, 1.0], [60, 1.2]]}}: small "
+              "shops may value a longer credit period more than key accounts do. A grade "
+              "not listed (or a table a grade leaves out) takes the scenario-wide table. "
+              "Every grade listed must be some segment's."),
+    ] = {}
     cash_only_share_kept: Annotated[
         Share,
         Field(description="Share of demand kept when a customer must pay cash (grade refused "
@@ -509,22 +561,29 @@ class Demand(Frozen):
     market_terms: Annotated[
         Terms | None,
         Field(description="The market's usual terms, e.g. \"N/45\": the reference that "
-              "shortage cost is measured against (the demand these terms win, with no order "
-              "refused or held and no customer lost). null = a demand response of exactly 1."),
+              "shortage cost is measured against (the demand these terms win, read through "
+              "each grade's tables at their effective credit period, with no order refused or "
+              "held and no customer lost). null = a demand response of exactly 1."),
     ] = None
 
     @model_validator(mode="after")
     def _tables_sorted(self) -> Demand:
         for name in ("credit_period_multiplier", "discount_multiplier"):
-            table = getattr(self, name)
-            if not table:
-                raise ValueError(f"demand.{name} needs at least one [x, multiplier] row")
-            xs = [row[0] for row in table]
-            if any(b <= a for a, b in itertools.pairwise(xs)):
-                raise ValueError(f"demand.{name}: x values {xs} must increase strictly")
-            if any(row[1] < 0 for row in table):
-                raise ValueError(f"demand.{name}: multipliers must not be negative")
+            problem = _table_problem(f"demand.{name}", getattr(self, name))
+            if problem is not None:
+                raise ValueError(problem)
         return self
+
+    def tables(self, grade: str | None = None) -> tuple[DemandTable, DemandTable]:
+        """The (credit period, discount) tables a grade's customers respond with: its own
+        where `by_grade` states them, else the scenario-wide ones (None: the latter)."""
+        own = next((table for g, table in self.by_grade.items() if g == grade), None)
+        if own is None:
+            return self.credit_period_multiplier, self.discount_multiplier
+        period = own.credit_period_multiplier
+        discount = own.discount_multiplier
+        return (self.credit_period_multiplier if period is None else period,
+                self.discount_multiplier if discount is None else discount)
 
 
 class AgingBucket(Frozen):
@@ -777,6 +836,19 @@ class Scenario(Frozen):
                 "deterministic (textbook) mode keeps a fixed set of customers; set "
                 f"newcomers_per_year to 0 in segment(s) {', '.join(arriving)}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _demand_grades_exist(self) -> Scenario:
+        # a table for a grade no segment has is a typo or a stale copy: it would be read by
+        # nobody, and the user would believe it in force
+        grades = self.grades
+        for grade in self.demand.by_grade:
+            if grade not in grades:
+                raise LocatedValueError(
+                    f"demand.by_grade gives tables for grade {grade}, which no segment has "
+                    f"(the scenario's grades: {', '.join(grades)})",
+                    ("demand", "by_grade", grade))
         return self
 
     def payer_profile(self, payer: PayerType) -> PayerProfile:

@@ -194,6 +194,27 @@ class Terms(BaseModel):
             parts = [f"{part} EOM" for part in parts]
         return ", ".join(parts)
 
+    def effective_credit_days(self, days_in_year: float) -> float:
+        """The credit the terms give on average, in days from the invoice date.
+
+        The credit period, and with end-of-month dating the days from an invoice to the end
+        of its month on top, on average half a month: the month's end is ``M`` days after
+        its start (``M = days_in_year / 12``), so an invoice issued at a uniform point of
+        its month waits ``M / 2`` days for it (:func:`dating_day`). "2/10 EOM, N/30 EOM" at
+        365 days gives 45.2 days of credit, as "N/45.2" would. The demand response reads
+        this (a buyer values the credit it gets, whatever the printing), while the due
+        date of each invoice is its own month's end plus ``net_days``.
+
+        Args:
+            days_in_year: Day-count year (the month is a twelfth of it).
+
+        Returns:
+            ``net_days``, or ``net_days + days_in_year / 24`` with end-of-month dating.
+        """
+        if not self.end_of_month:
+            return self.net_days
+        return self.net_days + days_in_year / 24.0
+
     def dating_day(self, issue_day: float, month_days: float) -> float:
         """The day these terms count their days from, for an invoice issued on ``issue_day``:
         see :func:`dating_day`."""

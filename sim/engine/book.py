@@ -24,6 +24,7 @@ from ..behaviour import (
     reference_multiplier,
     valued_days,
 )
+from ..customer_value import lost_value_shares
 from ..draws import (
     CustomerTable,
     OrderTable,
@@ -117,7 +118,8 @@ class CustomerBook:
         self.terms: dict[str, Terms | None] = {
             g: (policy.terms.get(g) if g in policy.accepted_grades else None)
             for g in ("A", "B", "C", "D")}
-        self.mult = {g: demand_multiplier(scenario, t) for g, t in self.terms.items()}
+        # each grade's demand response to its terms, through its own tables (demand.by_grade)
+        self.mult = {g: demand_multiplier(scenario, t, g) for g, t in self.terms.items()}
         self.cash_kept = scenario.demand.cash_only_share_kept
         #: per segment, its customers' patience with a held order (None: the scenario's hold)
         self.patience_params = [None if s.order_patience_days is None
@@ -287,10 +289,12 @@ class CustomerBook:
 
     def reference_shares(self) -> np.ndarray:
         """Per customer, the demand multiplier of the market's terms for its orders' reference
-        sales: the reference's multiplier, or -1 for a newcomer the market's terms would
-        not have won (none of its orders are then reference sales)."""
+        sales: the reference's multiplier (through its grade's tables), or -1 for a newcomer
+        the market's terms would not have won (none of its orders are then reference sales)."""
         c = self.customers
-        m_ref = reference_multiplier(self.scenario)
+        by_segment = np.asarray([reference_multiplier(self.scenario, s.grade)
+                                 for s in self.scenario.segments])
+        m_ref = by_segment[c.segment]
         won = (np.arange(c.count) < c.initial) | (c.join_draw * self.m_max < m_ref)
         return np.where(won, m_ref, -1.0)
 
@@ -377,12 +381,33 @@ class CustomerBook:
         else:
             self.fate[i] = FATE_CASH
 
+    @functools.cached_property
+    def lost_value_share(self) -> np.ndarray:
+        """Per customer, the share of its contribution a credit manager loses with it: its
+        margin net of the credit costs its business would carry, the days its payments take
+        at the cost of capital and its expected bad debt, over the margin (customer_value.py,
+        docs/model.md §9); 0 for a payer type that never pays of its own accord."""
+        lateness = [None if lag is None else max(lag.mean - early, 0.0)
+                    for lag, early in zip(self.rules.lag, self.rules.early, strict=True)]
+        shares = lost_value_shares(self.scenario, self.terms, lateness)
+        return shares[self.customers.segment, self.customers.payer]
+
     def valued_days(self) -> np.ndarray:
-        """Per customer, the days over which its orders count as lost if it leaves: a
-        customer of a payer type that never pays of its own accord brings no contribution
-        to lose (its orders would be bad debts), so none."""
-        never = np.asarray([lag is None for lag in self.rules.lag])
-        return np.where(never[self.customers.payer], 0.0, valued_days(self.scenario))
+        """Per customer, the days over which its orders count as lost if it leaves: the
+        scenario's horizon (demand.customer_loss.valued_days) times its net value share, so
+        that its lost orders weigh, on average, its contribution net of its own credit costs
+        over that horizon (none for a customer whose costs eat its margin, or who never
+        pays of its own accord; the whole horizon for one with no credit costs)."""
+        share = self.lost_value_share
+        # (inf x 0 is NaN: a customer worth nothing counts no days, even over the whole run;
+        # multiplied only where the share is positive, so no invalid product is ever made)
+        return np.multiply(valued_days(self.scenario), share, out=np.zeros_like(share),
+                           where=share > 0.0)
+
+    def tally_columns(self) -> np.ndarray:
+        """Per customer, [reference share, valued days] (reference_shares, valued_days): how
+        its orders are tallied, one row per customer, as the fast engine reads them."""
+        return np.column_stack((self.reference_shares(), self.valued_days()))
 
     def finish_orders(self) -> None:
         """Give the orders the policy never shipped on credit their fate (see accept()), and

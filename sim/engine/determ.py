@@ -65,7 +65,7 @@ def issue_deterministic(book: CustomerBook, i: int) -> None:
     in_window = book.start <= t < book.end
     if in_window:
         book.out.potential_sales += base * book.m_max
-        book.out.reference_sales += base * reference_multiplier(book.scenario)
+        book.out.reference_sales += base * reference_multiplier(book.scenario, grade)
     multiplier = book.mult[grade]
     if terms is None or terms.net_days == 0:
         if in_window:

@@ -973,8 +973,7 @@ def _customers(
         # the orders never shipped on credit get their fate, then the tallies
         tally_customer(acc, o_time, c_bankrupt[c], o_amount, o_thin, o_cand, o_fate, credit,
                        joined, p[P_M_MAX], p[P_CASH_KEPT], lost_from[c], cancel_from[c],
-                       start, end, c_ref[c],
-                       p[P_VALUED_DAYS] if payer_f[payer, Y_HAS_LAG] > 0 else 0.0)
+                       start, end, c_ref[c, 0], c_ref[c, 1])
     return n, n_out
 
 
@@ -1030,7 +1029,7 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool,
     o_start, o_times = arrival_csr(k0, k1, 0, book.customer_gaps(), customers.joined, end)
     most = int(np.diff(o_start).max(initial=0)) + int(np.diff(opening.start).max(initial=0))
     ws = _Workspace(most, book.months, opening.draws.shape[1])
-    limit_from, joins, ref = book.limit_months, orders.joins, book.reference_shares()
+    limit_from, joins, ref = book.limit_months, orders.joins, book.tally_columns()
     lost_from, cancel_from = np.full(n, INF), np.full(n, INF)
     rebate_paid = np.zeros(n)
     tally = np.zeros((n, len(ACTIONS) + 1, 2))

@@ -61,6 +61,19 @@ def _table(draw: st.DrawFn, xs: st.SearchStrategy[int], scale: float) -> list[li
     return [[k / scale, draw(st.floats(0.0, 1.5))] for k in x]
 
 
+def _grade_tables(draw: st.DrawFn, grades: list[str]) -> dict[str, Any]:
+    """Some of the scenario's grades with demand tables of their own: either table or both
+    (the other the scenario-wide one)."""
+    tables: dict[str, Any] = {}
+    for grade in draw(st.lists(st.sampled_from(grades), unique=True)):
+        own = draw(st.sampled_from([("credit_period_multiplier",), ("discount_multiplier",),
+                                    ("credit_period_multiplier", "discount_multiplier")]))
+        tables[grade] = {
+            name: (_table(draw, st.integers(0, 120), 1.0) if name == "credit_period_multiplier"
+                   else _table(draw, st.integers(0, 100), 1000.0)) for name in own}
+    return tables
+
+
 @st.composite
 def payer_profiles(draw: st.DrawFn) -> dict[str, Any]:
     """A payer type's behaviour, every field drawn (the built-in one fills nothing in)."""
@@ -130,10 +143,12 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                         for t in draw(st.lists(st.sampled_from(PAYERS), unique=True))},
         "demand": {"credit_period_multiplier": _table(draw, st.integers(0, 120), 1.0),
                    "discount_multiplier": _table(draw, st.integers(0, 100), 1000.0),
+                   "by_grade": _grade_tables(draw, sorted({s["grade"] for s in segments})),
                    "cash_only_share_kept": draw(st.floats(0, 1)),
                    "blocked_approval_share": draw(st.floats(0, 1)),
                    "blocked_hold_days": draw(st.floats(0, 20)),
-                   "market_terms": draw(st.sampled_from([None, "N/45", "2/10, N/30"])),
+                   "market_terms": draw(st.sampled_from([None, "N/45", "2/10, N/30",
+                                                          "2/10 EOM, N/30 EOM"])),
                    "customer_loss": {"after_action": {
                        a: draw(st.floats(0, 1))
                        for a in draw(st.lists(st.sampled_from(ACTIONS), unique=True))},

@@ -13,12 +13,19 @@ from typing import Any
 
 import numpy as np
 import pytest
-from support import one_segment
+from support import customer_book, one_segment
 
-from arsim.sim.behaviour import demand_multiplier
+from arsim.sim.behaviour import demand_multiplier, reference_multiplier
 from arsim.sim.draws import draw_orders, max_multiplier
 from arsim.sim.engine.des import run_des
+from arsim.sim.engine.fast import run_fast
+from arsim.sim.engine.reference import run_reference
+from arsim.sim.errors import ScenarioError
+from arsim.sim.loader import load_text
+from arsim.sim.overrides import apply_overrides
+from arsim.sim.paths import replace_path
 from arsim.sim.policy import Policy
+from arsim.sim.replicate import replicate
 from arsim.sim.scenario import Scenario
 from arsim.sim.terms import Terms
 
@@ -135,3 +142,121 @@ def test_a_refused_grade_keeps_cash_sales_and_loses_the_rest() -> None:
     cash = run_des(scenario, _policy("cash"), seed=24)
     assert len(cash.ledger) == 0
     assert cash.cash_sales == pytest.approx(out.cash_sales)
+
+
+# ---- per-grade demand tables (demand.by_grade) ---------------------------------------------
+
+
+def _graded(**by_grade: Any) -> Scenario:
+    """Two segments, grades B and C, each 60 customers; `by_grade` gives grades their own
+    tables over the scenario-wide built-in ones."""
+    return Scenario.model_validate({
+        "name": "graded",
+        "company": {"variable_cost_ratio": 0.8, "cost_of_capital_annual": 0.1},
+        "horizon": {"warmup_days": 0, "horizon_days": END},
+        "segments": [
+            {"name": name, "customers": 60, "grade": grade, "orders_per_year": 12,
+             "order_amount": {"mean": 1000, "cv": 0.7},
+             "payer_mix": {"on_time": 0.5, "reminded": 0.5}}
+            for name, grade in (("trade", "B"), ("shops", "C"))],
+        "demand": {"customer_loss": {"after_action": {}}, "market_terms": "N/30",
+                   "by_grade": by_grade},
+    })
+
+
+SHOPS = {"C": {"credit_period_multiplier": [[0, 0.5], [30, 1.0], [60, 1.5]]}}
+
+
+def test_a_grade_reads_its_own_tables_and_falls_back_to_the_scenario_wide_ones() -> None:
+    scenario = _graded(**SHOPS, B={"discount_multiplier": [[0, 1.0], [0.02, 1.2]]})
+    n45, n45_disc = Terms.model_validate("N/45"), Terms.model_validate("2/10, N/45")
+    # C: its own credit-period table, the built-in discount table (0, 1) (.05, 1.05)
+    assert demand_multiplier(scenario, n45, "C") == pytest.approx(1.25)
+    assert demand_multiplier(scenario, n45_disc, "C") == pytest.approx(1.25 * 1.02)
+    # B: the built-in credit-period table (30, 1) (60, 1.1), its own discount table
+    assert demand_multiplier(scenario, n45, "B") == pytest.approx(1.05)
+    assert demand_multiplier(scenario, n45_disc, "B") == pytest.approx(1.05 * 1.2)
+    # no grade, or a grade with no tables of its own: the scenario-wide tables
+    assert demand_multiplier(scenario, n45_disc) == pytest.approx(1.05 * 1.02)
+    assert scenario.demand.tables("A") == scenario.demand.tables()
+    # cash is cash whatever the grade
+    assert demand_multiplier(scenario, None, "C") == scenario.demand.cash_only_share_kept
+    # the full potential covers every grade's best corner: C's 1.5 x the built-in 1.05
+    assert max_multiplier(scenario) == pytest.approx(1.5 * 1.05)
+    # the market's N/30 wins 1 on either grade's tables here, 0.5 + 0.5 = 1 on C's
+    assert reference_multiplier(scenario, "C") == pytest.approx(1.0)
+
+
+def test_each_grade_keeps_the_share_of_orders_its_own_table_gives() -> None:
+    scenario = _graded(**SHOPS)
+    policy = Policy.model_validate({
+        "accepted_grades": ["B", "C"], "terms": {"B": "N/60", "C": "N/60"},
+        "ladder": [{"day": 10, "action": "phone", "collector_minutes": 10}],
+        "write_off": {"days_overdue": None}})
+    m_max = max_multiplier(scenario)
+    orders = draw_orders(scenario, 31, m_max, END)
+    out = run_des(scenario, policy, seed=31)
+    shops = orders.customer >= 60
+    # B keeps u x m_max < 1.1 (built-in table at 60 days), C u x m_max < 1.5 (its own)
+    kept = orders.thin * m_max < np.where(shops, 1.5, 1.1)
+    expected = {(int(c), int(k)) for c, k in zip(orders.customer[kept], orders.index[kept],
+                                                 strict=True)}
+    assert _keys(out.ledger) == expected
+    # every engine thins alike (tests/properties vary the tables at random)
+    for other in (run_fast(scenario, policy, seed=31), run_reference(scenario, policy, seed=31)):
+        assert other.ledger.tobytes() == out.ledger.tobytes()
+        assert other.lost_sales == out.lost_sales
+        assert other.reference_sales == out.reference_sales
+
+
+def test_the_reference_is_read_through_each_grades_tables() -> None:
+    # the market's N/45 wins 1.05 from B (built-in table) and 1.25 from C (its own)
+    scenario = replace_path(_graded(**SHOPS), "demand.market_terms", "N/45", ScenarioError)
+    book = customer_book(scenario, _policy("N/45", accepted=("B", "C")), seed=1)
+    shares = book.reference_shares()
+    assert np.allclose(shares[:60], 1.05) and np.allclose(shares[60:], 1.25)
+    # and a policy on the market's terms has no shortage for its terms on either grade
+    policy = _policy("N/45", accepted=("B", "C")).with_value("terms.C", "N/45")
+    m = replicate(scenario, policy, seed=2).metrics
+    assert m["shortage_terms_cost"] == pytest.approx(0.0, abs=1e-9 * m["credit_sales"])
+
+
+def test_a_table_for_a_grade_that_is_not_one_names_the_grades() -> None:
+    text = """\
+name: graded
+company: {variable_cost_ratio: 0.8, cost_of_capital_annual: 0.1}
+segments:
+  - {name: trade, customers: 20, grade: B, orders_per_year: 12,
+     order_amount: {mean: 1000, cv: 0.5}, payer_mix: {on_time: 1.0}}
+  - {name: shops, customers: 20, grade: C, orders_per_year: 12,
+     order_amount: {mean: 500, cv: 0.5}, payer_mix: {on_time: 1.0}}
+demand:
+  by_grade:
+    GRADE: {credit_period_multiplier: [[0, 0.5], [30, 1.0]]}
+policy:
+  terms: {B: "N/30", C: "N/30"}
+"""
+    with pytest.raises(ScenarioError) as info:
+        load_text(text.replace("GRADE", "E"), source="my.yaml")
+    message = str(info.value)
+    assert message.startswith("my.yaml:10:") and "demand.by_grade.E" in message
+    assert "A, B, C, D" in message
+    with pytest.raises(ScenarioError) as info:
+        load_text(text.replace("GRADE", "D"), source="my.yaml")
+    message = str(info.value)
+    assert message.startswith("my.yaml:10:") and "demand.by_grade" in message
+    assert "grade D, which no segment has" in message and "grades: B, C" in message
+    # a grade's own table is held to the same rules as the scenario-wide one
+    with pytest.raises(ScenarioError) as info:
+        load_text(text.replace("GRADE", "C").replace("[30, 1.0]", "[0, 1.0]"),
+                  source="my.yaml")
+    message = str(info.value)
+    assert "demand.by_grade.C.credit_period_multiplier" in message
+    assert "must increase strictly" in message
+    # and a valid one loads, addressable by --set like any scenario field
+    scenario, policy = load_text(text.replace("GRADE", "C"))
+    assert scenario.demand.tables("C")[0] == ((0.0, 0.5), (30.0, 1.0))
+    changed, _ = apply_overrides(scenario, policy, [
+        "scenario.demand.by_grade.B={discount_multiplier: [[0, 1], [0.02, 1.1]]}"])
+    assert changed.demand.tables("B")[1] == ((0.0, 1.0), (0.02, 1.1))
+    assert changed.demand.tables("C") == scenario.demand.tables("C")

@@ -8,27 +8,31 @@ invoice keeps the due date its stated age gives it. The three engines agree to t
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import one_segment
+from support import customer_book, one_segment
 
-from arsim.sim.behaviour import Outcome
+from arsim.sim.behaviour import Outcome, demand_multiplier, reference_multiplier
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.fast import run_fast
 from arsim.sim.engine.output import EngineOutput
 from arsim.sim.engine.reference import run_reference
 from arsim.sim.ledger import check_conservation
 from arsim.sim.policy import Policy
+from arsim.sim.replicate import replicate
 from arsim.sim.scenario import Scenario
 from arsim.sim.terms import Terms, dating_day
 
 
-def _scenario(days_in_year: int = 365, opening: bool = True) -> Scenario:
+def _scenario(days_in_year: int = 365, opening: bool = True,
+              demand: dict[str, Any] | None = None) -> Scenario:
     top = {
         "conventions": {"days_in_year": days_in_year},
+        "demand": demand or {},
         "opening_book": {"total_amount": 200_000, "buckets": [
             {"days_overdue_from": -40, "days_overdue_to": 0, "share": 0.6},
             {"days_overdue_from": 0, "days_overdue_to": 90, "share": 0.4}]} if opening else None,
@@ -39,6 +43,10 @@ def _scenario(days_in_year: int = 365, opening: bool = True) -> Scenario:
         segment={"funding_cost_annual": {"mean": 0.1, "cv": 0.5}, "cash_available_share": 0.7,
                  "disputes": {"share": 0.1, "upheld_share": 0.5}},
         **top)
+
+
+#: A demand response that does not move with the credit period.
+FLAT = {"credit_period_multiplier": [[0, 1.0]]}
 
 
 def _policy(terms: str, closes: bool = True) -> Policy:
@@ -104,9 +112,10 @@ def test_engines_agree_on_end_of_month_terms(days_in_year: int) -> None:
 
 
 def test_end_of_month_dating_moves_only_the_dates() -> None:
-    # the same customers and orders on N/30 and N/30 EOM: every new invoice's due date moves
+    # the same customers and orders on N/30 and N/30 EOM (a demand response flat in the
+    # credit period, so that both win the same orders): every new invoice's due date moves
     # to the end of its month plus 30 days, between 0 and a month later; amounts stay
-    scenario = _scenario(360, opening=False)
+    scenario = _scenario(360, opening=False, demand=FLAT)
     plain = _same_on_every_engine(scenario, _policy("N/30", closes=False), seed=7).ledger
     eom = _same_on_every_engine(scenario, _policy("N/30 EOM", closes=False), seed=7).ledger
     assert np.array_equal(plain["amount"], eom["amount"])
@@ -119,8 +128,9 @@ def test_end_of_month_dating_moves_only_the_dates() -> None:
 
 def test_the_buyers_choice_is_the_same_under_either_dating() -> None:
     # net - window is what a tier costs, and EOM moves both by the same days: the same
-    # invoices take the discount, each paying later by its shift
-    scenario = _scenario(365, opening=False)
+    # invoices take the discount, each paying later by its shift (the demand response flat
+    # in the credit period: the same orders under either dating)
+    scenario = _scenario(365, opening=False, demand=FLAT)
     plain = run_fast(scenario, _policy("2/10, N/30", closes=False), seed=2).ledger
     eom = run_fast(scenario, _policy("2/10 EOM, N/30 EOM", closes=False), seed=2).ledger
     closed = (plain["outcome"] != int(Outcome.OPEN)) & (eom["outcome"] != int(Outcome.OPEN))
@@ -138,3 +148,48 @@ def test_terms_keep_their_dating_through_a_policy_file_and_a_sweep() -> None:
     again = Policy.model_validate(policy.model_dump())
     assert again == policy
     assert math.isclose(Terms.model_validate("N/45 EOM").dating_day(50.0, 30.0), 60.0)
+
+
+# ---- the demand response reads the effective credit period -----------------------------------
+
+
+@pytest.mark.parametrize("days_in_year", [360, 365])
+def test_an_eom_term_wins_the_demand_of_the_plain_term_half_a_month_longer(
+        days_in_year: int) -> None:
+    # credit period table (0, .8) (30, 1) (60, 1.1) (90, 1.15): N/30 EOM gives 30 + M/2 days
+    scenario = _scenario(days_in_year, opening=False)
+    half_month = days_in_year / 24.0
+    eom = Terms.model_validate("2/10 EOM, N/30 EOM")
+    plain = Terms(net_days=30.0 + half_month, discounts=eom.discounts)
+    assert eom.effective_credit_days(days_in_year) == 30.0 + half_month
+    assert demand_multiplier(scenario, eom) == demand_multiplier(scenario, plain)
+    # by hand: 1 + 0.1 x (M/2) / 30, times the discount table at 2% (1 + 0.05 x 2/5)
+    assert demand_multiplier(scenario, eom) == pytest.approx(
+        (1.0 + 0.1 * half_month / 30.0) * 1.02, rel=1e-12)
+    assert demand_multiplier(scenario, eom) > demand_multiplier(
+        scenario, Terms.model_validate("2/10, N/30"))
+    # the engines keep exactly the orders the equivalent plain term keeps
+    plain_policy = _policy("N/30", closes=False).with_value(
+        "terms.B", {"net_days": 30.0 + half_month})
+    by_plain = run_fast(scenario, plain_policy, seed=3).ledger
+    by_eom = _same_on_every_engine(scenario, _policy("N/30 EOM", closes=False), seed=3).ledger
+    assert np.array_equal(by_plain["order_index"], by_eom["order_index"])
+    assert np.array_equal(by_plain["customer"], by_eom["customer"])
+    # and half a month is what the invoices wait on average for their month's end
+    wait = by_eom["due_day"] - 30.0 - by_eom["issue_day"]
+    assert by_eom.size > 500
+    assert wait.mean() == pytest.approx(half_month, rel=0.06)
+
+
+def test_market_terms_with_eom_are_read_at_their_effective_credit_period() -> None:
+    market = {"market_terms": "N/30 EOM"}
+    scenario = _scenario(360, opening=False, demand=market)
+    # 30 + 15 days: 1 + 0.1 x 15 / 30 on the built-in table
+    assert reference_multiplier(scenario) == pytest.approx(1.05, rel=1e-12)
+    book = customer_book(scenario, _policy("N/30 EOM", closes=False), seed=1)
+    assert np.all(book.reference_shares() == reference_multiplier(scenario))
+    # a policy on the market's terms has no shortage for its terms; plain N/30 falls short
+    same = replicate(scenario, _policy("N/30 EOM", closes=False), seed=5).metrics
+    assert same["shortage_terms_cost"] == pytest.approx(0.0, abs=1e-9 * same["credit_sales"])
+    shorter = replicate(scenario, _policy("N/30", closes=False), seed=5).metrics
+    assert shorter["shortage_terms_cost"] > 0.0

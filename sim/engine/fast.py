@@ -433,8 +433,9 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: n
     action = int(lad_f[g, j, D_ACTION])
     cost = lad_f[g, j, D_COST]
     payer = inv_i[k, I_PAYER]
-    inv_i[k, I_ACTIONS] += 1
-    inv_f[k, F_DUNNING] += cost
+    if when < p[P_END]:  # (a step planned beyond the run's end is not yet done)
+        inv_i[k, I_ACTIONS] += 1
+        inv_f[k, F_DUNNING] += cost
     _count(tally, action, when, cost, 1.0, p)
     inv_f[k, F_READY] = when
     if action == A_STOP:
@@ -451,7 +452,8 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: n
     eff_due = inv_f[k, F_EFF_DUE]
     if action == A_LAWSUIT:
         inv_f[k, F_CANCEL] = min(inv_f[k, F_CANCEL], when)  # (RuleBook._lawsuit)
-        inv_f[k, F_DUNNING] += p[P_LAWSUIT_COST]
+        if when < p[P_END]:
+            inv_f[k, F_DUNNING] += p[P_LAWSUIT_COST]
         _count(tally, A_LAWSUIT, when, p[P_LAWSUIT_COST], 0.0, p)
         end = when + p[P_LAWSUIT_DAYS]
         won = _responds(row[base], lad_f[g, j, D_RESPONSE + payer], when - eff_due, p)

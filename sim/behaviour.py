@@ -407,8 +407,9 @@ class RuleBook:
             return
         base = draws.COL_STEPS + draws.STEP_DRAWS * rule.index
         row = inv.row
-        inv.n_actions += 1
-        inv.dunning_cost += rule.cost
+        if when < self.window[1]:  # (a step planned beyond the run's end is not yet done)
+            inv.n_actions += 1
+            inv.dunning_cost += rule.cost
         self._count(inv.customer, rule.action, when, rule.cost)
         inv.ready = when
         action = rule.action
@@ -453,7 +454,8 @@ class RuleBook:
     def _lawsuit(self, inv: Invoice, rule: StepRule, when: float, u: float) -> None:
         # suing a customer closes its account: no more credit, whatever the judgment [003]
         inv.cancel_from = min(inv.cancel_from, when)
-        inv.dunning_cost += self.legal.lawsuit_cost
+        if when < self.window[1]:
+            inv.dunning_cost += self.legal.lawsuit_cost
         self._count(inv.customer, Action.LAWSUIT, when, self.legal.lawsuit_cost, times=0.0)
         end = when + self.legal.lawsuit_days
         chance = rule.response[inv.payer] * self.age_factor(when - inv.eff_due)

@@ -404,11 +404,6 @@ class CustomerBook:
         return np.multiply(valued_days(self.scenario), share, out=np.zeros_like(share),
                            where=share > 0.0)
 
-    def tally_columns(self) -> np.ndarray:
-        """Per customer, [reference share, valued days] (reference_shares, valued_days): how
-        its orders are tallied, one row per customer, as the fast engine reads them."""
-        return np.column_stack((self.reference_shares(), self.valued_days()))
-
     def finish_orders(self) -> None:
         """Give the orders the policy never shipped on credit their fate (see accept()), and
         take the tallies of potential, lost and cash sales from every order's fate."""

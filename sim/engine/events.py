@@ -27,7 +27,10 @@ so that a SimPy process can drive it a day at a time.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any, NamedTuple, cast
 
+import numba
 import numpy as np
 
 from .. import rng, streams
@@ -41,6 +44,11 @@ from .book import CustomerBook
 from .fast import (
     AGENCY,
     BUSY,
+    C_FINITE,
+    C_MAX_WAIT,
+    C_ORDER,
+    C_Q_AGE,
+    C_Q_AMOUNT,
     CAL_MONTH,
     CAL_YEAR_END,
     D_DAY,
@@ -57,7 +65,6 @@ from .fast import (
     G_APPROVAL,
     G_CEILING,
     G_NET,
-    G_STEPS,
     I_BOOKED,
     I_CUST,
     I_GRADE,
@@ -85,13 +92,19 @@ from .fast import (
     P_START,
     PAID,
     PAID_DUNNED,
+    W_LARGEST,
+    W_OLDEST,
+    W_QUADRANT,
     WRITTEN_OFF,
+    Customers,
     Opening,
+    OpeningBook,
+    Params,
     _apply,
     _base_draws,
-    _calendar,
     _cancelled,
     _close,
+    _customer_columns,
     _deadline,
     _expired,
     _ledger_row,
@@ -99,6 +112,7 @@ from .fast import (
     _new_invoice,
     _open_invoice,
     _open_opening,
+    _params,
     _policy_arrays,
     _walk,
 )
@@ -122,14 +136,106 @@ BOOK_AHEAD = 4  # how many listings in front of the one booked their invoices ar
 N_T = 18
 # float state (sf): the clock, collector days busy, days waited
 U_NOW, U_BUSY, U_WAIT = range(3)
-# collector parameters (cp)
-C_FINITE, C_MAX_WAIT, C_ORDER, C_Q_AMOUNT, C_Q_AGE = range(5)
-W_FIFO, W_LARGEST, W_OLDEST, W_QUADRANT = range(4)
-WORK_ORDERS = ("fifo", "largest_first", "oldest_first", "quadrant")
 # task columns (tk_i): the invoice's slot, the ladder step, done
 K_SLOT, K_STEP, K_DONE = range(3)
 # booking entries (e_q): slot, the invoice's registration number, its listing number, next
 E_SLOT, E_SEQ, E_STAMP, E_NEXT = range(4)
+
+
+# ---- the kernel's state, as typed records (see fast.py: why records) -------------------------
+#
+# The customers' fixed columns (fast.Customers) and the scenario and policy (fast.Params) are
+# the fast engine's records; the rest is the event kernel's own. The pools (Pool, Held,
+# Listings, Queue, Tasks) grow when the kernel asks for room: EventRun then builds the record
+# again around the longer arrays.
+
+
+class State(NamedTuple):
+    """The kernel's counters, its clock, and the draw key in use."""
+
+    st: np.ndarray  #: integer state (T_* indices): counts, pools' use, the day
+    sf: np.ndarray  #: float state (U_*): the clock, collector days busy, days waited
+    key: np.ndarray  #: the Philox key: seed words, customer, order number
+
+
+class Accounts(NamedTuple):
+    """Each customer's account as the kernel keeps it, indexed by customer."""
+
+    limit: np.ndarray  #: the credit limit in force
+    lost_from: np.ndarray  #: when the customer was lost (INF: never)
+    cancel_from: np.ndarray  #: when its line was cancelled or its account closed
+    head: np.ndarray  #: its first open invoice's slot (-1: none); on via I_NEXT
+    tail: np.ndarray  #: its last open invoice's slot
+    eased: np.ndarray  #: 1 if a held order of its may ship today (a booking, a new limit)
+    eased_list: np.ndarray  #: the customers eased today, to clear at the day's end
+    ordered: np.ndarray  #: per customer and month, its orders (the sales base)
+    receipts: np.ndarray  #: per customer and month, its receipts
+    rebate_sales: np.ndarray  #: its sales this year
+    rebate_late: np.ndarray  #: 1 if it paid late this year
+    rebate_paid: np.ndarray  #: rebates paid to it in the window
+    tally: np.ndarray  #: per action (+ BUSY): times and cost in the window
+
+
+class Candidates(NamedTuple):
+    """The candidate orders, in time order (CustomerBook.draw_candidates)."""
+
+    time: np.ndarray
+    cust: np.ndarray
+    number: np.ndarray  #: its order number (the draws' key)
+    amount: np.ndarray
+    thin: np.ndarray  #: its thinning draw (cancelled line: cash or lost)
+    approval: np.ndarray  #: its approval draw (over the limit)
+    fate: np.ndarray  #: what became of it (output.FATE_*)
+    day_end: np.ndarray  #: day d's orders end at day_end[d]
+
+
+class Held(NamedTuple):
+    """Orders held (over a limit or behind a stop), and the day's shipped slots."""
+
+    order: np.ndarray  #: the candidate order held
+    deadline: np.ndarray  #: until when its customer waits
+    cause: np.ndarray  #: its fate if it is lost
+    shipped: np.ndarray  #: scratch: invoice slots issued, to plan
+
+
+class Pool(NamedTuple):
+    """The invoices in slots, their draws in rows, and the free slots and rows."""
+
+    inv_f: np.ndarray  #: float columns (fast.F_*)
+    inv_i: np.ndarray  #: integer columns (fast.I_*)
+    rows: np.ndarray  #: draw rows (draws.py's COL_* layout)
+    free: np.ndarray  #: free slots (free[0]) and rows (free[1]), stacks
+
+
+class Listings(NamedTuple):
+    """Settlements listed for booking: entries chained per day."""
+
+    e_q: np.ndarray  #: entries (E_* columns)
+    e_free: np.ndarray  #: free entries, a stack
+    bucket: np.ndarray  #: per day, its first and last entry (-1: none)
+
+
+class Queue(NamedTuple):
+    """The events, a binary heap by (time, scheduling order)."""
+
+    ev_t: np.ndarray  #: times
+    ev_q: np.ndarray  #: scheduling order, kind, two arguments
+
+
+class Tasks(NamedTuple):
+    """The collectors' tasks, and the heap of those waiting by (priority, order)."""
+
+    tk_i: np.ndarray  #: the invoice's slot, the ladder step, done (K_*)
+    tk_f: np.ndarray  #: when it was queued
+    w_p: np.ndarray  #: waiting: priority
+    w_q: np.ndarray  #: waiting: order, task
+
+
+class Rows(NamedTuple):
+    """The ledger as written (in booking order) and each row's registration number."""
+
+    ledger: np.ndarray
+    seq: np.ndarray
 
 
 # ---- two binary heaps: events by (time, scheduling order), tasks by (priority, order) ------
@@ -178,11 +284,12 @@ def _heap_pop(hk: np.ndarray, hq: np.ndarray, n: int) -> tuple[float, int, int, 
 
 
 @rng.compiled_inline
-def _schedule(st: np.ndarray, sf: np.ndarray, ev_t: np.ndarray, ev_q: np.ndarray,
-              when: float, kind: int, a: int, b: int) -> None:
+def _schedule(s: State, ev: Queue, when: float, kind: int, a: int, b: int) -> None:
     """des._Simulation._at: a timeout of max(0, when - now), due at now + that delay."""
-    now = sf[U_NOW]
-    _heap_push(ev_t, ev_q, st[T_EVENTS], now + max(0.0, when - now), st[T_SEQ], kind, a, b)
+    st = s.st
+    now = s.sf[U_NOW]
+    _heap_push(ev.ev_t, ev.ev_q, st[T_EVENTS], now + max(0.0, when - now), st[T_SEQ], kind,
+               a, b)
     st[T_EVENTS] += 1
     st[T_SEQ] += 1
 
@@ -191,56 +298,54 @@ def _schedule(st: np.ndarray, sf: np.ndarray, ev_t: np.ndarray, ev_q: np.ndarray
 
 
 @rng.compiled_inline
-def _free_row(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray, k: int) -> None:
+def _free_row(st: np.ndarray, pool: Pool, k: int) -> None:
     """The invoice's ladder can no longer move: its draws are never read again."""
-    r = inv_i[k, I_ROW]
+    r = pool.inv_i[k, I_ROW]
     if r >= 0:
-        free[1, st[T_ROWS]] = r
+        pool.free[1, st[T_ROWS]] = r
         st[T_ROWS] += 1
-        inv_i[k, I_ROW] = -1
+        pool.inv_i[k, I_ROW] = -1
 
 
 @rng.compiled_inline
-def _free_slot(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray, k: int) -> None:
+def _free_slot(st: np.ndarray, pool: Pool, k: int) -> None:
     """Invoice k is booked and no collector task refers to it: its slot is free."""
-    inv_i[k, I_SEQ] = -1
-    free[0, st[T_SLOTS]] = k
+    pool.inv_i[k, I_SEQ] = -1
+    pool.free[0, st[T_SLOTS]] = k
     st[T_SLOTS] += 1
 
 
 @rng.compiled_inline
-def _unpin(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray, k: int) -> None:
+def _unpin(st: np.ndarray, pool: Pool, k: int) -> None:
     """The invoice's collector chain ended: its draws go, and its slot once it is booked."""
-    inv_i[k, I_PIN] = 0
-    _free_row(st, inv_i, free, k)
-    if inv_i[k, I_BOOKED] == 1:
-        _free_slot(st, inv_i, free, k)
+    pool.inv_i[k, I_PIN] = 0
+    _free_row(st, pool, k)
+    if pool.inv_i[k, I_BOOKED] == 1:
+        _free_slot(st, pool, k)
 
 
 @rng.compiled
-def _plan(k: int, now: float, st: np.ndarray, sf: np.ndarray, inv_f: np.ndarray,
-          inv_i: np.ndarray, rows: np.ndarray, key: np.ndarray, grade_f: np.ndarray,
-          lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray, tally: np.ndarray,
-          lost_from: np.ndarray, cancel_from: np.ndarray, e_q: np.ndarray,
-          e_free: np.ndarray, bucket: np.ndarray, ev_t: np.ndarray, ev_q: np.ndarray,
-          finite: bool) -> None:
+def _plan(k: int, now: float, s: State, pool: Pool, par: Params, acct: Accounts,
+          lst: Listings, ev: Queue, finite: bool) -> None:
     """des._Simulation._plan: walk the ladder, carry the customer's effects over, list the
     settlement for booking, and schedule the next collector step (the invoice stays pinned
     to its slot until that chain ends)."""
+    inv_f, inv_i, key, st = pool.inv_f, pool.inv_i, s.key, s.st
     c, g = inv_i[k, I_CUST], inv_i[k, I_GRADE]
     key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
-    j = _walk(inv_f, inv_i, k, rows[inv_i[k, I_ROW]], now, int(grade_f[g, G_STEPS]), lad_f, p,
-              payer_f, tally[c], key, finite)
-    lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
-    cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
+    j = _walk(inv_f, inv_i, k, pool.rows[inv_i[k, I_ROW]], key, now, par, acct.tally[c],
+              finite)
+    acct.lost_from[c] = min(acct.lost_from[c], inv_f[k, F_LOST_AT])
+    acct.cancel_from[c] = min(acct.cancel_from[c], inv_f[k, F_CANCEL])
     settle = inv_f[k, F_SETTLE]
     if settle != inv_f[k, F_LISTED] and settle < INF:
         inv_f[k, F_LISTED] = settle
         inv_i[k, I_STAMP] += 1
         day = max(math.ceil(settle), st[T_TODAY] + 1)
+        e_q, bucket = lst.e_q, lst.bucket
         if day < bucket.shape[0]:  # (a later day is never reached: nothing to book)
             st[T_ENTRIES] -= 1
-            e = e_free[st[T_ENTRIES]]
+            e = lst.e_free[st[T_ENTRIES]]
             e_q[e, E_SLOT], e_q[e, E_SEQ] = k, inv_i[k, I_SEQ]
             e_q[e, E_STAMP], e_q[e, E_NEXT] = inv_i[k, I_STAMP], -1
             if bucket[day, 1] < 0:
@@ -249,39 +354,38 @@ def _plan(k: int, now: float, st: np.ndarray, sf: np.ndarray, inv_f: np.ndarray,
                 e_q[bucket[day, 1], E_NEXT] = e
             bucket[day, 1] = e
     if j >= 0:
-        when = max(inv_f[k, F_EFF_DUE] + lad_f[g, j, D_DAY], inv_f[k, F_READY], now)
-        _schedule(st, sf, ev_t, ev_q, when, EV_ENQUEUE, k, j)
+        when = max(inv_f[k, F_EFF_DUE] + par.lad_f[g, j, D_DAY], inv_f[k, F_READY], now)
+        _schedule(s, ev, when, EV_ENQUEUE, k, j)
         inv_i[k, I_PIN] = 1
 
 
 @rng.compiled_inline
-def _new_slot(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray) -> int:
+def _new_slot(st: np.ndarray, pool: Pool) -> int:
     """A free invoice slot (the caller then writes its invoice with _new_invoice)."""
     st[T_SLOTS] -= 1
-    return int(free[0, st[T_SLOTS]])
+    return int(pool.free[0, st[T_SLOTS]])
 
 
 @rng.compiled_inline
-def _new_row(st: np.ndarray, inv_i: np.ndarray, free: np.ndarray, k: int) -> int:
+def _new_row(st: np.ndarray, pool: Pool, k: int) -> int:
     """A row for invoice k's draws, held while its ladder may still move."""
     st[T_ROWS] -= 1
-    r = free[1, st[T_ROWS]]
-    inv_i[k, I_ROW] = r
+    r = pool.free[1, st[T_ROWS]]
+    pool.inv_i[k, I_ROW] = r
     return int(r)
 
 
 @rng.compiled_inline
-def _register(st: np.ndarray, inv_i: np.ndarray, head: np.ndarray, tail: np.ndarray,
-              k: int, c: int) -> None:
+def _register(st: np.ndarray, inv_i: np.ndarray, acct: Accounts, k: int, c: int) -> None:
     """CustomerBook.register: number the invoice and add it to its customer's open list."""
     inv_i[k, I_SEQ] = st[T_REGISTERED]
     st[T_REGISTERED] += 1
     inv_i[k, I_NEXT] = -1
-    if tail[c] < 0:
-        head[c] = k
+    if acct.tail[c] < 0:
+        acct.head[c] = k
     else:
-        inv_i[tail[c], I_NEXT] = k
-    tail[c] = k
+        inv_i[acct.tail[c], I_NEXT] = k
+    acct.tail[c] = k
 
 
 @rng.compiled_inline
@@ -302,67 +406,60 @@ def _blocked(inv_f: np.ndarray, inv_i: np.ndarray, k: int, t: float, amount: flo
 
 
 @rng.compiled
-def _issue(i: int, t: float, st: np.ndarray, o_cust: np.ndarray, o_index: np.ndarray,
-           o_amount: np.ndarray, fate: np.ndarray, c_seg: np.ndarray, c_grade: np.ndarray,
-           c_payer: np.ndarray, c_funding: np.ndarray, c_bankrupt: np.ndarray,
-           c_recovery: np.ndarray, c_tier: np.ndarray, head: np.ndarray, tail: np.ndarray,
-           rebate_sales: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, rows: np.ndarray,
-           free: np.ndarray, key: np.ndarray, grade_f: np.ndarray, seg_f: np.ndarray,
-           p: np.ndarray, payer_f: np.ndarray) -> int:
+def _issue(i: int, t: float, s: State, orders: Candidates, cust: Customers, acct: Accounts,
+           pool: Pool, par: Params) -> int:
     """CustomerBook.issue: invoice candidate order i at time t; return its slot."""
-    c = o_cust[i]
-    fate[i] = FATE_SHIPPED
-    k = _new_slot(st, inv_i, free)
-    seg, grade = c_seg[c], c_grade[c]
-    _new_invoice(inv_f, inv_i, k, c, o_index[i], seg, grade, c_payer[c], t, o_amount[i], 0)
-    row = rows[_new_row(st, inv_i, free, k)]
-    key[2], key[3] = np.uint64(c), np.uint64(o_index[i])
-    _base_draws(row, key, seg, seg_f)
-    _open_invoice(inv_f, inv_i, k, row, grade_f[grade, G_NET], grade_f[grade], c_tier[c],
-                  c_funding[c], c_bankrupt[c], c_recovery[c], t, seg_f, p, payer_f, key)
-    _register(st, inv_i, head, tail, k, c)
-    rebate_sales[c] += o_amount[i]
+    st, inv_f, inv_i, key = s.st, pool.inv_f, pool.inv_i, s.key
+    c = orders.cust[i]
+    orders.fate[i] = FATE_SHIPPED
+    k = _new_slot(st, pool)
+    _new_invoice(inv_f, inv_i, k, c, orders.number[i], cust, t, orders.amount[i], 0)
+    row = pool.rows[_new_row(st, pool, k)]
+    key[2], key[3] = np.uint64(c), np.uint64(orders.number[i])
+    _base_draws(row, key, cust.seg[c], par.seg_f)
+    _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[cust.grade[c], G_NET], cust.tier[c],
+                  t, cust, par)
+    _register(st, inv_i, acct, k, c)
+    acct.rebate_sales[c] += orders.amount[i]
     return k
 
 
 @rng.compiled_inline
-def _write_row(st: np.ndarray, ledger: np.ndarray, ledger_seq: np.ndarray, inv_f: np.ndarray,
-               inv_i: np.ndarray, k: int) -> None:
+def _write_row(st: np.ndarray, out: Rows, inv_f: np.ndarray, inv_i: np.ndarray,
+               k: int) -> None:
     """Invoice k's ledger row, after the rows written before it, with its registration
     number beside it (the row's place in the finished ledger's order). Rows are written as
     invoices are booked; writing each at its registration number instead scattered them over
     the whole ledger, a cache miss each (a sixth of the run at 100,000 customers)."""
     n = st[T_WRITTEN]
-    _ledger_row(ledger, n, inv_f, inv_i, k)
-    ledger_seq[n] = inv_i[k, I_SEQ]
+    _ledger_row(out.ledger, n, inv_f, inv_i, k)
+    out.seq[n] = inv_i[k, I_SEQ]
     st[T_WRITTEN] = n + 1
 
 
 @rng.compiled
-def _book(k: int, st: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, head: np.ndarray,
-          tail: np.ndarray, free: np.ndarray, eased: np.ndarray, eased_list: np.ndarray,
-          receipts: np.ndarray, rebate_late: np.ndarray, ledger: np.ndarray,
-          ledger_seq: np.ndarray, seg_f: np.ndarray, p: np.ndarray,
-          cancel_from: np.ndarray) -> None:
+def _book(k: int, s: State, pool: Pool, acct: Accounts, out: Rows, par: Params) -> None:
     """des._book_settled for one invoice: CustomerBook.book, then its ledger row written
     and its slot let go (at once, or when its collector chain ends)."""
+    st, inv_f, inv_i, p = s.st, pool.inv_f, pool.inv_i, par.p
+    head, tail = acct.head, acct.tail
     c = inv_i[k, I_CUST]
     inv_i[k, I_BOOKED] = 1
-    if eased[c] == 0:
-        eased[c] = 1
-        eased_list[st[T_EASED]] = c
+    if acct.eased[c] == 0:
+        acct.eased[c] = 1
+        acct.eased_list[st[T_EASED]] = c
         st[T_EASED] += 1
     outcome = inv_i[k, I_OUTCOME]
     paid = outcome in (PAID, PAID_DUNNED, DISCOUNT, AGENCY, LAWSUIT)
     settle = inv_f[k, F_SETTLE]
     if paid:
-        receipts[c, math.floor(settle / p[P_MONTH])] += inv_f[k, F_AMOUNT]
+        acct.receipts[c, math.floor(settle / p[P_MONTH])] += inv_f[k, F_AMOUNT]
     if settle > inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
-        rebate_late[c] = 1
+        acct.rebate_late[c] = 1
     if outcome == WRITTEN_OFF:  # the account is closed from the day the write-off is booked
-        cancel_from[c] = min(cancel_from[c], float(st[T_TODAY]))
-    _close(inv_f, inv_i, k, p[P_END], seg_f, p)
-    _write_row(st, ledger, ledger_seq, inv_f, inv_i, k)
+        acct.cancel_from[c] = min(acct.cancel_from[c], float(st[T_TODAY]))
+    _close(inv_f, inv_i, k, p[P_END], par)
+    _write_row(st, out, inv_f, inv_i, k)
     # off the customer's open list (once booked it can block nothing: settled before now)
     prev, q = -1, head[c]
     while q != k:
@@ -374,49 +471,45 @@ def _book(k: int, st: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, head: np
     if tail[c] == k:
         tail[c] = prev
     if inv_i[k, I_PIN] == 0:
-        _free_slot(st, inv_i, free, k)
+        _free_slot(st, pool, k)
 
 
 # ---- the collectors (des._Collectors, _granted, _served, _expired) --------------------------
 
 
 @rng.compiled
-def _start_service(task: int, now: float, st: np.ndarray, sf: np.ndarray, tk_i: np.ndarray,
-                   tk_f: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, rows: np.ndarray,
-                   free: np.ndarray, lad_f: np.ndarray, p: np.ndarray, ev_t: np.ndarray,
-                   ev_q: np.ndarray) -> bool:
+def _start_service(task: int, now: float, s: State, tasks: Tasks, pool: Pool, par: Params,
+                   ev: Queue) -> bool:
     """des._granted: a collector takes the task now; False if the invoice was paid first
     (the collector is then free again at once)."""
+    st, sf, tk_i, inv_i = s.st, s.sf, tasks.tk_i, pool.inv_i
     tk_i[task, K_DONE] = 1
     k = tk_i[task, K_SLOT]
-    if inv_f[k, F_SETTLE] <= now:
-        _unpin(st, inv_i, free, k)
+    if pool.inv_f[k, F_SETTLE] <= now:
+        _unpin(st, pool, k)
         return False
     j = tk_i[task, K_STEP]
-    draw = rows[inv_i[k, I_ROW], COL_STEPS + STEP_DRAWS * j + 3]
-    service = lad_f[inv_i[k, I_GRADE], j, D_SERVICE] * draw
-    start, end = p[P_START], p[P_END]
+    draw = pool.rows[inv_i[k, I_ROW], COL_STEPS + STEP_DRAWS * j + 3]
+    service = par.lad_f[inv_i[k, I_GRADE], j, D_SERVICE] * draw
+    start, end = par.p[P_START], par.p[P_END]
     sf[U_BUSY] += max(0.0, min(now + service, end) - max(now, start))
     if start <= now < end:
         st[T_SERVED] += 1
-        sf[U_WAIT] += now - tk_f[task]
-    _schedule(st, sf, ev_t, ev_q, now + service, EV_SERVED, task, 0)
+        sf[U_WAIT] += now - tasks.tk_f[task]
+    _schedule(s, ev, now + service, EV_SERVED, task, 0)
     return True
 
 
 @rng.compiled
-def _release(now: float, st: np.ndarray, sf: np.ndarray, tk_i: np.ndarray, tk_f: np.ndarray,
-             w_p: np.ndarray, w_q: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray,
-             rows: np.ndarray, free: np.ndarray, lad_f: np.ndarray, p: np.ndarray,
-             ev_t: np.ndarray, ev_q: np.ndarray) -> None:
+def _release(now: float, s: State, tasks: Tasks, pool: Pool, par: Params, ev: Queue) -> None:
     """_Collectors.release: the next task still wanted gets the collector, or it is free."""
+    st = s.st
     while st[T_WAITING] > 0:
-        task = _heap_pop(w_p, w_q, st[T_WAITING])[1]
+        task = _heap_pop(tasks.w_p, tasks.w_q, st[T_WAITING])[1]
         st[T_WAITING] -= 1
-        if tk_i[task, K_DONE] == 1:
+        if tasks.tk_i[task, K_DONE] == 1:
             continue  # dropped while it waited: removed now that it reached the front
-        if _start_service(task, now, st, sf, tk_i, tk_f, inv_f, inv_i, rows, free, lad_f, p,
-                          ev_t, ev_q):
+        if _start_service(task, now, s, tasks, pool, par, ev):
             return
     st[T_STAFF] += 1
 
@@ -452,78 +545,64 @@ def _prefetch_slot(inv_f: np.ndarray, inv_i: np.ndarray, k: int) -> None:
 
 
 @rng.compiled_inline
-def _prefetch_customer(c: int, m: int, c_seg: np.ndarray, c_grade: np.ndarray,
-                       c_payer: np.ndarray, c_funding: np.ndarray, c_bankrupt: np.ndarray,
-                       c_recovery: np.ndarray, c_tier: np.ndarray, limit: np.ndarray,
-                       lost_from: np.ndarray, cancel_from: np.ndarray, head: np.ndarray,
-                       tail: np.ndarray, ordered: np.ndarray, rebate_sales: np.ndarray,
-                       tally: np.ndarray) -> None:
+def _prefetch_customer(c: int, m: int, cust: Customers, acct: Accounts) -> None:
     """Ask for the lines an order of customer c in month m reads (accepted and issued)."""
-    prefetch(lost_from, c)
-    prefetch(cancel_from, c)
-    prefetch_at(ordered, c, m)
-    prefetch(head, c)
-    prefetch(limit, c)
-    prefetch(c_seg, c)
-    prefetch(c_grade, c)
-    prefetch(c_payer, c)
-    prefetch(c_funding, c)
-    prefetch(c_bankrupt, c)
-    prefetch(c_recovery, c)
-    prefetch(c_tier, c)
-    prefetch(tail, c)
-    prefetch(rebate_sales, c)
-    prefetch(tally, c)
+    prefetch(acct.lost_from, c)
+    prefetch(acct.cancel_from, c)
+    prefetch_at(acct.ordered, c, m)
+    prefetch(acct.head, c)
+    prefetch(acct.limit, c)
+    prefetch(cust.seg, c)
+    prefetch(cust.grade, c)
+    prefetch(cust.payer, c)
+    prefetch(cust.funding, c)
+    prefetch(cust.bankrupt, c)
+    prefetch(cust.recovery, c)
+    prefetch(cust.tier, c)
+    prefetch(acct.tail, c)
+    prefetch(acct.rebate_sales, c)
+    prefetch(acct.tally, c)
 
 
 @rng.compiled
-def _advance(k: int, j: int, now: float, st: np.ndarray, sf: np.ndarray, inv_f: np.ndarray,
-             inv_i: np.ndarray, rows: np.ndarray, free: np.ndarray, key: np.ndarray,
-             grade_f: np.ndarray, lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
-             tally: np.ndarray, lost_from: np.ndarray, cancel_from: np.ndarray,
-             e_q: np.ndarray, e_free: np.ndarray, bucket: np.ndarray, ev_t: np.ndarray,
-             ev_q: np.ndarray) -> None:
+def _advance(k: int, j: int, now: float, s: State, pool: Pool, par: Params, acct: Accounts,
+             lst: Listings, ev: Queue) -> None:
     """des._advance: past the step, and on with the ladder if the invoice is still open."""
+    inv_f, inv_i = pool.inv_f, pool.inv_i
     if inv_i[k, I_STEP] == j:
         inv_i[k, I_STEP] += 1
     if inv_f[k, F_SETTLE] > now:
         inv_i[k, I_PIN] = 0  # (pinned again if the plan queues another step)
-        _plan(k, now, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p, payer_f, tally,
-              lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q, True)
+        _plan(k, now, s, pool, par, acct, lst, ev, True)
     else:  # the step ended the invoice: no plan carries its customer effects over
         c = inv_i[k, I_CUST]
-        lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
-        cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
+        acct.lost_from[c] = min(acct.lost_from[c], inv_f[k, F_LOST_AT])
+        acct.cancel_from[c] = min(acct.cancel_from[c], inv_f[k, F_CANCEL])
     if inv_i[k, I_PIN] == 0:
-        _unpin(st, inv_i, free, k)
+        _unpin(s.st, pool, k)
 
 
 @rng.compiled
-def _kernel(
-        until: float, st: np.ndarray, sf: np.ndarray,
-        c_seg: np.ndarray, c_grade: np.ndarray, c_payer: np.ndarray, c_funding: np.ndarray,
-        c_bankrupt: np.ndarray, c_recovery: np.ndarray, c_tier: np.ndarray,
-        c_factor: np.ndarray, c_limit_from: np.ndarray, limit: np.ndarray,
-        lost_from: np.ndarray,
-        cancel_from: np.ndarray, head: np.ndarray, tail: np.ndarray, eased: np.ndarray,
-        eased_list: np.ndarray, ordered: np.ndarray, receipts: np.ndarray,
-        rebate_sales: np.ndarray, rebate_late: np.ndarray, rebate_paid: np.ndarray,
-        tally: np.ndarray,
-        o_time: np.ndarray, o_cust: np.ndarray, o_index: np.ndarray, o_amount: np.ndarray,
-        o_thin: np.ndarray, o_approval: np.ndarray, fate: np.ndarray, day_end: np.ndarray,
-        held_o: np.ndarray, held_t: np.ndarray, held_f: np.ndarray, shipped: np.ndarray,
-        inv_f: np.ndarray, inv_i: np.ndarray, rows: np.ndarray, free: np.ndarray,
-        e_q: np.ndarray, e_free: np.ndarray, bucket: np.ndarray,
-        ev_t: np.ndarray, ev_q: np.ndarray, tk_i: np.ndarray, tk_f: np.ndarray,
-        w_p: np.ndarray, w_q: np.ndarray,
-        grade_f: np.ndarray, lad_f: np.ndarray, seg_f: np.ndarray, payer_f: np.ndarray,
-        p: np.ndarray, cp: np.ndarray, cal: np.ndarray, key: np.ndarray, ledger: np.ndarray,
-        ledger_seq: np.ndarray) -> int:
+def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Candidates,
+            held: Held, pool: Pool, lst: Listings, ev: Queue, tasks: Tasks, par: Params,
+            out: Rows) -> int:
     """Process events in order until the next is at `until` or later (PAUSED), none is left
     (DONE), or an array is too short for the next one (NEED_ROOM; st[T_NEED] says how many
     places each pool needs). Every bit of state is in the arrays, so a call resumes where
     the last one stopped."""
-    n = c_seg.size
+    # (the records' arrays under short local names: a name is only a register here)
+    st, sf, key = s.st, s.sf, s.key
+    inv_f, inv_i = pool.inv_f, pool.inv_i
+    ev_t, ev_q, tk_i, tk_f = ev.ev_t, ev.ev_q, tasks.tk_i, tasks.tk_f
+    held_o, held_t, held_f, shipped = held.order, held.deadline, held.cause, held.shipped
+    e_q, e_free, bucket = lst.e_q, lst.e_free, lst.bucket
+    p, grade_f, cal, cp = par.p, par.grade_f, par.cal, par.cp
+    limit, lost_from, cancel_from, head = acct.limit, acct.lost_from, acct.cancel_from, acct.head
+    eased, eased_list, rebate_sales = acct.eased, acct.eased_list, acct.rebate_sales
+    rebate_late, ordered, receipts = acct.rebate_late, acct.ordered, acct.receipts
+    o_time, o_cust, o_amount, o_thin = orders.time, orders.cust, orders.amount, orders.thin
+    fate, day_end = orders.fate, orders.day_end
+    n = cust.seg.size
     finite = cp[C_FINITE] > 0.0
     month = p[P_MONTH]
     while st[T_EVENTS] > 0:
@@ -543,7 +622,7 @@ def _kernel(
         if kind == EV_ENQUEUE:  # des._enqueue
             k, j = a, b
             if inv_f[k, F_SETTLE] <= now:
-                _unpin(st, inv_i, free, k)
+                _unpin(st, pool, k)
                 continue  # paid before the call came up
             task = st[T_TASKS]
             st[T_TASKS] += 1
@@ -552,27 +631,24 @@ def _kernel(
             priority = _priority(inv_f, k, now, cp)
             if st[T_STAFF] > 0:
                 st[T_STAFF] -= 1
-                if not _start_service(task, now, st, sf, tk_i, tk_f, inv_f, inv_i, rows,
-                                      free, lad_f, p, ev_t, ev_q):
-                    _release(now, st, sf, tk_i, tk_f, w_p, w_q, inv_f, inv_i, rows, free,
-                             lad_f, p, ev_t, ev_q)
+                if not _start_service(task, now, s, tasks, pool, par, ev):
+                    _release(now, s, tasks, pool, par, ev)
             else:
                 st[T_WSEQ] += 1
-                _heap_push(w_p, w_q, st[T_WAITING], priority, st[T_WSEQ], task, 0, 0)
+                _heap_push(tasks.w_p, tasks.w_q, st[T_WAITING], priority, st[T_WSEQ], task,
+                           0, 0)
                 st[T_WAITING] += 1
             if tk_i[task, K_DONE] == 0:
-                _schedule(st, sf, ev_t, ev_q, now + cp[C_MAX_WAIT], EV_EXPIRE, task, 0)
+                _schedule(s, ev, now + cp[C_MAX_WAIT], EV_EXPIRE, task, 0)
         elif kind == EV_SERVED:  # des._served
             task = a
-            _release(now, st, sf, tk_i, tk_f, w_p, w_q, inv_f, inv_i, rows, free, lad_f, p,
-                     ev_t, ev_q)
+            _release(now, s, tasks, pool, par, ev)
             k, j = tk_i[task, K_SLOT], tk_i[task, K_STEP]
             c = inv_i[k, I_CUST]
             key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
-            _apply(inv_f, inv_i, k, rows[inv_i[k, I_ROW]], inv_i[k, I_GRADE], j, now, lad_f, p,
-                   payer_f, tally[c], key)
-            _advance(k, j, now, st, sf, inv_f, inv_i, rows, free, key, grade_f, lad_f, p,
-                     payer_f, tally, lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q)
+            _apply(inv_f, inv_i, k, pool.rows[inv_i[k, I_ROW]], key, j, now, par,
+                   acct.tally[c])
+            _advance(k, j, now, s, pool, par, acct, lst, ev)
         elif kind == EV_EXPIRE:  # des._expired
             task = a
             if tk_i[task, K_DONE] == 1:
@@ -580,9 +656,7 @@ def _kernel(
             tk_i[task, K_DONE] = 1
             if p[P_START] <= now < p[P_END]:
                 st[T_DROPPED] += 1
-            _advance(tk_i[task, K_SLOT], tk_i[task, K_STEP], now, st, sf, inv_f, inv_i, rows,
-                     free, key, grade_f, lad_f, p, payer_f, tally, lost_from, cancel_from,
-                     e_q, e_free, bucket, ev_t, ev_q)
+            _advance(tk_i[task, K_SLOT], tk_i[task, K_STEP], now, s, pool, par, acct, lst, ev)
         else:  # the day tick (des._days)
             d = a
             day = float(d)
@@ -609,13 +683,12 @@ def _kernel(
                     if inv_f[k1, F_SETTLE] < INF:
                         prefetch_at(receipts, c1, math.floor(inv_f[k1, F_SETTLE] / month))
                     prefetch(head, c1)
-                    prefetch(tail, c1)
+                    prefetch(acct.tail, c1)
                     prefetch(eased, c1)
                     prefetch(rebate_late, c1)
                 if (inv_i[k, I_SEQ] == e_q[e, E_SEQ] and inv_i[k, I_STAMP] == e_q[e, E_STAMP]
                         and inv_i[k, I_BOOKED] == 0):
-                    _book(k, st, inv_f, inv_i, head, tail, free, eased, eased_list, receipts,
-                          rebate_late, ledger, ledger_seq, seg_f, p, cancel_from)
+                    _book(k, s, pool, acct, out, par)
                 e_free[st[T_ENTRIES]] = e
                 st[T_ENTRIES] += 1
                 e = nxt
@@ -625,8 +698,8 @@ def _kernel(
                 method = p[P_LIMIT_METHOD]
                 if method != 0.0 and m >= p[P_LIMIT_FROM]:
                     for c in range(n):
-                        limit[c] = _limit(p, m, ordered[c], receipts[c], c_factor[c], limit[c],
-                                          c_limit_from[c])
+                        limit[c] = _limit(p, m, ordered[c], receipts[c], cust.factor[c],
+                                          limit[c], cust.limit_from[c])
                     for h in range(st[T_HELD]):
                         c = o_cust[held_o[h]]
                         if eased[c] == 0:
@@ -644,7 +717,7 @@ def _kernel(
                             k = inv_i[k, I_NEXT]
                         if (rebate_sales[c] >= p[P_REBATE_THRESHOLD] and rebate_late[c] == 0
                                 and p[P_START] < day <= p[P_END]):
-                            rebate_paid[c] += p[P_REBATE_RATE] * rebate_sales[c]
+                            acct.rebate_paid[c] += p[P_REBATE_RATE] * rebate_sales[c]
                 rebate_sales[:] = 0.0
                 rebate_late[:] = 0
             # CustomerBook.release_held: all released orders invoiced, then each planned
@@ -652,17 +725,14 @@ def _kernel(
             for h in range(st[T_HELD]):
                 i, deadline, cause = held_o[h], held_t[h], held_f[h]
                 c = o_cust[i]
-                if _expired(day, deadline, c_bankrupt[c], lost_from[c]):
+                if _expired(day, deadline, cust.bankrupt[c], lost_from[c]):
                     fate[i] = cause
                 elif day >= cancel_from[c]:  # the line was cancelled or the account closed
                     fate[i] = _cancelled(o_thin[i], p)
                 elif eased[c] == 1 and _blocked(inv_f, inv_i, head[c], day, o_amount[i],
-                                                limit[c] * grade_f[c_grade[c], G_CEILING]
+                                                limit[c] * grade_f[cust.grade[c], G_CEILING]
                                                 ) == 0:
-                    shipped[n_ship] = _issue(
-                        i, day, st, o_cust, o_index, o_amount, fate, c_seg, c_grade, c_payer,
-                        c_funding, c_bankrupt, c_recovery, c_tier, head, tail, rebate_sales,
-                        inv_f, inv_i, rows, free, key, grade_f, seg_f, p, payer_f)
+                    shipped[n_ship] = _issue(i, day, s, orders, cust, acct, pool, par)
                     n_ship += 1
                 else:
                     held_o[keep], held_t[keep], held_f[keep] = i, deadline, cause
@@ -672,11 +742,9 @@ def _kernel(
                 eased[eased_list[q]] = 0
             st[T_EASED] = 0
             for q in range(n_ship):
-                _plan(shipped[q], day, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p,
-                      payer_f, tally, lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q,
-                      finite)
+                _plan(shipped[q], day, s, pool, par, acct, lst, ev, finite)
                 if inv_i[shipped[q], I_PIN] == 0:
-                    _free_row(st, inv_i, free, shipped[q])
+                    _free_row(st, pool, shipped[q])
             # the day's orders (CustomerBook.accept), each planned as it ships
             last = day_end[d]
             while st[T_ORDER] < last:
@@ -687,9 +755,7 @@ def _kernel(
                 # found from the customer's values asked for an order ago)
                 if i + 2 < last:
                     _prefetch_customer(o_cust[i + 2], math.floor(o_time[i + 2] / month),
-                                       c_seg, c_grade, c_payer, c_funding, c_bankrupt,
-                                       c_recovery, c_tier, limit, lost_from, cancel_from, head,
-                                       tail, ordered, rebate_sales, tally)
+                                       cust, acct)
                 if i + 1 < last:
                     h = head[o_cust[i + 1]]
                     if h >= 0:
@@ -703,79 +769,65 @@ def _kernel(
                     fate[i] = _cancelled(o_thin[i], p)
                     continue
                 ordered[c, math.floor(t / month)] += amount
-                g = c_grade[c]
+                g = cust.grade[c]
                 block = _blocked(inv_f, inv_i, head[c], t, amount, limit[c] * grade_f[g, G_CEILING])
-                if block == L_LIMIT and o_approval[i] < grade_f[g, G_APPROVAL]:
+                if block == L_LIMIT and orders.approval[i] < grade_f[g, G_APPROVAL]:
                     block = 0  # released after approval
                 if block != 0:
                     h = st[T_HELD]
                     held_o[h], held_f[h] = i, block
-                    held_t[h] = _deadline(t, key, c, o_index[i], c_seg[c], seg_f, p)
+                    held_t[h] = _deadline(t, key, c, orders.number[i], cust.seg[c], par)
                     st[T_HELD] += 1
                     continue
-                k = _issue(i, t, st, o_cust, o_index, o_amount, fate, c_seg, c_grade, c_payer,
-                           c_funding, c_bankrupt, c_recovery, c_tier, head, tail,
-                           rebate_sales, inv_f, inv_i, rows, free, key, grade_f, seg_f, p,
-                           payer_f)
-                _plan(k, t, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p, payer_f,
-                      tally, lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q, finite)
+                k = _issue(i, t, s, orders, cust, acct, pool, par)
+                _plan(k, t, s, pool, par, acct, lst, ev, finite)
                 if inv_i[k, I_PIN] == 0:
-                    _free_row(st, inv_i, free, k)
+                    _free_row(st, pool, k)
             if d + 1 < bucket.shape[0]:
-                _schedule(st, sf, ev_t, ev_q, day + 1.0, EV_TICK, d + 1, 0)
+                _schedule(s, ev, day + 1.0, EV_TICK, d + 1, 0)
     return DONE
 
 
 @rng.compiled
-def _open_book(op_cust: np.ndarray, op_issue: np.ndarray, op_amount: np.ndarray,
-               op_index: np.ndarray, op_draws: np.ndarray, op_net: np.ndarray,
-               st: np.ndarray, sf: np.ndarray, c_seg: np.ndarray, c_grade: np.ndarray,
-               c_payer: np.ndarray, c_funding: np.ndarray, c_bankrupt: np.ndarray,
-               c_recovery: np.ndarray, head: np.ndarray, tail: np.ndarray,
-               lost_from: np.ndarray, cancel_from: np.ndarray, tally: np.ndarray,
-               inv_f: np.ndarray, inv_i: np.ndarray, rows: np.ndarray, free: np.ndarray,
-               shipped: np.ndarray, e_q: np.ndarray, e_free: np.ndarray, bucket: np.ndarray,
-               ev_t: np.ndarray, ev_q: np.ndarray, grade_f: np.ndarray, lad_f: np.ndarray,
-               seg_f: np.ndarray, payer_f: np.ndarray, p: np.ndarray, key: np.ndarray,
+def _open_book(op: OpeningBook, s: State, cust: Customers, acct: Accounts, pool: Pool,
+               shipped: np.ndarray, lst: Listings, ev: Queue, par: Params,
                finite: bool) -> None:
     """CustomerBook.open_book, then each opening invoice planned at day 0, as the SimPy
     engine does before its scheduler starts."""
-    for q in range(op_cust.size):
-        c = op_cust[q]
-        grade = c_grade[c]
-        k = _new_slot(st, inv_i, free)
-        _new_invoice(inv_f, inv_i, k, c, op_index[q], c_seg[c], grade, c_payer[c],
-                     op_issue[q], op_amount[q], 1)
-        row = rows[_new_row(st, inv_i, free, k)]
-        key[2], key[3] = np.uint64(c), np.uint64(op_index[q])
-        _open_opening(inv_f, inv_i, k, row, op_draws[q], op_net[grade], grade_f[grade],
-                      c_funding[c], c_bankrupt[c], c_recovery[c], seg_f, lad_f, p, payer_f, key)
-        _register(st, inv_i, head, tail, k, c)
+    st, inv_f, inv_i, key = s.st, pool.inv_f, pool.inv_i, s.key
+    for q in range(op.customer.size):
+        c = op.customer[q]
+        k = _new_slot(st, pool)
+        _new_invoice(inv_f, inv_i, k, c, op.number[q], cust, op.issue[q], op.amount[q], 1)
+        row = pool.rows[_new_row(st, pool, k)]
+        key[2], key[3] = np.uint64(c), np.uint64(op.number[q])
+        _open_opening(inv_f, inv_i, k, row, key, op.draws[q], op.net[cust.grade[c]], cust,
+                      par)
+        _register(st, inv_i, acct, k, c)
         shipped[q] = k
-    for q in range(op_cust.size):
-        _plan(shipped[q], 0.0, st, sf, inv_f, inv_i, rows, key, grade_f, lad_f, p, payer_f,
-              tally, lost_from, cancel_from, e_q, e_free, bucket, ev_t, ev_q, finite)
+    for q in range(op.customer.size):
+        _plan(shipped[q], 0.0, s, pool, par, acct, lst, ev, finite)
         if inv_i[shipped[q], I_PIN] == 0:
-            _free_row(st, inv_i, free, shipped[q])
+            _free_row(st, pool, shipped[q])
 
 
 @rng.compiled
-def _close_open(st: np.ndarray, inv_f: np.ndarray, inv_i: np.ndarray, ledger: np.ndarray,
-                ledger_seq: np.ndarray, seg_f: np.ndarray, p: np.ndarray) -> None:
+def _close_open(s: State, pool: Pool, out: Rows, par: Params) -> None:
     """The invoices not booked by the end, closed as of the end into their ledger rows."""
+    inv_f, inv_i = pool.inv_f, pool.inv_i
     for k in range(inv_i.shape[0]):
         if inv_i[k, I_SEQ] >= 0 and inv_i[k, I_BOOKED] == 0:
-            _close(inv_f, inv_i, k, p[P_END], seg_f, p)
-            _write_row(st, ledger, ledger_seq, inv_f, inv_i, k)
+            _close(inv_f, inv_i, k, par.p[P_END], par)
+            _write_row(s.st, out, inv_f, inv_i, k)
 
 
 # ---- the driver -----------------------------------------------------------------------------
 
 
 class EventRun:
-    """One replication laid out for the kernel: every array it reads and writes, made longer
-    when it asks. `advance(until)` runs the events before `until`; `finish()` closes the
-    book and returns the engine's output."""
+    """One replication laid out for the kernel: its records (every array it reads and
+    writes), the pools among them made longer when it asks. `advance(until)` runs the events
+    before `until`; `finish()` closes the book and returns the engine's output."""
 
     def __init__(self, scenario: Scenario, policy: Policy, seed: int, engine: str,
                  room: int | None = None) -> None:
@@ -801,183 +853,180 @@ class EventRun:
         o_time = np.frombuffer(book.o_time, dtype=np.float64)
         opening = Opening(scenario, seed, rules, customers, book, orders.grade,
                           by_customer=False)
-        op = (opening.customer, opening.issue, opening.amount, opening.index, opening.draws,
-              opening.net)
-        slots = op[0].size + (max(4096, candidates // 8) if room is None else room)
-        self.a: dict[str, np.ndarray] = {
-            "st": np.zeros(N_T, dtype=np.int64), "sf": np.zeros(3),
-            "c_seg": orders.segment, "c_grade": orders.grade,
-            "c_payer": customers.payer.astype(np.int64),
-            "c_funding": customers.funding_cost_annual, "c_bankrupt": orders.bankrupt,
-            "c_recovery": customers.recovery_share,
-            "c_tier": book.tier_array, "c_factor": arrays["factor"],
-            "c_limit_from": book.limit_months,
-            "limit": np.array(arrays["limit0"], dtype=np.float64),
-            "lost_from": np.full(n, INF), "cancel_from": np.full(n, INF),
-            "head": np.full(n, -1, dtype=np.int64), "tail": np.full(n, -1, dtype=np.int64),
-            "eased": np.zeros(n, dtype=np.int8), "eased_list": np.zeros(n, dtype=np.int64),
-            "ordered": np.zeros((n, book.months)), "receipts": np.zeros((n, book.months)),
-            "rebate_sales": np.zeros(n), "rebate_late": np.zeros(n, dtype=np.int8),
-            "rebate_paid": book.rebate_paid, "tally": np.zeros((n, len(ACTIONS) + 1, 2)),
-            "o_time": o_time, "o_cust": np.frombuffer(book.o_cust, dtype=np.int64),
-            "o_index": np.frombuffer(book.o_index, dtype=np.int64),
-            "o_amount": np.frombuffer(book.o_amount, dtype=np.float64),
-            "o_thin": np.frombuffer(book.o_thin, dtype=np.float64),
-            "o_approval": np.frombuffer(book.o_approval, dtype=np.float64),
-            "fate": np.frombuffer(book.fate, dtype=np.int8),
-            "day_end": np.searchsorted(o_time, np.arange(1, n_days + 1, dtype=np.float64)
-                                       ).astype(np.int64),
-            "held_o": np.zeros(0, dtype=np.int64), "held_t": np.zeros(0),
-            "held_f": np.zeros(0, dtype=np.int64), "shipped": np.zeros(0, dtype=np.int64),
-            "inv_f": np.zeros((0, N_F)), "inv_i": np.zeros((0, N_I), dtype=np.int64),
-            "rows": np.zeros((0, width)), "free": np.zeros((2, 0), dtype=np.int64),
-            "e_q": np.zeros((0, 4), dtype=np.int64), "e_free": np.zeros(0, dtype=np.int64),
-            "bucket": np.full((n_days, 2), -1, dtype=np.int64),
-            "ev_t": np.zeros(0), "ev_q": np.zeros((0, 4), dtype=np.int64),
-            "tk_i": np.zeros((0, 3), dtype=np.int64), "tk_f": np.zeros(0),
-            "w_p": np.zeros(0), "w_q": np.zeros((0, 4), dtype=np.int64),
-            **{name: arrays[name] for name in ("grade_f", "lad_f", "seg_f", "payer_f", "p")},
-            "cp": _collector_params(policy), "cal": _calendar(book.month, book.year, n_days),
-            "key": np.zeros(4, dtype=np.uint64),
-            # (every candidate order makes one invoice at most; pages a run never reaches
-            # are never mapped)
-            "ledger": np.zeros(candidates + op[0].size, dtype=LEDGER_DTYPE),
-            "ledger_seq": np.zeros(candidates + op[0].size, dtype=np.int64),
-        }
-        self.a["key"][:2] = streams._seed_key(seed)
-        st = self.a["st"]
+        n_op = opening.count
+        slots = n_op + (max(4096, candidates // 8) if room is None else room)
+        self.s = State(st=np.zeros(N_T, dtype=np.int64), sf=np.zeros(3),
+                       key=np.zeros(4, dtype=np.uint64))
+        self.cust = cust = _customer_columns(customers, book, orders, arrays)
+        self.acct = Accounts(
+            limit=np.array(cust.limit0, dtype=np.float64), lost_from=np.full(n, INF),
+            cancel_from=np.full(n, INF), head=np.full(n, -1, dtype=np.int64),
+            tail=np.full(n, -1, dtype=np.int64), eased=np.zeros(n, dtype=np.int8),
+            eased_list=np.zeros(n, dtype=np.int64), ordered=np.zeros((n, book.months)),
+            receipts=np.zeros((n, book.months)), rebate_sales=np.zeros(n),
+            rebate_late=np.zeros(n, dtype=np.int8), rebate_paid=book.rebate_paid,
+            tally=np.zeros((n, len(ACTIONS) + 1, 2)))
+        self.orders = Candidates(
+            time=o_time, cust=np.frombuffer(book.o_cust, dtype=np.int64),
+            number=np.frombuffer(book.o_index, dtype=np.int64),
+            amount=np.frombuffer(book.o_amount, dtype=np.float64),
+            thin=np.frombuffer(book.o_thin, dtype=np.float64),
+            approval=np.frombuffer(book.o_approval, dtype=np.float64),
+            fate=np.frombuffer(book.fate, dtype=np.int8),
+            day_end=np.searchsorted(o_time, np.arange(1, n_days + 1, dtype=np.float64)
+                                    ).astype(np.int64))
+        self.held = Held(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64),
+                         np.zeros(0, dtype=np.int64))
+        self.pool = Pool(np.zeros((0, N_F)), np.zeros((0, N_I), dtype=np.int64),
+                         np.zeros((0, width)), np.zeros((2, 0), dtype=np.int64))
+        self.lst = Listings(np.zeros((0, 4), dtype=np.int64), np.zeros(0, dtype=np.int64),
+                            np.full((n_days, 2), -1, dtype=np.int64))
+        self.ev = Queue(np.zeros(0), np.zeros((0, 4), dtype=np.int64))
+        self.tasks = Tasks(np.zeros((0, 3), dtype=np.int64), np.zeros(0), np.zeros(0),
+                           np.zeros((0, 4), dtype=np.int64))
+        self.par = par = _params(scenario, policy, arrays, book, n_days)
+        # (every candidate order makes one invoice at most; pages a run never reaches are
+        # never mapped)
+        self.rows = Rows(np.zeros(candidates + n_op, dtype=LEDGER_DTYPE),
+                         np.zeros(candidates + n_op, dtype=np.int64))
+        #: the kernel compiled for these records' types (_compiled_for)
+        self._kernel: Callable[..., int] | None = None
+        s, st = self.s, self.s.st
+        s.key[:2] = streams._seed_key(seed)
         st[T_TODAY] = -1
         st[T_STAFF] = staff or 0
         self._grow_slots(slots)
-        self._grow_rows(op[0].size + (1024 if room is None else room))
-        self._grow_held(max(op[0].size, 1024 if room is None else room))
+        self._grow_rows(n_op + (1024 if room is None else room))
+        self._grow_held(max(n_op, 1024 if room is None else room))
         self._grow_entries(slots)
         self._grow_events(2 * slots + 16)
         self._grow_tasks(max(1024, candidates // 16) if room is None else room)
-        a = self.a
-        _open_book(*op, st, a["sf"], a["c_seg"], a["c_grade"], a["c_payer"], a["c_funding"],
-                   a["c_bankrupt"], a["c_recovery"], a["head"], a["tail"], a["lost_from"],
-                   a["cancel_from"], a["tally"], a["inv_f"], a["inv_i"], a["rows"], a["free"],
-                   a["shipped"], a["e_q"], a["e_free"], a["bucket"], a["ev_t"], a["ev_q"],
-                   a["grade_f"], a["lad_f"], a["seg_f"], a["payer_f"], a["p"], a["key"],
-                   staff is not None)
+        _open_book(opening.record(), s, cust, self.acct, self.pool, self.held.shipped,
+                   self.lst, self.ev, par, staff is not None)
         # the scheduler's first day comes before anything else due at time 0 (SimPy starts a
         # process with an urgent event): scheduled as if before every other event
-        _heap_push(a["ev_t"], a["ev_q"], st[T_EVENTS], 0.0, -1, EV_TICK, 0, 0)
+        _heap_push(self.ev.ev_t, self.ev.ev_q, st[T_EVENTS], 0.0, -1, EV_TICK, 0, 0)
         st[T_EVENTS] += 1
 
-    # ---- growing the pools ----------------------------------------------------------------
+    # ---- growing the pools (each record built again around its longer arrays) -------------
 
     def _grow_slots(self, more: int) -> None:
-        a = self.a
-        size = a["inv_f"].shape[0]
-        a["inv_f"] = _longer(a["inv_f"], more)
-        a["inv_i"] = _longer(a["inv_i"], more)
-        a["inv_i"][size:, I_SEQ] = -1
+        pool = self.pool
+        size = pool.inv_f.shape[0]
+        inv_i = _longer(pool.inv_i, more)
+        inv_i[size:, I_SEQ] = -1
+        self.pool = pool._replace(inv_f=_longer(pool.inv_f, more), inv_i=inv_i)
         self._grow_free(0, T_SLOTS, size, more)
 
     def _grow_rows(self, more: int) -> None:
-        a = self.a
-        size = a["rows"].shape[0]
-        a["rows"] = _longer(a["rows"], more)
+        size = self.pool.rows.shape[0]
+        self.pool = self.pool._replace(rows=_longer(self.pool.rows, more))
         self._grow_free(1, T_ROWS, size, more)
 
     def _grow_free(self, which: int, count: int, size: int, more: int) -> None:
         """Free places size .. size + more - 1 on top of stack `which` (0: invoice slots,
         1: draw rows) of the free lists, whose st[count] places are in use as free."""
-        a, st = self.a, self.a["st"]
-        free = a["free"]
-        capacity = max(a["inv_f"].shape[0], a["rows"].shape[0])
+        st = self.s.st
+        free = self.pool.free
+        capacity = max(self.pool.inv_f.shape[0], self.pool.rows.shape[0])
         if free.shape[1] < capacity:
             wider = np.zeros((2, capacity), dtype=np.int64)
             wider[:, :free.shape[1]] = free
-            a["free"] = free = wider
+            free = wider
+            self.pool = self.pool._replace(free=free)
         used = int(st[count])
         free[which, used:used + more] = np.arange(size + more - 1, size - 1, -1)
         st[count] += more
 
     def _grow_held(self, more: int) -> None:
-        a = self.a
-        for name in ("held_o", "held_t", "held_f", "shipped"):
-            a[name] = _longer(a[name], more)
+        self.held = Held(*(_longer(a, more) for a in self.held))
 
     def _grow_entries(self, more: int) -> None:
-        a, st = self.a, self.a["st"]
-        size = a["e_q"].shape[0]
-        a["e_q"], a["e_free"] = _longer(a["e_q"], more), _longer(a["e_free"], more)
+        st, lst = self.s.st, self.lst
+        size = lst.e_q.shape[0]
+        e_free = _longer(lst.e_free, more)
         used = int(st[T_ENTRIES])
-        a["e_free"][used:used + more] = np.arange(size + more - 1, size - 1, -1)
+        e_free[used:used + more] = np.arange(size + more - 1, size - 1, -1)
         st[T_ENTRIES] += more
+        self.lst = lst._replace(e_q=_longer(lst.e_q, more), e_free=e_free)
 
     def _grow_events(self, more: int) -> None:
-        a = self.a
-        a["ev_t"], a["ev_q"] = _longer(a["ev_t"], more), _longer(a["ev_q"], more)
+        self.ev = Queue(*(_longer(a, more) for a in self.ev))
 
     def _grow_tasks(self, more: int) -> None:
-        a = self.a
-        for name in ("tk_i", "tk_f", "w_p", "w_q"):
-            a[name] = _longer(a[name], more)
+        self.tasks = Tasks(*(_longer(a, more) for a in self.tasks))
 
     # ---- running --------------------------------------------------------------------------
 
     def advance(self, until: float) -> None:
         """Run every event due before `until` (the end of the run at most)."""
-        a, st = self.a, self.a["st"]
-        until = min(until, self.end)
-        while _kernel(until, *(a[name] for name in _KERNEL_ARGS)) == NEED_ROOM:
+        st = self.s.st
+        until = float(min(until, self.end))  # (one type: one compiled kernel)
+        while True:
+            records = (self.s, self.cust, self.acct, self.orders, self.held, self.pool,
+                       self.lst, self.ev, self.tasks, self.par, self.rows)
+            if self._kernel is None:
+                self._kernel = _compiled_for(_kernel, (until, *records))
+            if self._kernel(until, *records) != NEED_ROOM:
+                return
+            self._kernel = None  # (the records are built again around longer pools)
             need = int(st[T_NEED])
             if st[T_SLOTS] < need:
-                self._grow_slots(max(need, a["inv_f"].shape[0]))
+                self._grow_slots(max(need, self.pool.inv_f.shape[0]))
             if st[T_ROWS] < need:
-                self._grow_rows(max(need, a["rows"].shape[0]))
-            if a["held_o"].size - st[T_HELD] < need:
-                self._grow_held(max(need, a["held_o"].size))
+                self._grow_rows(max(need, self.pool.rows.shape[0]))
+            if self.held.order.size - st[T_HELD] < need:
+                self._grow_held(max(need, self.held.order.size))
             if st[T_ENTRIES] < need:
-                self._grow_entries(max(need, a["e_q"].shape[0]))
-            if a["ev_t"].size - st[T_EVENTS] < need:
-                self._grow_events(max(need, a["ev_t"].size))
-            if a["tk_f"].size - st[T_TASKS] < 1:
-                self._grow_tasks(a["tk_f"].size)
+                self._grow_entries(max(need, self.lst.e_q.shape[0]))
+            if self.ev.ev_t.size - st[T_EVENTS] < need:
+                self._grow_events(max(need, self.ev.ev_t.size))
+            if self.tasks.tk_f.size - st[T_TASKS] < 1:
+                self._grow_tasks(self.tasks.tk_f.size)
 
     def finish(self) -> EngineOutput:
         """Close the invoices still open, and the book: the replication's output."""
-        a, st, out, book = self.a, self.a["st"], self.out, self.book
-        _close_open(st, a["inv_f"], a["inv_i"], a["ledger"], a["ledger_seq"], a["seg_f"],
-                    a["p"])
+        st, out, book, acct = self.s.st, self.out, self.book, self.acct
+        _close_open(self.s, self.pool, self.rows, self.par)
         rows = int(st[T_REGISTERED])
         assert st[T_WRITTEN] == rows  # (every invoice registered has its row)
-        ledger = a["ledger"][:rows]
-        ledger["grade"] = np.asarray([s.grade for s in self.scenario.segments])[
-            ledger["segment"]]
+        ledger = self.rows.ledger[:rows]
+        ledger["grade"] = self.par.letters[ledger["segment"]]
         # by customer, then in the order the invoices were registered (issued)
-        permute(ledger, by_customer(ledger["customer"], a["ledger_seq"][:rows]))
+        permute(ledger, by_customer(ledger["customer"], self.rows.seq[:rows]))
         out.ledger = ledger
-        book.lost_from, book.cancel_from = a["lost_from"].tolist(), a["cancel_from"].tolist()
+        book.lost_from, book.cancel_from = acct.lost_from.tolist(), acct.cancel_from.tolist()
         book.finish_orders()
-        out.actions = actions_summary(a["tally"][:, :BUSY])
+        out.actions = actions_summary(acct.tally[:, :BUSY])
         if out.collector.collectors is not None:
-            out.collector.busy_days, out.collector.wait_days_total = (float(a["sf"][U_BUSY]),
-                                                                      float(a["sf"][U_WAIT]))
+            out.collector.busy_days, out.collector.wait_days_total = (float(self.s.sf[U_BUSY]),
+                                                                      float(self.s.sf[U_WAIT]))
             out.collector.tasks_served = int(st[T_SERVED])
             out.collector.tasks_dropped = int(st[T_DROPPED])
         else:  # the work an unlimited team did (fast._walk tallied it per customer)
             out.collector.busy_days, out.collector.tasks_served = collector_work(
-                a["tally"][:, BUSY])
+                acct.tally[:, BUSY])
         c = self.customers
         population(out, c.joined, self.book.joins, c.initial, c.bankruptcy_day,
-                   a["lost_from"])
+                   acct.lost_from)
         return out
 
 
-_KERNEL_ARGS = (
-    "st", "sf", "c_seg", "c_grade", "c_payer", "c_funding", "c_bankrupt", "c_recovery",
-    "c_tier", "c_factor", "c_limit_from", "limit", "lost_from", "cancel_from", "head", "tail",
-    "eased", "eased_list", "ordered", "receipts", "rebate_sales", "rebate_late", "rebate_paid",
-    "tally",
-    "o_time", "o_cust", "o_index", "o_amount", "o_thin", "o_approval", "fate", "day_end",
-    "held_o", "held_t", "held_f", "shipped", "inv_f", "inv_i", "rows", "free", "e_q",
-    "e_free", "bucket", "ev_t", "ev_q", "tk_i", "tk_f", "w_p", "w_q", "grade_f", "lad_f",
-    "seg_f", "payer_f", "p", "cp", "cal", "key", "ledger", "ledger_seq")
+def _compiled_for(dispatcher: Any, args: tuple[Any, ...]) -> Callable[..., int]:
+    """The machine code `dispatcher` runs for these arguments, to call directly.
+
+    A call through numba's dispatcher finds the code by the arguments' types, on every call:
+    in C for an array, but through Python for a record (a named tuple), field by field,
+    about 170 us for the kernel's records, against 2 us for the same arrays passed one by
+    one. The SimPy engine calls the kernel once a simulated day, so that was a third of its
+    time (measured). The types are found here once, the code compiled or loaded from the
+    cache if it is not yet, and its entry point called from then on (1 us a call): valid
+    while the records keep their types, which a pool grown longer keeps, but the caller asks
+    again after every growth all the same."""
+    types = tuple(numba.typeof(a) for a in args)
+    if types not in dispatcher.overloads:
+        dispatcher.compile(types)
+    return cast(Callable[..., int], dispatcher.overloads[types].entry_point)
 
 
 def _longer(pool: np.ndarray, more: int) -> np.ndarray:
@@ -987,11 +1036,3 @@ def _longer(pool: np.ndarray, more: int) -> np.ndarray:
     about 100 MB, and a copy wrote every page of them."""
     rows = np.zeros((more, *pool.shape[1:]), dtype=pool.dtype)
     return rows if pool.shape[0] == 0 else np.concatenate([pool, rows])
-
-
-def _collector_params(policy: Policy) -> np.ndarray:
-    c = policy.collections
-    return np.asarray([1.0 if c.collectors is not None else 0.0, c.max_wait_days,
-                       float(WORK_ORDERS.index(c.work_order)), c.quadrant_amount,
-                       c.quadrant_age_days])
-

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,8 +42,6 @@ from ..behaviour import (
     RuleBook,
     actions_summary,
     collector_work,
-    reference_multiplier,
-    valued_days,
 )
 from ..draws import (
     COL_APPROVAL,
@@ -57,6 +55,7 @@ from ..draws import (
     DIST_LOGNORMAL,
     MAX_STEPS,
     STEP_DRAWS,
+    CustomerTable,
     arrival_csr,
     dist_params,
     draw_customers,
@@ -67,7 +66,7 @@ from ..ledger import LEDGER_DTYPE
 from ..policy import Policy
 from ..scenario import ACTIONS, PAYER_TYPES, Action, PayerType, Scenario
 from ..streams import Stream
-from .book import CustomerBook
+from .book import CustomerBook, OrderRules
 from .gcpause import gc_paused
 from .opening import opening_invoices
 from .orders import classify, tally_customer
@@ -84,7 +83,7 @@ from .output import (
 )
 from .output import by_customer as customer_order  # (`by_customer` is Opening's flag)
 
-__all__ = ["exact_for", "run_fast", "screening_for"]
+__all__ = ["Customers", "Params", "exact_for", "run_fast", "screening_for"]
 
 GRADES = "ABCD"
 # outcome codes as plain ints for the kernel
@@ -142,12 +141,110 @@ D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN, D_ACTION, D_RESPONSE = range(7)  # + pa
  P_STD_PERIOD, P_WRITE_OFF, P_AFTER_LAWSUIT, P_PEN_RATE, P_PEN_GRACE, P_PEN_COLLECTED,
  P_AGENCY_FEE, P_AGENCY_DAYS, P_LAWSUIT_COST, P_LAWSUIT_DAYS, P_LAWSUIT_RECOVERY,
  P_REBATE_RATE, P_REBATE_THRESHOLD, P_REBATE_GRACE, P_DEFAULTER, P_SERVICE_CV,
- P_SERVICE_SHAPE, P_SERVICE_SCALE, P_M_REF, P_VALUED_DAYS, P_SMOOTHING, P_LIMIT_FROM,
- P_AGE_SCALE, P_AGE_SHAPE, P_PEN_STEPS) = range(33)
-P_PEN_DAYS, P_PEN_RATES = 33, 37  # up to 4 penalty steps: their days, then their rates
-N_P = 41
+ P_SERVICE_SHAPE, P_SERVICE_SCALE, P_SMOOTHING, P_LIMIT_FROM,
+ P_AGE_SCALE, P_AGE_SHAPE, P_PEN_STEPS) = range(31)
+P_PEN_DAYS, P_PEN_RATES = 31, 35  # up to 4 penalty steps: their days, then their rates
+N_P = 39
+# (the market's multiplier and a lost customer's horizon are per customer: Customers.ref,
+# Customers.valued)
+# the collector team (Params.cp): finite, longest wait, work order, the quadrant's bounds
+C_FINITE, C_MAX_WAIT, C_ORDER, C_Q_AMOUNT, C_Q_AGE = range(5)
+W_FIFO, W_LARGEST, W_OLDEST, W_QUADRANT = range(4)
+WORK_ORDERS = ("fifo", "largest_first", "oldest_first", "quadrant")
 #: p[P_LIMIT_METHOD] (0: no limits; a fixed limit, by working assets, is never recomputed)
 LIMIT_SALES, LIMIT_RECEIPTS, LIMIT_FIXED = 1.0, 2.0, 3.0
+
+
+# ---- the compiled state, as typed records ---------------------------------------------------
+#
+# The kernels' arrays travel in a few records (typing.NamedTuple, which numba passes as a
+# tuple of its arrays), grouped by what they describe, so that a new rule adds one field to
+# one record and reads it in the helper that needs it, rather than one more argument through
+# every function between the driver and that helper. A record is built once by the Python
+# driver; one whose arrays grow (the event kernel's pools) is rebuilt with the longer array.
+# Inlined helpers take whole records at no cost; a helper compiled on its own is passed each
+# array of each record it takes (numba flattens a tuple argument into its arrays' descriptors,
+# 7-9 machine words each), so the hot ones of those take only the records they read most of.
+
+
+class Customers(NamedTuple):
+    """Each customer's fixed columns, indexed by customer (both compiled engines; the event
+    kernel keeps the limit in force among the accounts' state, from `limit0`)."""
+
+    seg: np.ndarray  #: segment index (int64)
+    grade: np.ndarray  #: grade index, 0-3 for A-D (int64)
+    payer: np.ndarray  #: payer type, index into PAYER_TYPES (int64)
+    funding: np.ndarray  #: annual funding cost: whether paying early pays (the discount)
+    bankrupt: np.ndarray  #: bankruptcy day (INF: never)
+    recovery: np.ndarray  #: share of its debt recovered in bankruptcy
+    tier: np.ndarray  #: the discount tier it takes (-1: none; book.tier_array)
+    limit0: np.ndarray  #: its credit limit at the start (INF: none)
+    factor: np.ndarray  #: its grade's limit factor
+    limit_from: np.ndarray  #: the first month its limit rests on its own history (float)
+    joins: np.ndarray  #: 1 if it buys from the company at all (book.joins)
+    ref: np.ndarray  #: the market's demand multiplier for its orders (-1: not won; book)
+    valued: np.ndarray  #: days its orders count as lost if it is lost (book.valued_days)
+
+
+class Params(NamedTuple):
+    """The scenario and the policy as the kernels read them (fixed during a run)."""
+
+    grade_f: np.ndarray  #: per grade: terms, ladder length, approval rule (G_* columns)
+    lad_f: np.ndarray  #: per grade and ladder step: day, cost, service, ... (D_* columns)
+    seg_f: np.ndarray  #: per segment: disputes, cash, recovery, patience (S_* columns)
+    payer_f: np.ndarray  #: per payer type: promise delay, breaks, lag (Y_* columns)
+    p: np.ndarray  #: scalars (P_* indices)
+    cal: np.ndarray  #: per day: month, year end, next year end, next month (_calendar)
+    cp: np.ndarray  #: the collector team (C_* in events.py)
+    letters: np.ndarray  #: per segment, its grade's letter (the ledger's `grade`)
+
+
+class Orders(NamedTuple):
+    """The fast engine's orders: each customer's arrival times, and how they are sized and
+    thinned (book.order_rules)."""
+
+    start: np.ndarray  #: customer c's arrivals are times[start[c]:start[c + 1]]
+    times: np.ndarray  #: arrival times, by customer
+    amount_f: np.ndarray  #: per segment, the order amount's distribution (dist_params)
+    credit: np.ndarray  #: per grade, 1.0 if it buys on credit
+    share: np.ndarray  #: per grade, its demand share at the policy's terms
+
+
+class OpeningBook(NamedTuple):
+    """The opening book's invoices (Opening.record), either by customer or as drawn."""
+
+    start: np.ndarray  #: by customer: customer c's are start[c]:start[c + 1]
+    customer: np.ndarray  #: each invoice's customer
+    issue: np.ndarray  #: issue day (before day 0)
+    amount: np.ndarray
+    number: np.ndarray  #: its order number (the draws' key)
+    draws: np.ndarray  #: its prepared draw row
+    net: np.ndarray  #: per grade, the net days its age is counted from
+
+
+class Work(NamedTuple):
+    """The fast kernel's work areas, sized for the customer with the most orders and
+    invoices (`_workspace`): it allocates nothing itself."""
+
+    f: np.ndarray  #: per order: amount, thinning draw, held order's deadline, scratch
+    i: np.ndarray  #: per order: fate, candidate, held order, its cause, to book, live
+    inv_f: np.ndarray  #: the customer's invoices, float columns (F_*)
+    inv_i: np.ndarray  #: the customer's invoices, integer columns (I_*)
+    ordered: np.ndarray  #: per month, the customer's orders (its limit's sales base)
+    receipts: np.ndarray  #: per month, its receipts (the receipts method's base)
+    row: np.ndarray  #: the invoice being worked on's draws (draws.py's COL_* layout)
+    key: np.ndarray  #: its Philox key: seed words, customer, order number
+    pre: np.ndarray  #: the draws most invoices read, per order (_prefetch, PRE_* rows)
+
+
+class Results(NamedTuple):
+    """What the fast kernel leaves per customer, and the run's order tally."""
+
+    lost_from: np.ndarray  #: when the customer was lost (INF: never)
+    cancel_from: np.ndarray  #: when its line was cancelled or its account closed
+    rebate_paid: np.ndarray  #: rebates paid to it in the window
+    tally: np.ndarray  #: per customer, per action (+ BUSY): times and cost in the window
+    acc: np.ndarray  #: the orders' tally (ORDER_TALLY)
 
 
 def screening_for(scenario: Scenario) -> str | None:
@@ -271,13 +368,17 @@ def _dating_day(issue: float, eom: float, month: float, opening: int) -> float:
 
 @rng.compiled_inline
 def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
-                  net: float, terms: np.ndarray, tier: int, funding: float,
-                  bankrupt_day: float, recovery: float, start: float, seg_f: np.ndarray,
-                  p: np.ndarray, payer_f: np.ndarray, key: np.ndarray) -> None:
-    """RuleBook.open_invoice (+ _unprompted, _bankrupt), for invoice k."""
+                  key: np.ndarray, net: float, tier: int, start: float, cust: Customers,
+                  par: Params) -> None:
+    """RuleBook.open_invoice (+ _unprompted, _bankrupt), for invoice k, due `net` days
+    after its dating day; `tier`: the discount tier its customer takes (-1: none)."""
+    c = inv_i[k, I_CUST]
     seg = inv_i[k, I_SEG]
     payer = inv_i[k, I_PAYER]
     issue = inv_f[k, F_ISSUE]
+    terms = par.grade_f[inv_i[k, I_GRADE]]
+    funding, bankrupt_day, recovery = cust.funding[c], cust.bankrupt[c], cust.recovery[c]
+    seg_f, p, payer_f = par.seg_f, par.p, par.payer_f
     dated = _dating_day(issue, terms[G_EOM], p[P_MONTH], inv_i[k, I_OPENING])
     inv_f[k, F_DUE] = dated + net
     inv_f[k, F_EFF_DUE] = inv_f[k, F_DUE]
@@ -321,18 +422,21 @@ def _count(tally: np.ndarray, action: int, when: float, cost: float, times: floa
 
 
 @rng.compiled_inline
-def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int, j: int,
-           when: float, lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
-           tally: np.ndarray, key: np.ndarray) -> None:
-    """RuleBook.apply (+ _lawsuit) of step j of grade g's ladder, done at `when`."""
+def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np.ndarray,
+           j: int, when: float, par: Params, tally: np.ndarray) -> None:
+    """RuleBook.apply (+ _lawsuit) of step j of the invoice's ladder, done at `when`
+    (`tally`: its customer's)."""
+    g = inv_i[k, I_GRADE]
+    lad_f, p, payer_f = par.lad_f, par.p, par.payer_f
     if when >= inv_f[k, F_SETTLE] or when >= inv_f[k, F_HALT]:
         return
     base = COL_STEPS + STEP_DRAWS * j
     action = int(lad_f[g, j, D_ACTION])
     cost = lad_f[g, j, D_COST]
     payer = inv_i[k, I_PAYER]
-    inv_i[k, I_ACTIONS] += 1
-    inv_f[k, F_DUNNING] += cost
+    if when < p[P_END]:  # (a step planned beyond the run's end is not yet done)
+        inv_i[k, I_ACTIONS] += 1
+        inv_f[k, F_DUNNING] += cost
     _count(tally, action, when, cost, 1.0, p)
     inv_f[k, F_READY] = when
     if action == A_STOP:
@@ -349,7 +453,8 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, g: int
     eff_due = inv_f[k, F_EFF_DUE]
     if action == A_LAWSUIT:
         inv_f[k, F_CANCEL] = min(inv_f[k, F_CANCEL], when)  # (RuleBook._lawsuit)
-        inv_f[k, F_DUNNING] += p[P_LAWSUIT_COST]
+        if when < p[P_END]:
+            inv_f[k, F_DUNNING] += p[P_LAWSUIT_COST]
         _count(tally, A_LAWSUIT, when, p[P_LAWSUIT_COST], 0.0, p)
         end = when + p[P_LAWSUIT_DAYS]
         won = _responds(row[base], lad_f[g, j, D_RESPONSE + payer], when - eff_due, p)
@@ -399,13 +504,14 @@ def _step_draws(row: np.ndarray, j: int, key: np.ndarray, service_days: float,
 
 
 @rng.compiled_inline
-def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: float,
-          steps: int, lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
-          tally: np.ndarray, key: np.ndarray, finite: bool) -> int:
+def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np.ndarray,
+          now: float, par: Params, tally: np.ndarray, finite: bool) -> int:
     """RuleBook.walk: with unlimited collectors every step is applied at its own time and
     -1 returned; with a finite team (`finite`) the walk stops at the first step that needs
     a collector and returns it (its draws drawn), for the event kernel to queue."""
     g = inv_i[k, I_GRADE]
+    lad_f, p = par.lad_f, par.p
+    steps = int(par.grade_f[g, G_STEPS])
     while inv_i[k, I_STEP] < steps:
         j = inv_i[k, I_STEP]
         if inv_f[k, F_AMOUNT] < lad_f[g, j, D_MIN]:
@@ -422,7 +528,7 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, now: fl
             tally[BUSY, 0] += max(0.0, min(when + service, p[P_END]) - max(when, p[P_START]))
             if p[P_START] <= when < p[P_END]:
                 tally[BUSY, 1] += 1.0
-        _apply(inv_f, inv_i, k, row, g, j, when + service, lad_f, p, payer_f, tally, key)
+        _apply(inv_f, inv_i, k, row, key, j, when + service, par, tally)
         inv_i[k, I_STEP] += 1
     return -1
 
@@ -441,9 +547,9 @@ def _rate_days(late: float, p: np.ndarray) -> float:
 
 
 @rng.compiled_inline
-def _close(inv_f: np.ndarray, inv_i: np.ndarray, k: int, end: float, seg_f: np.ndarray,
-           p: np.ndarray) -> None:
+def _close(inv_f: np.ndarray, inv_i: np.ndarray, k: int, end: float, par: Params) -> None:
     """RuleBook.close (+ _charge_penalty): the planned end turned into money at `end`."""
+    seg_f, p = par.seg_f, par.p
     share = inv_f[k, F_SHARE]
     amount = inv_f[k, F_AMOUNT]
     inv_f[k, F_PAID] = 0.0
@@ -480,12 +586,14 @@ def _close(inv_f: np.ndarray, inv_i: np.ndarray, k: int, end: float, seg_f: np.n
 
 
 @rng.compiled_inline
-def _new_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, oindex: int, seg: int,
-                 grade: int, payer: int, issue: float, amount: float, opening: int) -> None:
+def _new_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, oindex: int,
+                 cust: Customers, issue: float, amount: float, opening: int) -> None:
+    """Invoice k: customer c's order `oindex` (opening: 1 for the opening book's), with
+    its customer's columns the rules read per invoice."""
     inv_f[k, :] = 0.0
     inv_i[k, :] = 0
-    inv_i[k, I_CUST], inv_i[k, I_OINDEX], inv_i[k, I_SEG] = c, oindex, seg
-    inv_i[k, I_GRADE], inv_i[k, I_PAYER] = grade, payer
+    inv_i[k, I_CUST], inv_i[k, I_OINDEX], inv_i[k, I_SEG] = c, oindex, cust.seg[c]
+    inv_i[k, I_GRADE], inv_i[k, I_PAYER] = cust.grade[c], cust.payer[c]
     inv_i[k, I_OPENING], inv_i[k, I_OUTCOME] = opening, OPEN
     inv_f[k, F_ISSUE], inv_f[k, F_AMOUNT] = issue, amount
     for col in (F_SETTLE, F_CREDITED_AT, F_STOP, F_CANCEL, F_LOST_AT, F_HALT, F_BOOK_DAY):
@@ -573,9 +681,9 @@ def _cancelled(thin: float, p: np.ndarray) -> int:
 
 
 @rng.compiled_inline
-def _deadline(t: float, key: np.ndarray, c: int, i: int, seg: int, seg_f: np.ndarray,
-              p: np.ndarray) -> float:
+def _deadline(t: float, key: np.ndarray, c: int, i: int, seg: int, par: Params) -> float:
     """CustomerBook.patience: until when the customer waits for its order i, held at t."""
+    seg_f, p = par.seg_f, par.p
     if seg_f[seg, S_HAS_PATIENCE] == 0.0:
         return t + p[P_HOLD]
     u = rng.uniform_at(key[0], key[1], ST_PATIENCE, c, i, 0)
@@ -606,11 +714,10 @@ def _limit(p: np.ndarray, month: int, ordered: np.ndarray, receipts: np.ndarray,
 
 
 @rng.compiled_inline
-def _plan(inv_f: np.ndarray, inv_i: np.ndarray, k: int, now: float, today: int,
-          row: np.ndarray, steps: int, lad_f: np.ndarray, p: np.ndarray, payer_f: np.ndarray,
-          tally: np.ndarray, key: np.ndarray) -> None:
+def _plan(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np.ndarray,
+          now: float, today: int, par: Params, tally: np.ndarray) -> None:
     """des._Simulation._plan: walk the ladder and list the settlement for booking."""
-    _walk(inv_f, inv_i, k, row, now, steps, lad_f, p, payer_f, tally, key, False)
+    _walk(inv_f, inv_i, k, row, key, now, par, tally, False)
     settle = inv_f[k, F_SETTLE]
     if settle < INF:
         inv_f[k, F_BOOK_DAY] = max(float(math.ceil(settle)), float(today + 1))
@@ -679,49 +786,44 @@ def _prefetch(k0: np.uint64, k1: np.uint64, c: int, n: int, payer: int, payer_f:
 
 @rng.compiled
 def _open_opening(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
-                  drawn: np.ndarray, net: float, terms: np.ndarray, funding: float,
-                  bankrupt: float, recovery: float, seg_f: np.ndarray, lad_f: np.ndarray,
-                  p: np.ndarray, payer_f: np.ndarray, key: np.ndarray) -> None:
+                  key: np.ndarray, drawn: np.ndarray, net: float, cust: Customers,
+                  par: Params) -> None:
     """CustomerBook.open_book for opening invoice k (made by _new_invoice): its prepared
     draws into `row`, its course opened at day 0 and its ladder resumed where its age is."""
     for col in range(row.size):  # (a slice copy would allocate)
         row[col] = drawn[col]
-    _open_invoice(inv_f, inv_i, k, row, net, terms, -1, funding, bankrupt, recovery, 0.0,
-                  seg_f, p, payer_f, key)
+    _open_invoice(inv_f, inv_i, k, row, key, net, -1, 0.0, cust, par)
     grade = inv_i[k, I_GRADE]
-    steps = int(terms[G_STEPS])
+    steps = int(par.grade_f[grade, G_STEPS])
     inv_i[k, I_STEP] = steps
     for j in range(steps):
-        if inv_f[k, F_EFF_DUE] + lad_f[grade, j, D_DAY] >= 0.0:
+        if inv_f[k, F_EFF_DUE] + par.lad_f[grade, j, D_DAY] >= 0.0:
             inv_i[k, I_STEP] = j
             break
 
 
 @rng.compiled_inline
-def _issue(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, j: int, seg: int,
-           grade: int, payer: int, day: float, amount: float, today: int,
-           row: np.ndarray, key: np.ndarray, tier: int, funding: float, bankrupt: float,
-           recovery: float, grade_f: np.ndarray, lad_f: np.ndarray, seg_f: np.ndarray,
-           payer_f: np.ndarray, p: np.ndarray, tally: np.ndarray, pre: np.ndarray) -> None:
+def _issue(ws: Work, k: int, c: int, j: int, day: float, amount: float, today: int,
+           cust: Customers, par: Params, tally: np.ndarray) -> None:
     """CustomerBook.issue + des._plan: invoice order j of customer c at `day` (its first
-    draws from `pre`, see _prefetch).
+    draws from `ws.pre`, see _prefetch; `tally`: the customer's).
 
     Inlined where it is called (its caller passed ~190 machine words of array descriptors
     on every call otherwise, measured at over half of the kernel's own time)."""
-    _new_invoice(inv_f, inv_i, k, c, j, seg, grade, payer, day, amount, 0)
+    inv_f, inv_i, row, key, pre = ws.inv_f, ws.inv_i, ws.row, ws.key, ws.pre
+    _new_invoice(inv_f, inv_i, k, c, j, cust, day, amount, 0)
     key[3] = np.uint64(j)
     _base_from(row, pre[PRE_DISPUTE, j], pre[PRE_DISPUTE + 1, j], pre[PRE_DISPUTE + 2, j],
-               seg, seg_f)
+               cust.seg[c], par.seg_f)
     row[COL_CASH], row[R_LAG_U] = pre[PRE_CASH, j], pre[PRE_LAG, j]
     row[COL_LAG] = pre[PRE_LAG_DAYS, j]
     for q in range(4):  # (the response columns of steps 0-3, those the ladder has)
         col = COL_STEPS + STEP_DRAWS * q
         if col < row.size:
             row[col] = pre[PRE_RESPONSE + q, j]
-    _open_invoice(inv_f, inv_i, k, row, grade_f[grade, G_NET], grade_f[grade], tier, funding,
-                  bankrupt, recovery, day, seg_f, p, payer_f, key)
-    _plan(inv_f, inv_i, k, day, today, row, int(grade_f[grade, G_STEPS]), lad_f, p, payer_f,
-          tally, key)
+    _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[cust.grade[c], G_NET], cust.tier[c],
+                  day, cust, par)
+    _plan(inv_f, inv_i, k, row, key, day, today, par, tally)
 
 
 @rng.compiled_inline
@@ -771,22 +873,9 @@ def _ledger_row(ledger: np.ndarray, n: int, inv_f: np.ndarray, inv_i: np.ndarray
 
 
 @rng.compiled
-def _customers(
-        c_from: int, k0: np.uint64, k1: np.uint64,
-        c_seg: np.ndarray, c_grade: np.ndarray, c_payer: np.ndarray, c_funding: np.ndarray,
-        c_bankrupt: np.ndarray, c_recovery: np.ndarray, c_tier: np.ndarray,
-        c_limit0: np.ndarray, c_factor: np.ndarray, c_limit_from: np.ndarray,
-        c_joins: np.ndarray, c_ref: np.ndarray, o_start: np.ndarray, o_times: np.ndarray,
-        op_start: np.ndarray, op_issue: np.ndarray, op_amount: np.ndarray,
-        op_index: np.ndarray, op_draws: np.ndarray, op_net: np.ndarray,
-        amt_f: np.ndarray, g_credit: np.ndarray, g_share: np.ndarray, grade_f: np.ndarray,
-        lad_f: np.ndarray, seg_f: np.ndarray, payer_f: np.ndarray, p: np.ndarray,
-        cal: np.ndarray, ws_f: np.ndarray, ws_i: np.ndarray,
-        inv_f: np.ndarray, inv_i: np.ndarray, ordered: np.ndarray, receipts: np.ndarray,
-        row: np.ndarray, key: np.ndarray, pre: np.ndarray,
-        ledger: np.ndarray, letters: np.ndarray, n_out: int, acc: np.ndarray,
-        lost_from: np.ndarray, cancel_from: np.ndarray, rebate_paid: np.ndarray,
-        tally: np.ndarray) -> tuple[int, int]:
+def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, orders: Orders,
+               op: OpeningBook, par: Params, ws: Work, res: Results, ledger: np.ndarray,
+               n_out: int) -> tuple[int, int]:
     """Customers c_from, c_from + 1, ... start to finish, each into its ledger rows.
 
     Returns (the next customer to simulate, rows written): it stops early, before a customer
@@ -794,36 +883,43 @@ def _customers(
 
     Compiled without reference counting (`_nrt=False`, as are the functions it calls): it
     allocates nothing, every work area comes in sized for the busiest customer (see
-    `_Workspace`). Counting references to the dozens of arrays passed down to each
+    `_workspace`). Counting references to the dozens of arrays passed down to each
     invoice's helpers was two thirds of the engine's time.
     """
-    n = c_seg.size
+    # (the records' arrays under short local names: a name is only a register here)
+    p, grade_f, payer_f, cal = par.p, par.grade_f, par.payer_f, par.cal
+    inv_f, inv_i, ordered, receipts, row, key, pre = (ws.inv_f, ws.inv_i, ws.ordered,
+                                                      ws.receipts, ws.row, ws.key, ws.pre)
+    c_bankrupt, lost_from, cancel_from, tally = (cust.bankrupt, res.lost_from,
+                                                 res.cancel_from, res.tally)
+    op_start = op.start
+    n = cust.seg.size
     n_days = math.ceil(p[P_END])
     month = p[P_MONTH]
     rebates = p[P_REBATE_RATE] > 0
     start, end = p[P_START], p[P_END]
     key[0], key[1] = k0, k1
-    o_amount, o_thin, held_t, o_z = ws_f[0], ws_f[1], ws_f[2], ws_f[3]
-    o_fate, o_cand, held_o, held_f, pend, live = (ws_i[0], ws_i[1], ws_i[2], ws_i[3],
-                                                   ws_i[4], ws_i[5])
+    o_amount, o_thin, held_t, o_z = ws.f[0], ws.f[1], ws.f[2], ws.f[3]
+    o_fate, o_cand, held_o, held_f, pend, live = (ws.i[0], ws.i[1], ws.i[2], ws.i[3],
+                                                   ws.i[4], ws.i[5])
     for c in range(c_from, n):
-        seg, grade, payer = c_seg[c], c_grade[c], c_payer[c]
-        o_time = o_times[o_start[c]:o_start[c + 1]]
+        seg, grade, payer = cust.seg[c], cust.grade[c], cust.payer[c]
+        o_time = orders.times[orders.start[c]:orders.start[c + 1]]
         n_o = o_time.size
         n_op = op_start[c + 1] - op_start[c]
         if n_out + n_o + n_op > ledger.size:
             return c, n_out
         key[2] = np.uint64(c)
-        credit = g_credit[grade] > 0.0
-        joined = c_joins[c] > 0
-        classify(k0, k1, c, c_bankrupt[c], o_time, amt_f[seg], credit and joined,
-                 g_share[grade], p[P_M_MAX], o_amount, o_thin, o_cand, o_fate, o_z)
+        credit = orders.credit[grade] > 0.0
+        joined = cust.joins[c] > 0
+        classify(k0, k1, c, c_bankrupt[c], o_time, orders.amount_f[seg], credit and joined,
+                 orders.share[grade], p[P_M_MAX], o_amount, o_thin, o_cand, o_fate, o_z)
         _prefetch(k0, k1, c, n_o, payer, payer_f, pre)
         first = 0
         last = first
         ordered[:] = 0.0
         receipts[:] = 0.0
-        limit = c_limit0[c]
+        limit = cust.limit0[c]
         lost_from[c], cancel_from[c] = INF, INF
         rebate_sales, rebate_late, eased = 0.0, False, False
         nh = 0
@@ -832,13 +928,9 @@ def _customers(
         for q in range(op_start[c], op_start[c + 1]):
             k = last
             last += 1
-            _new_invoice(inv_f, inv_i, k, c, op_index[q], seg, grade, payer, op_issue[q],
-                         op_amount[q], 1)
-            _open_opening(inv_f, inv_i, k, row, op_draws[q], op_net[grade], grade_f[grade],
-                          c_funding[c], c_bankrupt[c], c_recovery[c], seg_f, lad_f, p, payer_f,
-                          key)
-            _plan(inv_f, inv_i, k, 0.0, -1, row, int(grade_f[grade, G_STEPS]), lad_f, p,
-                  payer_f, tally[c], key)
+            _new_invoice(inv_f, inv_i, k, c, op.number[q], cust, op.issue[q], op.amount[q], 1)
+            _open_opening(inv_f, inv_i, k, row, key, op.draws[q], op.net[grade], cust, par)
+            _plan(inv_f, inv_i, k, row, key, 0.0, -1, par, tally[c])
             lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
             cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
         o = 0  # the next candidate order
@@ -882,10 +974,10 @@ def _customers(
             if day > 0 and m_now > m_seen:
                 # every month begun since the last visit, in turn: a smoothed limit carries
                 # each month's orders over (the other methods only read the latest months)
-                limit_from = c_limit_from[c]
+                limit_from = cust.limit_from[c]
                 if p[P_LIMIT_METHOD] > 0 and m_now >= limit_from:
                     for m in range(max(m_seen + 1, int(limit_from)), m_now + 1):
-                        limit = _limit(p, m, ordered, receipts, c_factor[c], limit,
+                        limit = _limit(p, m, ordered, receipts, cust.factor[c], limit,
                                        limit_from)
                     if nh > 0:
                         eased = True
@@ -898,7 +990,7 @@ def _customers(
                             rebate_late = True
                     if (rebate_sales >= p[P_REBATE_THRESHOLD] and not rebate_late
                             and start < day <= end):
-                        rebate_paid[c] += p[P_REBATE_RATE] * rebate_sales
+                        res.rebate_paid[c] += p[P_REBATE_RATE] * rebate_sales
                 rebate_sales, rebate_late = 0.0, False
             # release held orders whose block has cleared, lose those that waited too long
             keep = 0
@@ -913,9 +1005,7 @@ def _customers(
                     k = last
                     last += 1
                     o_fate[i] = FATE_SHIPPED
-                    _issue(inv_f, inv_i, k, c, i, seg, grade, payer, float(day), o_amount[i],
-                           today, row, key, c_tier[c], c_funding[c], c_bankrupt[c],
-                           c_recovery[c], grade_f, lad_f, seg_f, payer_f, p, tally[c], pre)
+                    _issue(ws, k, c, i, float(day), o_amount[i], today, cust, par, tally[c])
                     rebate_sales += o_amount[i]
                     n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                     lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
@@ -946,15 +1036,13 @@ def _customers(
                     block = 0
                 if block != 0:
                     held_o[nh], held_f[nh] = i, block
-                    held_t[nh] = _deadline(t, key, c, i, seg, seg_f, p)
+                    held_t[nh] = _deadline(t, key, c, i, seg, par)
                     nh += 1
                     continue
                 k = last
                 last += 1
                 o_fate[i] = FATE_SHIPPED
-                _issue(inv_f, inv_i, k, c, i, seg, grade, payer, t, amount, today, row, key,
-                       c_tier[c], c_funding[c], c_bankrupt[c], c_recovery[c], grade_f, lad_f,
-                       seg_f, payer_f, p, tally[c], pre)
+                _issue(ws, k, c, i, t, amount, today, cust, par, tally[c])
                 rebate_sales += amount
                 n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                 lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
@@ -968,12 +1056,12 @@ def _customers(
             if _expired(float(n_days - 1), held_t[h], c_bankrupt[c], lost_from[c]):
                 o_fate[held_o[h]] = held_f[h]
         for k in range(first, last):
-            _close(inv_f, inv_i, k, end, seg_f, p)
-        n_out = _write_ledger(ledger, n_out, inv_f, inv_i, first, last, letters)
+            _close(inv_f, inv_i, k, end, par)
+        n_out = _write_ledger(ledger, n_out, inv_f, inv_i, first, last, par.letters)
         # the orders never shipped on credit get their fate, then the tallies
-        tally_customer(acc, o_time, c_bankrupt[c], o_amount, o_thin, o_cand, o_fate, credit,
-                       joined, p[P_M_MAX], p[P_CASH_KEPT], lost_from[c], cancel_from[c],
-                       start, end, c_ref[c, 0], c_ref[c, 1])
+        tally_customer(res.acc, o_time, c_bankrupt[c], o_amount, o_thin, o_cand, o_fate,
+                       credit, joined, p[P_M_MAX], p[P_CASH_KEPT], lost_from[c],
+                       cancel_from[c], start, end, cust.ref[c], cust.valued[c])
     return n, n_out
 
 
@@ -1025,15 +1113,15 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool,
     orders = book.order_rules()
     opening = Opening(scenario, seed, rules, customers, book, orders.grade)
     arrays = _policy_arrays(scenario, policy, rules, book, start, end)
+    cust = _customer_columns(customers, book, orders, arrays)
+    par = _params(scenario, policy, arrays, book, math.ceil(end))
     k0, k1 = streams._seed_key(seed)
     o_start, o_times = arrival_csr(k0, k1, 0, book.customer_gaps(), customers.joined, end)
+    arrivals = Orders(o_start, o_times, orders.amount, orders.credit, orders.share)
     most = int(np.diff(o_start).max(initial=0)) + int(np.diff(opening.start).max(initial=0))
-    ws = _Workspace(most, book.months, opening.draws.shape[1])
-    limit_from, joins, ref = book.limit_months, orders.joins, book.tally_columns()
-    lost_from, cancel_from = np.full(n, INF), np.full(n, INF)
-    rebate_paid = np.zeros(n)
-    tally = np.zeros((n, len(ACTIONS) + 1, 2))
-    acc = np.zeros(ORDER_TALLY)
+    ws = _workspace(most, book.months, opening.draws.shape[1])
+    res = Results(np.full(n, INF), np.full(n, INF), np.zeros(n),
+                  np.zeros((n, len(ACTIONS) + 1, 2)), np.zeros(ORDER_TALLY))
     # room for the expected invoices and a margin; made longer if a run needs more. Not
     # zeroed: the kernel writes every field of every row it keeps (_ledger_row), and zeroing
     # 30 MB first was 1.5% of a replication. Chunked, room for a chunk, or for the busiest
@@ -1043,18 +1131,8 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool,
                       dtype=LEDGER_DTYPE)
     c, rows = 0, 0
     while True:
-        c, rows = _customers(
-            c, k0, k1, orders.segment, orders.grade, customers.payer.astype(np.int64),
-            customers.funding_cost_annual, orders.bankrupt, customers.recovery_share,
-            book.tier_array, arrays["limit0"], arrays["factor"],
-            limit_from, joins, ref, o_start, o_times,
-            opening.start, opening.issue, opening.amount, opening.index, opening.draws,
-            opening.net, orders.amount, orders.credit, orders.share,
-            arrays["grade_f"], arrays["lad_f"], arrays["seg_f"], arrays["payer_f"], arrays["p"],
-            _calendar(book.month, book.year, math.ceil(end)), ws.f, ws.i, ws.inv_f, ws.inv_i,
-            ws.ordered, ws.receipts, ws.row, ws.key, ws.pre,
-            ledger, np.asarray([s.grade for s in scenario.segments]), rows, acc, lost_from,
-            cancel_from, rebate_paid, tally)
+        c, rows = _customers(c, k0, k1, cust, arrivals, opening.record(), par, ws, res,
+                             ledger, rows)
         if c >= n:
             break
         ledger, rows = _make_room(ledger, rows, chunks)
@@ -1063,15 +1141,15 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool,
             chunks(ledger[:rows])
         ledger, rows = ledger[:0], 0
     out.ledger = ledger[:rows]
-    store_order_tally(out, acc)
-    out.rebates = float(rebate_paid.sum())
-    out.actions = actions_summary(tally[:, :BUSY])
+    store_order_tally(out, res.acc)
+    out.rebates = float(res.rebate_paid.sum())
+    out.actions = actions_summary(res.tally[:, :BUSY])
     # the work an unlimited team did, or (screening) the work offered to a finite one
-    out.collector.busy_days, out.collector.tasks_served = collector_work(tally[:, BUSY])
+    out.collector.busy_days, out.collector.tasks_served = collector_work(res.tally[:, BUSY])
     if staff is not None:
         out.collector.wait_days_total = math.nan
     population(out, customers.joined, book.joins, customers.initial,
-               customers.bankruptcy_day, lost_from)
+               customers.bankruptcy_day, res.lost_from)
     return out
 
 
@@ -1107,21 +1185,40 @@ def _calendar(month: float, year: float, days: int) -> np.ndarray:
     return cal
 
 
-class _Workspace:
-    """The kernel's work areas, sized for the customer with the most orders and invoices."""
+def _workspace(most: int, months: int, width: int) -> Work:
+    """The kernel's work areas, sized for the customer with the most orders and invoices
+    (`most`), its months and its draw rows' width."""
+    most = rng.lanes(max(most, 1))
+    return Work(f=np.zeros((4, most)), i=np.zeros((6, most), dtype=np.int64),
+                inv_f=np.zeros((most, N_F)), inv_i=np.zeros((most, N_I), dtype=np.int64),
+                ordered=np.zeros(months), receipts=np.zeros(months), row=np.zeros(width),
+                key=np.zeros(4, dtype=np.uint64), pre=np.zeros((N_PRE, most)))
 
-    def __init__(self, most: int, months: int, width: int) -> None:
-        most = rng.lanes(max(most, 1))
-        # order amount, thinning draw, held order's time, scratch for orders.classify
-        self.f = np.zeros((4, most))
-        # order fate, candidate flag, held order, its cause, invoices to book, live invoices
-        self.i = np.zeros((6, most), dtype=np.int64)
-        self.inv_f = np.zeros((most, N_F))
-        self.inv_i = np.zeros((most, N_I), dtype=np.int64)
-        self.ordered, self.receipts = np.zeros(months), np.zeros(months)
-        self.row = np.zeros(width)
-        self.key = np.zeros(4, dtype=np.uint64)
-        self.pre = np.zeros((N_PRE, most))
+
+def _customer_columns(customers: CustomerTable, book: CustomerBook, orders: OrderRules,
+                      arrays: dict[str, np.ndarray]) -> Customers:
+    """The customers' fixed columns as both compiled engines read them."""
+    return Customers(seg=orders.segment, grade=orders.grade,
+                     payer=customers.payer.astype(np.int64),
+                     funding=customers.funding_cost_annual, bankrupt=orders.bankrupt,
+                     recovery=customers.recovery_share, tier=book.tier_array,
+                     limit0=arrays["limit0"], factor=arrays["factor"],
+                     limit_from=book.limit_months, joins=orders.joins,
+                     ref=book.reference_shares(), valued=book.valued_days())
+
+
+def _params(scenario: Scenario, policy: Policy, arrays: dict[str, np.ndarray],
+            book: CustomerBook, days: int) -> Params:
+    """The scenario and the policy as the kernels read them (`arrays`: _policy_arrays's),
+    with a calendar of `days` days."""
+    c = policy.collections
+    cp = np.asarray([1.0 if c.collectors is not None else 0.0, c.max_wait_days,
+                     float(WORK_ORDERS.index(c.work_order)), c.quadrant_amount,
+                     c.quadrant_age_days])
+    return Params(grade_f=arrays["grade_f"], lad_f=arrays["lad_f"], seg_f=arrays["seg_f"],
+                  payer_f=arrays["payer_f"], p=arrays["p"],
+                  cal=_calendar(book.month, book.year, days), cp=cp,
+                  letters=np.asarray([s.grade for s in scenario.segments]))
 
 
 def _expected_invoices(scenario: Scenario, book: CustomerBook, end: float) -> float:
@@ -1191,7 +1288,6 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     p[P_REBATE_RATE], p[P_REBATE_THRESHOLD] = rebate.rate, rebate.threshold_annual_sales
     p[P_REBATE_GRACE] = rebate.on_time_grace_days
     p[P_DEFAULTER] = PAYER_TYPES.index(PayerType.DEFAULTER)
-    p[P_M_REF], p[P_VALUED_DAYS] = reference_multiplier(scenario), valued_days(scenario)
     p[P_AGE_SCALE], p[P_AGE_SHAPE] = scenario.age_factor.scale_years, scenario.age_factor.shape
     p[P_PEN_STEPS] = len(pen.steps)
     for i, (days, rate) in enumerate(pen.steps):
@@ -1236,3 +1332,8 @@ class Opening:
     def count(self) -> int:
         """Number of opening invoices."""
         return int(self.issue.size)
+
+    def record(self) -> OpeningBook:
+        """The opening book as the kernels read it."""
+        return OpeningBook(self.start, self.customer, self.issue, self.amount, self.index,
+                           self.draws, self.net)

@@ -135,7 +135,7 @@ def test_the_uk_bands_are_those_the_data_gives() -> None:
 
 
 def test_the_copied_uk_data_matches_the_shared_data_where_it_is_present() -> None:
-    shared = ROOT.parents[1] / "shared" / "data" / "uk_payment_practices"
+    shared = ROOT.parent / "shared" / "data" / "uk_payment_practices"
     if not shared.is_dir():
         pytest.skip("the shared data folder is not beside this checkout (only on the "
                     "project's machine); the copy in tests/data is checked above")

@@ -253,12 +253,6 @@ def test_discount_cost_by_hand(tmp_path: Path, engine: str) -> None:
     assert metrics["credit_sales"] == pytest.approx(A * len(ledger) / years)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the walk applies every automated step (and, with unlimited collectors, every step) "
-    "when the invoice's plan is made, however far beyond the run's end it falls; the "
-    "ledger row keeps those future steps in `actions` and `dunning_cost` (sim/behaviour.py "
-    "RuleBook.walk/apply; sim/engine/fast.py _walk/_apply), while the tally behind the "
-    "management cost counts only the window's steps"))
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_ledger_row_counts_only_the_steps_done_by_the_end(tmp_path: Path,
                                                             engine: str) -> None:

@@ -14,7 +14,12 @@ candidates the search evaluated (distinct policies, and those that failed), the 
 each stage ran and on which engine, the wall time each stage spent simulating, the winner and
 its saving; then how often the studies agree on the winner: the share of studies whose
 winner is the most frequent one, and for each decision variable the share that chose its
-most frequent value. Speed is measured here, never asserted in the test suite.
+most frequent value. Each study reports its saving on its own fresh seeds, so savings of
+different studies cannot be set side by side; last (unless `--compare 0`), the winners and
+the incumbent run together on common seeds that no study used (`arsim compare`, `--compare`
+replications, root seed 10**6 + the first study's seed): each winner's saving against the
+incumbent, and against the winner that saves most, as paired differences with their 95%
+intervals. Speed is measured here, never asserted in the test suite.
 """
 
 from __future__ import annotations
@@ -33,12 +38,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 #: The issue's target for the default scenario: at least this many candidate policies, end
 #: to end in under this many seconds on the 2-core development machine.
 TARGET_CANDIDATES, TARGET_SECONDS = 200, 180.0
+#: The common seeds comparing the winners start here (+ the first study's seed): far from the
+#: seeds any study searches or re-checks on.
+COMPARE_SEED = 10**6
 
 
 def main() -> None:
@@ -48,6 +57,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="studies, one seed each")
     parser.add_argument("--seed", type=int, default=1, help="the first study's seed")
     parser.add_argument("--jobs", type=int, default=0, help="worker processes (0: per core)")
+    parser.add_argument("--compare", type=int, default=8, metavar="N",
+                        help="replications comparing the winners on common seeds (0: skip)")
     parser.add_argument("extra", nargs="*", help="more options for arsim optimize, after --")
     args = parser.parse_args()
     print(f"arsim optimize {Path(args.scenario).name}"
@@ -55,12 +66,19 @@ def main() -> None:
           + f", {args.repeats} studies (seeds {args.seed}..{args.seed + args.repeats - 1}), "
           f"--jobs {args.jobs}; Python {platform.python_version()} on {platform.machine()}")
     studies: list[dict[str, Any]] = []
-    for seed in range(args.seed, args.seed + args.repeats):
-        with tempfile.TemporaryDirectory(prefix="bench_optimize_") as folder:
-            study = _study(args, seed, Path(folder) / "opt")
-        print(_describe(seed, study), flush=True)
-        studies.append(study)
-    print(_agreement(studies))
+    with tempfile.TemporaryDirectory(prefix="bench_optimize_winners_") as kept:
+        winners: list[Path] = []
+        for seed in range(args.seed, args.seed + args.repeats):
+            with tempfile.TemporaryDirectory(prefix="bench_optimize_") as folder:
+                study = _study(args, seed, Path(folder) / "opt")
+                winner = _keep_winner(Path(folder) / "opt" / "best.yaml", seed, Path(kept))
+            if winner is not None:
+                winners.append(winner)
+            print(_describe(seed, study), flush=True)
+            studies.append(study)
+        print(_agreement(studies))
+        if args.compare > 0 and winners:
+            print(_common_seeds(args, winners, Path(kept)))
     sys.stdout.flush()
 
 
@@ -84,6 +102,63 @@ def _study(args: argparse.Namespace, seed: int, out: Path) -> dict[str, Any]:
     return {"seconds": seconds, "cpu": cpu, "load": (load, os.getloadavg()[0]),
             "document": document, "table": table, "stages": _stages(journal),
             "winner": _winner(document)}
+
+
+def _keep_winner(best: Path, seed: int, folder: Path) -> Path | None:
+    """The study's winner as a policy file named after its study (`arsim compare` labels a
+    policy by its file's name); None where the study found none."""
+    if not best.exists():
+        return None
+    policy = yaml.safe_load(best.read_text(encoding="utf-8"))["policy"]
+    path = folder / f"winner_seed{seed}.yaml"
+    path.write_text(yaml.safe_dump({"policy": policy}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _compare(args: argparse.Namespace, policies: list[Path], out: Path) -> pd.DataFrame:
+    """`arsim compare` of the policy files on common seeds, each against the first: the
+    total cost's rows of comparison.csv."""
+    command = [sys.executable, "-m", "arsim", "compare", args.scenario, "--out", str(out),
+               "-n", str(args.compare), "--seed", str(COMPARE_SEED + args.seed),
+               "--jobs", str(args.jobs)]
+    for path in policies:
+        command += ["--policy", str(path)]
+    subprocess.run(command, capture_output=True, text=True, check=True)
+    table = pd.read_csv(out / "comparison.csv")
+    return table[table["metric"] == "total_cost"].reset_index(drop=True)
+
+
+def _common_seeds(args: argparse.Namespace, winners: list[Path], folder: Path) -> str:
+    """The winners against the incumbent, then against the one that saves most, all on the
+    same fresh seeds: paired differences of the total cost a year, with 95% intervals."""
+    incumbent = folder / "incumbent.yaml"
+    incumbent.write_text("{}\n", encoding="utf-8")  # the scenario's own policy
+    against = _compare(args, [incumbent, *winners], folder / "vs_incumbent")
+    lines = [f"winners on common seeds ({args.compare} replications, root seed "
+             f"{COMPARE_SEED + args.seed}), total cost a year:",
+             f"  incumbent {against['mean'][0]:,.0f}"]
+    savings = []
+    for i in range(1, len(against)):
+        row = against.iloc[i]
+        savings.append(-float(row["difference"]))
+        lines.append(f"  {row['policy']}: {row['mean']:,.0f}, saves "
+                     f"{-row['difference']:,.0f} ({-row['difference_high']:,.0f} to "
+                     f"{-row['difference_low']:,.0f}){_mark(row)} against the incumbent")
+    if len(winners) > 1:
+        best = max(range(len(winners)), key=savings.__getitem__)
+        others = [w for i, w in enumerate(winners) if i != best]
+        rivals = _compare(args, [winners[best], *others], folder / "vs_best")
+        lines.append(f"  against {rivals['policy'][0]}, the one that saves most:")
+        for i in range(1, len(rivals)):
+            row = rivals.iloc[i]
+            lines.append(f"    {row['policy']} costs {row['difference']:,.0f} more "
+                         f"({row['difference_low']:,.0f} to {row['difference_high']:,.0f})"
+                         f"{_mark(row)}")
+    return "\n".join(lines)
+
+
+def _mark(row: pd.Series) -> str:
+    return ", significant" if bool(row["significant"]) else ", not significant"
 
 
 def _stages(journal: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -58,5 +58,9 @@ def test_optimiser_benchmark_reports_time_candidates_stages_and_agreement() -> N
                    "replications on des", "KN: 3 finalists", "winner: terms.*.net_days=",
                    "target (200+ candidates in under 180 s): not met",
                    "agreement: ", "of 2 studies picked the most frequent winner",
-                   "collections.collectors: "):
+                   "collections.collectors: ",
+                   # the winners on common seeds: against the incumbent, then each other
+                   "winners on common seeds (8 replications, root seed 1000001)",
+                   "  incumbent ", "winner_seed1: ", "winner_seed2: ",
+                   " against the incumbent", "the one that saves most:"):
         assert needle in out, out

@@ -21,6 +21,7 @@ from ..behaviour import (
     Outcome,
     RuleBook,
     demand_multiplier,
+    learning_days,
     reference_multiplier,
     valued_days,
 )
@@ -189,6 +190,25 @@ class CustomerBook:
     def recovery(self) -> list[float]:
         """Each customer's recovery share in bankruptcy."""
         return cast(list[float], self.customers.recovery_share.tolist())
+
+    @functools.cached_property
+    def learning(self) -> tuple[list[float], list[float], list[float]]:
+        """Per customer, how it learns the terms (learning_days): the extra days on its
+        first day (0 for the opening population, which knows them), the days until it has
+        learnt them, and the day it arrived."""
+        extra, span = self.learning_arrays()
+        return (cast(list[float], extra.tolist()), cast(list[float], span.tolist()),
+                cast(list[float], self.customers.joined.tolist()))
+
+    def learning_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per customer, learning_days' `extra` and `span` (see `learning`), as the
+        compiled engines read them."""
+        c = self.customers
+        segs = self.scenario.segments
+        extra = np.asarray([s.learning.extra_days for s in segs])[c.segment]
+        extra[:c.initial] = 0.0
+        span = np.asarray([s.learning.months for s in segs])[c.segment] * self.month
+        return extra, span
 
     @functools.cached_property
     def lost_from(self) -> list[float]:
@@ -478,8 +498,10 @@ class CustomerBook:
         inv.row = self._row(i, inv)
         terms = self.terms[inv.grade]
         assert terms is not None  # accept() only issues on credit terms
+        extra, span, joined = self.learning
         self.rules.open_invoice(inv, terms, self.tier[c], self.funding[c], self.bankrupt[c],
-                                self.recovery[c])
+                                self.recovery[c],
+                                learning=learning_days(extra[c], span[c], t - joined[c]))
         self.register(inv)
         return inv
 

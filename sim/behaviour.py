@@ -121,7 +121,7 @@ class Invoice:
         self.seq = -1  # the invoice's place in the order invoices were registered
 
 
-@rng.compiled
+@rng.compiled_inline
 def learning_days(extra: float, span: float, age: float) -> float:
     """Days a newcomer still learning the terms [002] adds to its payer type's lateness on
     an invoice issued `age` days after it arrived: `extra` on its first day, falling linearly

@@ -42,6 +42,7 @@ from ..behaviour import (
     RuleBook,
     actions_summary,
     collector_work,
+    learning_days,
     reference_multiplier,
     valued_days,
 )
@@ -183,6 +184,9 @@ class Customers(NamedTuple):
     limit_from: np.ndarray  #: the first month its limit rests on its own history (float)
     joins: np.ndarray  #: 1 if it buys from the company at all (book.joins)
     ref: np.ndarray  #: the market's demand multiplier for its orders (-1: not won; book)
+    joined: np.ndarray  #: the day it arrived (0 for the opening population)
+    learn_extra: np.ndarray  #: days late on its first day while it learns the terms (0: knows)
+    learn_span: np.ndarray  #: days until it has learnt them (book.learning_arrays)
 
 
 class Params(NamedTuple):
@@ -395,8 +399,9 @@ def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
                 inv_i)
         _bankrupt(inv_f, inv_i, k, bankrupt_day, recovery, recovery_days)
         return
-    # _unprompted
-    lag = _lag(row, key, payer, payer_f)
+    # _unprompted (a newcomer still learning the terms pays later than its type)
+    lag = _lag(row, key, payer, payer_f) + learning_days(
+        cust.learn_extra[c], cust.learn_span[c], issue - cust.joined[c])
     if (p[P_PEN_RATE] > funding and lag > p[P_PEN_GRACE]
             and _drawn(row, COL_PENALTY, key, ST_PENALTY, 0) < payer_f[payer, Y_DETERRED]):
         lag = p[P_PEN_GRACE]
@@ -1196,13 +1201,15 @@ def _workspace(most: int, months: int, width: int) -> Work:
 def _customer_columns(customers: CustomerTable, book: CustomerBook, orders: OrderRules,
                       arrays: dict[str, np.ndarray]) -> Customers:
     """The customers' fixed columns as both compiled engines read them."""
+    learn_extra, learn_span = book.learning_arrays()
     return Customers(seg=orders.segment, grade=orders.grade,
                      payer=customers.payer.astype(np.int64),
                      funding=customers.funding_cost_annual, bankrupt=orders.bankrupt,
                      recovery=customers.recovery_share, tier=book.tier_array,
                      limit0=arrays["limit0"], factor=arrays["factor"],
                      limit_from=book.limit_months, joins=orders.joins,
-                     ref=book.reference_shares())
+                     ref=book.reference_shares(), joined=customers.joined,
+                     learn_extra=learn_extra, learn_span=learn_span)
 
 
 def _params(scenario: Scenario, policy: Policy, arrays: dict[str, np.ndarray],

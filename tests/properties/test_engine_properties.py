@@ -109,6 +109,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "newcomers_per_year": draw(st.sampled_from([0.0, 0.0, 4.0, 30.0])),
             "newcomer_payer_mix": (None if draw(st.booleans()) else _mix(
                 draw(st.lists(st.floats(0.05, 1), min_size=4, max_size=4)))),
+            "learning": {"extra_days": draw(st.sampled_from([0.0, 0.0, 7.5, 40.0])),
+                         "months": draw(st.floats(0.5, 12))},
         })
     return {
         "name": "random",

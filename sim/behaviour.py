@@ -20,7 +20,7 @@ from .scenario import ACTIONS, PAYER_TYPES, Action, PayerProfile, PayerType, Sce
 from .terms import Terms
 
 __all__ = ["Invoice", "Outcome", "RuleBook", "StepRule", "collector_work", "demand_multiplier",
-           "learning_days"]
+           "learning_days", "payer_at"]
 
 INF = math.inf
 
@@ -129,6 +129,14 @@ def learning_days(extra: float, span: float, age: float) -> float:
     if extra <= 0.0 or age >= span:
         return 0.0
     return extra * (1.0 - age / span)
+
+
+@rng.compiled_inline
+def payer_at(payer: int, first: float, second: float, t: float) -> int:
+    """A customer's payer type on day t: its own, one step worse from the day it first
+    soured (`first`), two from the second (`second`; inf: never; segments[].souring_per_year,
+    draws.CustomerTable.soured). Every engine calls this one function."""
+    return payer + (1 if t >= first else 0) + (1 if t >= second else 0)
 
 
 def _interp(table: tuple[tuple[float, float], ...], x: float) -> float:

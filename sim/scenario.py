@@ -349,6 +349,15 @@ class Segment(Frozen):
               "response as orders. Lost and bankrupt customers leave, so the population "
               "settles where arrivals match departures. 0 = a closed population."),
     ] = 0.0
+    souring_per_year: Annotated[
+        float,
+        Field(ge=0.0, le=5.0,
+              description="Hazard a year that a customer's payer type worsens by one step, "
+              "on time to reminded to under pressure (old customers late because unhappy "
+              "with service or discounts [002]); each customer's own draws, from the day it "
+              "arrives, at most two steps; an invoice takes its customer's type on the day "
+              "of the order. 0 = payer types never change."),
+    ] = 0.0
     learning: Annotated[
         Learning,
         Field(description="How the segment's newcomers learn the terms [002] (the opening "

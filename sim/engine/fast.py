@@ -43,6 +43,7 @@ from ..behaviour import (
     actions_summary,
     collector_work,
     learning_days,
+    payer_at,
     reference_multiplier,
     valued_days,
 )
@@ -178,7 +179,8 @@ class Customers(NamedTuple):
     funding: np.ndarray  #: annual funding cost: whether paying early pays (the discount)
     bankrupt: np.ndarray  #: bankruptcy day (INF: never)
     recovery: np.ndarray  #: share of its debt recovered in bankruptcy
-    tier: np.ndarray  #: the discount tier it takes (-1: none; book.tier_array)
+    tier: np.ndarray  #: per payer type, the discount tier it takes (-1: none; book.tier_table)
+    soured: np.ndarray  #: the days its payer type worsens a first and a second step (inf: never)
     limit0: np.ndarray  #: its credit limit at the start (INF: none)
     factor: np.ndarray  #: its grade's limit factor
     limit_from: np.ndarray  #: the first month its limit rests on its own history (float)
@@ -806,9 +808,10 @@ def _open_opening(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
 
 @rng.compiled_inline
 def _issue(ws: Work, k: int, c: int, j: int, day: float, amount: float, today: int,
-           cust: Customers, par: Params, tally: np.ndarray) -> None:
-    """CustomerBook.issue + des._plan: invoice order j of customer c at `day` (its first
-    draws from `ws.pre`, see _prefetch; `tally`: the customer's).
+           cust: Customers, par: Params, tally: np.ndarray, ordered_at: float) -> None:
+    """CustomerBook.issue + des._plan: invoice order j of customer c, placed at
+    `ordered_at`, at `day` (its first draws from `ws.pre`, see _prefetch; `tally`: the
+    customer's).
 
     Inlined where it is called (its caller passed ~190 machine words of array descriptors
     on every call otherwise, measured at over half of the kernel's own time)."""
@@ -823,8 +826,14 @@ def _issue(ws: Work, k: int, c: int, j: int, day: float, amount: float, today: i
         col = COL_STEPS + STEP_DRAWS * q
         if col < row.size:
             row[col] = pre[PRE_RESPONSE + q, j]
-    _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[cust.grade[c], G_NET], cust.tier[c],
-                  day, cust, par)
+    # its customer's payer type on the day of the order (CustomerBook.order_payers); a lag
+    # prefetched for the customer's own type is drawn again from its uniform (_lag)
+    payer = payer_at(cust.payer[c], cust.soured[c, 0], cust.soured[c, 1], ordered_at)
+    if payer != cust.payer[c]:
+        inv_i[k, I_PAYER] = payer
+        row[COL_LAG] = np.nan
+    _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[cust.grade[c], G_NET],
+                  cust.tier[c, payer], day, cust, par)
     _plan(inv_f, inv_i, k, row, key, day, today, par, tally)
 
 
@@ -1007,7 +1016,8 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                     k = last
                     last += 1
                     o_fate[i] = FATE_SHIPPED
-                    _issue(ws, k, c, i, float(day), o_amount[i], today, cust, par, tally[c])
+                    _issue(ws, k, c, i, float(day), o_amount[i], today, cust, par, tally[c],
+                           o_time[i])
                     rebate_sales += o_amount[i]
                     n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                     lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
@@ -1044,7 +1054,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 k = last
                 last += 1
                 o_fate[i] = FATE_SHIPPED
-                _issue(ws, k, c, i, t, amount, today, cust, par, tally[c])
+                _issue(ws, k, c, i, t, amount, today, cust, par, tally[c], t)
                 rebate_sales += amount
                 n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                 lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
@@ -1205,7 +1215,8 @@ def _customer_columns(customers: CustomerTable, book: CustomerBook, orders: Orde
     return Customers(seg=orders.segment, grade=orders.grade,
                      payer=customers.payer.astype(np.int64),
                      funding=customers.funding_cost_annual, bankrupt=orders.bankrupt,
-                     recovery=customers.recovery_share, tier=book.tier_array,
+                     recovery=customers.recovery_share, tier=book.tier_table,
+                     soured=customers.soured,
                      limit0=arrays["limit0"], factor=arrays["factor"],
                      limit_from=book.limit_months, joins=orders.joins,
                      ref=book.reference_shares(), joined=customers.joined,

@@ -19,7 +19,8 @@ from .policy import LadderStep, Policy
 from .scenario import ACTIONS, PAYER_TYPES, Action, PayerProfile, PayerType, Scenario
 from .terms import Terms
 
-__all__ = ["Invoice", "Outcome", "RuleBook", "StepRule", "collector_work", "demand_multiplier"]
+__all__ = ["Invoice", "Outcome", "RuleBook", "StepRule", "collector_work", "demand_multiplier",
+           "learning_days", "payer_at"]
 
 INF = math.inf
 
@@ -118,6 +119,24 @@ class Invoice:
         self.listed = math.nan  # the settle date an engine last listed for booking
         self.listings = 0  # how many times it was listed: only the latest listing counts
         self.seq = -1  # the invoice's place in the order invoices were registered
+
+
+@rng.compiled_inline
+def learning_days(extra: float, span: float, age: float) -> float:
+    """Days a newcomer still learning the terms [002] adds to its payer type's lateness on
+    an invoice issued `age` days after it arrived: `extra` on its first day, falling linearly
+    to nothing at `span` days (segments[].learning; every engine calls this one function)."""
+    if extra <= 0.0 or age >= span:
+        return 0.0
+    return extra * (1.0 - age / span)
+
+
+@rng.compiled_inline
+def payer_at(payer: int, first: float, second: float, t: float) -> int:
+    """A customer's payer type on day t: its own, one step worse from the day it first
+    soured (`first`), two from the second (`second`; inf: never; segments[].souring_per_year,
+    draws.CustomerTable.soured). Every engine calls this one function."""
+    return payer + (1 if t >= first else 0) + (1 if t >= second else 0)
 
 
 def _interp(table: tuple[tuple[float, float], ...], x: float) -> float:
@@ -307,10 +326,13 @@ class RuleBook:
     # ---- the start of an invoice's life -------------------------------------------------
 
     def open_invoice(self, inv: Invoice, terms: Terms, tier: int, funding: float,
-                     bankrupt_day: float, recovery: float, now: float | None = None) -> None:
+                     bankrupt_day: float, recovery: float, now: float | None = None,
+                     learning: float = 0.0) -> None:
         """Settle disputes, discount and the unprompted payment date of a new invoice.
 
         `tier` is the discount tier the customer would take (-1: none), see best_tier().
+        `learning` is the days a newcomer still learning the terms adds to its lateness
+        (learning_days).
         `now` is later than the issue day for an invoice of the opening book: it is still
         open now, so a payment planned before now restarts the payer's own lag from now, and
         an invoice past the write-off age is written off now.
@@ -337,7 +359,7 @@ class RuleBook:
             return
         start = inv.issue if now is None else now
         # an early payer may pay before the due date, but not before its dispute is resolved
-        planned = max(self._unprompted(inv, funding), resolve)
+        planned = max(self._unprompted(inv, funding, learning), resolve)
         if planned < start:
             planned = start + max(0.0, inv.row[draws.COL_LAG])
         self._finish(inv, planned, Outcome.PAID)
@@ -347,9 +369,10 @@ class RuleBook:
                 self._finish(inv, cutoff, Outcome.WRITTEN_OFF)
         self._bankrupt(inv, bankrupt_day, recovery)
 
-    def _unprompted(self, inv: Invoice, funding: float) -> float:
+    def _unprompted(self, inv: Invoice, funding: float, learning: float) -> float:
         row = inv.row
-        lag = row[draws.COL_LAG]
+        # a newcomer learning the terms pays later than its type (a never-payer never pays)
+        lag = row[draws.COL_LAG] + learning
         pen = self.penalty
         if (pen.rate_annual > funding and lag > pen.grace_days
                 and row[draws.COL_PENALTY] < self.deterred[inv.payer]):

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import rng, streams
-from .scenario import PAYER_TYPES, Distribution, Scenario, Segment
+from .scenario import PAYER_TYPES, Distribution, PayerType, Scenario, Segment
 from .streams import Stream
 
 __all__ = [
@@ -113,6 +113,9 @@ class CustomerTable:
     join_draw: FloatArray
     #: how many customers the run opens with (customers from here on are newcomers)
     initial: int
+    #: per customer, the days its payer type worsens a first and a second step (inf: never;
+    #: see souring_times)
+    soured: FloatArray
 
     @property
     def count(self) -> int:
@@ -192,12 +195,40 @@ def draw_customers(scenario: Scenario, seed: int) -> CustomerTable:
     table = CustomerTable(segment=segment, payer=np.empty(n, dtype=np.int64),
                           funding_cost_annual=np.empty(n), bankruptcy_day=np.empty(n),
                           recovery_share=np.empty(n), joined=joined, join_draw=join_draw,
-                          initial=initial)
+                          initial=initial, soured=np.full((n, 2), np.inf))
     _customer_columns(k0, k1, segment, mix_row, cum, funding, bankruptcy_mean, recovery,
                       np.empty((4, n)), table.payer, table.funding_cost_annual,
                       table.bankruptcy_day, table.recovery_share)
     table.bankruptcy_day[initial:] += new_day  # (a newcomer's clock starts on arrival)
+    souring_times(scenario, seed, table)
     return table
+
+
+def souring_times(scenario: Scenario, seed: int, table: CustomerTable) -> None:
+    """Fill `table.soured`: a customer of a segment with souring_per_year r > 0 whose type
+    can worsen (on time or reminded) sours a first time an exponential time of mean Y / r
+    after it arrived (draw 0 of its SOURING key), and, if on time, a second time as long
+    again after that (draw 1); under pressure and never paying stay as they are."""
+    rates = np.asarray([seg.souring_per_year for seg in scenario.segments])
+    if not (rates > 0.0).any():
+        return
+    year = float(scenario.conventions.days_in_year)
+    mean = np.asarray([year / r if r > 0.0 else np.inf for r in rates.tolist()])
+    ids = np.arange(table.count, dtype=np.int64)
+    u = streams.uniforms(seed, Stream.SOURING, ids, np.zeros_like(ids), count=2)
+    _souring_columns(u, mean[table.segment], table.payer, table.joined,
+                     PAYER_TYPES.index(PayerType.PRESSURE), table.soured)
+
+
+@rng.compiled
+def _souring_columns(u: np.ndarray, mean: np.ndarray, payer: np.ndarray, joined: np.ndarray,
+                     worst: int, out: np.ndarray) -> None:
+    for i in range(payer.size):
+        if mean[i] < np.inf and payer[i] < worst:
+            first = joined[i] + rng.exponential_q(u[i, 0], mean[i])
+            out[i, 0] = first
+            if payer[i] + 1 < worst:
+                out[i, 1] = first + rng.exponential_q(u[i, 1], mean[i])
 
 
 _CUSTOMER_STREAMS = (int(Stream.PAYER_TYPE), int(Stream.FUNDING_COST), int(Stream.BANKRUPTCY),

@@ -278,6 +278,22 @@ class Disputes(Frozen):
     ] = 0.3
 
 
+class Learning(Frozen):
+    """New customers pay late while they learn the seller's terms [002]."""
+
+    extra_days: Annotated[
+        Days,
+        Field(description="Days later than its payer type a newcomer pays an invoice issued "
+              "on the day it arrives; the extra fades linearly to nothing over `months`. "
+              "0 = newcomers pay as their payer type from the first invoice."),
+    ] = 0.0
+    months: Annotated[
+        float,
+        Field(gt=0.0, le=120.0, description="Months after its arrival in which a newcomer is "
+              "still learning the terms (its extra days fall to 0 by then)."),
+    ] = 6.0
+
+
 class Segment(Frozen):
     """A group of alike customers."""
 
@@ -334,6 +350,20 @@ class Segment(Frozen):
               "response as orders. Lost and bankrupt customers leave, so the population "
               "settles where arrivals match departures. 0 = a closed population."),
     ] = 0.0
+    souring_per_year: Annotated[
+        float,
+        Field(ge=0.0, le=5.0,
+              description="Hazard a year that a customer's payer type worsens by one step, "
+              "on time to reminded to under pressure (old customers late because unhappy "
+              "with service or discounts [002]); each customer's own draws, from the day it "
+              "arrives, at most two steps; an invoice takes its customer's type on the day "
+              "of the order. 0 = payer types never change."),
+    ] = 0.0
+    learning: Annotated[
+        Learning,
+        Field(description="How the segment's newcomers learn the terms [002] (the opening "
+              "population knows them)."),
+    ] = Learning()
     order_patience_days: Annotated[
         Distribution | None,
         Field(description="Days a customer waits for an order held by its credit limit or a "

@@ -64,6 +64,7 @@ class Stream(IntEnum):
     NEWCOMER_ARRIVAL = 22  #: When new customers of a segment arrive (keyed by segment).
     NEWCOMER_JOIN = 23  #: Whether a newcomer stays at the policy's terms (the demand response).
     WORKING_ASSETS = 24  #: A customer's working assets, for the working-assets limit method.
+    SOURING = 25  #: When a customer's payer type worsens a step (two draws: first, second).
 
 
 def _philox_words(

@@ -21,6 +21,7 @@ from ..behaviour import (
     Outcome,
     RuleBook,
     demand_multiplier,
+    learning_days,
     reference_multiplier,
     valued_days,
 )
@@ -37,7 +38,7 @@ from ..draws import (
     sample_q,
 )
 from ..policy import Policy
-from ..scenario import Scenario
+from ..scenario import PAYER_TYPES, Scenario
 from ..terms import Terms, best_tier_array
 from .opening import OpeningInvoices
 from .orders import candidate_table, tally_all
@@ -133,7 +134,9 @@ class CustomerBook:
         self.approval = {g: rule.approval_chance(g, self.approval_share) for g in "ABCD"}
         #: each customer's discount tier on its grade's terms (-1: none), and its opening
         #: credit limit (None: no limits), as arrays for the compiled engines
-        self.tier_array = self._discount_tiers(customers)
+        #: and by payer type (a customer whose type sours takes the tier of its new type)
+        self.tier_table = self._discount_tiers(customers)
+        self.tier_array = self.tier_table[np.arange(n), customers.payer]
         self.months = math.ceil(self.end / self.month) + 2
         self.limit0 = (self._expected_limits() if policy.credit_limit.method != "none"
                        else None)
@@ -191,6 +194,25 @@ class CustomerBook:
     def recovery(self) -> list[float]:
         """Each customer's recovery share in bankruptcy."""
         return cast(list[float], self.customers.recovery_share.tolist())
+
+    @functools.cached_property
+    def learning(self) -> tuple[list[float], list[float], list[float]]:
+        """Per customer, how it learns the terms (learning_days): the extra days on its
+        first day (0 for the opening population, which knows them), the days until it has
+        learnt them, and the day it arrived."""
+        extra, span = self.learning_arrays()
+        return (cast(list[float], extra.tolist()), cast(list[float], span.tolist()),
+                cast(list[float], self.customers.joined.tolist()))
+
+    def learning_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per customer, learning_days' `extra` and `span` (see `learning`), as the
+        compiled engines read them."""
+        c = self.customers
+        segs = self.scenario.segments
+        extra = np.asarray([s.learning.extra_days for s in segs])[c.segment]
+        extra[:c.initial] = 0.0
+        span = np.asarray([s.learning.months for s in segs])[c.segment] * self.month
+        return extra, span
 
     @functools.cached_property
     def lost_from(self) -> list[float]:
@@ -256,6 +278,7 @@ class CustomerBook:
                                                   typed("q", index))
         self.o_amount, self.o_thin = typed("d", amount), typed("d", thin)
         self.o_approval = typed("d", approval)
+        self.o_payer = typed("q", self.order_payers(time, cust))
         self.fate = bytearray(len(self.o_time))  # (a bytearray: written an order at a time)
 
     def customer_gaps(self) -> np.ndarray:
@@ -324,7 +347,8 @@ class CustomerBook:
             cust = np.frombuffer(self.o_cust, dtype=np.int64)[picked]
             index = np.frombuffer(self.o_index, dtype=np.int64)[picked]
             draws = invoice_draws(self.seed, cust, index, self.rules.max_steps)
-            self.rules.prepare(draws, self.customers.payer[cust], self.customers.segment[cust])
+            payer = np.frombuffer(self.o_payer, dtype=np.int64)[picked]
+            self.rules.prepare(draws, payer, self.customers.segment[cust])
             self.width = draws.shape[1]
             flat = self.batches[b] = memoryview(np.ascontiguousarray(draws).reshape(-1).data)
             self.batch_invoices[b] = []
@@ -346,19 +370,33 @@ class CustomerBook:
             del self.batches[b]
 
     def _discount_tiers(self, customers: CustomerTable) -> np.ndarray:
-        """The discount tier each customer would take on its grade's terms (-1: none): the
-        one whose saving beats most the cost of paying early at its funding cost, against
-        the day it would otherwise pay, its payer type's habitual lateness past net
-        (docs/model.md §5.3)."""
-        tier = np.full(customers.count, -1, dtype=np.int64)
+        """The discount tier each customer would take on its grade's terms (-1: none), were
+        it of each payer type (a column per type): the one whose saving beats most the cost
+        of paying early at its funding cost, against the day it would otherwise pay, the
+        type's habitual lateness past net (docs/model.md §5.3)."""
+        tier = np.full((customers.count, len(PAYER_TYPES)), -1, dtype=np.int64)
         grades = self.grade_array
-        stretch = self.stretch_days()[customers.payer]
-        for grade, terms in self.terms.items():
-            rows = grades == grade
-            if terms is not None and terms.discounts and rows.any():
-                tier[rows] = best_tier_array(terms, customers.funding_cost_annual[rows],
-                                             self.year, stretch[rows])
+        for payer, stretch in enumerate(self.stretch_days().tolist()):
+            for grade, terms in self.terms.items():
+                rows = grades == grade
+                if terms is not None and terms.discounts and rows.any():
+                    tier[rows, payer] = best_tier_array(
+                        terms, customers.funding_cost_annual[rows], self.year,
+                        np.full(int(rows.sum()), stretch))
         return tier
+
+    @functools.cached_property
+    def tiers(self) -> list[list[int]]:
+        """Each customer's discount tier by payer type (tier_table), as lists."""
+        return cast(list[list[int]], self.tier_table.tolist())
+
+    def order_payers(self, time: np.ndarray, cust: np.ndarray) -> np.ndarray:
+        """Each order's payer type: its customer's on the day of the order (payer_at, the
+        same comparisons vectorised)."""
+        c = self.customers
+        soured = c.soured[cust]
+        return (c.payer[cust] + (time >= soured[:, 0]).astype(np.int64)
+                + (time >= soured[:, 1]).astype(np.int64))
 
     def stretch_days(self) -> np.ndarray:
         """Per payer type, the days past net it pays of its own accord on average (its mean
@@ -494,12 +532,17 @@ class CustomerBook:
         c = self.o_cust[i]
         self.fate[i] = FATE_SHIPPED
         inv = Invoice(c, self.o_index[i], t, self.o_amount[i])
-        inv.segment, inv.grade, inv.payer = self.segment[c], self.grade[c], self.payer[c]
+        # its customer's payer type on the day of the order (it may have soured since it came)
+        payer = self.o_payer[i]
+        inv.segment, inv.grade, inv.payer = self.segment[c], self.grade[c], payer
         inv.row = self._row(i, inv)
         terms = self.terms[inv.grade]
         assert terms is not None  # accept() only issues on credit terms
-        self.rules.open_invoice(inv, terms, self.tier[c], self.funding[c], self.bankrupt[c],
-                                self.recovery[c])
+        extra, span, joined = self.learning
+        self.rules.open_invoice(inv, terms, self.tiers[c][payer], self.funding[c],
+                                self.bankrupt[c],
+                                self.recovery[c],
+                                learning=learning_days(extra[c], span[c], t - joined[c]))
         self.register(inv)
         return inv
 

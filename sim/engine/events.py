@@ -34,7 +34,7 @@ import numba
 import numpy as np
 
 from .. import rng, streams
-from ..behaviour import INF, RuleBook, actions_summary, collector_work
+from ..behaviour import INF, RuleBook, actions_summary, collector_work, payer_at
 from ..draws import COL_STEPS, STEP_DRAWS, draw_customers
 from ..ledger import LEDGER_DTYPE
 from ..memory import prefetch, prefetch_at
@@ -71,6 +71,7 @@ from .fast import (
     I_NEXT,
     I_OINDEX,
     I_OUTCOME,
+    I_PAYER,
     I_PIN,
     I_ROW,
     I_SEQ,
@@ -417,8 +418,11 @@ def _issue(i: int, t: float, s: State, orders: Candidates, cust: Customers, acct
     row = pool.rows[_new_row(st, pool, k)]
     key[2], key[3] = np.uint64(c), np.uint64(orders.number[i])
     _base_draws(row, key, cust.seg[c], par.seg_f)
-    _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[cust.grade[c], G_NET], cust.tier[c],
-                  t, cust, par)
+    # its customer's payer type on the day of the order (CustomerBook.order_payers)
+    payer = payer_at(cust.payer[c], cust.soured[c, 0], cust.soured[c, 1], orders.time[i])
+    inv_i[k, I_PAYER] = payer
+    _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[cust.grade[c], G_NET],
+                  cust.tier[c, payer], t, cust, par)
     _register(st, inv_i, acct, k, c)
     acct.rebate_sales[c] += orders.amount[i]
     return k

@@ -42,6 +42,8 @@ from ..behaviour import (
     RuleBook,
     actions_summary,
     collector_work,
+    learning_days,
+    payer_at,
 )
 from ..draws import (
     COL_APPROVAL,
@@ -177,13 +179,17 @@ class Customers(NamedTuple):
     funding: np.ndarray  #: annual funding cost: whether paying early pays (the discount)
     bankrupt: np.ndarray  #: bankruptcy day (INF: never)
     recovery: np.ndarray  #: share of its debt recovered in bankruptcy
-    tier: np.ndarray  #: the discount tier it takes (-1: none; book.tier_array)
+    tier: np.ndarray  #: per payer type, the discount tier it takes (-1: none; book.tier_table)
+    soured: np.ndarray  #: the days its payer type worsens a first and a second step (inf: never)
     limit0: np.ndarray  #: its credit limit at the start (INF: none)
     factor: np.ndarray  #: its grade's limit factor
     limit_from: np.ndarray  #: the first month its limit rests on its own history (float)
     joins: np.ndarray  #: 1 if it buys from the company at all (book.joins)
     ref: np.ndarray  #: the market's demand multiplier for its orders (-1: not won; book)
     valued: np.ndarray  #: days its orders count as lost if it is lost (book.valued_days)
+    joined: np.ndarray  #: the day it arrived (0 for the opening population)
+    learn_extra: np.ndarray  #: days late on its first day while it learns the terms (0: knows)
+    learn_span: np.ndarray  #: days until it has learnt them (book.learning_arrays)
 
 
 class Params(NamedTuple):
@@ -396,8 +402,9 @@ def _open_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
                 inv_i)
         _bankrupt(inv_f, inv_i, k, bankrupt_day, recovery, recovery_days)
         return
-    # _unprompted
-    lag = _lag(row, key, payer, payer_f)
+    # _unprompted (a newcomer still learning the terms pays later than its type)
+    lag = _lag(row, key, payer, payer_f) + learning_days(
+        cust.learn_extra[c], cust.learn_span[c], issue - cust.joined[c])
     if (p[P_PEN_RATE] > funding and lag > p[P_PEN_GRACE]
             and _drawn(row, COL_PENALTY, key, ST_PENALTY, 0) < payer_f[payer, Y_DETERRED]):
         lag = p[P_PEN_GRACE]
@@ -804,9 +811,10 @@ def _open_opening(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
 
 @rng.compiled_inline
 def _issue(ws: Work, k: int, c: int, j: int, day: float, amount: float, today: int,
-           cust: Customers, par: Params, tally: np.ndarray) -> None:
-    """CustomerBook.issue + des._plan: invoice order j of customer c at `day` (its first
-    draws from `ws.pre`, see _prefetch; `tally`: the customer's).
+           cust: Customers, par: Params, tally: np.ndarray, ordered_at: float) -> None:
+    """CustomerBook.issue + des._plan: invoice order j of customer c, placed at
+    `ordered_at`, at `day` (its first draws from `ws.pre`, see _prefetch; `tally`: the
+    customer's).
 
     Inlined where it is called (its caller passed ~190 machine words of array descriptors
     on every call otherwise, measured at over half of the kernel's own time)."""
@@ -821,8 +829,14 @@ def _issue(ws: Work, k: int, c: int, j: int, day: float, amount: float, today: i
         col = COL_STEPS + STEP_DRAWS * q
         if col < row.size:
             row[col] = pre[PRE_RESPONSE + q, j]
-    _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[cust.grade[c], G_NET], cust.tier[c],
-                  day, cust, par)
+    # its customer's payer type on the day of the order (CustomerBook.order_payers); a lag
+    # prefetched for the customer's own type is drawn again from its uniform (_lag)
+    payer = payer_at(cust.payer[c], cust.soured[c, 0], cust.soured[c, 1], ordered_at)
+    if payer != cust.payer[c]:
+        inv_i[k, I_PAYER] = payer
+        row[COL_LAG] = np.nan
+    _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[cust.grade[c], G_NET],
+                  cust.tier[c, payer], day, cust, par)
     _plan(inv_f, inv_i, k, row, key, day, today, par, tally)
 
 
@@ -1005,7 +1019,8 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                     k = last
                     last += 1
                     o_fate[i] = FATE_SHIPPED
-                    _issue(ws, k, c, i, float(day), o_amount[i], today, cust, par, tally[c])
+                    _issue(ws, k, c, i, float(day), o_amount[i], today, cust, par, tally[c],
+                           o_time[i])
                     rebate_sales += o_amount[i]
                     n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                     lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
@@ -1042,7 +1057,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 k = last
                 last += 1
                 o_fate[i] = FATE_SHIPPED
-                _issue(ws, k, c, i, t, amount, today, cust, par, tally[c])
+                _issue(ws, k, c, i, t, amount, today, cust, par, tally[c], t)
                 rebate_sales += amount
                 n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                 lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
@@ -1198,13 +1213,16 @@ def _workspace(most: int, months: int, width: int) -> Work:
 def _customer_columns(customers: CustomerTable, book: CustomerBook, orders: OrderRules,
                       arrays: dict[str, np.ndarray]) -> Customers:
     """The customers' fixed columns as both compiled engines read them."""
+    learn_extra, learn_span = book.learning_arrays()
     return Customers(seg=orders.segment, grade=orders.grade,
                      payer=customers.payer.astype(np.int64),
                      funding=customers.funding_cost_annual, bankrupt=orders.bankrupt,
-                     recovery=customers.recovery_share, tier=book.tier_array,
+                     recovery=customers.recovery_share, tier=book.tier_table,
+                     soured=customers.soured,
                      limit0=arrays["limit0"], factor=arrays["factor"],
                      limit_from=book.limit_months, joins=orders.joins,
-                     ref=book.reference_shares(), valued=book.valued_days())
+                     ref=book.reference_shares(), valued=book.valued_days(),
+                     joined=customers.joined, learn_extra=learn_extra, learn_span=learn_span)
 
 
 def _params(scenario: Scenario, policy: Policy, arrays: dict[str, np.ndarray],

@@ -122,6 +122,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "newcomers_per_year": draw(st.sampled_from([0.0, 0.0, 4.0, 30.0])),
             "newcomer_payer_mix": (None if draw(st.booleans()) else _mix(
                 draw(st.lists(st.floats(0.05, 1), min_size=4, max_size=4)))),
+            "souring_per_year": draw(st.sampled_from([0.0, 0.0, 0.3, 3.0])),
+            "learning": {"extra_days": draw(st.sampled_from([0.0, 0.0, 7.5, 40.0])),
+                         "months": draw(st.floats(0.5, 12))},
         })
     return {
         "name": "random",
@@ -281,7 +284,13 @@ def test_customers_and_orders_do_not_depend_on_the_policy(
     for policy in (one, two):
         ledger = run_des(s, Policy.model_validate(policy), seed).ledger
         who = ledger["customer"]
-        assert np.array_equal(ledger["payer"], customers.payer[who])
+        # the customer's drawn type on the day of the order (opening invoices: its own)
+        ordered = np.asarray([-1.0 if opening else drawn[(c, i)][0] for c, i, opening in zip(
+            who.tolist(), ledger["order_index"].tolist(), ledger["opening"].tolist(),
+            strict=True)])
+        soured = customers.soured[who]
+        assert np.array_equal(ledger["payer"], customers.payer[who] + (ordered >= soured[:, 0])
+                              + (ordered >= soured[:, 1]))
         assert np.array_equal(ledger["segment"], customers.segment[who])
         mine = {}
         for c, i, t, a in zip(who.tolist(), ledger["order_index"].tolist(),

@@ -179,6 +179,7 @@ def test_stream_values_are_frozen() -> None:
         "CUSTOMER_LOSS": 13, "AGENCY": 14, "LAWSUIT": 15, "ORDER_APPROVAL": 16,
         "OPENING_BOOK": 17, "SERVICE_TIME": 18, "PENALTY": 19, "ACCOUNT_LOSS": 20,
         "ORDER_PATIENCE": 21, "NEWCOMER_ARRIVAL": 22, "NEWCOMER_JOIN": 23, "WORKING_ASSETS": 24,
+        "SOURING": 25,
     }  # fmt: skip
 
 

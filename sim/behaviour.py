@@ -59,6 +59,7 @@ class Invoice:
         "amount",
         "booked",
         "cancel_from",
+        "closed_from",
         "credited",
         "credited_at",
         "customer",
@@ -111,7 +112,8 @@ class Invoice:
         self.ready = -INF  # earliest time the next step may run (after a broken promise)
         self.n_actions = 0
         self.stop_from = INF
-        self.cancel_from = INF
+        self.cancel_from = INF  # its customer's line cancelled (a step, or a lawsuit) from then
+        self.closed_from = INF  # its customer's account closed for good (a lawsuit) from then
         self.lost_at = INF  # the customer leaves after a harsh step done at this time
         self.halt = INF  # the customer's bankruptcy: nothing the ladder does counts after it
         self.opening = False
@@ -477,6 +479,7 @@ class RuleBook:
     def _lawsuit(self, inv: Invoice, rule: StepRule, when: float, u: float) -> None:
         # suing a customer closes its account: no more credit, whatever the judgment [003]
         inv.cancel_from = min(inv.cancel_from, when)
+        inv.closed_from = min(inv.closed_from, when)
         if when < self.window[1]:
             inv.dunning_cost += self.legal.lawsuit_cost
         self._count(inv.customer, Action.LAWSUIT, when, self.legal.lawsuit_cost, times=0.0)

@@ -174,6 +174,15 @@ class CreditLimit(Frozen):
               "125% of the limit); above that it is held. A grade not listed is approved by "
               "chance instead (demand.blocked_approval_share)."),
     ] = {}
+    reopen_after_days: Annotated[
+        float | None,
+        Field(ge=1.0, le=3650.0,
+              description="Days after the customer paid the invoice whose cancel_credit_line "
+              "step cancelled its line that the line re-opens (while any such invoice is "
+              "unpaid, the line stays cancelled); null = never. A closed account (a write-off "
+              "booked, a lawsuit filed) never re-opens. At least a day, so that no engine's "
+              "order of same-instant events decides an order's fate."),
+    ] = None
 
     def factor(self, grade: str) -> float:
         """Return the correction factor of a grade."""

@@ -122,6 +122,8 @@ class CustomerBook:
         # each grade's demand response to its terms, through its own tables (demand.by_grade)
         self.mult = {g: demand_multiplier(scenario, t, g) for g, t in self.terms.items()}
         self.cash_kept = scenario.demand.cash_only_share_kept
+        #: days after its payment that a line cancelled by a ladder step re-opens (None: never)
+        self.reopen_days = policy.credit_limit.reopen_after_days
         #: per segment, its customers' patience with a held order (None: the scenario's hold)
         self.patience_params = [None if s.order_patience_days is None
                                 else dist_params(s.order_patience_days)
@@ -221,8 +223,16 @@ class CustomerBook:
 
     @functools.cached_property
     def cancel_from(self) -> list[float]:
-        """Each customer's day its credit line was cancelled (inf: never)."""
+        """Each customer's day its credit line was cancelled for good or its account closed
+        (inf: never). A line that re-opens (credit_limit.reopen_after_days) is not here: see
+        cancelled()."""
         return [INF] * self.customers.count
+
+    @functools.cached_property
+    def reopen_at(self) -> list[float]:
+        """Each customer's latest re-opening time of a line cancelled by an invoice that has
+        left its open list (paid: its settle day + reopen_after_days; -inf: none)."""
+        return [-INF] * self.customers.count
 
     @functools.cached_property
     def _ordered(self) -> array[float]:
@@ -466,7 +476,7 @@ class CustomerBook:
         if t >= self.lost_from[c]:
             self._lose(i, "customer_lost")
             return None
-        if t >= self.cancel_from[c]:
+        if self.cancelled(c, t):
             self._cancelled(i)
             return None
         self._ordered[c * self.months + math.floor(t / self.month)] += amount
@@ -488,6 +498,20 @@ class CustomerBook:
                            self.o_index[i], 0)
         return float(sample_q(u, dist))
 
+    def cancelled(self, c: int, t: float) -> bool:
+        """Whether customer c's line is cancelled at time t: its account closed, or, where
+        a cancelled line re-opens, some invoice of its had a cancel_credit_line step done by
+        t and was not paid `reopen_after_days` before t (still unpaid: still cancelled).
+        Invoices that left the open list count through reopen_at."""
+        if t >= self.cancel_from[c]:
+            return True
+        days = self.reopen_days
+        if days is None:
+            return False  # (every cancellation is then in cancel_from)
+        if t < self.reopen_at[c]:
+            return True
+        return any(inv.cancel_from <= t < inv.settle + days for inv in self.open[c])
+
     def blocked(self, c: int, t: float, amount: float) -> str | None:
         """Why an order of this customer cannot ship at time t (None if it can)."""
         book = self.open[c]
@@ -497,6 +521,7 @@ class CustomerBook:
             return None if amount <= cap else "credit_limit"
         live = [inv for inv in book if inv.settle > t]
         if len(live) != len(book):
+            self._settled(c, book, t)
             self.open[c] = live
         balance = amount
         for inv in live:
@@ -507,6 +532,15 @@ class CustomerBook:
             return "credit_limit"
         return None
 
+    def _settled(self, c: int, book: list[Invoice], t: float) -> None:
+        """Customer c's invoices settled by t leave its open list: the latest re-opening of a
+        line one of them cancelled stays in reopen_at (a settled plan never moves)."""
+        if self.reopen_days is None:
+            return
+        for inv in book:
+            if inv.settle <= t and inv.cancel_from < INF:
+                self.reopen_at[c] = max(self.reopen_at[c], inv.settle + self.reopen_days)
+
     def release_held(self, day: float) -> list[Invoice]:
         """Ship held orders whose block has cleared; lose those that waited too long."""
         shipped: list[Invoice] = []
@@ -515,7 +549,7 @@ class CustomerBook:
             c = self.o_cust[i]
             if day > deadline or day >= self.bankrupt[c] or day >= self.lost_from[c]:
                 self._lose(i, cause)
-            elif day >= self.cancel_from[c]:
+            elif self.cancelled(c, day):
                 self._cancelled(i)  # the line was cancelled or the account closed meanwhile
             elif c in self.eased and self.blocked(c, day, self.o_amount[i]) is None:
                 shipped.append(self.issue(i, day))
@@ -580,10 +614,12 @@ class CustomerBook:
         self.rebate_sales[c] += inv.amount
 
     def sync(self, inv: Invoice) -> None:
-        """Carry an invoice's customer-level effects (customer lost, line cancelled) over."""
+        """Carry an invoice's customer-level effects (customer lost, line cancelled or account
+        closed) over: a line that re-opens stays with its invoice (see cancelled())."""
         c = inv.customer
         self.lost_from[c] = min(self.lost_from[c], inv.lost_at)
-        self.cancel_from[c] = min(self.cancel_from[c], inv.cancel_from)
+        closes = inv.cancel_from if self.reopen_days is None else inv.closed_from
+        self.cancel_from[c] = min(self.cancel_from[c], closes)
 
     # ---- credit limits and rebates ---------------------------------------------------------
 

@@ -90,6 +90,7 @@ from .fast import (
     P_REBATE_GRACE,
     P_REBATE_RATE,
     P_REBATE_THRESHOLD,
+    P_REOPEN,
     P_START,
     PAID,
     PAID_DUNNED,
@@ -105,6 +106,7 @@ from .fast import (
     _base_draws,
     _cancelled,
     _close,
+    _closure,
     _customer_columns,
     _deadline,
     _expired,
@@ -164,7 +166,8 @@ class Accounts(NamedTuple):
 
     limit: np.ndarray  #: the credit limit in force
     lost_from: np.ndarray  #: when the customer was lost (INF: never)
-    cancel_from: np.ndarray  #: when its line was cancelled or its account closed
+    cancel_from: np.ndarray  #: when its line was cancelled for good or its account closed
+    reopen_at: np.ndarray  #: the latest re-opening of a line its booked invoices cancelled
     head: np.ndarray  #: its first open invoice's slot (-1: none); on via I_NEXT
     tail: np.ndarray  #: its last open invoice's slot
     eased: np.ndarray  #: 1 if a held order of its may ship today (a booking, a new limit)
@@ -337,7 +340,7 @@ def _plan(k: int, now: float, s: State, pool: Pool, par: Params, acct: Accounts,
     j = _walk(inv_f, inv_i, k, pool.rows[inv_i[k, I_ROW]], key, now, par, acct.tally[c],
               finite)
     acct.lost_from[c] = min(acct.lost_from[c], inv_f[k, F_LOST_AT])
-    acct.cancel_from[c] = min(acct.cancel_from[c], inv_f[k, F_CANCEL])
+    acct.cancel_from[c] = min(acct.cancel_from[c], _closure(inv_f, k, par.p))
     settle = inv_f[k, F_SETTLE]
     if settle != inv_f[k, F_LISTED] and settle < INF:
         inv_f[k, F_LISTED] = settle
@@ -406,6 +409,25 @@ def _blocked(inv_f: np.ndarray, inv_i: np.ndarray, k: int, t: float, amount: flo
     return 0
 
 
+@rng.compiled_inline
+def _line_cancelled(inv_f: np.ndarray, inv_i: np.ndarray, k: int, t: float, closed: float,
+                    reopen: float, p: np.ndarray) -> bool:
+    """CustomerBook.cancelled over a customer's open list from invoice k (`closed`: its
+    account's closing time; `reopen`: acct.reopen_at, the invoices booked)."""
+    if t >= closed:
+        return True
+    days = p[P_REOPEN]
+    if days == INF:
+        return False
+    if t < reopen:
+        return True
+    while k >= 0:
+        if inv_f[k, F_CANCEL] <= t < inv_f[k, F_SETTLE] + days:
+            return True
+        k = inv_i[k, I_NEXT]
+    return False
+
+
 @rng.compiled
 def _issue(i: int, t: float, s: State, orders: Candidates, cust: Customers, acct: Accounts,
            pool: Pool, par: Params) -> int:
@@ -462,6 +484,8 @@ def _book(k: int, s: State, pool: Pool, acct: Accounts, out: Rows, par: Params) 
         acct.rebate_late[c] = 1
     if outcome == WRITTEN_OFF:  # the account is closed from the day the write-off is booked
         acct.cancel_from[c] = min(acct.cancel_from[c], float(st[T_TODAY]))
+    if inv_f[k, F_CANCEL] < INF and p[P_REOPEN] < INF:  # (CustomerBook._settled)
+        acct.reopen_at[c] = max(acct.reopen_at[c], settle + p[P_REOPEN])
     _close(inv_f, inv_i, k, p[P_END], par)
     _write_row(st, out, inv_f, inv_i, k)
     # off the customer's open list (once booked it can block nothing: settled before now)
@@ -538,7 +562,7 @@ def _priority(inv_f: np.ndarray, k: int, now: float, cp: np.ndarray) -> float:
 
 @rng.compiled_inline
 def _prefetch_slot(inv_f: np.ndarray, inv_i: np.ndarray, k: int) -> None:
-    """Ask for every line of invoice slot k (168 and 128 bytes, four and three lines)."""
+    """Ask for every line of invoice slot k (176 and 128 bytes, four and three lines)."""
     prefetch_at(inv_i, k, 0)
     prefetch_at(inv_i, k, 8)
     prefetch_at(inv_i, k, N_I - 1)
@@ -581,7 +605,7 @@ def _advance(k: int, j: int, now: float, s: State, pool: Pool, par: Params, acct
     else:  # the step ended the invoice: no plan carries its customer effects over
         c = inv_i[k, I_CUST]
         acct.lost_from[c] = min(acct.lost_from[c], inv_f[k, F_LOST_AT])
-        acct.cancel_from[c] = min(acct.cancel_from[c], inv_f[k, F_CANCEL])
+        acct.cancel_from[c] = min(acct.cancel_from[c], _closure(inv_f, k, par.p))
     if inv_i[k, I_PIN] == 0:
         _unpin(s.st, pool, k)
 
@@ -731,7 +755,8 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                 c = o_cust[i]
                 if _expired(day, deadline, cust.bankrupt[c], lost_from[c]):
                     fate[i] = cause
-                elif day >= cancel_from[c]:  # the line was cancelled or the account closed
+                elif _line_cancelled(inv_f, inv_i, head[c], day, cancel_from[c],
+                                     acct.reopen_at[c], p):  # cancelled or closed
                     fate[i] = _cancelled(o_thin[i], p)
                 elif eased[c] == 1 and _blocked(inv_f, inv_i, head[c], day, o_amount[i],
                                                 limit[c] * grade_f[cust.grade[c], G_CEILING]
@@ -769,7 +794,8 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                 if t >= lost_from[c]:
                     fate[i] = L_LOST
                     continue
-                if t >= cancel_from[c]:
+                if _line_cancelled(inv_f, inv_i, head[c], t, cancel_from[c], acct.reopen_at[c],
+                                   p):
                     fate[i] = _cancelled(o_thin[i], p)
                     continue
                 ordered[c, math.floor(t / month)] += amount
@@ -864,7 +890,8 @@ class EventRun:
         self.cust = cust = _customer_columns(customers, book, orders, arrays)
         self.acct = Accounts(
             limit=np.array(cust.limit0, dtype=np.float64), lost_from=np.full(n, INF),
-            cancel_from=np.full(n, INF), head=np.full(n, -1, dtype=np.int64),
+            cancel_from=np.full(n, INF), reopen_at=np.full(n, -INF),
+            head=np.full(n, -1, dtype=np.int64),
             tail=np.full(n, -1, dtype=np.int64), eased=np.zeros(n, dtype=np.int8),
             eased_list=np.zeros(n, dtype=np.int64), ordered=np.zeros((n, book.months)),
             receipts=np.zeros((n, book.months)), rebate_sales=np.zeros(n),

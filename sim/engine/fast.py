@@ -108,8 +108,8 @@ BUSY = len(ACTIONS)  # the tally's extra row: collector days offered, collector 
 # invoice columns: floats (inv_f) and integers (inv_i), one row per invoice
 (F_ISSUE, F_DUE, F_EFF_DUE, F_SETTLE, F_CREDITED_AT, F_AMOUNT, F_PAID, F_DISCOUNT, F_CREDITED,
  F_WRITTEN_OFF, F_PENALTY, F_FEE, F_DUNNING, F_STOP, F_CANCEL, F_LOST_AT, F_HALT, F_READY,
- F_SHARE, F_BOOK_DAY, F_LISTED) = range(21)
-N_F = 21
+ F_SHARE, F_BOOK_DAY, F_LISTED, F_CLOSE) = range(22)
+N_F = 22  # (F_CANCEL: a cancel_credit_line step or a lawsuit; F_CLOSE: a lawsuit alone)
 # (I_SEQ .. I_ROW: the event kernel's bookkeeping, see events.py)
 (I_CUST, I_OINDEX, I_SEG, I_GRADE, I_PAYER, I_OPENING, I_DISPUTED, I_OUTCOME, I_ACTIONS,
  I_STEP, I_SEQ, I_NEXT, I_STAMP, I_PIN, I_BOOKED, I_ROW) = range(16)
@@ -146,7 +146,8 @@ D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN, D_ACTION, D_RESPONSE = range(7)  # + pa
  P_SERVICE_SHAPE, P_SERVICE_SCALE, P_SMOOTHING, P_LIMIT_FROM,
  P_AGE_SCALE, P_AGE_SHAPE, P_PEN_STEPS) = range(31)
 P_PEN_DAYS, P_PEN_RATES = 31, 35  # up to 4 penalty steps: their days, then their rates
-N_P = 39
+P_REOPEN = 39  # days after its payment that a cancelled line re-opens (INF: never)
+N_P = 40
 # (the market's multiplier and a lost customer's horizon are per customer: Customers.ref,
 # Customers.valued)
 # the collector team (Params.cp): finite, longest wait, work order, the quadrant's bounds
@@ -460,6 +461,7 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: n
     eff_due = inv_f[k, F_EFF_DUE]
     if action == A_LAWSUIT:
         inv_f[k, F_CANCEL] = min(inv_f[k, F_CANCEL], when)  # (RuleBook._lawsuit)
+        inv_f[k, F_CLOSE] = min(inv_f[k, F_CLOSE], when)
         if when < p[P_END]:
             inv_f[k, F_DUNNING] += p[P_LAWSUIT_COST]
         _count(tally, A_LAWSUIT, when, p[P_LAWSUIT_COST], 0.0, p)
@@ -603,7 +605,8 @@ def _new_invoice(inv_f: np.ndarray, inv_i: np.ndarray, k: int, c: int, oindex: i
     inv_i[k, I_GRADE], inv_i[k, I_PAYER] = cust.grade[c], cust.payer[c]
     inv_i[k, I_OPENING], inv_i[k, I_OUTCOME] = opening, OPEN
     inv_f[k, F_ISSUE], inv_f[k, F_AMOUNT] = issue, amount
-    for col in (F_SETTLE, F_CREDITED_AT, F_STOP, F_CANCEL, F_LOST_AT, F_HALT, F_BOOK_DAY):
+    for col in (F_SETTLE, F_CREDITED_AT, F_STOP, F_CANCEL, F_LOST_AT, F_HALT, F_BOOK_DAY,
+                F_CLOSE):
         inv_f[k, col] = INF
     inv_f[k, F_READY] = -INF
     inv_f[k, F_LISTED] = np.nan
@@ -629,15 +632,69 @@ def _blocked(inv_f: np.ndarray, live: np.ndarray, n_live: int, t: float, amount:
 
 
 @rng.compiled_inline
-def _prune_live(inv_f: np.ndarray, live: np.ndarray, n_live: int, day: float) -> int:
-    """Drop the invoices settled by `day` from the live list, keeping the rest in order."""
+def _prune_live(inv_f: np.ndarray, live: np.ndarray, n_live: int, day: float,
+                reopen: float, p: np.ndarray) -> tuple[int, float]:
+    """Drop the invoices settled by `day` from the live list, keeping the rest in order;
+    return how many are left and the latest re-opening of a line one of those dropped
+    cancelled (CustomerBook._settled: `reopen`, moved on)."""
     kept = 0
     for q in range(n_live):
         k = live[q]
         if inv_f[k, F_SETTLE] > day:
             live[kept] = k
             kept += 1
-    return kept
+        elif inv_f[k, F_CANCEL] < INF and p[P_REOPEN] < INF:
+            reopen = max(reopen, inv_f[k, F_SETTLE] + p[P_REOPEN])
+    return kept, reopen
+
+
+@rng.compiled_inline
+def _closure(inv_f: np.ndarray, k: int, p: np.ndarray) -> float:
+    """CustomerBook.sync: from when invoice k closes its customer's line for good (a
+    cancelled line that re-opens stays with its invoice)."""
+    return inv_f[k, F_CANCEL] if p[P_REOPEN] == INF else inv_f[k, F_CLOSE]
+
+
+@rng.compiled_inline
+def _line_cancelled(inv_f: np.ndarray, live: np.ndarray, n_live: int, t: float,
+                    closed: float, reopen: float, p: np.ndarray) -> bool:
+    """CustomerBook.cancelled: whether the customer's line is cancelled at t (`closed`: its
+    account's closing time; `reopen`: the latest re-opening of a line cancelled by an
+    invoice no longer live)."""
+    if t >= closed:
+        return True
+    days = p[P_REOPEN]
+    if days == INF:
+        return False
+    if t < reopen:
+        return True
+    for q in range(n_live):
+        k = live[q]
+        if inv_f[k, F_CANCEL] <= t < inv_f[k, F_SETTLE] + days:
+            return True
+    return False
+
+
+@rng.compiled_inline
+def _next_cancelled(inv_f: np.ndarray, live: np.ndarray, n_live: int, today: int,
+                    closed: float, reopen: float, p: np.ndarray, day: int) -> int:
+    """The first day after `today` (`day` if earlier) on which the customer's line is
+    cancelled: the day loop visits it, so that held orders turn into cash or lost sales
+    then rather than expire."""
+    if closed < INF and math.ceil(closed) > today:
+        day = min(day, math.ceil(closed))
+    days = p[P_REOPEN]
+    if days == INF:
+        return day
+    if reopen > today + 1:
+        day = min(day, today + 1)
+    for q in range(n_live):
+        k = live[q]
+        if inv_f[k, F_CANCEL] < INF:
+            first = max(math.ceil(inv_f[k, F_CANCEL]), today + 1)
+            if first < inv_f[k, F_SETTLE] + days:
+                day = min(day, first)
+    return day
 
 
 @rng.compiled_inline
@@ -936,6 +993,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
         limit = cust.limit0[c]
         lost_from[c], cancel_from[c] = INF, INF
         rebate_sales, rebate_late, eased = 0.0, False, False
+        reopen = -INF  # (CustomerBook.reopen_at)
         nh = 0
         m_seen = 0
         # the opening book: issued before day 0, its ladder resumed where its age is
@@ -946,7 +1004,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
             _open_opening(inv_f, inv_i, k, row, key, op.draws[q], op.net[grade], cust, par)
             _plan(inv_f, inv_i, k, row, key, 0.0, -1, par, tally[c])
             lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
-            cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
+            cancel_from[c] = min(cancel_from[c], _closure(inv_f, k, p))
         o = 0  # the next candidate order
         while o < n_o and o_cand[o] == 0:
             o += 1
@@ -971,14 +1029,14 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                     day = min(day, int(inv_f[pend[q], F_BOOK_DAY]))
                 # nor on the first day of a cancelled line or a closed account, which turns
                 # the held orders into cash or lost sales rather than letting them expire
-                if cancel_from[c] < INF and math.ceil(cancel_from[c]) > today:
-                    day = min(day, math.ceil(cancel_from[c]))
+                day = _next_cancelled(inv_f, live, n_live, today, cancel_from[c], reopen, p,
+                                      day)
             if rebates:
                 day = min(day, cal[CAL_NEXT_YEAR, today + 1])
             if day >= n_days:
                 break
             today = day
-            n_live = _prune_live(inv_f, live, n_live, float(day))
+            n_live, reopen = _prune_live(inv_f, live, n_live, float(day), reopen, p)
             n_pend, booked, late, closed = _book_due(inv_f, inv_i, pend, n_pend, float(day),
                                                      receipts, p)
             cancel_from[c] = min(cancel_from[c], closed)
@@ -1012,7 +1070,8 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 i, deadline, cause = held_o[h], held_t[h], held_f[h]
                 if _expired(float(day), deadline, c_bankrupt[c], lost_from[c]):
                     o_fate[i] = cause
-                elif day >= cancel_from[c]:  # the line was cancelled or the account closed
+                elif _line_cancelled(inv_f, live, n_live, float(day), cancel_from[c], reopen,
+                                     p):  # the line was cancelled or the account closed
                     o_fate[i] = _cancelled(o_thin[i], p)
                 elif eased and _blocked(inv_f, live, n_live, float(day), o_amount[i],
                                         limit * grade_f[grade, G_CEILING]) == 0:
@@ -1024,7 +1083,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                     rebate_sales += o_amount[i]
                     n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                     lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
-                    cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
+                    cancel_from[c] = min(cancel_from[c], _closure(inv_f, k, p))
                 else:
                     held_o[keep], held_t[keep], held_f[keep] = i, deadline, cause
                     keep += 1
@@ -1040,7 +1099,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 if t >= lost_from[c]:
                     o_fate[i] = L_LOST
                     continue
-                if t >= cancel_from[c]:
+                if _line_cancelled(inv_f, live, n_live, t, cancel_from[c], reopen, p):
                     o_fate[i] = _cancelled(o_thin[i], p)
                     continue
                 ordered[math.floor(t / month)] += amount
@@ -1061,7 +1120,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 rebate_sales += amount
                 n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                 lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
-                cancel_from[c] = min(cancel_from[c], inv_f[k, F_CANCEL])
+                cancel_from[c] = min(cancel_from[c], _closure(inv_f, k, p))
         # the settlements booked on days the loop did not visit: a write-off among them
         # closes the account, which decides the fate of the orders never shipped on credit
         n_pend, _, _, closed = _book_due(inv_f, inv_i, pend, n_pend, float(n_days - 1),
@@ -1308,6 +1367,8 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     p[P_DEFAULTER] = PAYER_TYPES.index(PayerType.DEFAULTER)
     p[P_AGE_SCALE], p[P_AGE_SHAPE] = scenario.age_factor.scale_years, scenario.age_factor.shape
     p[P_PEN_STEPS] = len(pen.steps)
+    reopen = policy.credit_limit.reopen_after_days
+    p[P_REOPEN] = INF if reopen is None else reopen
     for i, (days, rate) in enumerate(pen.steps):
         p[P_PEN_DAYS + i], p[P_PEN_RATES + i] = days, rate
     if rules.service_cv > 0:

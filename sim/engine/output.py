@@ -52,7 +52,10 @@ def rejected_fate(t: float, kept_for_cash: bool, on_credit: bool, lost_from: flo
     cancelled and it is within the cash-only share (a cash sale); on a refused grade it is a
     cash sale within the cash-only share (lost with its customer if the customer left), and
     otherwise lost to the credit standard. So a lost customer or a cancelled line is charged
-    only with orders the policy would have had."""
+    only with orders the policy would have had. `cancel_from` is when the line was cancelled
+    for good or the account closed: a line cancelled until its debt is paid
+    (credit_limit.reopen_after_days) leaves the customer a credit buyer, whose orders the
+    terms did not win stay lost to them (docs/model.md §4)."""
     if not on_credit:
         if not kept_for_cash:
             return _L_REFUSED

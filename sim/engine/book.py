@@ -521,8 +521,15 @@ class CustomerBook:
             return None if amount <= cap else "credit_limit"
         live = [inv for inv in book if inv.settle > t]
         if len(live) != len(book):
-            self._settled(c, book, t)
-            self.open[c] = live
+            if self.reopen_days is None:
+                self.open[c] = live
+            else:
+                # a settled invoice leaves the list once booked, not before: until then a
+                # collector may still do a step planned before its settlement (a finite
+                # team works after the order's day began) and cancel the line (as the event
+                # kernel keeps an invoice on its customer's list until it is booked)
+                self._settled(c, book, t)
+                self.open[c] = [inv for inv in book if inv.settle > t or not inv.booked]
         balance = amount
         for inv in live:
             if inv.stop_from <= t:
@@ -533,12 +540,12 @@ class CustomerBook:
         return None
 
     def _settled(self, c: int, book: list[Invoice], t: float) -> None:
-        """Customer c's invoices settled by t leave its open list: the latest re-opening of a
-        line one of them cancelled stays in reopen_at (a settled plan never moves)."""
-        if self.reopen_days is None:
-            return
+        """Customer c's invoices settled by t and booked leave its open list: the latest
+        re-opening of a line one of them cancelled stays in reopen_at (a booked plan never
+        moves: no step is done after its settlement)."""
+        assert self.reopen_days is not None
         for inv in book:
-            if inv.settle <= t and inv.cancel_from < INF:
+            if inv.settle <= t and inv.booked and inv.cancel_from < INF:
                 self.reopen_at[c] = max(self.reopen_at[c], inv.settle + self.reopen_days)
 
     def release_held(self, day: float) -> list[Invoice]:

@@ -435,8 +435,9 @@ class CustomerBook:
         margin net of the credit costs its business would carry, the days its payments take
         at the cost of capital and its expected bad debt, over the margin (customer_value.py,
         docs/model.md §9); 0 for a payer type that never pays of its own accord."""
-        lateness = [None if lag is None else max(lag.mean - early, 0.0)
-                    for lag, early in zip(self.rules.lag, self.rules.early, strict=True)]
+        lateness = [None if lag is None else days  # (stretch_days: 0 for a never-payer)
+                    for lag, days in zip(self.rules.lag, self.stretch_days().tolist(),
+                                         strict=True)]
         shares = lost_value_shares(self.scenario, self.terms, lateness)
         return shares[self.customers.segment, self.customers.payer]
 

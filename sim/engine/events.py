@@ -102,9 +102,11 @@ from .fast import (
     Opening,
     OpeningBook,
     Params,
+    _account_cancelled,
     _apply,
     _base_draws,
     _cancelled,
+    _cancels,
     _close,
     _closure,
     _customer_columns,
@@ -414,15 +416,11 @@ def _line_cancelled(inv_f: np.ndarray, inv_i: np.ndarray, k: int, t: float, clos
                     reopen: float, p: np.ndarray) -> bool:
     """CustomerBook.cancelled over a customer's open list from invoice k (`closed`: its
     account's closing time; `reopen`: acct.reopen_at, the invoices booked)."""
-    if t >= closed:
-        return True
-    days = p[P_REOPEN]
-    if days == INF:
-        return False
-    if t < reopen:
-        return True
+    known = _account_cancelled(t, closed, reopen, p)
+    if known >= 0:
+        return known == 1
     while k >= 0:
-        if inv_f[k, F_CANCEL] <= t < inv_f[k, F_SETTLE] + days:
+        if _cancels(inv_f, k, t, p):
             return True
         k = inv_i[k, I_NEXT]
     return False

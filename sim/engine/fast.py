@@ -656,21 +656,34 @@ def _closure(inv_f: np.ndarray, k: int, p: np.ndarray) -> float:
 
 
 @rng.compiled_inline
+def _account_cancelled(t: float, closed: float, reopen: float, p: np.ndarray) -> int:
+    """CustomerBook.cancelled from the account alone: 1 if its line is cancelled at t (its
+    account closed by `closed`, or a line cancelled by an invoice no longer on its list
+    re-opening only at `reopen`), 0 if not, -1 if its open invoices decide (_cancels)."""
+    if t >= closed:
+        return 1
+    if p[P_REOPEN] == INF:
+        return 0  # (every cancellation is then in `closed`)
+    return 1 if t < reopen else -1
+
+
+@rng.compiled_inline
+def _cancels(inv_f: np.ndarray, k: int, t: float, p: np.ndarray) -> bool:
+    """Whether invoice k keeps its customer's line cancelled at t: its cancel step was done
+    by t and it was not paid reopen_after_days before t."""
+    return inv_f[k, F_CANCEL] <= t < inv_f[k, F_SETTLE] + p[P_REOPEN]
+
+
+@rng.compiled_inline
 def _line_cancelled(inv_f: np.ndarray, live: np.ndarray, n_live: int, t: float,
                     closed: float, reopen: float, p: np.ndarray) -> bool:
-    """CustomerBook.cancelled: whether the customer's line is cancelled at t (`closed`: its
-    account's closing time; `reopen`: the latest re-opening of a line cancelled by an
-    invoice no longer live)."""
-    if t >= closed:
-        return True
-    days = p[P_REOPEN]
-    if days == INF:
-        return False
-    if t < reopen:
-        return True
-    for q in range(n_live):
-        k = live[q]
-        if inv_f[k, F_CANCEL] <= t < inv_f[k, F_SETTLE] + days:
+    """CustomerBook.cancelled over the customer's live list (`closed`, `reopen`: see
+    _account_cancelled)."""
+    known = _account_cancelled(t, closed, reopen, p)
+    if known >= 0:
+        return known == 1
+    for q in range(n_live):  # noqa: SIM110  (numba compiles no generator into an inlined any)
+        if _cancels(inv_f, live[q], t, p):
             return True
     return False
 

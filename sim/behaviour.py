@@ -238,6 +238,11 @@ class RuleBook:
         self.window = (0.0, INF)
         self.tally: dict[int, list[float]] = {}
         self.offered: dict[int, list[float]] = {}
+        #: a step done on an account covers its other invoices reaching the same step within
+        #: this many days (collections.covers_account_days; 0: each invoice on its own), and
+        #: per customer, when each ladder step last escalated its account (-inf: never)
+        self.covers_days = policy.collections.covers_account_days
+        self.escalated: dict[int, list[float]] = {}
 
     def _count(self, customer: int, action: Action, when: float, cost: float,
                times: float = 1.0) -> None:
@@ -418,7 +423,11 @@ class RuleBook:
             if when >= inv.settle or when >= inv.halt:
                 return None
             if rule.service_days > 0 and self.collectors_finite:
-                return rule
+                return rule  # (the engine asks escalate() when the call comes up)
+            if not self.escalate(inv, rule, when):
+                self.apply(inv, rule, when, covered=True)
+                inv.step += 1
+                continue
             service = self.service_days(inv, rule)
             if service > 0:  # collector time, worked by a team that never makes a call wait
                 self._offered(inv.customer, when, service)
@@ -426,16 +435,32 @@ class RuleBook:
             inv.step += 1
         return None
 
-    def apply(self, inv: Invoice, rule: StepRule, when: float) -> None:
-        """Apply one dunning step done at `when`: costs, customer effects, the response."""
+    def escalate(self, inv: Invoice, rule: StepRule, when: float) -> bool:
+        """Whether the step, due on the invoice at `when`, escalates its account (and is
+        done: a cost, a collector's time) or is covered by the same step done on the account
+        within the last `covers_days` days (one call, one visit, one hand-over, one lawsuit
+        per account and escalation). An escalation is recorded at the time it is raised."""
+        if self.covers_days <= 0.0:
+            return True
+        last = self.escalated.get(inv.customer)
+        if last is None:
+            last = self.escalated[inv.customer] = [-INF] * draws.MAX_STEPS
+        if last[rule.index] <= when < last[rule.index] + self.covers_days:
+            return False
+        last[rule.index] = when
+        return True
+
+    def apply(self, inv: Invoice, rule: StepRule, when: float, covered: bool = False) -> None:
+        """Apply one dunning step done at `when`: costs, customer effects, the response.
+
+        `covered`: the account's own escalation to this step, made within the last
+        `covers_days` days, takes the invoice along: it answers the step (the response, the
+        account's effects) without another fixed cost or count (see escalate())."""
         if when >= inv.settle or when >= inv.halt:
             return
         base = draws.COL_STEPS + draws.STEP_DRAWS * rule.index
         row = inv.row
-        if when < self.window[1]:  # (a step planned beyond the run's end is not yet done)
-            inv.n_actions += 1
-            inv.dunning_cost += rule.cost
-        self._count(inv.customer, rule.action, when, rule.cost)
+        self._charge(inv, rule, when, covered)
         inv.ready = when
         action = rule.action
         if action is Action.STOP_SHIPPING:
@@ -445,7 +470,7 @@ class RuleBook:
         if rule.loss > 0.0 and self.account_uniform(inv.customer, action, when) < rule.loss:
             inv.lost_at = min(inv.lost_at, when)
         if action is Action.LAWSUIT:
-            self._lawsuit(inv, rule, when, row[base])
+            self._lawsuit(inv, rule, when, row[base], covered)
             return
         chance = rule.response[inv.payer] * self.age_factor(when - inv.eff_due)
         if row[base] >= chance:
@@ -459,6 +484,16 @@ class RuleBook:
             inv.ready = max(inv.ready, promised)
             return  # a broken promise: the ladder resumes once the promised day has passed
         self._finish(inv, promised, Outcome.PAID_DUNNED)
+
+    def _charge(self, inv: Invoice, rule: StepRule, when: float, covered: bool) -> None:
+        """Count the step on the invoice and, unless its account's escalation covers it,
+        its fixed cost on the invoice and in the tally."""
+        if when < self.window[1]:  # (a step planned beyond the run's end is not yet done)
+            inv.n_actions += 1
+            if not covered:
+                inv.dunning_cost += rule.cost
+        if not covered:
+            self._count(inv.customer, rule.action, when, rule.cost)
 
     def account_uniform(self, customer: int, action: Action, when: float) -> float:
         """The customer's own draw for leaving when its account suffers this kind of step at
@@ -476,13 +511,15 @@ class RuleBook:
         return float(rng.uniform_at(self._key[0], self._key[1], int(streams.Stream.ACCOUNT_LOSS),
                                     customer, ACTION_INDEX[action], year))
 
-    def _lawsuit(self, inv: Invoice, rule: StepRule, when: float, u: float) -> None:
+    def _lawsuit(self, inv: Invoice, rule: StepRule, when: float, u: float,
+                 covered: bool) -> None:
         # suing a customer closes its account: no more credit, whatever the judgment [003]
         inv.cancel_from = min(inv.cancel_from, when)
         inv.closed_from = min(inv.closed_from, when)
-        if when < self.window[1]:
-            inv.dunning_cost += self.legal.lawsuit_cost
-        self._count(inv.customer, Action.LAWSUIT, when, self.legal.lawsuit_cost, times=0.0)
+        if not covered:  # (one suit's costs for the account's debts it takes along)
+            if when < self.window[1]:
+                inv.dunning_cost += self.legal.lawsuit_cost
+            self._count(inv.customer, Action.LAWSUIT, when, self.legal.lawsuit_cost, times=0.0)
         end = when + self.legal.lawsuit_days
         chance = rule.response[inv.payer] * self.age_factor(when - inv.eff_due)
         age_cutoff = INF

@@ -234,6 +234,14 @@ class Collections(Frozen):
         float, Field(ge=0.0, le=3.0, description="Variability of task durations (0 = fixed, "
                      "1 = exponential-like gamma; otherwise at least 0.01).")
     ] = 0.0
+    covers_account_days: Annotated[
+        float,
+        Field(ge=0.0, le=365.0, description="Dunning acts on the customer's account: a ladder "
+              "step done on one invoice covers the account's other invoices that reach the "
+              "same step within this many days (one call, one visit, one hand-over, one "
+              "lawsuit per account and escalation: no further fixed cost or collector time; "
+              "each invoice still answers it). 0 = each invoice is dunned on its own."),
+    ] = 0.0
 
     @field_validator("service_time_cv")
     @classmethod

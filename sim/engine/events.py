@@ -35,7 +35,7 @@ import numpy as np
 
 from .. import rng, streams
 from ..behaviour import INF, RuleBook, actions_summary, collector_work, payer_at
-from ..draws import COL_STEPS, STEP_DRAWS, draw_customers
+from ..draws import COL_STEPS, MAX_STEPS, STEP_DRAWS, draw_customers
 from ..ledger import LEDGER_DTYPE
 from ..memory import prefetch, prefetch_at
 from ..policy import Policy
@@ -111,6 +111,7 @@ from .fast import (
     _closure,
     _customer_columns,
     _deadline,
+    _escalates,
     _expired,
     _ledger_row,
     _limit,
@@ -180,6 +181,7 @@ class Accounts(NamedTuple):
     rebate_late: np.ndarray  #: 1 if it paid late this year
     rebate_paid: np.ndarray  #: rebates paid to it in the window
     tally: np.ndarray  #: per action (+ BUSY): times and cost in the window
+    escalated: np.ndarray  #: per ladder step, when it last escalated the account (-INF: never)
 
 
 class Candidates(NamedTuple):
@@ -340,7 +342,7 @@ def _plan(k: int, now: float, s: State, pool: Pool, par: Params, acct: Accounts,
     c, g = inv_i[k, I_CUST], inv_i[k, I_GRADE]
     key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
     j = _walk(inv_f, inv_i, k, pool.rows[inv_i[k, I_ROW]], key, now, par, acct.tally[c],
-              finite)
+              finite, acct.escalated[c])
     acct.lost_from[c] = min(acct.lost_from[c], inv_f[k, F_LOST_AT])
     acct.cancel_from[c] = min(acct.cancel_from[c], _closure(inv_f, k, par.p))
     settle = inv_f[k, F_SETTLE]
@@ -650,6 +652,14 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
             if inv_f[k, F_SETTLE] <= now:
                 _unpin(st, pool, k)
                 continue  # paid before the call came up
+            c = inv_i[k, I_CUST]
+            if not _escalates(acct.escalated[c], j, now, p):
+                # the account's call (visit, hand-over, suit) of the last days takes it along
+                key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
+                _apply(inv_f, inv_i, k, pool.rows[inv_i[k, I_ROW]], key, j, now, par,
+                       acct.tally[c], True)
+                _advance(k, j, now, s, pool, par, acct, lst, ev)
+                continue
             task = st[T_TASKS]
             st[T_TASKS] += 1
             tk_i[task, K_SLOT], tk_i[task, K_STEP], tk_i[task, K_DONE] = k, j, 0
@@ -673,7 +683,7 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
             c = inv_i[k, I_CUST]
             key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
             _apply(inv_f, inv_i, k, pool.rows[inv_i[k, I_ROW]], key, j, now, par,
-                   acct.tally[c])
+                   acct.tally[c], False)
             _advance(k, j, now, s, pool, par, acct, lst, ev)
         elif kind == EV_EXPIRE:  # des._expired
             task = a
@@ -894,7 +904,8 @@ class EventRun:
             eased_list=np.zeros(n, dtype=np.int64), ordered=np.zeros((n, book.months)),
             receipts=np.zeros((n, book.months)), rebate_sales=np.zeros(n),
             rebate_late=np.zeros(n, dtype=np.int8), rebate_paid=book.rebate_paid,
-            tally=np.zeros((n, len(ACTIONS) + 1, 2)))
+            tally=np.zeros((n, len(ACTIONS) + 1, 2)),
+            escalated=np.full((n, MAX_STEPS), -INF))
         self.orders = Candidates(
             time=o_time, cust=np.frombuffer(book.o_cust, dtype=np.int64),
             number=np.frombuffer(book.o_index, dtype=np.int64),

@@ -147,7 +147,8 @@ D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN, D_ACTION, D_RESPONSE = range(7)  # + pa
  P_AGE_SCALE, P_AGE_SHAPE, P_PEN_STEPS) = range(31)
 P_PEN_DAYS, P_PEN_RATES = 31, 35  # up to 4 penalty steps: their days, then their rates
 P_REOPEN = 39  # days after its payment that a cancelled line re-opens (INF: never)
-N_P = 40
+P_COVERS = 40  # days a step done on an account covers its other invoices (0: none)
+N_P = 41
 # (the market's multiplier and a lost customer's horizon are per customer: Customers.ref,
 # Customers.valued)
 # the collector team (Params.cp): finite, longest wait, work order, the quadrant's bounds
@@ -242,6 +243,7 @@ class Work(NamedTuple):
     row: np.ndarray  #: the invoice being worked on's draws (draws.py's COL_* layout)
     key: np.ndarray  #: its Philox key: seed words, customer, order number
     pre: np.ndarray  #: the draws most invoices read, per order (_prefetch, PRE_* rows)
+    esc: np.ndarray  #: per ladder step, when it last escalated the customer's account
 
 
 class Results(NamedTuple):
@@ -431,9 +433,9 @@ def _count(tally: np.ndarray, action: int, when: float, cost: float, times: floa
 
 @rng.compiled_inline
 def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np.ndarray,
-           j: int, when: float, par: Params, tally: np.ndarray) -> None:
+           j: int, when: float, par: Params, tally: np.ndarray, covered: bool) -> None:
     """RuleBook.apply (+ _lawsuit) of step j of the invoice's ladder, done at `when`
-    (`tally`: its customer's)."""
+    (`tally`: its customer's; `covered`: taken along by its account's escalation)."""
     g = inv_i[k, I_GRADE]
     lad_f, p, payer_f = par.lad_f, par.p, par.payer_f
     if when >= inv_f[k, F_SETTLE] or when >= inv_f[k, F_HALT]:
@@ -444,8 +446,10 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: n
     payer = inv_i[k, I_PAYER]
     if when < p[P_END]:  # (a step planned beyond the run's end is not yet done)
         inv_i[k, I_ACTIONS] += 1
-        inv_f[k, F_DUNNING] += cost
-    _count(tally, action, when, cost, 1.0, p)
+        if not covered:
+            inv_f[k, F_DUNNING] += cost
+    if not covered:
+        _count(tally, action, when, cost, 1.0, p)
     inv_f[k, F_READY] = when
     if action == A_STOP:
         inv_f[k, F_STOP] = min(inv_f[k, F_STOP], when)
@@ -462,9 +466,10 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: n
     if action == A_LAWSUIT:
         inv_f[k, F_CANCEL] = min(inv_f[k, F_CANCEL], when)  # (RuleBook._lawsuit)
         inv_f[k, F_CLOSE] = min(inv_f[k, F_CLOSE], when)
-        if when < p[P_END]:
-            inv_f[k, F_DUNNING] += p[P_LAWSUIT_COST]
-        _count(tally, A_LAWSUIT, when, p[P_LAWSUIT_COST], 0.0, p)
+        if not covered:
+            if when < p[P_END]:
+                inv_f[k, F_DUNNING] += p[P_LAWSUIT_COST]
+            _count(tally, A_LAWSUIT, when, p[P_LAWSUIT_COST], 0.0, p)
         end = when + p[P_LAWSUIT_DAYS]
         won = _responds(row[base], lad_f[g, j, D_RESPONSE + payer], when - eff_due, p)
         age_cutoff = INF
@@ -513,8 +518,21 @@ def _step_draws(row: np.ndarray, j: int, key: np.ndarray, service_days: float,
 
 
 @rng.compiled_inline
+def _escalates(esc: np.ndarray, j: int, when: float, p: np.ndarray) -> bool:
+    """RuleBook.escalate: whether step j, due at `when`, escalates the account (recorded in
+    `esc`, the customer's row) or is covered by the same step done on it within the last
+    P_COVERS days."""
+    if p[P_COVERS] <= 0.0:
+        return True
+    if esc[j] <= when < esc[j] + p[P_COVERS]:
+        return False
+    esc[j] = when
+    return True
+
+
+@rng.compiled_inline
 def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np.ndarray,
-          now: float, par: Params, tally: np.ndarray, finite: bool) -> int:
+          now: float, par: Params, tally: np.ndarray, finite: bool, esc: np.ndarray) -> int:
     """RuleBook.walk: with unlimited collectors every step is applied at its own time and
     -1 returned; with a finite team (`finite`) the walk stops at the first step that needs
     a collector and returns it (its draws drawn), for the event kernel to queue."""
@@ -532,12 +550,16 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np
         _step_draws(row, j, key, lad_f[g, j, D_SERVICE], p)
         if finite and lad_f[g, j, D_SERVICE] > 0.0:
             return j
+        if not _escalates(esc, j, when, p):
+            _apply(inv_f, inv_i, k, row, key, j, when, par, tally, True)
+            inv_i[k, I_STEP] += 1
+            continue
         service = lad_f[g, j, D_SERVICE] * row[COL_STEPS + STEP_DRAWS * j + 3]
         if service > 0:  # collector time, offered to a team that never makes it wait
             tally[BUSY, 0] += max(0.0, min(when + service, p[P_END]) - max(when, p[P_START]))
             if p[P_START] <= when < p[P_END]:
                 tally[BUSY, 1] += 1.0
-        _apply(inv_f, inv_i, k, row, key, j, when + service, par, tally)
+        _apply(inv_f, inv_i, k, row, key, j, when + service, par, tally, False)
         inv_i[k, I_STEP] += 1
     return -1
 
@@ -792,9 +814,9 @@ def _limit(p: np.ndarray, month: int, ordered: np.ndarray, receipts: np.ndarray,
 
 @rng.compiled_inline
 def _plan(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np.ndarray,
-          now: float, today: int, par: Params, tally: np.ndarray) -> None:
+          now: float, today: int, par: Params, tally: np.ndarray, esc: np.ndarray) -> None:
     """des._Simulation._plan: walk the ladder and list the settlement for booking."""
-    _walk(inv_f, inv_i, k, row, key, now, par, tally, False)
+    _walk(inv_f, inv_i, k, row, key, now, par, tally, False, esc)
     settle = inv_f[k, F_SETTLE]
     if settle < INF:
         inv_f[k, F_BOOK_DAY] = max(float(math.ceil(settle)), float(today + 1))
@@ -907,7 +929,7 @@ def _issue(ws: Work, k: int, c: int, j: int, day: float, amount: float, today: i
         row[COL_LAG] = np.nan
     _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[cust.grade[c], G_NET],
                   cust.tier[c, payer], day, cust, par)
-    _plan(inv_f, inv_i, k, row, key, day, today, par, tally)
+    _plan(inv_f, inv_i, k, row, key, day, today, par, tally, ws.esc)
 
 
 @rng.compiled_inline
@@ -1007,6 +1029,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
         lost_from[c], cancel_from[c] = INF, INF
         rebate_sales, rebate_late, eased = 0.0, False, False
         reopen = -INF  # (CustomerBook.reopen_at)
+        ws.esc[:] = -INF  # (RuleBook.escalated)
         nh = 0
         m_seen = 0
         # the opening book: issued before day 0, its ladder resumed where its age is
@@ -1015,7 +1038,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
             last += 1
             _new_invoice(inv_f, inv_i, k, c, op.number[q], cust, op.issue[q], op.amount[q], 1)
             _open_opening(inv_f, inv_i, k, row, key, op.draws[q], op.net[grade], cust, par)
-            _plan(inv_f, inv_i, k, row, key, 0.0, -1, par, tally[c])
+            _plan(inv_f, inv_i, k, row, key, 0.0, -1, par, tally[c], ws.esc)
             lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
             cancel_from[c] = min(cancel_from[c], _closure(inv_f, k, p))
         o = 0  # the next candidate order
@@ -1279,7 +1302,8 @@ def _workspace(most: int, months: int, width: int) -> Work:
     return Work(f=np.zeros((4, most)), i=np.zeros((6, most), dtype=np.int64),
                 inv_f=np.zeros((most, N_F)), inv_i=np.zeros((most, N_I), dtype=np.int64),
                 ordered=np.zeros(months), receipts=np.zeros(months), row=np.zeros(width),
-                key=np.zeros(4, dtype=np.uint64), pre=np.zeros((N_PRE, most)))
+                key=np.zeros(4, dtype=np.uint64), pre=np.zeros((N_PRE, most)),
+                esc=np.full(MAX_STEPS, -INF))
 
 
 def _customer_columns(customers: CustomerTable, book: CustomerBook, orders: OrderRules,
@@ -1382,6 +1406,7 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     p[P_PEN_STEPS] = len(pen.steps)
     reopen = policy.credit_limit.reopen_after_days
     p[P_REOPEN] = INF if reopen is None else reopen
+    p[P_COVERS] = policy.collections.covers_account_days
     for i, (days, rate) in enumerate(pen.steps):
         p[P_PEN_DAYS + i], p[P_PEN_RATES + i] = days, rate
     if rules.service_cv > 0:

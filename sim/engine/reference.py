@@ -235,6 +235,11 @@ class _Simulation:
     def _enqueue(self, inv: Invoice, rule: StepRule) -> None:
         if inv.settle <= self.env.now:
             return  # paid before the call came up: nothing to do
+        if not self.rules.escalate(inv, rule, self.env.now):
+            # the account's call (visit, hand-over, suit) of the last days takes it along
+            self.rules.apply(inv, rule, self.env.now, covered=True)
+            self._advance(inv, rule)
+            return
         task = _Task(inv, rule, self.env.now)
         self.staff.request(task, self._priority(inv))
         if not task.done:

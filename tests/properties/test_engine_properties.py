@@ -212,7 +212,8 @@ def policies(draw: st.DrawFn) -> dict[str, Any]:
                         "max_wait_days": draw(st.floats(0.5, 30)),
                         "quadrant_amount": draw(st.sampled_from([1_000.0, 20_000.0])),
                         "quadrant_age_days": draw(st.sampled_from([0.0, 30.0])),
-                        "service_time_cv": draw(st.sampled_from([0.0, 1.0]))},
+                        "service_time_cv": draw(st.sampled_from([0.0, 1.0])),
+                        "covers_account_days": draw(st.sampled_from([0.0, 0.0, 7.5, 30.0]))},
         "fixed_collection_cost_annual": draw(st.floats(0, 1e5)),
     }
 

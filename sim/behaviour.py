@@ -240,7 +240,7 @@ class RuleBook:
         self.offered: dict[int, list[float]] = {}
         #: a step done on an account covers its other invoices reaching the same step within
         #: this many days (collections.covers_account_days; 0: each invoice on its own), and
-        #: per customer, when each ladder step last escalated its account (-inf: never)
+        #: per customer, when each grade's ladder step last escalated its account (-inf: never)
         self.covers_days = policy.collections.covers_account_days
         self.escalated: dict[int, list[float]] = {}
 
@@ -444,10 +444,13 @@ class RuleBook:
             return True
         last = self.escalated.get(inv.customer)
         if last is None:
-            last = self.escalated[inv.customer] = [-INF] * draws.MAX_STEPS
-        if last[rule.index] <= when < last[rule.index] + self.covers_days:
+            last = self.escalated[inv.customer] = [-INF] * (4 * draws.MAX_STEPS)
+        # a slot per grade's ladder and step (a re-rated customer's invoices may walk the
+        # ladders of different grades: step j of one is not step j of another)
+        slot = "ABCD".index(inv.grade) * draws.MAX_STEPS + rule.index
+        if last[slot] <= when < last[slot] + self.covers_days:
             return False
-        last[rule.index] = when
+        last[slot] = when
         return True
 
     def apply(self, inv: Invoice, rule: StepRule, when: float, covered: bool = False) -> None:

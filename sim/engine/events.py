@@ -181,7 +181,7 @@ class Accounts(NamedTuple):
     rebate_late: np.ndarray  #: 1 if it paid late this year
     rebate_paid: np.ndarray  #: rebates paid to it in the window
     tally: np.ndarray  #: per action (+ BUSY): times and cost in the window
-    escalated: np.ndarray  #: per ladder step, when it last escalated the account (-INF: never)
+    escalated: np.ndarray  #: per grade's ladder step, when it last escalated the account
 
 
 class Candidates(NamedTuple):
@@ -653,7 +653,7 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                 _unpin(st, pool, k)
                 continue  # paid before the call came up
             c = inv_i[k, I_CUST]
-            if not _escalates(acct.escalated[c], j, now, p):
+            if not _escalates(acct.escalated[c], inv_i[k, I_GRADE], j, now, p):
                 # the account's call (visit, hand-over, suit) of the last days takes it along
                 key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
                 _apply(inv_f, inv_i, k, pool.rows[inv_i[k, I_ROW]], key, j, now, par,
@@ -905,7 +905,7 @@ class EventRun:
             receipts=np.zeros((n, book.months)), rebate_sales=np.zeros(n),
             rebate_late=np.zeros(n, dtype=np.int8), rebate_paid=book.rebate_paid,
             tally=np.zeros((n, len(ACTIONS) + 1, 2)),
-            escalated=np.full((n, MAX_STEPS), -INF))
+            escalated=np.full((n, 4 * MAX_STEPS), -INF))
         self.orders = Candidates(
             time=o_time, cust=np.frombuffer(book.o_cust, dtype=np.int64),
             number=np.frombuffer(book.o_index, dtype=np.int64),

@@ -243,7 +243,7 @@ class Work(NamedTuple):
     row: np.ndarray  #: the invoice being worked on's draws (draws.py's COL_* layout)
     key: np.ndarray  #: its Philox key: seed words, customer, order number
     pre: np.ndarray  #: the draws most invoices read, per order (_prefetch, PRE_* rows)
-    esc: np.ndarray  #: per ladder step, when it last escalated the customer's account
+    esc: np.ndarray  #: per grade's ladder step, when it last escalated the customer's account
 
 
 class Results(NamedTuple):
@@ -518,15 +518,16 @@ def _step_draws(row: np.ndarray, j: int, key: np.ndarray, service_days: float,
 
 
 @rng.compiled_inline
-def _escalates(esc: np.ndarray, j: int, when: float, p: np.ndarray) -> bool:
-    """RuleBook.escalate: whether step j, due at `when`, escalates the account (recorded in
-    `esc`, the customer's row) or is covered by the same step done on it within the last
-    P_COVERS days."""
+def _escalates(esc: np.ndarray, g: int, j: int, when: float, p: np.ndarray) -> bool:
+    """RuleBook.escalate: whether step j of grade g's ladder, due at `when`, escalates the
+    account (recorded in `esc`, the customer's row, a slot per grade and step) or is covered
+    by the same step done on it within the last P_COVERS days."""
     if p[P_COVERS] <= 0.0:
         return True
-    if esc[j] <= when < esc[j] + p[P_COVERS]:
+    s = g * MAX_STEPS + j
+    if esc[s] <= when < esc[s] + p[P_COVERS]:
         return False
-    esc[j] = when
+    esc[s] = when
     return True
 
 
@@ -550,7 +551,7 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np
         _step_draws(row, j, key, lad_f[g, j, D_SERVICE], p)
         if finite and lad_f[g, j, D_SERVICE] > 0.0:
             return j
-        if not _escalates(esc, j, when, p):
+        if not _escalates(esc, g, j, when, p):
             _apply(inv_f, inv_i, k, row, key, j, when, par, tally, True)
             inv_i[k, I_STEP] += 1
             continue
@@ -1303,7 +1304,7 @@ def _workspace(most: int, months: int, width: int) -> Work:
                 inv_f=np.zeros((most, N_F)), inv_i=np.zeros((most, N_I), dtype=np.int64),
                 ordered=np.zeros(months), receipts=np.zeros(months), row=np.zeros(width),
                 key=np.zeros(4, dtype=np.uint64), pre=np.zeros((N_PRE, most)),
-                esc=np.full(MAX_STEPS, -INF))
+                esc=np.full(4 * MAX_STEPS, -INF))
 
 
 def _customer_columns(customers: CustomerTable, book: CustomerBook, orders: OrderRules,

@@ -214,6 +214,9 @@ def policies(draw: st.DrawFn) -> dict[str, Any]:
                         "quadrant_age_days": draw(st.sampled_from([0.0, 30.0])),
                         "service_time_cv": draw(st.sampled_from([0.0, 1.0])),
                         "covers_account_days": draw(st.sampled_from([0.0, 0.0, 7.5, 30.0]))},
+        "rerating": {"late_payments": draw(st.sampled_from([None, None, 1, 3])),
+                     "late_days": draw(st.sampled_from([0.0, 30.0])),
+                     "clean_days": draw(st.sampled_from([30.0, 365.0]))},
         "fixed_collection_cost_annual": draw(st.floats(0, 1e5)),
     }
 

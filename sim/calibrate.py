@@ -77,8 +77,13 @@ class Calibration:
         raise KeyError(f"no check of {key} on {scenario}")
 
 
-def judge(value: Estimate, band: Band | None) -> Verdict:
-    """The verdict of an estimate against a band (see the module's docstring)."""
+def judge(value: Estimate, band: Band | None, floor: float | None = None) -> Verdict:
+    """The verdict of an estimate against a band (see the module's docstring).
+
+    `floor`: the least value the quantity can take (0 for a share, a count or days of a
+    level), below which its t-interval holds no possible value: the interval is cut there,
+    so a share dropped that is 0 in almost every replication does not straddle the band's
+    0 edge."""
     if band is None:
         return "reported"
     if value.n == 0 or math.isnan(value.mean):
@@ -86,6 +91,8 @@ def judge(value: Estimate, band: Band | None) -> Verdict:
     # with one replication there is no interval: the mean alone decides
     low, high = ((value.mean, value.mean) if math.isnan(value.half_width)
                  else (value.low, value.high))
+    if floor is not None:
+        low = max(low, floor)
     if band.holds(low, high):
         return "meets"
     return "misses" if band.misses(low, high) else "edge"
@@ -143,7 +150,9 @@ def _check(runner: _Runner, scenario: Scenario, policy: Policy, target: Target,
         a, b = [read(m) for m in other], [read(m) for m in base]
         paired = relative_change if target.change == "relative" else paired_difference
         value = paired(a, b)
-    return Check(scenario.name, target, value, judge(value, target.band))
+    # a level (not an effect) of a share, a count or days is never below 0
+    floor = 0.0 if target.variant is None and target.measure.unit != "money" else None
+    return Check(scenario.name, target, value, judge(value, target.band, floor))
 
 
 def calibrate(cases: Sequence[tuple[Scenario, Policy]], targets: Sequence[Target] = TARGETS,

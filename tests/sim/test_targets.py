@@ -60,6 +60,16 @@ def test_a_verdict_reads_the_whole_interval(mean: float, half: float, verdict: s
     assert judge(_estimate(mean, half), tg.Band(15.0, 58.0)) == verdict
 
 
+def test_a_floor_cuts_the_interval_where_no_value_is_possible() -> None:
+    # a share dropped of 0.001% +- 0.002%: its interval reaches below 0, which no share can
+    # be; cut at the floor it lies inside 0-5% (without the floor it straddles the 0 edge)
+    dropped = _estimate(0.00001, 0.00002)
+    assert judge(dropped, tg.Band(0.0, 0.05)) == "edge"
+    assert judge(dropped, tg.Band(0.0, 0.05), floor=0.0) == "meets"
+    # the floor never helps an interval above the band
+    assert judge(_estimate(0.07, 0.01), tg.Band(0.0, 0.05), floor=0.0) == "misses"
+
+
 def test_no_band_is_reported_and_no_figure_is_not_applicable() -> None:
     assert judge(_estimate(1.0, 0.1), None) == "reported"
     assert judge(Estimate(math.nan, math.nan, math.nan, 0), tg.Band(0.0, 1.0)) == "n/a"

@@ -262,7 +262,8 @@ class Rerating(Frozen):
         int | None,
         Field(ge=1, le=100, description="Late payments (see late_days) that lower a "
               "customer's grade one step (A to B to C to D), counted since its last "
-              "re-rating or its last clean period; null = grades never change."),
+              "re-rating or its last clean period; null = grades never change. Refused in "
+              "textbook (deterministic) mode, which keeps no payment record."),
     ] = None
     late_days: Annotated[
         float, Field(ge=0.0, le=365.0, description="A payment booked more than this many "
@@ -380,6 +381,14 @@ def check_compatible(scenario: Scenario, policy: Policy) -> None:
                 f"(accepted_grades) but sets no terms for it: add terms.{grade}"
             )
     if scenario.deterministic is not None:
+        if policy.rerating.late_payments is not None:
+            raise PolicyError(
+                f"policy '{policy.name}' re-rates customers on their payment record "
+                "(rerating.late_payments), but in textbook (deterministic) mode invoices are "
+                "paid by fixed shares and no customer has a payment record of its own, so "
+                "every grade would stay as it is: set rerating.late_payments to null, or "
+                "remove the scenario's deterministic section to simulate payments"
+            )
         _check_patterns(scenario.deterministic, scenario, policy)
     if policy.credit_limit.method == "working_assets":
         missing = [s.name for s in scenario.segments if s.working_assets is None]

@@ -20,7 +20,7 @@ from .scenario import ACTIONS, PAYER_TYPES, Action, PayerProfile, PayerType, Sce
 from .terms import Terms
 
 __all__ = ["Invoice", "Outcome", "RuleBook", "StepRule", "collector_work", "demand_multiplier",
-           "learning_days", "payer_at"]
+           "grade_at", "learning_days", "payer_at", "rated_late", "rerate"]
 
 INF = math.inf
 
@@ -139,6 +139,54 @@ def payer_at(payer: int, first: float, second: float, t: float) -> int:
     soured (`first`), two from the second (`second`; inf: never; segments[].souring_per_year,
     draws.CustomerTable.soured). Every engine calls this one function."""
     return payer + (1 if t >= first else 0) + (1 if t >= second else 0)
+
+
+#: the risk grades, best first (a grade's index is its place here)
+GRADES = ("A", "B", "C", "D")
+
+#: a customer's rating record (rerate, grade_at): its grade now (re-rated, 0-3 for A-D),
+#: since when it has had no late payment, its late payments since then, its own grade
+R_GRADE, R_SINCE, R_LATE, R_OWN = range(4)
+N_RATING = 4
+
+
+@rng.compiled_inline
+def rated_late(settle: float, eff_due: float, disputed: bool, credited_at: float,
+               late_days: float) -> bool:
+    """Whether a settled invoice counts as a late payment on its customer's record
+    (policy.rerating): settled more than `late_days` after its dispute-adjusted due date, or
+    disputed by the customer without the dispute being upheld. Every engine calls this."""
+    return settle - eff_due > late_days or (disputed and credited_at == INF)
+
+
+@rng.compiled_inline
+def rerate(rating: np.ndarray, day: float, after: float, clean: float) -> None:
+    """A late payment booked on `day` on a customer's record (`rating`, R_* columns):
+    first the clean periods of `clean` days passed since its last late payment raise its
+    grade a step each, back to its own at most, and wipe its count; then the payment counts,
+    and the `after`-th since the last wipe lowers the grade a step (to D at worst).
+    Every engine calls this one function."""
+    periods = math.floor((day - rating[R_SINCE]) / clean)
+    if periods >= 1.0:
+        rating[R_GRADE] = max(rating[R_OWN], rating[R_GRADE] - periods)
+        rating[R_LATE] = 0.0
+    rating[R_SINCE] = day
+    rating[R_LATE] += 1.0
+    if rating[R_LATE] >= after:
+        rating[R_GRADE] = min(rating[R_GRADE] + 1.0, 3.0)
+        rating[R_LATE] = 0.0
+
+
+@rng.compiled_inline
+def grade_at(rating: np.ndarray, t: float, clean: float) -> int:
+    """A customer's grade at time t from its record: its re-rated grade raised a step for
+    every `clean` days since its last late payment, back to its own at most (rerate)."""
+    grade = rating[R_GRADE]
+    if grade > rating[R_OWN]:
+        periods = math.floor((t - rating[R_SINCE]) / clean)
+        if periods >= 1.0:
+            grade = max(rating[R_OWN], grade - periods)
+    return int(grade)
 
 
 def _interp(table: tuple[tuple[float, float], ...], x: float) -> float:

@@ -252,6 +252,31 @@ class Collections(Frozen):
         return cv
 
 
+class Rerating(Frozen):
+    """Customers re-rated on their payment record [004 p.71-85]: repeated late payments
+    lower a customer's grade, a clean period restores it. The grade decides the terms, the
+    ladder, the limit's grade factor and approval rule of the invoices issued from then on,
+    and whether it gets credit at all (accepted_grades)."""
+
+    late_payments: Annotated[
+        int | None,
+        Field(ge=1, le=100, description="Late payments (see late_days) that lower a "
+              "customer's grade one step (A to B to C to D), counted since its last "
+              "re-rating or its last clean period; null = grades never change. Refused in "
+              "textbook (deterministic) mode, which keeps no payment record."),
+    ] = None
+    late_days: Annotated[
+        float, Field(ge=0.0, le=365.0, description="A payment booked more than this many "
+                     "days after the invoice's due date (after any dispute) is late; so is a "
+                     "dispute the customer loses.")
+    ] = 30.0
+    clean_days: Annotated[
+        float, Field(ge=1.0, le=3650.0, description="Days without a late payment that raise "
+                     "a re-rated customer one grade, back to its own grade (its segment's) "
+                     "at most, and wipe its count of late payments.")
+    ] = 365.0
+
+
 class WriteOff(Frozen):
     """When an invoice is given up [000]."""
 
@@ -290,6 +315,7 @@ class Policy(Frozen):
     ] = {}
     write_off: WriteOff = WriteOff()
     collections: Collections = Collections()
+    rerating: Rerating = Rerating()
     fixed_collection_cost_annual: Annotated[
         float, Field(ge=0.0, description="Fixed collection cost of this policy per year (money).")
     ] = 0.0
@@ -355,6 +381,14 @@ def check_compatible(scenario: Scenario, policy: Policy) -> None:
                 f"(accepted_grades) but sets no terms for it: add terms.{grade}"
             )
     if scenario.deterministic is not None:
+        if policy.rerating.late_payments is not None:
+            raise PolicyError(
+                f"policy '{policy.name}' re-rates customers on their payment record "
+                "(rerating.late_payments), but in textbook (deterministic) mode invoices are "
+                "paid by fixed shares and no customer has a payment record of its own, so "
+                "every grade would stay as it is: set rerating.late_payments to null, or "
+                "remove the scenario's deterministic section to simulate payments"
+            )
         _check_patterns(scenario.deterministic, scenario, policy)
     if policy.credit_limit.method == "working_assets":
         missing = [s.name for s in scenario.segments if s.working_assets is None]

@@ -16,13 +16,20 @@ import numpy as np
 
 from .. import rng, streams
 from ..behaviour import (
+    GRADES,
     INF,
+    N_RATING,
+    R_GRADE,
+    R_OWN,
     Invoice,
     Outcome,
     RuleBook,
     demand_multiplier,
+    grade_at,
     learning_days,
+    rated_late,
     reference_multiplier,
+    rerate,
     valued_days,
 )
 from ..customer_value import lost_value_shares
@@ -93,6 +100,24 @@ def _typed(code: str, column: np.ndarray) -> array[Any]:
     return typed
 
 
+def limit_scale(policy: Policy) -> np.ndarray:
+    """Per (own grade, grade now), what a re-rated customer's credit limit is multiplied by:
+    its grade factors' ratio (policy.credit_limit.grade_factors), since the limit rests on
+    what the company expects it to buy times its grade's factor. 1 on the diagonal, and
+    everywhere without limits (an unlimited line stays unlimited) or where its own grade's
+    factor is 0 (its limit is 0 whatever the ratio)."""
+    scale = np.ones((len(GRADES), len(GRADES)))
+    rule = policy.credit_limit
+    if rule.method == "none":
+        return scale
+    for a, own in enumerate(GRADES):
+        base = rule.factor(own)
+        for b, now in enumerate(GRADES):
+            if a != b and base > 0.0:
+                scale[a, b] = rule.factor(now) / base
+    return scale
+
+
 class CustomerBook:
     """Per-customer state of one replication and the order-acceptance rules."""
 
@@ -139,6 +164,19 @@ class CustomerBook:
         #: and by payer type (a customer whose type sours takes the tier of its new type)
         self.tier_table = self._discount_tiers(customers)
         self.tier_array = self.tier_table[np.arange(n), customers.payer]
+        #: re-rating on the payment record (policy.rerating): each customer's record (R_*
+        #: columns of behaviour.rerate), its tier on every grade's terms by payer type, and
+        #: per (own grade, grade now) what its limit is multiplied by (the grade factors' ratio)
+        self.rerating = policy.rerating
+        self.rerates = policy.rerating.late_payments is not None
+        own = np.searchsorted(np.asarray(list(GRADES)), self.grade_array).astype(float)
+        self.rating = np.zeros((n if self.rerates else 0, N_RATING))
+        if self.rerates:
+            self.rating[:, R_GRADE] = self.rating[:, R_OWN] = own
+        self.tier_by = (self._discount_tiers(customers, every_grade=True) if self.rerates
+                        else np.zeros((0, 4, len(PAYER_TYPES)), dtype=np.int64))
+        self.limit_scale = limit_scale(policy)
+        self._scale_rows = cast(list[list[float]], self.limit_scale.tolist())
         self.months = math.ceil(self.end / self.month) + 2
         self.limit0 = (self._expected_limits() if policy.credit_limit.method != "none"
                        else None)
@@ -379,21 +417,39 @@ class CustomerBook:
                     inv.row = memoryview(bytearray(cast(Any, inv.row))).cast("d")
             del self.batches[b]
 
-    def _discount_tiers(self, customers: CustomerTable) -> np.ndarray:
+    def _discount_tiers(self, customers: CustomerTable, every_grade: bool = False
+                        ) -> np.ndarray:
         """The discount tier each customer would take on its grade's terms (-1: none), were
         it of each payer type (a column per type): the one whose saving beats most the cost
         of paying early at its funding cost, against the day it would otherwise pay, the
-        type's habitual lateness past net (docs/model.md §5.3)."""
-        tier = np.full((customers.count, len(PAYER_TYPES)), -1, dtype=np.int64)
+        type's habitual lateness past net (docs/model.md §5.3). `every_grade`: on each
+        grade's terms (customers, grades A-D, payer types), for customers re-rated."""
+        shape = (customers.count, len(PAYER_TYPES))
+        tier = np.full((customers.count, 4, len(PAYER_TYPES)) if every_grade else shape, -1,
+                       dtype=np.int64)
         grades = self.grade_array
         for payer, stretch in enumerate(self.stretch_days().tolist()):
-            for grade, terms in self.terms.items():
-                rows = grades == grade
+            for g, (grade, terms) in enumerate(self.terms.items()):
+                rows = np.ones(customers.count, dtype=bool) if every_grade else grades == grade
                 if terms is not None and terms.discounts and rows.any():
-                    tier[rows, payer] = best_tier_array(
-                        terms, customers.funding_cost_annual[rows], self.year,
-                        np.full(int(rows.sum()), stretch))
+                    best = best_tier_array(terms, customers.funding_cost_annual[rows],
+                                           self.year, np.full(int(rows.sum()), stretch))
+                    if every_grade:
+                        tier[:, g, payer] = best
+                    else:
+                        tier[rows, payer] = best
         return tier
+
+    def grade_now(self, c: int, t: float) -> int:
+        """Customer c's grade index (0-3 for A-D) at time t: its own, or as re-rated."""
+        if not self.rerates:
+            return self.grade_index[c]
+        return int(grade_at(self.rating[c], t, self.rerating.clean_days))
+
+    @functools.cached_property
+    def grade_index(self) -> list[int]:
+        """Each customer's own grade as an index, 0-3 for A-D."""
+        return [GRADES.index(g) for g in self.grade]
 
     @functools.cached_property
     def tiers(self) -> list[list[int]]:
@@ -420,6 +476,14 @@ class CustomerBook:
 
     def _lose(self, i: int, cause: str) -> None:
         self.fate[i] = FATE_LOST + CAUSES.index(cause)
+
+    def _refused(self, i: int) -> None:
+        """An order of a customer re-rated to a grade refused credit: paid in cash within
+        the cash-only share, else lost to the credit standard."""
+        if self.o_thin[i] * self.m_max >= self.cash_kept:
+            self._lose(i, "credit_refused")
+        else:
+            self.fate[i] = FATE_CASH
 
     def _cancelled(self, i: int) -> None:
         """An order after its customer's line was cancelled: paid in cash within the
@@ -480,14 +544,18 @@ class CustomerBook:
         if self.cancelled(c, t):
             self._cancelled(i)
             return None
+        g = self.grade_now(c, t)
+        if self.terms[GRADES[g]] is None:
+            self._refused(i)  # re-rated to a grade refused credit
+            return None
         self._ordered[c * self.months + math.floor(t / self.month)] += amount
-        block = self.blocked(c, t, amount)
-        if block == "credit_limit" and self.o_approval[i] < self.approval[self.grade[c]]:
+        block = self.blocked(c, t, amount, g)
+        if block == "credit_limit" and self.o_approval[i] < self.approval[GRADES[g]]:
             block = None  # forced release after approval
         if block is not None:
             self.held.append((i, t + self.patience(i), block))
             return None
-        return self.issue(i, t)
+        return self.issue(i, t, g)
 
     def patience(self, i: int) -> float:
         """Days the customer of candidate i waits for it if it is held (its own draw)."""
@@ -513,11 +581,14 @@ class CustomerBook:
             return True
         return any(inv.cancel_from <= t < inv.settle + days for inv in self.open[c])
 
-    def blocked(self, c: int, t: float, amount: float) -> str | None:
-        """Why an order of this customer cannot ship at time t (None if it can)."""
+    def blocked(self, c: int, t: float, amount: float, g: int) -> str | None:
+        """Why an order of this customer, of grade index g now, cannot ship at time t (None
+        if it can)."""
         book = self.open[c]
-        # approved by rule up to the grade's ceiling (the same product in every engine)
-        cap = INF if self.limit is None else self.limit[c] * self.ceiling[self.grade[c]]
+        # approved by rule up to the grade's ceiling, the limit rescaled to the grade now
+        # (the same products in every engine)
+        cap = INF if self.limit is None else (
+            self.limit[c] * self._scale_rows[self.grade_index[c]][g] * self.ceiling[GRADES[g]])
         if not book:
             return None if amount <= cap else "credit_limit"
         live = [inv for inv in book if inv.settle > t]
@@ -559,8 +630,11 @@ class CustomerBook:
                 self._lose(i, cause)
             elif self.cancelled(c, day):
                 self._cancelled(i)  # the line was cancelled or the account closed meanwhile
-            elif c in self.eased and self.blocked(c, day, self.o_amount[i]) is None:
-                shipped.append(self.issue(i, day))
+            elif self.terms[GRADES[self.grade_now(c, day)]] is None:
+                self._refused(i)  # re-rated meanwhile to a grade refused credit
+            elif c in self.eased and self.blocked(c, day, self.o_amount[i],
+                                                  self.grade_now(c, day)) is None:
+                shipped.append(self.issue(i, day, self.grade_now(c, day)))
             else:
                 keep.append((i, deadline, cause))
         self.held = keep
@@ -569,19 +643,22 @@ class CustomerBook:
 
     # ---- invoices ------------------------------------------------------------------------
 
-    def issue(self, i: int, t: float) -> Invoice:
-        """Invoice a potential order at time t and plan its unprompted course."""
+    def issue(self, i: int, t: float, g: int) -> Invoice:
+        """Invoice a potential order at time t, on the terms of grade index g (its
+        customer's grade now), and plan its unprompted course."""
         c = self.o_cust[i]
         self.fate[i] = FATE_SHIPPED
         inv = Invoice(c, self.o_index[i], t, self.o_amount[i])
         # its customer's payer type on the day of the order (it may have soured since it came)
         payer = self.o_payer[i]
-        inv.segment, inv.grade, inv.payer = self.segment[c], self.grade[c], payer
+        inv.segment, inv.grade, inv.payer = self.segment[c], GRADES[g], payer
         inv.row = self._row(i, inv)
         terms = self.terms[inv.grade]
         assert terms is not None  # accept() only issues on credit terms
         extra, span, joined = self.learning
-        self.rules.open_invoice(inv, terms, self.tiers[c][payer], self.funding[c],
+        tier = (self.tiers[c][payer] if g == self.grade_index[c]
+                else int(self.tier_by[c, g, payer]))
+        self.rules.open_invoice(inv, terms, tier, self.funding[c],
                                 self.bankrupt[c],
                                 self.recovery[c],
                                 learning=learning_days(extra[c], span[c], t - joined[c]))
@@ -722,3 +799,8 @@ class CustomerBook:
         late_after = inv.eff_due + self.policy.rebate.on_time_grace_days
         if inv.settle > late_after or inv.outcome not in PAID_OUTCOMES:
             self.rebate_late[c] = True
+        rating = self.rerating
+        if self.rerates and rated_late(inv.settle, inv.eff_due, inv.disputed, inv.credited_at,
+                                       rating.late_days):
+            assert rating.late_payments is not None
+            rerate(self.rating[c], float(day), float(rating.late_payments), rating.clean_days)

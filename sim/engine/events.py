@@ -34,7 +34,16 @@ import numba
 import numpy as np
 
 from .. import rng, streams
-from ..behaviour import INF, RuleBook, actions_summary, collector_work, payer_at
+from ..behaviour import (
+    INF,
+    N_RATING,
+    R_GRADE,
+    R_OWN,
+    RuleBook,
+    actions_summary,
+    collector_work,
+    payer_at,
+)
 from ..draws import COL_STEPS, MAX_STEPS, STEP_DRAWS, draw_customers
 from ..ledger import LEDGER_DTYPE
 from ..memory import prefetch, prefetch_at
@@ -63,7 +72,7 @@ from .fast import (
     F_SETTLE,
     F_STOP,
     G_APPROVAL,
-    G_CEILING,
+    G_CREDIT,
     G_NET,
     I_BOOKED,
     I_CUST,
@@ -107,12 +116,14 @@ from .fast import (
     _base_draws,
     _cancelled,
     _cancels,
+    _cap,
     _close,
     _closure,
     _customer_columns,
     _deadline,
     _escalates,
     _expired,
+    _grade_now,
     _ledger_row,
     _limit,
     _new_invoice,
@@ -120,6 +131,9 @@ from .fast import (
     _open_opening,
     _params,
     _policy_arrays,
+    _rate,
+    _refused,
+    _tier,
     _walk,
 )
 from .output import (
@@ -182,6 +196,7 @@ class Accounts(NamedTuple):
     rebate_paid: np.ndarray  #: rebates paid to it in the window
     tally: np.ndarray  #: per action (+ BUSY): times and cost in the window
     escalated: np.ndarray  #: per grade's ladder step, when it last escalated the account
+    rating: np.ndarray  #: its rating record (behaviour.R_* columns, policy.rerating)
 
 
 class Candidates(NamedTuple):
@@ -430,21 +445,23 @@ def _line_cancelled(inv_f: np.ndarray, inv_i: np.ndarray, k: int, t: float, clos
 
 @rng.compiled
 def _issue(i: int, t: float, s: State, orders: Candidates, cust: Customers, acct: Accounts,
-           pool: Pool, par: Params) -> int:
-    """CustomerBook.issue: invoice candidate order i at time t; return its slot."""
+           pool: Pool, par: Params, g: int) -> int:
+    """CustomerBook.issue: invoice candidate order i at time t, on grade g's terms (its
+    customer's grade now); return its slot."""
     st, inv_f, inv_i, key = s.st, pool.inv_f, pool.inv_i, s.key
     c = orders.cust[i]
     orders.fate[i] = FATE_SHIPPED
     k = _new_slot(st, pool)
     _new_invoice(inv_f, inv_i, k, c, orders.number[i], cust, t, orders.amount[i], 0)
+    inv_i[k, I_GRADE] = g
     row = pool.rows[_new_row(st, pool, k)]
     key[2], key[3] = np.uint64(c), np.uint64(orders.number[i])
     _base_draws(row, key, cust.seg[c], par.seg_f)
     # its customer's payer type on the day of the order (CustomerBook.order_payers)
     payer = payer_at(cust.payer[c], cust.soured[c, 0], cust.soured[c, 1], orders.time[i])
     inv_i[k, I_PAYER] = payer
-    _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[cust.grade[c], G_NET],
-                  cust.tier[c, payer], t, cust, par)
+    _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[g, G_NET], _tier(cust, c, g, payer),
+                  t, cust, par)
     _register(st, inv_i, acct, k, c)
     acct.rebate_sales[c] += orders.amount[i]
     return k
@@ -452,13 +469,14 @@ def _issue(i: int, t: float, s: State, orders: Candidates, cust: Customers, acct
 
 @rng.compiled_inline
 def _write_row(st: np.ndarray, out: Rows, inv_f: np.ndarray, inv_i: np.ndarray,
-               k: int) -> None:
+               k: int, letters: np.ndarray) -> None:
     """Invoice k's ledger row, after the rows written before it, with its registration
     number beside it (the row's place in the finished ledger's order). Rows are written as
     invoices are booked; writing each at its registration number instead scattered them over
     the whole ledger, a cache miss each (a sixth of the run at 100,000 customers)."""
     n = st[T_WRITTEN]
     _ledger_row(out.ledger, n, inv_f, inv_i, k)
+    out.ledger[n].grade = letters[inv_i[k, I_GRADE]]
     out.seq[n] = inv_i[k, I_SEQ]
     st[T_WRITTEN] = n + 1
 
@@ -487,7 +505,8 @@ def _book(k: int, s: State, pool: Pool, acct: Accounts, out: Rows, par: Params) 
     if inv_f[k, F_CANCEL] < INF and p[P_REOPEN] < INF:  # (CustomerBook._settled)
         acct.reopen_at[c] = max(acct.reopen_at[c], settle + p[P_REOPEN])
     _close(inv_f, inv_i, k, p[P_END], par)
-    _write_row(st, out, inv_f, inv_i, k)
+    _rate(inv_f, inv_i, k, float(st[T_TODAY]), acct.rating[c], p)
+    _write_row(st, out, inv_f, inv_i, k, par.letters)
     # off the customer's open list (once booked it can block nothing: settled before now)
     prev, q = -1, head[c]
     while q != k:
@@ -766,10 +785,15 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                 elif _line_cancelled(inv_f, inv_i, head[c], day, cancel_from[c],
                                      acct.reopen_at[c], p):  # cancelled or closed
                     fate[i] = _cancelled(o_thin[i], p)
-                elif eased[c] == 1 and _blocked(inv_f, inv_i, head[c], day, o_amount[i],
-                                                limit[c] * grade_f[cust.grade[c], G_CEILING]
-                                                ) == 0:
-                    shipped[n_ship] = _issue(i, day, s, orders, cust, acct, pool, par)
+                elif grade_f[_grade_now(acct.rating[c], cust.grade[c], day, p),
+                             G_CREDIT] == 0.0:
+                    fate[i] = _refused(o_thin[i], p)  # re-rated to a grade refused credit
+                elif eased[c] == 1 and _blocked(
+                        inv_f, inv_i, head[c], day, o_amount[i],
+                        _cap(limit[c], cust.grade[c],
+                             _grade_now(acct.rating[c], cust.grade[c], day, p), grade_f)) == 0:
+                    shipped[n_ship] = _issue(i, day, s, orders, cust, acct, pool, par,
+                                             _grade_now(acct.rating[c], cust.grade[c], day, p))
                     n_ship += 1
                 else:
                     held_o[keep], held_t[keep], held_f[keep] = i, deadline, cause
@@ -806,9 +830,13 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                                    p):
                     fate[i] = _cancelled(o_thin[i], p)
                     continue
+                g = _grade_now(acct.rating[c], cust.grade[c], t, p)
+                if grade_f[g, G_CREDIT] == 0.0:
+                    fate[i] = _refused(o_thin[i], p)  # re-rated to a grade refused credit
+                    continue
                 ordered[c, math.floor(t / month)] += amount
-                g = cust.grade[c]
-                block = _blocked(inv_f, inv_i, head[c], t, amount, limit[c] * grade_f[g, G_CEILING])
+                block = _blocked(inv_f, inv_i, head[c], t, amount,
+                                 _cap(limit[c], cust.grade[c], g, grade_f))
                 if block == L_LIMIT and orders.approval[i] < grade_f[g, G_APPROVAL]:
                     block = 0  # released after approval
                 if block != 0:
@@ -817,7 +845,7 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                     held_t[h] = _deadline(t, key, c, orders.number[i], cust.seg[c], par)
                     st[T_HELD] += 1
                     continue
-                k = _issue(i, t, s, orders, cust, acct, pool, par)
+                k = _issue(i, t, s, orders, cust, acct, pool, par, g)
                 _plan(k, t, s, pool, par, acct, lst, ev, finite)
                 if inv_i[k, I_PIN] == 0:
                     _free_row(st, pool, k)
@@ -856,7 +884,7 @@ def _close_open(s: State, pool: Pool, out: Rows, par: Params) -> None:
     for k in range(inv_i.shape[0]):
         if inv_i[k, I_SEQ] >= 0 and inv_i[k, I_BOOKED] == 0:
             _close(inv_f, inv_i, k, par.p[P_END], par)
-            _write_row(s.st, out, inv_f, inv_i, k)
+            _write_row(s.st, out, inv_f, inv_i, k, par.letters)
 
 
 # ---- the driver -----------------------------------------------------------------------------
@@ -905,7 +933,8 @@ class EventRun:
             receipts=np.zeros((n, book.months)), rebate_sales=np.zeros(n),
             rebate_late=np.zeros(n, dtype=np.int8), rebate_paid=book.rebate_paid,
             tally=np.zeros((n, len(ACTIONS) + 1, 2)),
-            escalated=np.full((n, 4 * MAX_STEPS), -INF))
+            escalated=np.full((n, 4 * MAX_STEPS), -INF),
+            rating=_ratings(cust.grade))
         self.orders = Candidates(
             time=o_time, cust=np.frombuffer(book.o_cust, dtype=np.int64),
             number=np.frombuffer(book.o_index, dtype=np.int64),
@@ -1031,7 +1060,6 @@ class EventRun:
         rows = int(st[T_REGISTERED])
         assert st[T_WRITTEN] == rows  # (every invoice registered has its row)
         ledger = self.rows.ledger[:rows]
-        ledger["grade"] = self.par.letters[ledger["segment"]]
         # by customer, then in the order the invoices were registered (issued)
         permute(ledger, by_customer(ledger["customer"], self.rows.seq[:rows]))
         out.ledger = ledger
@@ -1067,6 +1095,13 @@ def _compiled_for(dispatcher: Any, args: tuple[Any, ...]) -> Callable[..., int]:
     if types not in dispatcher.overloads:
         dispatcher.compile(types)
     return cast(Callable[..., int], dispatcher.overloads[types].entry_point)
+
+
+def _ratings(grade: np.ndarray) -> np.ndarray:
+    """Every customer's rating record at the start: its own grade (behaviour.R_* columns)."""
+    rating = np.zeros((grade.size, N_RATING))
+    rating[:, R_GRADE] = rating[:, R_OWN] = grade
+    return rating
 
 
 def _longer(pool: np.ndarray, more: int) -> np.ndarray:

@@ -37,13 +37,22 @@ import numpy as np
 
 from .. import elementary, rng, streams
 from ..behaviour import (
+    GRADES,
     INF,
+    N_RATING,
+    R_GRADE,
+    R_LATE,
+    R_OWN,
+    R_SINCE,
     Outcome,
     RuleBook,
     actions_summary,
     collector_work,
+    grade_at,
     learning_days,
     payer_at,
+    rated_late,
+    rerate,
 )
 from ..draws import (
     COL_APPROVAL,
@@ -87,7 +96,6 @@ from .output import by_customer as customer_order  # (`by_customer` is Opening's
 
 __all__ = ["Customers", "Params", "exact_for", "run_fast", "screening_for"]
 
-GRADES = "ABCD"
 # outcome codes as plain ints for the kernel
 OPEN, PAID, PAID_DUNNED, DISCOUNT = (int(Outcome.OPEN), int(Outcome.PAID),
                                      int(Outcome.PAID_DUNNED), int(Outcome.DISCOUNT))
@@ -102,6 +110,7 @@ L_TERMS, L_CANCELLED = FATE_LOST + CAUSES.index("terms"), FATE_LOST + CAUSES.ind
 L_LIMIT, L_STOP = FATE_LOST + CAUSES.index("credit_limit"), FATE_LOST + CAUSES.index(
     "stop_shipping")
 L_LOST = FATE_LOST + CAUSES.index("customer_lost")
+L_REFUSED = FATE_LOST + CAUSES.index("credit_refused")
 NO_STEP = 10**6
 BUSY = len(ACTIONS)  # the tally's extra row: collector days offered, collector tasks
 
@@ -123,7 +132,9 @@ Y_LAG, Y_HAS_LAG, Y_EARLY = 3, 7, 8  # payer_f: the lag's distribution (4 column
 G_NET, G_RATE, G_WINDOW, G_STEPS = 0, 1, 3, 5  # grade_f: two discount tiers at most
 G_CEILING, G_APPROVAL = 6, 7  # grade_f: approval by rule up to limit x ceiling, else by chance
 G_EOM = 8  # grade_f: 1 if the terms are end-of-month dated
-N_G = 9
+G_CREDIT = 9  # grade_f: 1 if the grade buys on credit (accepted_grades)
+G_SCALE = 10  # grade_f[own, G_SCALE + g]: a re-rated customer's limit factor (book.limit_scale)
+N_G = 14
 # the streams the kernel draws from, as plain ints
 ST_AMOUNT, ST_THIN, ST_APPROVAL = (int(Stream.ORDER_AMOUNT), int(Stream.ORDER_THINNING),
                                    int(Stream.ORDER_APPROVAL))
@@ -148,7 +159,10 @@ D_DAY, D_COST, D_SERVICE, D_LOSS, D_MIN, D_ACTION, D_RESPONSE = range(7)  # + pa
 P_PEN_DAYS, P_PEN_RATES = 31, 35  # up to 4 penalty steps: their days, then their rates
 P_REOPEN = 39  # days after its payment that a cancelled line re-opens (INF: never)
 P_COVERS = 40  # days a step done on an account covers its other invoices (0: none)
-N_P = 41
+# policy.rerating: late payments that lower a grade (0: never re-rated), days late that count,
+# clean days that raise it back
+P_RERATE_AFTER, P_RERATE_LATE, P_RERATE_CLEAN = 41, 42, 43
+N_P = 44
 # (the market's multiplier and a lost customer's horizon are per customer: Customers.ref,
 # Customers.valued)
 # the collector team (Params.cp): finite, longest wait, work order, the quadrant's bounds
@@ -182,6 +196,7 @@ class Customers(NamedTuple):
     bankrupt: np.ndarray  #: bankruptcy day (INF: never)
     recovery: np.ndarray  #: share of its debt recovered in bankruptcy
     tier: np.ndarray  #: per payer type, the discount tier it takes (-1: none; book.tier_table)
+    tier_by: np.ndarray  #: per grade and payer type, its tier once re-rated (book.tier_by)
     soured: np.ndarray  #: the days its payer type worsens a first and a second step (inf: never)
     limit0: np.ndarray  #: its credit limit at the start (INF: none)
     factor: np.ndarray  #: its grade's limit factor
@@ -244,6 +259,7 @@ class Work(NamedTuple):
     key: np.ndarray  #: its Philox key: seed words, customer, order number
     pre: np.ndarray  #: the draws most invoices read, per order (_prefetch, PRE_* rows)
     esc: np.ndarray  #: per grade's ladder step, when it last escalated the customer's account
+    rating: np.ndarray  #: the customer's rating record (behaviour.R_* columns)
 
 
 class Results(NamedTuple):
@@ -735,12 +751,13 @@ def _next_cancelled(inv_f: np.ndarray, live: np.ndarray, n_live: int, today: int
 
 @rng.compiled_inline
 def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: int,
-              day: float, receipts: np.ndarray, p: np.ndarray
+              day: float, receipts: np.ndarray, p: np.ndarray, rating: np.ndarray
               ) -> tuple[int, bool, bool, float]:
     """Book settlements listed for days up to `day`, in the SimPy engine's order (by
     booking day, then as listed); `pend` lists the unbooked ones as listed. Returns
     (how many stay unbooked, any booked, any late for the rebate, the first booking day of
-    a write-off: the account is closed from then on, see CustomerBook.book)."""
+    a write-off: the account is closed from then on, see CustomerBook.book); a late payment
+    goes on the customer's `rating` record."""
     any_booked, late, closed = False, False, INF
     while True:
         best = -1
@@ -765,6 +782,46 @@ def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: in
             late = True
         if outcome == WRITTEN_OFF:
             closed = min(closed, inv_f[k, F_BOOK_DAY])
+        _rate(inv_f, inv_i, k, inv_f[k, F_BOOK_DAY], rating, p)
+
+
+@rng.compiled_inline
+def _rate(inv_f: np.ndarray, inv_i: np.ndarray, k: int, day: float, rating: np.ndarray,
+          p: np.ndarray) -> None:
+    """CustomerBook.book's re-rating: invoice k, booked on `day`, on its customer's record."""
+    if p[P_RERATE_AFTER] > 0.0 and rated_late(
+            inv_f[k, F_SETTLE], inv_f[k, F_EFF_DUE], inv_i[k, I_DISPUTED] == 1,
+            inv_f[k, F_CREDITED_AT], p[P_RERATE_LATE]):
+        rerate(rating, day, p[P_RERATE_AFTER], p[P_RERATE_CLEAN])
+
+
+@rng.compiled_inline
+def _grade_now(rating: np.ndarray, own: int, t: float, p: np.ndarray) -> int:
+    """CustomerBook.grade_now: the customer's grade index at t (its own unless re-rated)."""
+    if p[P_RERATE_AFTER] > 0.0:
+        return grade_at(rating, t, p[P_RERATE_CLEAN])
+    return own
+
+
+@rng.compiled_inline
+def _refused(thin: float, p: np.ndarray) -> int:
+    """CustomerBook._refused: the fate of an order of a customer re-rated to a grade
+    refused credit."""
+    return L_REFUSED if thin * p[P_M_MAX] >= p[P_CASH_KEPT] else FATE_CASH
+
+
+@rng.compiled_inline
+def _tier(cust: Customers, c: int, g: int, payer: int) -> int:
+    """The discount tier customer c takes on grade g's terms as a payer of that type."""
+    if g == cust.grade[c]:
+        return int(cust.tier[c, payer])
+    return int(cust.tier_by[c, g, payer])
+
+
+@rng.compiled_inline
+def _cap(limit: float, own: int, g: int, grade_f: np.ndarray) -> float:
+    """CustomerBook.blocked's cap: the limit rescaled to grade g, times its ceiling."""
+    return limit * grade_f[own, G_SCALE + g] * grade_f[g, G_CEILING]
 
 
 @rng.compiled_inline
@@ -904,7 +961,7 @@ def _open_opening(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
 
 @rng.compiled_inline
 def _issue(ws: Work, k: int, c: int, j: int, day: float, amount: float, today: int,
-           cust: Customers, par: Params, tally: np.ndarray, ordered_at: float) -> None:
+           cust: Customers, par: Params, tally: np.ndarray, ordered_at: float, g: int) -> None:
     """CustomerBook.issue + des._plan: invoice order j of customer c, placed at
     `ordered_at`, at `day` (its first draws from `ws.pre`, see _prefetch; `tally`: the
     customer's).
@@ -913,6 +970,7 @@ def _issue(ws: Work, k: int, c: int, j: int, day: float, amount: float, today: i
     on every call otherwise, measured at over half of the kernel's own time)."""
     inv_f, inv_i, row, key, pre = ws.inv_f, ws.inv_i, ws.row, ws.key, ws.pre
     _new_invoice(inv_f, inv_i, k, c, j, cust, day, amount, 0)
+    inv_i[k, I_GRADE] = g  # its customer's grade now (policy.rerating)
     key[3] = np.uint64(j)
     _base_from(row, pre[PRE_DISPUTE, j], pre[PRE_DISPUTE + 1, j], pre[PRE_DISPUTE + 2, j],
                cust.seg[c], par.seg_f)
@@ -928,8 +986,8 @@ def _issue(ws: Work, k: int, c: int, j: int, day: float, amount: float, today: i
     if payer != cust.payer[c]:
         inv_i[k, I_PAYER] = payer
         row[COL_LAG] = np.nan
-    _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[cust.grade[c], G_NET],
-                  cust.tier[c, payer], day, cust, par)
+    _open_invoice(inv_f, inv_i, k, row, key, par.grade_f[g, G_NET],
+                  _tier(cust, c, g, payer), day, cust, par)
     _plan(inv_f, inv_i, k, row, key, day, today, par, tally, ws.esc)
 
 
@@ -947,11 +1005,11 @@ def _listed(inv_f: np.ndarray, k: int, pend: np.ndarray, n_pend: int, live: np.n
 @rng.compiled
 def _write_ledger(ledger: np.ndarray, n: int, inv_f: np.ndarray, inv_i: np.ndarray,
                   first: int, last: int, letters: np.ndarray) -> int:
-    """The customer's invoices as ledger rows, from row n on (`letters`: each segment's
-    grade letter, written here: a NumPy pass over the finished ledger took 3% of the run)."""
+    """The customer's invoices as ledger rows, from row n on (`letters`: the grades' letters,
+    the invoice's written here: a NumPy pass over the finished ledger took 3% of the run)."""
     for k in range(first, last):
         _ledger_row(ledger, n, inv_f, inv_i, k)
-        ledger[n].grade = letters[inv_i[k, I_SEG]]
+        ledger[n].grade = letters[inv_i[k, I_GRADE]]
         n += 1
     return n
 
@@ -1031,6 +1089,8 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
         rebate_sales, rebate_late, eased = 0.0, False, False
         reopen = -INF  # (CustomerBook.reopen_at)
         ws.esc[:] = -INF  # (RuleBook.escalated)
+        rating = ws.rating  # (CustomerBook.rating)
+        rating[R_GRADE], rating[R_OWN], rating[R_SINCE], rating[R_LATE] = grade, grade, 0.0, 0.0
         nh = 0
         m_seen = 0
         # the opening book: issued before day 0, its ladder resumed where its age is
@@ -1075,7 +1135,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
             today = day
             n_live, reopen = _prune_live(inv_f, live, n_live, float(day), reopen, p)
             n_pend, booked, late, closed = _book_due(inv_f, inv_i, pend, n_pend, float(day),
-                                                     receipts, p)
+                                                     receipts, p, rating)
             cancel_from[c] = min(cancel_from[c], closed)
             eased = eased or booked
             rebate_late = rebate_late or late
@@ -1110,13 +1170,16 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 elif _line_cancelled(inv_f, live, n_live, float(day), cancel_from[c], reopen,
                                      p):  # the line was cancelled or the account closed
                     o_fate[i] = _cancelled(o_thin[i], p)
+                elif grade_f[_grade_now(rating, grade, float(day), p), G_CREDIT] == 0.0:
+                    o_fate[i] = _refused(o_thin[i], p)  # re-rated to a grade refused credit
                 elif eased and _blocked(inv_f, live, n_live, float(day), o_amount[i],
-                                        limit * grade_f[grade, G_CEILING]) == 0:
+                                        _cap(limit, grade, _grade_now(rating, grade, float(day),
+                                                                      p), grade_f)) == 0:
                     k = last
                     last += 1
                     o_fate[i] = FATE_SHIPPED
                     _issue(ws, k, c, i, float(day), o_amount[i], today, cust, par, tally[c],
-                           o_time[i])
+                           o_time[i], _grade_now(rating, grade, float(day), p))
                     rebate_sales += o_amount[i]
                     n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                     lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
@@ -1139,11 +1202,14 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 if _line_cancelled(inv_f, live, n_live, t, cancel_from[c], reopen, p):
                     o_fate[i] = _cancelled(o_thin[i], p)
                     continue
+                g = _grade_now(rating, grade, t, p)
+                if grade_f[g, G_CREDIT] == 0.0:
+                    o_fate[i] = _refused(o_thin[i], p)  # re-rated to a grade refused credit
+                    continue
                 ordered[math.floor(t / month)] += amount
-                block = _blocked(inv_f, live, n_live, t, amount,
-                                 limit * grade_f[grade, G_CEILING])
+                block = _blocked(inv_f, live, n_live, t, amount, _cap(limit, grade, g, grade_f))
                 if block == L_LIMIT and (rng.uniform_at(k0, k1, ST_APPROVAL, c, i, 0)
-                                         < grade_f[grade, G_APPROVAL]):
+                                         < grade_f[g, G_APPROVAL]):
                     block = 0
                 if block != 0:
                     held_o[nh], held_f[nh] = i, block
@@ -1153,7 +1219,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 k = last
                 last += 1
                 o_fate[i] = FATE_SHIPPED
-                _issue(ws, k, c, i, t, amount, today, cust, par, tally[c], t)
+                _issue(ws, k, c, i, t, amount, today, cust, par, tally[c], t, g)
                 rebate_sales += amount
                 n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                 lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
@@ -1161,7 +1227,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
         # the settlements booked on days the loop did not visit: a write-off among them
         # closes the account, which decides the fate of the orders never shipped on credit
         n_pend, _, _, closed = _book_due(inv_f, inv_i, pend, n_pend, float(n_days - 1),
-                                         receipts, p)
+                                         receipts, p, rating)
         cancel_from[c] = min(cancel_from[c], closed)
         for h in range(nh):  # held to the end: lost if they expired on a day not visited
             if _expired(float(n_days - 1), held_t[h], c_bankrupt[c], lost_from[c]):
@@ -1304,7 +1370,7 @@ def _workspace(most: int, months: int, width: int) -> Work:
                 inv_f=np.zeros((most, N_F)), inv_i=np.zeros((most, N_I), dtype=np.int64),
                 ordered=np.zeros(months), receipts=np.zeros(months), row=np.zeros(width),
                 key=np.zeros(4, dtype=np.uint64), pre=np.zeros((N_PRE, most)),
-                esc=np.full(4 * MAX_STEPS, -INF))
+                esc=np.full(4 * MAX_STEPS, -INF), rating=np.zeros(N_RATING))
 
 
 def _customer_columns(customers: CustomerTable, book: CustomerBook, orders: OrderRules,
@@ -1315,6 +1381,7 @@ def _customer_columns(customers: CustomerTable, book: CustomerBook, orders: Orde
                      payer=customers.payer.astype(np.int64),
                      funding=customers.funding_cost_annual, bankrupt=orders.bankrupt,
                      recovery=customers.recovery_share, tier=book.tier_table,
+                     tier_by=book.tier_by,
                      soured=customers.soured,
                      limit0=arrays["limit0"], factor=arrays["factor"],
                      limit_from=book.limit_months, joins=orders.joins,
@@ -1333,7 +1400,7 @@ def _params(scenario: Scenario, policy: Policy, arrays: dict[str, np.ndarray],
     return Params(grade_f=arrays["grade_f"], lad_f=arrays["lad_f"], seg_f=arrays["seg_f"],
                   payer_f=arrays["payer_f"], p=arrays["p"],
                   cal=_calendar(book.month, book.year, days), cp=cp,
-                  letters=np.asarray([s.grade for s in scenario.segments]))
+                  letters=np.asarray(GRADES))
 
 
 def _expected_invoices(scenario: Scenario, book: CustomerBook, end: float) -> float:
@@ -1360,6 +1427,8 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
         grade_f[g, G_STEPS] = len(ladder)
         grade_f[g, G_CEILING] = book.ceiling[grade]
         grade_f[g, G_APPROVAL] = book.approval[grade]
+        grade_f[g, G_CREDIT] = 0.0 if terms is None else 1.0
+        grade_f[g, G_SCALE:G_SCALE + len(GRADES)] = book.limit_scale[g]
         for j, rule in enumerate(ladder):
             lad_f[g, j, :D_RESPONSE] = (rule.day, rule.cost, rule.service_days, rule.loss,
                                         rule.min_amount, ACTIONS.index(rule.action))
@@ -1408,6 +1477,9 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     reopen = policy.credit_limit.reopen_after_days
     p[P_REOPEN] = INF if reopen is None else reopen
     p[P_COVERS] = policy.collections.covers_account_days
+    rerating = policy.rerating
+    p[P_RERATE_AFTER] = rerating.late_payments or 0
+    p[P_RERATE_LATE], p[P_RERATE_CLEAN] = rerating.late_days, rerating.clean_days
     for i, (days, rate) in enumerate(pen.steps):
         p[P_PEN_DAYS + i], p[P_PEN_RATES + i] = days, rate
     if rules.service_cv > 0:

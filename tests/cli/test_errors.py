@@ -292,3 +292,19 @@ def test_debug_shows_the_exception_instead() -> None:
     assert result.exit_code != 2
     assert result.exception is not None
     assert "nope" in str(result.exception)
+
+
+TEXTBOOK = Path(__file__).resolve().parents[1] / "theory" / "scenarios" / "cpa_n30_n60.yaml"
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_re_rating_is_refused_in_textbook_mode_not_ignored(command: str) -> None:
+    # textbook mode pays by fixed shares: no customer has a payment record to re-rate on
+    assert _invoke(["validate", str(TEXTBOOK)]).exit_code == 0
+    message = _one_line_failure([command, str(TEXTBOOK), "--set", "rerating.late_payments=3"])
+    assert message.startswith(f"{TEXTBOOK}: policy 'N/30' re-rates customers")
+    for fragment in ("rerating.late_payments", "textbook (deterministic) mode",
+                     "set rerating.late_payments to null"):
+        assert fragment in message, (fragment, message)
+    # the rest of the rerating block, left at its defaults, is no reason to refuse
+    assert _invoke(["validate", str(TEXTBOOK), "--set", "rerating.late_days=10"]).exit_code == 0

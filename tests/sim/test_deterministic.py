@@ -145,6 +145,14 @@ def test_a_credit_grade_without_a_pattern_is_refused() -> None:
         check_compatible(scenario, _policy())
 
 
+def test_re_rating_is_refused_rather_than_ignored() -> None:
+    # invoices paid by fixed shares leave no payment record to re-rate a customer on
+    scenario = _scenario({"N/30": AT_DUE})
+    check_compatible(scenario, _policy())
+    with pytest.raises(PolicyError, match=r"re-rates customers .*\(rerating.late_payments\)"):
+        check_compatible(scenario, _policy().with_value("rerating.late_payments", 3))
+
+
 def test_a_pattern_keyed_by_terms_cannot_state_other_terms() -> None:
     with pytest.raises(ValidationError, match="keyed by terms 'N/30' but states terms 'N/60'"):
         _scenario({"N/30": {**AT_DUE, "terms": "N/60"}})

@@ -70,7 +70,7 @@ def test_no_limit_without_a_method() -> None:
     assert book.limit is None
     book.month_end(6, np.ones_like(book.ordered_month))
     assert book.limit is None
-    assert book.blocked(0, 10.0, 1e12) is None
+    assert book.blocked(0, 10.0, 1e12, book.grade_index[0]) is None
 
 
 def test_limit_from_monthly() -> None:
@@ -139,11 +139,12 @@ def test_an_order_is_blocked_above_the_limit() -> None:
     inv = Invoice(0, 0, 0.0, 600.0)
     inv.settle, inv.stop_from = 50.0, INF
     book.open[0] = [inv]
-    assert book.blocked(0, 10.0, 400.0) is None  # 600 + 400 = limit: allowed
-    assert book.blocked(0, 10.0, 400.01) == "credit_limit"
-    assert book.blocked(0, 50.0, 1000.0) is None  # settled invoices no longer count
-    assert book.blocked(1, 10.0, 1000.01) == "credit_limit"  # an empty book, one order
-    assert book.blocked(1, 10.0, 1000.0) is None
+    own = book.grade_index  # each customer's own grade: nobody re-rated
+    assert book.blocked(0, 10.0, 400.0, own[0]) is None  # 600 + 400 = limit: allowed
+    assert book.blocked(0, 10.0, 400.01, own[0]) == "credit_limit"
+    assert book.blocked(0, 50.0, 1000.0, own[0]) is None  # settled invoices no longer count
+    assert book.blocked(1, 10.0, 1000.01, own[1]) == "credit_limit"  # an empty book, one order
+    assert book.blocked(1, 10.0, 1000.0, own[1]) is None
 
 
 def _limit_engine(approval: float, factor: float = 2.0) -> tuple[Scenario, Policy]:

@@ -123,11 +123,11 @@ def test_blocked_reports_the_stop_of_an_unsettled_invoice() -> None:
     inv = Invoice(0, 0, 0.0, 500.0)
     inv.settle, inv.stop_from = 100.0, 40.0
     book.open[0] = [inv]
-    assert book.blocked(0, 39.9, 10.0) is None
-    assert book.blocked(0, 40.0, 10.0) == "stop_shipping"
-    assert book.blocked(0, 99.9, 10.0) == "stop_shipping"
-    assert book.blocked(0, 100.0, 10.0) is None  # settled: the stop is over
+    assert book.blocked(0, 39.9, 10.0, book.grade_index[0]) is None
+    assert book.blocked(0, 40.0, 10.0, book.grade_index[0]) == "stop_shipping"
+    assert book.blocked(0, 99.9, 10.0, book.grade_index[0]) == "stop_shipping"
+    assert book.blocked(0, 100.0, 10.0, book.grade_index[0]) is None  # settled: the stop is over
     other = Invoice(0, 1, 0.0, 500.0)
     other.settle, other.stop_from = INF, INF
     book.open[0] = [other]
-    assert book.blocked(0, 1000.0, 10.0) is None
+    assert book.blocked(0, 1000.0, 10.0, book.grade_index[0]) is None

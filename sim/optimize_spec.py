@@ -91,13 +91,6 @@ class Constraint(Frozen):
             raise ValueError(f"constraint on {self.kpi}: give exactly one of max or min")
         return self
 
-    @property
-    def text(self) -> str:
-        """The constraint as a user reads it, e.g. ``dso <= 45 (mean)``."""
-        op, bound = ("<=", self.max) if self.max is not None else (">=", self.min)
-        kind = "mean" if self.probability is None else f"in {self.probability:.0%} of runs"
-        return f"{self.kpi} {op} {bound:g} ({kind})"
-
 
 class SearchReplications(Frozen):
     """How many replications each stage gives a candidate."""

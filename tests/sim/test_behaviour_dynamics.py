@@ -12,25 +12,13 @@ import math
 
 import numpy as np
 import pytest
-from support import one_segment
+from support import one_segment, same_on_every_engine
 
 from arsim.sim.behaviour import Outcome, learning_days, payer_at
 from arsim.sim.draws import draw_customers
-from arsim.sim.engine.des import run_des
-from arsim.sim.engine.fast import run_fast
-from arsim.sim.engine.output import EngineOutput
-from arsim.sim.engine.reference import run_reference
 from arsim.sim.policy import Policy
-from arsim.sim.scenario import Scenario
 
 MONTH = 365.0 / 12.0
-
-
-def _same_on_every_engine(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
-    fast = run_fast(scenario, policy, seed)
-    for other in (run_des(scenario, policy, seed), run_reference(scenario, policy, seed)):
-        assert other.ledger.tobytes() == fast.ledger.tobytes()
-    return fast
 
 
 def test_learning_days_fall_linearly_from_the_first_day_to_nothing() -> None:
@@ -56,7 +44,7 @@ def test_a_newcomer_pays_later_while_it_learns_the_terms_on_every_engine(
                                     "learning": {"extra_days": 20.0, "months": 2.0}})
     policy = Policy.model_validate({"accepted_grades": ["B"], "terms": {"B": "N/30"},
                                     "ladder": ladder})
-    out = _same_on_every_engine(scenario, policy, seed=4)
+    out = same_on_every_engine(scenario, policy, seed=4)
     ledger = out.ledger[np.isfinite(out.ledger["settle_day"])]
     joined = draw_customers(scenario, 4).joined[ledger["customer"]]
     newcomer = ledger["customer"] >= 20
@@ -117,7 +105,7 @@ def test_an_invoice_takes_its_customers_type_on_the_day_of_the_order_on_every_en
                                     "funding_cost_annual": {"mean": 0.05, "cv": 0.0}})
     policy = Policy.model_validate({"accepted_grades": ["B"], "terms": {"B": "2/10, N/30"},
                                     "ladder": ladder})
-    out = _same_on_every_engine(scenario, policy, seed=6)
+    out = same_on_every_engine(scenario, policy, seed=6)
     ledger = out.ledger[~out.ledger["opening"]]
     c = draw_customers(scenario, 6)
     cust = ledger["customer"]

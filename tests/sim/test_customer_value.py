@@ -15,13 +15,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import customer_book, one_segment
+from support import customer_book, one_segment, same_on_every_engine
 
 from arsim.sim.customer_value import net_value_share
-from arsim.sim.engine.des import run_des
-from arsim.sim.engine.fast import run_fast
 from arsim.sim.engine.output import EngineOutput
-from arsim.sim.engine.reference import run_reference
 from arsim.sim.policy import Policy
 from arsim.sim.scenario import Scenario
 
@@ -105,15 +102,6 @@ def test_the_net_value_never_exceeds_the_gross_one(
 # ---- the engines -------------------------------------------------------------------------
 
 
-def _same_on_every_engine(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
-    fast = run_fast(scenario, policy, seed)
-    for other in (run_des(scenario, policy, seed), run_reference(scenario, policy, seed)):
-        assert other.ledger.tobytes() == fast.ledger.tobytes()
-        assert (other.lost_sales, other.reference_sales) == (fast.lost_sales,
-                                                             fast.reference_sales)
-    return fast
-
-
 def _lost(capital: float, valued_days: float = 365.0) -> EngineOutput:
     # late payers, every one lost at its first agency hand-over, no bankruptcy; 360-day year
     scenario = one_segment(
@@ -123,7 +111,7 @@ def _lost(capital: float, valued_days: float = 365.0) -> EngineOutput:
         company={"variable_cost_ratio": 0.8, "cost_of_capital_annual": capital},
         demand={"customer_loss": {"after_action": {"agency": 1.0},
                                   "valued_days": valued_days}})
-    return _same_on_every_engine(scenario, _policy("N/30", [{"day": 0, "action": "agency"}]),
+    return same_on_every_engine(scenario, _policy("N/30", [{"day": 0, "action": "agency"}]),
                                  seed=4)
 
 

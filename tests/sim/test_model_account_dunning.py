@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from support import customer_book, one_segment
+from support import customer_book, one_segment, same_on_every_engine
 
 from arsim.sim.engine.des import run_des
-from arsim.sim.engine.fast import run_fast
 from arsim.sim.engine.output import EngineOutput
 from arsim.sim.engine.reference import run_reference
 from arsim.sim.policy import Policy
@@ -50,16 +49,6 @@ def _policy(covers: float, action: str = "visit", minutes: float = 0.0,
                     "collector_minutes": minutes}],
         "write_off": {"days_overdue": None},
         "collections": {"covers_account_days": covers, **collections}})
-
-
-def _same_on_every_engine(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
-    fast = run_fast(scenario, policy, seed)
-    for other in (run_des(scenario, policy, seed), run_reference(scenario, policy, seed)):
-        assert other.ledger.tobytes() == fast.ledger.tobytes()
-        assert other.actions == fast.actions
-        assert (other.lost_sales, other.cash_sales, other.customers_lost) == (
-            fast.lost_sales, fast.cash_sales, fast.customers_lost)
-    return fast
 
 
 def _orders(scenario: Scenario, policy: Policy, seed: int) -> dict[int, list[tuple[int, float]]]:
@@ -94,7 +83,7 @@ def _rows(out: EngineOutput) -> dict[tuple[int, int], Any]:
 @pytest.mark.parametrize("covers", [0.0, 5.0, 30.0, 120.0])
 def test_a_visit_covers_the_accounts_invoices_reaching_it_within_d_days(covers: float) -> None:
     scenario, policy = _scenario(), _policy(covers)
-    out = _same_on_every_engine(scenario, policy, SEED)
+    out = same_on_every_engine(scenario, policy, SEED)
     rows = _rows(out)
     visits, leaders, covered = 0, 0, 0
     for c, mine in _orders(scenario, policy, SEED).items():
@@ -122,8 +111,8 @@ def test_a_visit_covers_the_accounts_invoices_reaching_it_within_d_days(covers: 
 
 def test_covering_saves_visits_and_leaves_the_rest_alone() -> None:
     scenario = _scenario()
-    alone = _same_on_every_engine(scenario, _policy(0.0), SEED)
-    account = _same_on_every_engine(scenario, _policy(30.0), SEED)
+    alone = same_on_every_engine(scenario, _policy(0.0), SEED)
+    account = same_on_every_engine(scenario, _policy(30.0), SEED)
     # the same invoices, dunned alike; only who pays for the visit differs
     for name in ("customer", "order_index", "issue_day", "amount", "settle_day", "outcome",
                  "actions", "open"):
@@ -139,7 +128,7 @@ def test_one_lawsuit_per_escalation_costs_once_and_closes_the_account(covers: fl
     # Nobody answers the suit; each escalation pays the step's cost and one lawsuit_cost.
     scenario = _scenario(legal={"lawsuit_cost": LAWSUIT_COST})
     policy = _policy(covers, action="lawsuit")
-    out = _same_on_every_engine(scenario, policy, SEED)
+    out = same_on_every_engine(scenario, policy, SEED)
     rows = _rows(out)
     suits, charged, dunned, closed = 0, 0.0, 0, 0
     for c, mine in _orders(scenario, policy, SEED).items():

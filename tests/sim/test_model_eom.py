@@ -14,13 +14,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import customer_book, one_segment
+from support import customer_book, one_segment, same_on_every_engine
 
 from arsim.sim.behaviour import Outcome, demand_multiplier, reference_multiplier
-from arsim.sim.engine.des import run_des
 from arsim.sim.engine.fast import run_fast
-from arsim.sim.engine.output import EngineOutput
-from arsim.sim.engine.reference import run_reference
 from arsim.sim.ledger import check_conservation
 from arsim.sim.policy import Policy
 from arsim.sim.replicate import replicate
@@ -59,15 +56,6 @@ def _policy(terms: str, closes: bool = True) -> Policy:
         "write_off": {"days_overdue": 200 if closes else None}})
 
 
-def _same_on_every_engine(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
-    fast = run_fast(scenario, policy, seed)
-    for other in (run_des(scenario, policy, seed), run_reference(scenario, policy, seed)):
-        assert other.ledger.tobytes() == fast.ledger.tobytes()
-        assert other.lost_sales == fast.lost_sales
-        assert other.collector.busy_days == fast.collector.busy_days
-    return fast
-
-
 # ---- the dating day -------------------------------------------------------------------------
 
 
@@ -96,7 +84,7 @@ def test_the_dating_day_is_the_next_month_end(issue: float, month: float) -> Non
 @pytest.mark.parametrize("days_in_year", [360, 365])
 def test_engines_agree_on_end_of_month_terms(days_in_year: int) -> None:
     scenario = _scenario(days_in_year)
-    out = _same_on_every_engine(scenario, _policy("2/10 EOM, N/30 EOM"), seed=4)
+    out = same_on_every_engine(scenario, _policy("2/10 EOM, N/30 EOM"), seed=4)
     check_conservation(out.ledger)
     month = days_in_year / 12.0
     new = out.ledger[~out.ledger["opening"]]
@@ -116,8 +104,8 @@ def test_end_of_month_dating_moves_only_the_dates() -> None:
     # credit period, so that both win the same orders): every new invoice's due date moves
     # to the end of its month plus 30 days, between 0 and a month later; amounts stay
     scenario = _scenario(360, opening=False, demand=FLAT)
-    plain = _same_on_every_engine(scenario, _policy("N/30", closes=False), seed=7).ledger
-    eom = _same_on_every_engine(scenario, _policy("N/30 EOM", closes=False), seed=7).ledger
+    plain = same_on_every_engine(scenario, _policy("N/30", closes=False), seed=7).ledger
+    eom = same_on_every_engine(scenario, _policy("N/30 EOM", closes=False), seed=7).ledger
     assert np.array_equal(plain["amount"], eom["amount"])
     assert np.array_equal(plain["issue_day"], eom["issue_day"])
     shift = eom["due_day"] - plain["due_day"]
@@ -172,7 +160,7 @@ def test_an_eom_term_wins_the_demand_of_the_plain_term_half_a_month_longer(
     plain_policy = _policy("N/30", closes=False).with_value(
         "terms.B", {"net_days": 30.0 + half_month})
     by_plain = run_fast(scenario, plain_policy, seed=3).ledger
-    by_eom = _same_on_every_engine(scenario, _policy("N/30 EOM", closes=False), seed=3).ledger
+    by_eom = same_on_every_engine(scenario, _policy("N/30 EOM", closes=False), seed=3).ledger
     assert np.array_equal(by_plain["order_index"], by_eom["order_index"])
     assert np.array_equal(by_plain["customer"], by_eom["customer"])
     # and half a month is what the invoices wait on average for their month's end

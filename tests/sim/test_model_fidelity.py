@@ -14,17 +14,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from support import customer_book, one_segment
+from support import customer_book, one_segment, same_on_every_engine
 
-from arsim.sim.engine.des import run_des
-from arsim.sim.engine.fast import run_fast
 from arsim.sim.engine.output import EngineOutput
-from arsim.sim.engine.reference import run_reference
 from arsim.sim.kpis import warnings
 from arsim.sim.loader import load
 from arsim.sim.policy import Policy
 from arsim.sim.replicate import replicate
-from arsim.sim.scenario import Scenario
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 NEVER_RESPONDS = {"lag_days": None, "response": {}}
@@ -33,17 +29,6 @@ NEVER_RESPONDS = {"lag_days": None, "response": {}}
 def _policy(ladder: list[dict[str, Any]], **extra: Any) -> Policy:
     return Policy.model_validate({"accepted_grades": ["B"], "terms": {"B": "N/30"},
                                   "ladder": ladder, **extra})
-
-
-def _same_on_every_engine(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
-    fast = run_fast(scenario, policy, seed)
-    for other in (run_des(scenario, policy, seed), run_reference(scenario, policy, seed)):
-        assert other.ledger.tobytes() == fast.ledger.tobytes()
-        assert (other.lost_sales, other.cash_sales, other.reference_sales,
-                other.customers_lost) == (fast.lost_sales, fast.cash_sales,
-                                          fast.reference_sales, fast.customers_lost)
-        assert other.collector.busy_days == fast.collector.busy_days
-    return fast
 
 
 # ---- the account, not the invoice -------------------------------------------------------
@@ -57,7 +42,7 @@ def test_a_customer_leaves_once_per_kind_of_step_not_once_per_invoice() -> None:
                            mix={"defaulter": 1.0},
                            demand={"customer_loss": {"after_action": {"agency": 0.5}}})
     policy = _policy([{"day": 0, "action": "agency"}])
-    out = _same_on_every_engine(scenario, policy, seed=3)
+    out = same_on_every_engine(scenario, policy, seed=3)
     escalated = np.unique(out.ledger["customer"][out.ledger["due_day"] < 365.0]).size
     share = out.customers_lost / escalated
     assert abs(share - 0.5) < 4 * math.sqrt(0.25 / escalated)
@@ -67,7 +52,7 @@ def test_a_lawsuit_closes_the_account_from_its_filing() -> None:
     scenario = one_segment("sue", 300.0, customers=60, orders_per_year=24, amount_cv=0.5,
                            mix={"reminded": 1.0}, payer_types={"reminded": NEVER_RESPONDS})
     policy = _policy([{"day": 10, "action": "lawsuit"}], write_off={"days_overdue": None})
-    out = _same_on_every_engine(scenario, policy, seed=2)
+    out = same_on_every_engine(scenario, policy, seed=2)
     for c in np.unique(out.ledger["customer"]):
         rows = out.ledger[out.ledger["customer"] == c]
         filed = rows["due_day"].min() + 10.0  # the first invoice's lawsuit is the first filed
@@ -83,7 +68,7 @@ def test_lost_sales_of_a_lost_customer_count_over_the_valued_horizon_only() -> N
             "horizon", 720.0, customers=200, orders_per_year=24, amount_cv=0.5, mix=mix,
             payer_types={"reminded": {"lag_days": {"mean": 200, "cv": 0.2}, "response": {}}},
             demand={"customer_loss": {"after_action": {"agency": 1.0}, "valued_days": days}})
-        out = _same_on_every_engine(scenario, _policy([{"day": 0, "action": "agency"}]),
+        out = same_on_every_engine(scenario, _policy([{"day": 0, "action": "agency"}]),
                                     seed=4)
         assert out.customers_lost > 150
         return out.lost_sales.get("customer_lost", 0.0)
@@ -108,7 +93,7 @@ def test_an_unlimited_team_is_paid_for_the_collector_days_it_worked() -> None:
                                     "fixed_credit_department_cost_annual": 0})
     policy = _policy([{"day": 5, "action": "phone", "collector_minutes": 42}],
                      write_off={"days_overdue": None})
-    out = _same_on_every_engine(scenario, policy, seed=5)
+    out = same_on_every_engine(scenario, policy, seed=5)
     calls = out.actions["phone"][0]
     assert out.collector.tasks_served == calls
     # each call a tenth of a day; the last ones may run past the end of the window
@@ -177,7 +162,7 @@ def _stopped(patience: dict[str, Any] | None, hold: float = 7.0) -> EngineOutput
                                                      "response": {}}},
                            segment={"order_patience_days": patience},
                            demand={"blocked_hold_days": hold})
-    return _same_on_every_engine(scenario, _policy([{"day": 0, "action": "stop_shipping"}]),
+    return same_on_every_engine(scenario, _policy([{"day": 0, "action": "stop_shipping"}]),
                                  seed=7)
 
 
@@ -226,8 +211,8 @@ def test_approval_by_rule_ships_up_to_the_ceiling_and_holds_above_it() -> None:
                            demand={"blocked_approval_share": 0.0})
     rule = {"method": "sales", "standard_credit_period_days": 30, "smoothing": None,
             "grade_factors": {"B": 1.0}}
-    strict = _same_on_every_engine(scenario, _policy([], credit_limit=rule), seed=9)
-    lenient = _same_on_every_engine(
+    strict = same_on_every_engine(scenario, _policy([], credit_limit=rule), seed=9)
+    lenient = same_on_every_engine(
         scenario, _policy([], credit_limit={**rule, "approval_over_share": {"B": 0.5}}), seed=9)
     assert lenient.lost_sales["credit_limit"] < strict.lost_sales["credit_limit"]
     # the limit (85 days: before month 3, 24 x 1,000 / 12 x 30 / 30 = 2,000) x 1.5 never passed
@@ -259,7 +244,7 @@ def test_newcomers_arrive_and_leave_alike_on_every_engine(limit: dict[str, Any])
         policy = _policy([{"day": 5, "action": "reminder"}, {"day": 60, "action": "agency"}],
                          credit_limit={**limit, "standard_credit_period_days": 30})
         policy = policy.with_value("terms.B", terms)
-        out = _same_on_every_engine(scenario, policy, seed=8)
+        out = same_on_every_engine(scenario, policy, seed=8)
         newcomer = out.ledger["customer"] >= 40
         assert newcomer.any() and (~newcomer).any()
         # a newcomer is never invoiced before it arrived

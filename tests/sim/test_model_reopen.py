@@ -18,10 +18,9 @@ from typing import Any
 import numpy as np
 import pytest
 from pydantic import ValidationError
-from support import customer_book, one_segment
+from support import customer_book, one_segment, same_on_every_engine
 
 from arsim.sim.engine.des import run_des
-from arsim.sim.engine.fast import run_fast
 from arsim.sim.engine.output import EngineOutput
 from arsim.sim.engine.reference import run_reference
 from arsim.sim.policy import Policy
@@ -46,15 +45,6 @@ def _policy(reopen: float | None, write_off: float | None = None,
         "accepted_grades": ["B"], "terms": {"B": "N/30"}, "ladder": steps,
         "write_off": {"days_overdue": write_off},
         "credit_limit": {"reopen_after_days": reopen}, **extra})
-
-
-def _same_on_every_engine(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
-    fast = run_fast(scenario, policy, seed)
-    for other in (run_des(scenario, policy, seed), run_reference(scenario, policy, seed)):
-        assert other.ledger.tobytes() == fast.ledger.tobytes()
-        assert (other.lost_sales, other.cash_sales, other.customers_lost) == (
-            fast.lost_sales, fast.cash_sales, fast.customers_lost)
-    return fast
 
 
 def _replay(scenario: Scenario, policy: Policy, seed: int, reopen: float | None
@@ -95,7 +85,7 @@ def _shipped(out: EngineOutput) -> set[tuple[int, int]]:
 def test_the_line_reopens_d_days_after_the_cancelling_invoice_is_paid(
         reopen: float | None) -> None:
     scenario, policy = _scenario(PAYS_LATE), _policy(reopen)
-    out = _same_on_every_engine(scenario, policy, seed=4)
+    out = same_on_every_engine(scenario, policy, seed=4)
     assert not out.ledger["opening"].any()
     shipped, cash, lost = _replay(scenario, policy, 4, reopen)
     assert _shipped(out) == shipped
@@ -109,8 +99,8 @@ def test_the_line_reopens_d_days_after_the_cancelling_invoice_is_paid(
 
 def test_a_line_that_reopens_ships_again_and_never_does_not() -> None:
     scenario = _scenario(PAYS_LATE)
-    never = _same_on_every_engine(scenario, _policy(None), seed=4)
-    soon = _same_on_every_engine(scenario, _policy(20.0), seed=4)
+    never = same_on_every_engine(scenario, _policy(None), seed=4)
+    soon = same_on_every_engine(scenario, _policy(20.0), seed=4)
     for c in np.unique(never.ledger["customer"]):
         rows = never.ledger[never.ledger["customer"] == c]
         # never re-opened: nothing ships once the first invoice cancelled the line
@@ -134,7 +124,7 @@ def test_a_line_that_reopens_ships_again_and_never_does_not() -> None:
 def test_a_write_off_still_closes_the_account_for_good() -> None:
     # never paid: the first invoice cancels the line at +30 and is written off at +60; the
     # line would re-open a day after the write-off, but the write-off closed the account
-    out = _same_on_every_engine(_scenario(NEVER_PAYS), _policy(1.0, write_off=60.0), seed=6)
+    out = same_on_every_engine(_scenario(NEVER_PAYS), _policy(1.0, write_off=60.0), seed=6)
     for c in np.unique(out.ledger["customer"]):
         rows = out.ledger[out.ledger["customer"] == c]
         assert rows["issue_day"].max() < rows["issue_day"].min() + DUE + CANCEL
@@ -146,7 +136,7 @@ def test_a_lawsuit_still_closes_the_account_for_good() -> None:
     # from the filing and never re-opens, though the debt is paid
     ladder = [{"day": CANCEL, "action": "cancel_credit_line", "collector_minutes": 0},
               {"day": 40.0, "action": "lawsuit", "collector_minutes": 0}]
-    out = _same_on_every_engine(_scenario(PAYS_LATE), _policy(1.0, ladder=ladder), seed=6)
+    out = same_on_every_engine(_scenario(PAYS_LATE), _policy(1.0, ladder=ladder), seed=6)
     for c in np.unique(out.ledger["customer"]):
         rows = out.ledger[out.ledger["customer"] == c]
         assert rows["issue_day"].max() < rows["issue_day"].min() + DUE + CANCEL

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from support import customer_book, one_segment
+from support import customer_book, one_segment, same_on_every_engine
 
 from arsim.sim.behaviour import (
     N_RATING,
@@ -170,15 +170,6 @@ def _policy(late_payments: int | None, accepted: tuple[str, ...] = ("B", "C"),
                      "clean_days": clean_days}})
 
 
-def _same_on_every_engine(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
-    fast = run_fast(scenario, policy, seed)
-    for other in (run_des(scenario, policy, seed), run_reference(scenario, policy, seed)):
-        assert other.ledger.tobytes() == fast.ledger.tobytes()
-        assert (other.lost_sales, other.cash_sales, other.customers_lost) == (
-            fast.lost_sales, fast.cash_sales, fast.customers_lost)
-    return fast
-
-
 class _Record:
     """A customer's record on paper, written from docs/model.md, not from the engines."""
 
@@ -285,7 +276,7 @@ def _grades(out: EngineOutput) -> dict[str, int]:
 def test_off_every_invoice_is_on_its_customers_own_grade() -> None:
     # (a) late_payments null: 45 days late every time, and still every invoice a grade B one
     scenario, policy = _scenario(45.0), _policy(None)
-    out = _same_on_every_engine(scenario, policy, SEED)
+    out = same_on_every_engine(scenario, policy, SEED)
     paper = _replay(scenario, policy, SEED, 45.0)
     _check(out, paper)
     assert _grades(out) == {"B": len(out.ledger)} and paper.refused == 0
@@ -299,7 +290,7 @@ def test_every_second_late_payment_lowers_the_grade_and_d_gets_no_credit(
     # (b) 45 days late, late_payments 2: B -> C at the second late booking (on N/60 from then
     # on), C -> D at the fourth; D refused credit (and C too, when only B is accepted)
     scenario, policy = _scenario(45.0), _policy(2, accepted)
-    out = _same_on_every_engine(scenario, policy, SEED)
+    out = same_on_every_engine(scenario, policy, SEED)
     paper = _replay(scenario, policy, SEED, 45.0)
     _check(out, paper)
     # on paper, customer by customer: its B invoices settle in issue order, so the second is
@@ -332,7 +323,7 @@ def test_a_customer_cash_only_is_rated_back_after_clean_periods() -> None:
     # rises to C 60 days after its last late payment and to B 60 days later; its orders
     # ship on credit again, and, paid late again, take it down again
     scenario, policy = _scenario(45.0), _policy(2, clean_days=60.0)
-    out = _same_on_every_engine(scenario, policy, SEED)
+    out = same_on_every_engine(scenario, policy, SEED)
     paper = _replay(scenario, policy, SEED, 45.0)
     _check(out, paper)
     assert paper.downgrades["D"] > 10 and paper.returned > 20
@@ -345,11 +336,11 @@ def test_payments_within_late_days_never_re_rate() -> None:
     # (c) 20 days late, late_days 30: not late, the book is the one without re-rating; with
     # late_days 10 the same payments are late and re-rate
     scenario = _scenario(20.0)
-    off = _same_on_every_engine(scenario, _policy(None), SEED)
-    kept = _same_on_every_engine(scenario, _policy(2), SEED)
+    off = same_on_every_engine(scenario, _policy(None), SEED)
+    kept = same_on_every_engine(scenario, _policy(2), SEED)
     assert kept.ledger.tobytes() == off.ledger.tobytes()
     assert (kept.cash_sales, kept.lost_sales) == (off.cash_sales, off.lost_sales)
-    strict = _same_on_every_engine(scenario, _policy(2, late_days=10.0), SEED)
+    strict = same_on_every_engine(scenario, _policy(2, late_days=10.0), SEED)
     paper = _replay(scenario, _policy(2, late_days=10.0), SEED, 20.0)
     _check(strict, paper)
     assert paper.downgrades["D"] > 10 and strict.cash_sales > 0
@@ -363,7 +354,7 @@ def test_a_dispute_the_customer_loses_is_a_late_payment(upheld: bool) -> None:
     disputes = {"share": 1.0, "upheld_share": 1.0 if upheld else 0.0, "raised_after_days": 10.0,
                 "resolution_days": {"mean": 40.0, "cv": 0.0}, "credited_share": 0.3}
     scenario, policy = _scenario(5.0, disputes=disputes), _policy(2)
-    out = _same_on_every_engine(scenario, policy, SEED)
+    out = same_on_every_engine(scenario, policy, SEED)
     paper = _replay(scenario, policy, SEED, 5.0, resolve=50.0, upheld=upheld)
     _check(out, paper)
     assert out.ledger["disputed"].all()

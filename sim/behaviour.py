@@ -23,6 +23,10 @@ __all__ = ["Invoice", "Outcome", "RuleBook", "StepRule", "collector_work", "dema
            "grade_at", "learning_days", "payer_at", "rated_late", "rerate"]
 
 INF = math.inf
+#: the steps that act on the customer's whole account: its invoices overdue when it is taken
+#: to one of them join it (RuleBook.join; in ACTIONS, every action from the stop on)
+ACCOUNT_STEPS = frozenset({Action.STOP_SHIPPING, Action.CANCEL_CREDIT_LINE, Action.AGENCY,
+                           Action.LAWSUIT})
 
 
 class Outcome(IntEnum):
@@ -468,6 +472,8 @@ class RuleBook:
                 inv.step += 1  # too small for this step
                 continue
             when = max(inv.eff_due + rule.day, inv.ready, now)
+            if self.join(inv, when, now):
+                continue  # taken along to the account's later step: walk on from there
             if when >= inv.settle or when >= inv.halt:
                 return None
             if rule.service_days > 0 and self.collectors_finite:
@@ -482,6 +488,39 @@ class RuleBook:
             self.apply(inv, rule, when + service)
             inv.step += 1
         return None
+
+    def join(self, inv: Invoice, until: float, now: float) -> bool:
+        """Take the invoice along to a step its account was taken to while it was overdue.
+
+        A stop, a cancelled line, a hand-over to an agency or a lawsuit acts on the whole
+        account: an invoice that was overdue (and had nothing pending: after its last step
+        and any promised day) when its account was escalated to such a step further down its
+        ladder, at a time T before `until` (its own next step) and before it is settled,
+        joins that step, covered, at max(T, now): its steps in between are skipped, its
+        ladder goes on after the joined one. The earliest such escalation is joined first.
+        Returns whether it joined one (with `covers_days` 0, never)."""
+        if self.covers_days <= 0.0:
+            return False
+        last = self.escalated.get(inv.customer)
+        if last is None:
+            return False
+        ladder = self.ladders[inv.grade]
+        base = "ABCD".index(inv.grade) * draws.MAX_STEPS
+        low = max(inv.ready, inv.eff_due)
+        high = min(until, inv.settle, inv.halt)
+        best, at = -1, INF
+        for j in range(inv.step, len(ladder)):
+            rule = ladder[j]
+            if rule.action not in ACCOUNT_STEPS or inv.amount < rule.min_amount:
+                continue
+            t = last[base + j]
+            if low <= t < high and t < at:
+                best, at = j, t
+        if best < 0:
+            return False
+        self.apply(inv, ladder[best], max(at, now), covered=True)
+        inv.step = max(inv.step, best + 1)  # (an agency or a lawsuit that took it has ended it)
+        return True
 
     def escalate(self, inv: Invoice, rule: StepRule, when: float) -> bool:
         """Whether the step, due on the invoice at `when`, escalates its account (and is

@@ -240,7 +240,9 @@ class Collections(Frozen):
               "step done on one invoice covers the account's other invoices that reach the "
               "same step within this many days (one call, one visit, one hand-over, one "
               "lawsuit per account and escalation: no further fixed cost or collector time; "
-              "each invoice still answers it). 0 = each invoice is dunned on its own."),
+              "each invoice still answers it); and a stop, a cancelled line, a hand-over to an "
+              "agency or a lawsuit takes along the account's invoices that were overdue when "
+              "it was done, at no cost. 0 = each invoice is dunned on its own."),
     ] = 0.0
 
     @field_validator("service_time_cv")

@@ -124,6 +124,7 @@ from .fast import (
     _escalates,
     _expired,
     _grade_now,
+    _joins,
     _ledger_row,
     _limit,
     _new_invoice,
@@ -672,9 +673,14 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                 _unpin(st, pool, k)
                 continue  # paid before the call came up
             c = inv_i[k, I_CUST]
+            key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
+            if _joins(inv_f, inv_i, k, pool.rows[inv_i[k, I_ROW]], key, now, now, par,
+                      acct.tally[c], acct.escalated[c]):
+                # its account was taken to a later step meanwhile: the call is not made
+                _advance(k, j, now, s, pool, par, acct, lst, ev)
+                continue
             if not _escalates(acct.escalated[c], inv_i[k, I_GRADE], j, now, p):
                 # the account's call (visit, hand-over, suit) of the last days takes it along
-                key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
                 _apply(inv_f, inv_i, k, pool.rows[inv_i[k, I_ROW]], key, j, now, par,
                        acct.tally[c], True)
                 _advance(k, j, now, s, pool, par, acct, lst, ev)

@@ -548,6 +548,33 @@ def _escalates(esc: np.ndarray, g: int, j: int, when: float, p: np.ndarray) -> b
 
 
 @rng.compiled_inline
+def _joins(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np.ndarray,
+           until: float, now: float, par: Params, tally: np.ndarray, esc: np.ndarray) -> bool:
+    """RuleBook.join: take invoice k along to the earliest later account step (stop,
+    cancelled line, agency, lawsuit: the actions from A_STOP on) its account was taken to
+    while it was overdue with nothing pending, before `until` and its settlement."""
+    p, lad_f = par.p, par.lad_f
+    if p[P_COVERS] <= 0.0:
+        return False
+    g = inv_i[k, I_GRADE]
+    low = max(inv_f[k, F_READY], inv_f[k, F_EFF_DUE])
+    high = min(until, inv_f[k, F_SETTLE], inv_f[k, F_HALT])
+    best, at = -1, INF
+    for j in range(inv_i[k, I_STEP], int(par.grade_f[g, G_STEPS])):
+        if lad_f[g, j, D_ACTION] < A_STOP or inv_f[k, F_AMOUNT] < lad_f[g, j, D_MIN]:
+            continue
+        t = esc[g * MAX_STEPS + j]
+        if low <= t < high and t < at:
+            best, at = j, t
+    if best < 0:
+        return False
+    _step_draws(row, best, key, lad_f[g, best, D_SERVICE], p)
+    _apply(inv_f, inv_i, k, row, key, best, max(at, now), par, tally, True)
+    inv_i[k, I_STEP] = max(inv_i[k, I_STEP], best + 1)
+    return True
+
+
+@rng.compiled_inline
 def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np.ndarray,
           now: float, par: Params, tally: np.ndarray, finite: bool, esc: np.ndarray) -> int:
     """RuleBook.walk: with unlimited collectors every step is applied at its own time and
@@ -562,6 +589,8 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np
             inv_i[k, I_STEP] += 1
             continue
         when = max(inv_f[k, F_EFF_DUE] + lad_f[g, j, D_DAY], inv_f[k, F_READY], now)
+        if _joins(inv_f, inv_i, k, row, key, when, now, par, tally, esc):
+            continue  # taken along to the account's later step: walk on from there
         if when >= inv_f[k, F_SETTLE] or when >= inv_f[k, F_HALT]:
             return -1
         _step_draws(row, j, key, lad_f[g, j, D_SERVICE], p)

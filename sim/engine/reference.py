@@ -235,6 +235,11 @@ class _Simulation:
     def _enqueue(self, inv: Invoice, rule: StepRule) -> None:
         if inv.settle <= self.env.now:
             return  # paid before the call came up: nothing to do
+        if self.rules.join(inv, self.env.now, self.env.now):
+            # its account was taken to a later step (a stop, a hand-over, a suit) meanwhile:
+            # the call is not made, the invoice goes along and walks on from there
+            self._advance(inv, rule)
+            return
         if not self.rules.escalate(inv, rule, self.env.now):
             # the account's call (visit, hand-over, suit) of the last days takes it along
             self.rules.apply(inv, rule, self.env.now, covered=True)

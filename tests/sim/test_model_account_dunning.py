@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from support import customer_book, one_segment, same_on_every_engine
 
+from arsim.sim.behaviour import Outcome
 from arsim.sim.engine.des import run_des
 from arsim.sim.engine.output import EngineOutput
 from arsim.sim.engine.reference import run_reference
@@ -35,9 +36,10 @@ NEVER_PAYS = {"reminded": {"lag_days": None, "response": {}}}
 SEED = 5
 
 
-def _scenario(customers: int = 30, **top: Any) -> Scenario:
+def _scenario(customers: int = 30, payer_types: dict[str, Any] | None = None,
+              **top: Any) -> Scenario:
     return one_segment("account", DAYS, customers=customers, orders_per_year=24,
-                       amount_cv=0.5, mix={"reminded": 1.0}, payer_types=NEVER_PAYS,
+                       amount_cv=0.5, mix={"reminded": 1.0}, payer_types=payer_types or NEVER_PAYS,
                        horizon={"warmup_days": WARMUP, "horizon_days": DAYS}, **top)
 
 
@@ -228,3 +230,96 @@ def test_a_call_dropped_unmade_still_covered_the_invoices_reaching_the_step_mean
     assert des.collector.tasks_dropped > 100 and covered_by_dropped > 10
     assert float(des.ledger["dunning_cost"].sum()) == COST * made
     assert int(des.ledger["actions"].sum()) == made + covered
+
+
+# ---- an account step takes the account's overdue invoices along ---------------------------
+
+
+def _joins(times: list[tuple[float, float]], covers: float
+           ) -> list[tuple[str, float]]:
+    """Per invoice (due d, own step time w), in issue order: how it meets the account step
+    and when. An invoice overdue when its account was taken to the step at T, before its own
+    step (d <= T < w), joins it at T; else it is covered at w if T <= w < T + D; else it
+    escalates the account at w (T := w)."""
+    last = -np.inf
+    met = []
+    for d, w in times:
+        if covers > 0.0 and d <= last < w:
+            met.append(("joined", last))
+        elif last <= w < last + covers:
+            met.append(("covered", w))
+        else:
+            last = w
+            met.append(("escalated", w))
+    return met
+
+
+@pytest.mark.parametrize("covers", [0.0, 5.0, 30.0])
+def test_an_agency_hand_over_takes_the_accounts_overdue_invoices_along(covers: float) -> None:
+    # The agency step at +10 always succeeds (the age factor's scale is so long that it
+    # stays 1 to ten digits) and collects at once (agency_days 0). Invoice i is due at
+    # d_i = t_i + 30 and reaches the step at w_i = d_i + 10. Walked in issue order, an invoice
+    # overdue when its account was handed over at T before its own step joins that hand-over:
+    # it is collected at T, counted, free. With D = 0 every invoice is its own case.
+    scenario = _scenario(
+        payer_types={"reminded": {"lag_days": None, "response": {"agency": 1.0}}},
+        legal={"agency_days": 0.0, "agency_fee_share": 0.25},
+        age_factor={"scale_years": 100.0, "shape": 3.0})
+    policy = _policy(covers, action="agency")
+    out = same_on_every_engine(scenario, policy, SEED)
+    rows = _rows(out)
+    kinds = {"joined": 0, "covered": 0, "escalated": 0}
+    hand_overs = 0
+    for c, mine in _orders(scenario, policy, SEED).items():
+        times = [(t + DUE, t + DUE + STEP) for _, t in mine]
+        for (k, _t), (kind, when) in zip(mine, _joins(times, covers), strict=True):
+            row = rows.pop((c, k))
+            if when < END:
+                assert row["outcome"] == Outcome.AGENCY and row["settle_day"] == when
+            assert row["actions"] == int(when < END)
+            assert row["dunning_cost"] == (COST if kind == "escalated" and when < END else 0.0)
+            kinds[kind] += when < END
+            hand_overs += kind == "escalated" and WARMUP <= when < END
+    assert not rows
+    assert out.actions["agency"] == (float(hand_overs), COST * hand_overs)
+    if covers == 0.0:
+        assert kinds["joined"] == kinds["covered"] == 0
+    else:
+        assert kinds["joined"] > 20
+    assert kinds["escalated"] > 50
+
+
+@pytest.mark.parametrize("covers", [5.0, 30.0])
+def test_with_a_team_an_invoice_joins_the_hand_over_when_its_own_call_comes_up(
+        covers: float) -> None:
+    # As above, with the hand-over a collector's hour and as many collectors as customers (no
+    # call waits). A hand-over is recorded when its call comes up, after the account's newer
+    # invoices were planned, so an invoice learns of it when its own call comes up at w: it
+    # joins then, collected at w, on no one's time, free. A hand-over of its own is done an
+    # hour later, at w + 1/8 day.
+    customers = 30
+    scenario = _scenario(
+        customers, payer_types={"reminded": {"lag_days": None, "response": {"agency": 1.0}}},
+        legal={"agency_days": 0.0}, age_factor={"scale_years": 100.0, "shape": 3.0})
+    policy = _policy(covers, action="agency", minutes=60.0, collectors=customers,
+                     minutes_per_day=480)
+    des, ref = run_des(scenario, policy, SEED), run_reference(scenario, policy, SEED)
+    assert des.ledger.tobytes() == ref.ledger.tobytes()
+    assert des.actions == ref.actions and des.collector == ref.collector
+    service = 60.0 / 480.0
+    rows = _rows(des)
+    joined = served = 0
+    for c, mine in _orders(scenario, policy, SEED).items():
+        times = [(t + DUE, t + DUE + STEP) for _, t in mine]
+        for (k, _t), (_d, w), (kind, _when) in zip(mine, times, _joins(times, covers),
+                                                   strict=True):
+            row = rows.pop((c, k))
+            done = w + service if kind == "escalated" else w
+            if done < END:
+                assert row["outcome"] == Outcome.AGENCY and row["settle_day"] == done
+            assert row["dunning_cost"] == (COST if kind == "escalated" and done < END else 0.0)
+            joined += kind == "joined" and w < END
+            served += kind == "escalated" and WARMUP <= w < END
+    assert not rows
+    assert des.collector.tasks_served == served and des.collector.wait_days_total == 0.0
+    assert joined > 20

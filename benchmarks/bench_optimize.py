@@ -40,6 +40,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from arsim.sim.loader import load_optimize, load_space
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 #: The issue's target for the default scenario: at least this many candidate policies, end
@@ -117,15 +119,24 @@ def _keep_winner(best: Path, seed: int, folder: Path) -> Path | None:
 
 def _compare(args: argparse.Namespace, policies: list[Path], out: Path) -> pd.DataFrame:
     """`arsim compare` of the policy files on common seeds, each against the first: the
-    total cost's rows of comparison.csv."""
+    rows of comparison.csv (every metric)."""
     command = [sys.executable, "-m", "arsim", "compare", args.scenario, "--out", str(out),
                "-n", str(args.compare), "--seed", str(COMPARE_SEED + args.seed),
                "--jobs", str(args.jobs)]
     for path in policies:
         command += ["--policy", str(path)]
     subprocess.run(command, capture_output=True, text=True, check=True)
-    table = pd.read_csv(out / "comparison.csv")
-    return table[table["metric"] == "total_cost"].reset_index(drop=True)
+    return pd.read_csv(out / "comparison.csv")
+
+
+def _metric(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    return table[table["metric"] == name].reset_index(drop=True)
+
+
+def _constrained(args: argparse.Namespace) -> list[str]:
+    """The KPIs the study's constraints bound: the winners' levels of them are printed too."""
+    spec = load_space(args.space) if args.space else load_optimize(args.scenario)[2]
+    return [] if spec is None else list(dict.fromkeys(c.kpi for c in spec.constraints))
 
 
 def _common_seeds(args: argparse.Namespace, winners: list[Path], folder: Path) -> str:
@@ -133,21 +144,30 @@ def _common_seeds(args: argparse.Namespace, winners: list[Path], folder: Path) -
     same fresh seeds: paired differences of the total cost a year, with 95% intervals."""
     incumbent = folder / "incumbent.yaml"
     incumbent.write_text("{}\n", encoding="utf-8")  # the scenario's own policy
-    against = _compare(args, [incumbent, *winners], folder / "vs_incumbent")
+    table = _compare(args, [incumbent, *winners], folder / "vs_incumbent")
+    against = _metric(table, "total_cost")
+    kpis = {name: _metric(table, name) for name in _constrained(args)}
+
+    def levels(i: int) -> str:  # the constrained KPIs' means on these seeds
+        return "".join(f"; {name} {frame['mean'][i]:.4g}" for name, frame in kpis.items()
+                       if len(frame) > i)
+
     lines = [f"winners on common seeds ({args.compare} replications, root seed "
              f"{COMPARE_SEED + args.seed}), total cost a year:",
-             f"  incumbent {against['mean'][0]:,.0f}"]
+             f"  incumbent {against['mean'][0]:,.0f}{levels(0)}"]
     savings = []
     for i in range(1, len(against)):
         row = against.iloc[i]
         savings.append(-float(row["difference"]))
         lines.append(f"  {row['policy']}: {row['mean']:,.0f}, saves "
                      f"{-row['difference']:,.0f} ({-row['difference_high']:,.0f} to "
-                     f"{-row['difference_low']:,.0f}){_mark(row)} against the incumbent")
+                     f"{-row['difference_low']:,.0f}){_mark(row)} against the incumbent"
+                     f"{levels(i)}")
     if len(winners) > 1:
         best = max(range(len(winners)), key=savings.__getitem__)
         others = [w for i, w in enumerate(winners) if i != best]
-        rivals = _compare(args, [winners[best], *others], folder / "vs_best")
+        rivals = _metric(_compare(args, [winners[best], *others], folder / "vs_best"),
+                         "total_cost")
         lines.append(f"  against {rivals['policy'][0]}, the one that saves most:")
         for i in range(1, len(rivals)):
             row = rivals.iloc[i]

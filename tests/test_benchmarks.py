@@ -62,5 +62,7 @@ def test_optimiser_benchmark_reports_time_candidates_stages_and_agreement() -> N
                    # the winners on common seeds: against the incumbent, then each other
                    "winners on common seeds (8 replications, root seed 1000001)",
                    "  incumbent ", "winner_seed1: ", "winner_seed2: ",
-                   " against the incumbent", "the one that saves most:"):
+                   " against the incumbent", "the one that saves most:",
+                   # with the levels of the KPIs the constraints bound
+                   "; bad_debt_ratio "):
         assert needle in out, out

@@ -1,7 +1,8 @@
 """`optimize`: search, select among the finalists, re-check the winner on fresh seeds.
 
 1. Search (grid or differential evolution) on the screening engine, all candidates on common
-   random numbers (replications 0, 1, 2, ... of the study's seed).
+   random numbers (replications 0, 1, 2, ... of the study's seed); after differential
+   evolution, a local polish of its best candidate, one lever at a time.
 2. Select among the best few with KN on the exact engine (`auto`), indifference zone delta and
    the stated confidence (see selection.py); constraints are checked on the same data.
 3. Re-check the winner and the incumbent (the scenario's own policy) on fresh seeds
@@ -141,7 +142,8 @@ def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: in
 
 def _search(searcher: Searcher, home: Candidate, method: str, seed: int,
             frontier_kpi: str | None, notes: list[Note]) -> None:
-    """The incumbent first (its metrics check the KPI names), then the grid or evolution."""
+    """The incumbent first (its metrics check the KPI names), then the grid, or evolution
+    and its polish."""
     try:
         first = searcher.look(home)
     except BudgetSpentError as exc:
@@ -152,6 +154,7 @@ def _search(searcher: Searcher, home: Candidate, method: str, seed: int,
         searcher.grid()
     else:
         searcher.evolve(seed)
+        searcher.polish()
     if searcher.stopped:
         notes.append(searcher.stopped)
 

@@ -1,4 +1,5 @@
-"""The global search: a grid for small spaces, differential evolution for larger ones.
+"""The global search: a grid for small spaces, differential evolution for larger ones, then
+(after differential evolution only: a grid has seen every point) a local polish of its best.
 
 Every candidate first gets `replications.search` replications on the screening engine; a
 candidate that may be better than the best so far (its paired difference to the best is not
@@ -98,11 +99,14 @@ class Searcher:
         self.best: Scored | None = None
         self.stopped: Note | None = None
         self._candidates: dict[str, Candidate] = {}
+        # the decision vector of each candidate key, where the polish starts and moves from
+        self._vectors: dict[str, Vector] = {}
 
     def candidate(self, vector: Vector) -> Candidate:
         """The candidate at a (snapped) decision vector; invalid ones carry their reason."""
         params = self.space.params(vector)
         key = json.dumps(params, sort_keys=True, ensure_ascii=False)
+        self._vectors.setdefault(key, vector)
         if key not in self._candidates:
             try:
                 policy = self.space.to_policy(vector, f"{self.space.base.name} (optimised)")
@@ -214,6 +218,72 @@ class Searcher:
                 tol=0.0, atol=0.0)
         except BudgetSpentError as exc:
             self.stopped = Note("search_stopped", {"why": exc.reason})
+
+    def polish(self) -> None:
+        """Local search after differential evolution, which with a few hundred candidates in a
+        space of tens of thousands does not converge (studies with other seeds disagreed on
+        single levers): from the best feasible candidate, try every one-lever move
+        (Space.neighbours) and go to the best that beats it on common replications, until
+        none does, `polish_rounds` rounds are done or the budget or time limit ends it.
+
+        A neighbour the search has seen keeps its score and is not looked at again (it cost
+        nothing and reports nothing); a new one is looked at as the search's own are.
+        """
+        # a search the budget stopped leaves nothing to polish with
+        if self.spec.polish_rounds == 0 or self.stopped is not None:
+            return
+        start = self._polish_start()
+        if start is None:
+            return
+        self._progress(f"polish: from search {self._number(start)} "
+                       f"({start.objective:,.0f}), at most {self.spec.polish_rounds} rounds "
+                       "of one-lever moves")
+        current, rounds, why = start, 0, "the round cap"
+        try:
+            while rounds < self.spec.polish_rounds:
+                rounds += 1
+                moved = self._polish_round(current)
+                if moved is current:
+                    why = "no one-lever move beats it"
+                    break
+                current = moved
+        except BudgetSpentError as exc:
+            self.stopped = Note("search_stopped", {"why": exc.reason})
+            why = str(exc)
+        self._progress(f"polish: ended after {rounds} round{'s' * (rounds != 1)} at search "
+                       f"{self._number(current)} ({current.objective:,.0f}): {why}")
+
+    def _polish_start(self) -> Scored | None:
+        """The best feasible candidate on the space (the incumbent, where best, may lie off
+        it: then the best of those on it), comparing as the search does."""
+        if self.best is not None and self.best.key in self._vectors:
+            return self.best
+        start: Scored | None = None
+        for key in self.order:
+            s = self.seen[key]
+            if s.feasible and key in self._vectors and (start is None
+                                                         or self._beats(s, start)):
+                start = s
+        return start
+
+    def _polish_round(self, current: Scored) -> Scored:
+        """The best of current and its one-lever neighbours, in the space's order."""
+        best = current
+        for vector in self.space.neighbours(self._vectors[current.key]):
+            candidate = self.candidate(vector)
+            seen = self.seen.get(candidate.key)
+            scored = seen if seen is not None else self.look(candidate)
+            if scored.feasible and self._beats(scored, best):
+                best = scored
+        return best
+
+    def _number(self, scored: Scored) -> int:
+        """The candidate's number in the search's progress lines."""
+        return self.order.index(scored.key) + 1
+
+    def _progress(self, line: str) -> None:
+        if self.study.progress is not None:
+            self.study.progress(line)
 
     def ranking(self) -> list[Scored]:
         """Feasible candidates by mean objective (ties: the one seen first), each policy once

@@ -83,6 +83,17 @@ class Dimension:
         k = min(max(round((x - self.low) / self.step), 0), last)
         return _canonical(self.low + k * self.step)
 
+    def moves(self, x: float) -> list[float]:
+        """The values one move away from x: every other choice of a categorical variable,
+        the grid points either side of a numeric one (none past a bound, none without a
+        grid: a continuous variable is left to the global search)."""
+        if self.values is not None:
+            return [float(k) for k in range(len(self.values)) if k != round(x)]
+        if self.step is None:
+            return []
+        # snap clips to the bounds, so at a bound the step back there is x itself
+        return [y for y in (self.snap(x - self.step), self.snap(x + self.step)) if y != x]
+
     def value(self, x: float) -> Any:
         """What the policy field receives."""
         if self.values is not None:
@@ -167,6 +178,15 @@ class Space:
 
     def snap(self, vector: Sequence[float]) -> Vector:
         return tuple(d.snap(x) for d, x in zip(self.dimensions, vector, strict=True))
+
+    def neighbours(self, vector: Vector) -> list[Vector]:
+        """Every vector that differs from this one in one variable by one move (see
+        Dimension.moves), variable by variable in the order given: the local search's
+        neighbourhood."""
+        found: list[Vector] = []
+        for i, (dim, x) in enumerate(zip(self.dimensions, vector, strict=True)):
+            found += [(*vector[:i], y, *vector[i + 1:]) for y in dim.moves(x)]
+        return found
 
     def params(self, vector: Vector) -> dict[str, Any]:
         """The vector as {path: value or choice name}, for journals and reports."""

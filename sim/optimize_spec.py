@@ -141,6 +141,10 @@ class OptimizeSpec(Frozen):
                                       "most generations.")] = 20
     population: Annotated[int, Field(ge=4, le=1000, description="Differential evolution: "
                                      "candidates per generation.")] = 16
+    polish_rounds: Annotated[int, Field(ge=0, le=1000, description="Differential evolution: "
+                                        "most rounds of the local polish after it, each "
+                                        "trying every one-lever move from the best candidate "
+                                        "(0: no polish; a grid has none).")] = 3
     finalists: Annotated[int, Field(ge=1, le=50, description="Best candidates of the search "
                                     "passed to the selection.")] = 5
     indifference_zone: Annotated[

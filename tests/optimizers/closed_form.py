@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
+
+from arsim.optimizers.journal import Journal
+from arsim.optimizers.optimize import OptimizeResult, optimize
+from arsim.optimizers.study import Progress
+from arsim.sim.loader import load_text
+from arsim.sim.optimize_spec import OptimizeSpec
 
 #: The closed-form scenario's parameters (see closed_form_optimum for the derivation).
 VC, RATE, BAD, A, B, YEAR = 0.8, 0.3, 0.025, 0.7, 0.005, 360
@@ -32,6 +39,15 @@ def closed_form_text(net_days: range = range(30, 95, 5), optimize: dict | None =
     if optimize is not None:
         data["optimize"] = optimize
     return yaml.safe_dump(data, sort_keys=False)
+
+
+def optimize_closed_form(net_days: range = range(30, 95, 5), seed: int = 1,
+                         journal: Journal | None = None, resume: bool = False,
+                         progress: Progress | None = None, **spec: Any) -> OptimizeResult:
+    """`optimize` on the closed-form scenario (patterns for `net_days`) with the spec's keys."""
+    scenario, policy = load_text(closed_form_text(net_days))
+    return optimize(scenario, policy, OptimizeSpec.model_validate(spec), seed=seed,
+                    journal=journal, resume=resume, progress=progress)
 
 
 def write_closed_form(folder: Path, **kwargs: object) -> Path:

@@ -5,23 +5,20 @@ step 5 the best point is 60 days (the cost is a parabola in N)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from closed_form import closed_form_cost, closed_form_optimum, closed_form_text
+from closed_form import (
+    closed_form_cost,
+    closed_form_optimum,
+    closed_form_text,
+    optimize_closed_form,
+)
 
 from arsim.optimizers.notes import Note
-from arsim.optimizers.optimize import optimize
 from arsim.optimizers.sweep import sweep
 from arsim.sim.loader import load_text
-from arsim.sim.optimize_spec import OptimizeSpec, Variable
+from arsim.sim.optimize_spec import Variable
 
 GRID = {"path": "terms.*.net_days", "low": 30, "high": 90, "step": 5}
-
-
-def _optimize(**spec: Any) -> Any:
-    scenario, policy = load_text(closed_form_text())
-    return optimize(scenario, policy, OptimizeSpec.model_validate(spec), seed=1)
 
 
 def test_the_derivation() -> None:
@@ -30,7 +27,7 @@ def test_the_derivation() -> None:
 
 @pytest.mark.parametrize("method", ["grid", "evolution"])
 def test_finds_the_closed_form_optimum_within_the_grid(method: str) -> None:
-    result = _optimize(variables=[GRID], method=method, population=8, generations=15)
+    result = optimize_closed_form(variables=[GRID], method=method, population=8, generations=15)
     best = result.winner.params["terms.*.net_days"]
     assert abs(best - closed_form_optimum()) <= GRID["step"] / 2
     assert best == 60
@@ -46,14 +43,14 @@ def test_finds_the_closed_form_optimum_within_the_grid(method: str) -> None:
 def test_profit_objective_has_the_same_optimum() -> None:
     # net margin = (1 - VC) x potential sales - total cost, and potential sales do not
     # depend on the policy: maximising one minimises the other
-    result = _optimize(variables=[GRID], objective="max_profit")
+    result = optimize_closed_form(variables=[GRID], objective="max_profit")
     assert result.winner.params["terms.*.net_days"] == 60
 
 
 def test_a_binding_constraint_moves_the_optimum_to_its_edge() -> None:
     # DSO equals the credit period here (all pay on the due date): dso <= 50 allows N <= 50,
     # and the parabola falls towards N* = 61.25, so the constrained optimum is 50
-    result = _optimize(variables=[GRID], constraints=["dso <= 50"])
+    result = optimize_closed_form(variables=[GRID], constraints=["dso <= 50"])
     assert result.winner.params["terms.*.net_days"] == 50
     assert result.winner.estimates["dso"].mean <= 50
     assert all(c.met for c in result.winner.constraints)
@@ -62,15 +59,13 @@ def test_a_binding_constraint_moves_the_optimum_to_its_edge() -> None:
 
 
 def test_an_impossible_constraint_returns_no_policy() -> None:
-    result = _optimize(variables=[GRID], constraints=["dso <= 10"])
+    result = optimize_closed_form(variables=[GRID], constraints=["dso <= 10"])
     assert result.winner is None
     assert Note("no_feasible_search") in result.notes
 
 
 def test_a_candidate_without_a_payment_pattern_is_recorded_as_failed() -> None:
-    scenario, policy = load_text(closed_form_text(net_days=range(30, 95, 10)))
-    spec = OptimizeSpec.model_validate({"variables": [GRID]})
-    result = optimize(scenario, policy, spec, seed=1)
+    result = optimize_closed_form(net_days=range(30, 95, 10), variables=[GRID])
     failed = [r for r in result.candidates if r["error"]]
     assert len(failed) == 6  # 35, 45, ..., 85 have no pattern
     assert all("no payment pattern" in r["error"] for r in failed)

@@ -104,6 +104,27 @@ def test_grid_points_do_not_drift() -> None:
     assert dim.points() == [0.0, 0.1, 0.2, 0.3]  # not 0.30000000000000004
 
 
+def test_neighbours_move_one_lever_one_step() -> None:
+    space = _space({"path": "terms.*.net_days", "low": 15, "high": 100, "step": 10},
+                   {"path": "terms.B.discount_rate", "choices": [0, 0.01, 0.02]},
+                   {"path": "collections.collectors", "low": 2, "high": 2, "step": 1},
+                   {"path": "accepted_grades", "choices": [["A", "B"]]},
+                   {"path": "late_penalty.rate_annual", "low": 0, "high": 0.2})
+    # at the lower bound only up; every other choice; a fixed value, a single choice and a
+    # continuous variable (no grid to step on) do not move
+    assert space.neighbours((15.0, 1.0, 2.0, 0.0, 0.1)) == [
+        (25.0, 1.0, 2.0, 0.0, 0.1), (15.0, 0.0, 2.0, 0.0, 0.1), (15.0, 2.0, 2.0, 0.0, 0.1)]
+    # inside, down then up; at the last grid point (95: 105 is past high) only down
+    assert space.neighbours((55.0, 0.0, 2.0, 0.0, 0.0))[:2] == [
+        (45.0, 0.0, 2.0, 0.0, 0.0), (65.0, 0.0, 2.0, 0.0, 0.0)]
+    assert space.neighbours((95.0, 2.0, 2.0, 0.0, 0.0)) == [
+        (85.0, 2.0, 2.0, 0.0, 0.0), (95.0, 0.0, 2.0, 0.0, 0.0), (95.0, 1.0, 2.0, 0.0, 0.0)]
+    # grid values stay canonical as they step (15.7 + 0.1 is 15.8, not 15.799999999999999)
+    tenths = _space({"path": "late_penalty.rate_annual", "low": 15.0, "high": 16.0,
+                     "step": 0.1})
+    assert tenths.neighbours((15.7,)) == [(15.6,), (15.8,)]
+
+
 @settings(max_examples=60, deadline=None)
 @given(x=st.floats(-1e3, 1e3, allow_nan=False), low=st.floats(0, 50),
        width=st.floats(0.5, 100), step=st.floats(0.25, 10))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from interrupt import evaluations, interrupt_after
 
 from arsim.optimizers import study as study_module
 from arsim.optimizers.journal import Journal, JournalError
@@ -29,16 +30,6 @@ SPEC = OptimizeSpec.model_validate({
 Pair = tuple[Scenario, Policy]
 # the module, not the function the package exports under the same name
 optimize_module = importlib.import_module("arsim.optimizers.optimize")
-
-
-def _evaluations(path: Path) -> list[tuple[str, str, int]]:
-    """(candidate, engine, replication) of every evaluation in a journal."""
-    done = []
-    for record in Journal(path).read():
-        if record["kind"] == "evaluation":
-            done += [(record["candidate"], record["engine"], record["first"] + i)
-                     for i in range(len(record["metrics"]))]
-    return done
 
 
 def test_candidates_share_seeds_and_the_recheck_does_not(tiny_open: Pair) -> None:
@@ -171,19 +162,6 @@ def test_budget_pace_keeps_what_is_reserved_in_time(monkeypatch: pytest.MonkeyPa
     budget.check(1000, time_share=math.inf, pace=1.0)  # a stage the time limit does not stop
 
 
-def _interrupt_after(monkeypatch: pytest.MonkeyPatch, calls: int) -> None:
-    real = study_module.run
-    count = {"n": 0}
-
-    def flaky(*args: Any, **kwargs: Any) -> Any:
-        count["n"] += 1
-        if count["n"] > calls:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(study_module, "run", flaky)
-
-
 @pytest.mark.parametrize("budget", [None, 50])
 def test_resume_after_ctrl_c_and_a_torn_line_loses_and_repeats_nothing(
         tiny_open: Pair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -194,12 +172,12 @@ def test_resume_after_ctrl_c_and_a_torn_line_loses_and_repeats_nothing(
 
     path = tmp_path / "b.jsonl"
     with monkeypatch.context() as patch:
-        _interrupt_after(patch, 5)
+        interrupt_after(patch, 5)
         with pytest.raises(KeyboardInterrupt):
             optimize(scenario, policy, spec, seed=3, journal=Journal(path))
     data = path.read_bytes()
     path.write_bytes(data[: len(data) - 40])  # the last record torn mid-write
-    before = _evaluations(path)
+    before = evaluations(path)
     resumed = optimize(scenario, policy, spec, seed=3, journal=Journal(path), resume=True)
 
     assert resumed.replayed == len(before)
@@ -208,9 +186,9 @@ def test_resume_after_ctrl_c_and_a_torn_line_loses_and_repeats_nothing(
     assert resumed.saving == whole.saving  # bit for bit
     assert resumed.candidates == whole.candidates
     assert resumed.notes == whole.notes  # a budget stops both at the same place
-    done = _evaluations(path)
+    done = evaluations(path)
     assert len(done) == len(set(done))  # nothing evaluated twice
-    assert sorted(done) == sorted(_evaluations(tmp_path / "a.jsonl"))  # nothing lost
+    assert sorted(done) == sorted(evaluations(tmp_path / "a.jsonl"))  # nothing lost
     assert sum(resumed.replications.values()) == len(done) - len(before)
 
 

@@ -19,6 +19,8 @@ NOTE_CODES: Mapping[str, tuple[str, ...]] = {
     "recheck_stopped": ("why",),
     "no_feasible_search": (),  # no candidate met the constraints in the search
     "finalist_failed": ("params", "error"),  # a finalist failed on the exact engine
+    # a finalist broke a constraint on the exact engine's first stage: the next one replaces it
+    "finalist_dropped": ("params", "broken"),
     "selection_incomplete": (),  # KN stopped early: the smallest mean, no guarantee
     "incumbent_failed": (),  # the incumbent failed on the exact engine
     "passed_over": ("params", "broken"),  # broke constraints on fresh seeds

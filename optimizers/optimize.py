@@ -117,10 +117,10 @@ def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: in
     notes: list[Note] = []
     _search(searcher, home, method, seed, frontier_kpi, notes)
     final_engine = engine or "auto"
-    finalists = [s.candidate for s in searcher.ranking()[: spec.finalists]]
+    ranking = [s.candidate for s in searcher.ranking()]
     selection = None
-    if finalists:
-        selection, order = _select(study, finalists, spec, final_engine, exact, searcher, notes)
+    if ranking:
+        selection, order = _select(study, ranking, spec, final_engine, exact, searcher, notes)
     else:
         order = []
         notes.append(Note("no_feasible_search"))
@@ -181,26 +181,42 @@ def _delta(spec: OptimizeSpec, searcher: Searcher) -> float:
     return max(0.005 * base, 1e-9)
 
 
-def _select(study: Study, finalists: list[Candidate], spec: OptimizeSpec, engine: str,
+def _select(study: Study, ranking: list[Candidate], spec: OptimizeSpec, engine: str,
             exact: bool, searcher: Searcher, notes: list[Note]
             ) -> tuple[Selection | None, list[Candidate]]:
-    """KN among the finalists on the exact engine; their order, best first."""
-    by_key = {c.key: c for c in finalists}
+    """KN among the finalists on the exact engine; their order, best first.
+
+    The finalists are the best `finalists` candidates of the search's ranking that also meet
+    the constraints (on the mean, as the search judges them) on their first-stage
+    replications on the exact engine. The screening engine can misjudge a KPI near its bound
+    (with a small team it understates DSO, since nobody waits for a collector there), and a
+    search that ends on a constraint's edge would otherwise send only policies the re-check
+    rejects: one that breaks a constraint is dropped with a note and the next candidate of
+    the ranking takes its place, up to twice `finalists` candidates looked at."""
+    by_key = {c.key: c for c in ranking}
     reps = spec.replications
     n0 = 1 if exact else reps.select_first
     usable: list[Candidate] = []
     try:
-        for c in finalists:
+        for c in ranking[: 2 * spec.finalists]:
+            if len(usable) == spec.finalists:
+                break
             got = study.evaluate(c, engine, n0, stage="select", time_share=SELECT_TIME_SHARE,
                                  reserve=_recheck_need(spec, exact),
                                  pace=study.pace("select"))
             if isinstance(got, str):
                 notes.append(Note("finalist_failed", {"params": dict(c.params), "error": got}))
-            else:
-                usable.append(c)
+                continue
+            broken = [k.to_dict() for k in constraint_report(got[1], spec.constraints, None)
+                      if not k.met]
+            if broken:
+                notes.append(Note("finalist_dropped", {"params": dict(c.params),
+                                                       "broken": broken}))
+                continue
+            usable.append(c)
     except BudgetSpentError as exc:
         notes.append(Note("selection_skipped", {"why": exc.reason}))
-        return None, finalists
+        return None, usable + [c for c in ranking[: spec.finalists] if c not in usable]
     if exact or len(usable) < 2:
         return None, sorted(usable, key=lambda c: _mean_score(study, c, engine, n0, spec))
 

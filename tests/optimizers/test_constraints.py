@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from arsim.optimizers.optimize import optimize
 from arsim.sim.optimize_spec import OptimizeSpec
 from arsim.sim.policy import Policy
@@ -57,3 +59,38 @@ def test_the_result_does_not_depend_on_jobs(tiny_open: Pair) -> None:
     assert one.candidates == two.candidates and one.saving == two.saving
     assert one.winner is not None and two.winner is not None
     assert one.winner.estimates == two.winner.estimates
+
+
+def test_a_finalist_that_breaks_a_constraint_on_the_exact_engine_is_replaced(
+        tiny: Pair) -> None:
+    """One collector working five minutes a day makes calls wait, which the screening engine
+    does not see: there its DSO is that of any team, on the exact engine it is longer. With
+    the bound between the exact engine's DSO for one and for two collectors, the search finds
+    every team feasible and ranks the cheapest (one collector) first; the selection must
+    drop it on its first stage, with a note, and take the next candidate in its place."""
+    scenario, policy = tiny
+    # the incumbent has three collectors: the grid's one-collector point is a candidate
+    policy = (policy.with_value("collections.minutes_per_day", 5)
+              .with_value("collections.collectors", 3))
+    seed, n = 5, 6
+    dso = {(k, engine): run(scenario, policy.with_value("collections.collectors", k), n,
+                            seed=seed, engine=engine).summary["dso"].mean
+           for k in (1, 2, 3) for engine in ("screen", "des")}
+    bound = (dso[1, "des"] + dso[2, "des"]) / 2
+    # what makes the case: feasible when screened, one collector not on the exact engine
+    assert all(dso[k, "screen"] < bound for k in (1, 2, 3))
+    assert dso[1, "des"] > bound >= max(dso[2, "des"], dso[3, "des"])
+    spec = OptimizeSpec.model_validate({
+        "variables": [{"path": "collections.collectors", "low": 1, "high": 3, "step": 1}],
+        "constraints": [f"dso <= {bound}"], "finalists": 2, "indifference_zone": 5000,
+        "replications": {"search": n, "search_max": n, "select_first": n, "select_max": 30,
+                         "recheck": n}})
+    result = optimize(scenario, policy, spec, seed=seed)
+    dropped = [note for note in result.notes if note.code == "finalist_dropped"]
+    assert len(dropped) == 1
+    assert dropped[0].values["params"] == {"collections.collectors": 1}
+    assert [b["kpi"] for b in dropped[0].values["broken"]] == ["dso"]
+    assert result.selection is not None
+    one = json.dumps({"collections.collectors": 1})
+    assert len(result.selection.order) == 2 and one not in result.selection.order
+    assert json.dumps({"collections.collectors": 2}) in result.selection.order

@@ -548,29 +548,48 @@ def _escalates(esc: np.ndarray, g: int, j: int, when: float, p: np.ndarray) -> b
 
 
 @rng.compiled_inline
-def _joins(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np.ndarray,
-           until: float, now: float, par: Params, tally: np.ndarray, esc: np.ndarray) -> bool:
-    """RuleBook.join: take invoice k along to the earliest later account step (stop,
-    cancelled line, agency, lawsuit: the actions from A_STOP on) its account was taken to
-    while it was overdue with nothing pending, before `until` and its settlement."""
+def _join_step(inv_f: np.ndarray, inv_i: np.ndarray, k: int, until: float, par: Params,
+               esc: np.ndarray) -> tuple[int, float]:
+    """The account step invoice k joins before `until` (RuleBook.join), and when its account
+    was taken to it: (-1, inf) if none."""
     p, lad_f = par.p, par.lad_f
+    best, at = -1, INF
     if p[P_COVERS] <= 0.0:
-        return False
+        return best, at
     g = inv_i[k, I_GRADE]
     low = max(inv_f[k, F_READY], inv_f[k, F_EFF_DUE])
     high = min(until, inv_f[k, F_SETTLE], inv_f[k, F_HALT])
-    best, at = -1, INF
     for j in range(inv_i[k, I_STEP], int(par.grade_f[g, G_STEPS])):
         if lad_f[g, j, D_ACTION] < A_STOP or inv_f[k, F_AMOUNT] < lad_f[g, j, D_MIN]:
             continue
         t = esc[g * MAX_STEPS + j]
         if low <= t < high and t < at:
             best, at = j, t
-    if best < 0:
+    return best, at
+
+
+@rng.compiled
+def _join(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np.ndarray,
+          j: int, when: float, par: Params, tally: np.ndarray) -> None:
+    """Invoice k joins its account's step j at `when`, covered, and walks on after it.
+    (Not inlined: it is rare, and one more copy of _apply in every walk cost a minute of
+    compilation.)"""
+    g = inv_i[k, I_GRADE]
+    _step_draws(row, j, key, par.lad_f[g, j, D_SERVICE], par.p)
+    _apply(inv_f, inv_i, k, row, key, j, when, par, tally, True)
+    inv_i[k, I_STEP] = max(inv_i[k, I_STEP], j + 1)
+
+
+@rng.compiled_inline
+def _joins(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np.ndarray,
+           until: float, now: float, par: Params, tally: np.ndarray, esc: np.ndarray) -> bool:
+    """RuleBook.join: take invoice k along to the earliest later account step (stop,
+    cancelled line, agency, lawsuit: the actions from A_STOP on) its account was taken to
+    while it was overdue with nothing pending, before `until` and its settlement."""
+    j, at = _join_step(inv_f, inv_i, k, until, par, esc)
+    if j < 0:
         return False
-    _step_draws(row, best, key, lad_f[g, best, D_SERVICE], p)
-    _apply(inv_f, inv_i, k, row, key, best, max(at, now), par, tally, True)
-    inv_i[k, I_STEP] = max(inv_i[k, I_STEP], best + 1)
+    _join(inv_f, inv_i, k, row, key, j, max(at, now), par, tally)
     return True
 
 

@@ -24,9 +24,14 @@ __all__ = ["Invoice", "Outcome", "RuleBook", "StepRule", "collector_work", "dema
 
 INF = math.inf
 #: the steps that act on the customer's whole account: its invoices overdue when it is taken
-#: to one of them join it (RuleBook.join; in ACTIONS, every action from the stop on)
-ACCOUNT_STEPS = frozenset({Action.STOP_SHIPPING, Action.CANCEL_CREDIT_LINE, Action.AGENCY,
-                           Action.LAWSUIT})
+#: to one of them join it (RuleBook.join): every action from the stop on, in ACTIONS' order
+#: (the compiled engines test `action >= A_STOP`)
+ACCOUNT_STEPS = frozenset(ACTIONS[ACTIONS.index(Action.STOP_SHIPPING):])
+
+
+def _slot(grade: str, step: int) -> int:
+    """Where a customer's escalation record keeps step `step` of grade `grade`'s ladder."""
+    return "ABCD".index(grade) * draws.MAX_STEPS + step
 
 
 class Outcome(IntEnum):
@@ -505,7 +510,7 @@ class RuleBook:
         if last is None:
             return False
         ladder = self.ladders[inv.grade]
-        base = "ABCD".index(inv.grade) * draws.MAX_STEPS
+        base = _slot(inv.grade, 0)
         low = max(inv.ready, inv.eff_due)
         high = min(until, inv.settle, inv.halt)
         best, at = -1, INF
@@ -534,7 +539,7 @@ class RuleBook:
             last = self.escalated[inv.customer] = [-INF] * (4 * draws.MAX_STEPS)
         # a slot per grade's ladder and step (a re-rated customer's invoices may walk the
         # ladders of different grades: step j of one is not step j of another)
-        slot = "ABCD".index(inv.grade) * draws.MAX_STEPS + rule.index
+        slot = _slot(inv.grade, rule.index)
         if last[slot] <= when < last[slot] + self.covers_days:
             return False
         last[slot] = when

@@ -37,6 +37,7 @@ import numpy as np
 
 from .. import elementary, rng, streams
 from ..behaviour import (
+    ACCOUNT_STEPS,
     GRADES,
     INF,
     N_RATING,
@@ -134,7 +135,8 @@ G_CEILING, G_APPROVAL = 6, 7  # grade_f: approval by rule up to limit x ceiling,
 G_EOM = 8  # grade_f: 1 if the terms are end-of-month dated
 G_CREDIT = 9  # grade_f: 1 if the grade buys on credit (accepted_grades)
 G_SCALE = 10  # grade_f[own, G_SCALE + g]: a re-rated customer's limit factor (book.limit_scale)
-N_G = 14
+G_FIRST_ACCOUNT = 14  # grade_f: the index of the ladder's first account step (its length: none)
+N_G = 15
 # the streams the kernel draws from, as plain ints
 ST_AMOUNT, ST_THIN, ST_APPROVAL = (int(Stream.ORDER_AMOUNT), int(Stream.ORDER_THINNING),
                                    int(Stream.ORDER_APPROVAL))
@@ -162,7 +164,8 @@ P_COVERS = 40  # days a step done on an account covers its other invoices (0: no
 # policy.rerating: late payments that lower a grade (0: never re-rated), days late that count,
 # clean days that raise it back
 P_RERATE_AFTER, P_RERATE_LATE, P_RERATE_CLEAN = 41, 42, 43
-N_P = 44
+P_PER_MONTH = 44  # 1 / P_MONTH (_month_of)
+N_P = 45
 # (the market's multiplier and a lost customer's horizon are per customer: Customers.ref,
 # Customers.valued)
 # the collector team (Params.cp): finite, longest wait, work order, the quadrant's bounds
@@ -515,7 +518,7 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: n
     _finish(inv_f, k, promised, PAID_DUNNED, 0.0, inv_i)
 
 
-@rng.compiled
+@rng.compiled_inline
 def _step_draws(row: np.ndarray, j: int, key: np.ndarray, service_days: float,
                 p: np.ndarray) -> None:
     """Step j's draws (RuleBook.prepare's columns), drawn when the walk first reaches it.
@@ -559,7 +562,10 @@ def _join_step(inv_f: np.ndarray, inv_i: np.ndarray, k: int, until: float, par: 
     g = inv_i[k, I_GRADE]
     low = max(inv_f[k, F_READY], inv_f[k, F_EFF_DUE])
     high = min(until, inv_f[k, F_SETTLE], inv_f[k, F_HALT])
-    for j in range(inv_i[k, I_STEP], int(par.grade_f[g, G_STEPS])):
+    if high <= low:  # (no instant to join at: a step due by the due date, or paid by then)
+        return best, at
+    first = max(inv_i[k, I_STEP], int(par.grade_f[g, G_FIRST_ACCOUNT]))
+    for j in range(first, int(par.grade_f[g, G_STEPS])):
         if lad_f[g, j, D_ACTION] < A_STOP or inv_f[k, F_AMOUNT] < lad_f[g, j, D_MIN]:
             continue
         t = esc[g * MAX_STEPS + j]
@@ -825,7 +831,7 @@ def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: in
         paid = outcome in (PAID, PAID_DUNNED, DISCOUNT, AGENCY, LAWSUIT)
         settle = inv_f[k, F_SETTLE]
         if paid:
-            receipts[math.floor(settle / p[P_MONTH])] += inv_f[k, F_AMOUNT]
+            receipts[_month_of(settle, p)] += inv_f[k, F_AMOUNT]
         if settle > inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
             late = True
         if outcome == WRITTEN_OFF:
@@ -895,6 +901,21 @@ def _deadline(t: float, key: np.ndarray, c: int, i: int, seg: int, par: Params) 
     return t + sample_q(u, seg_f[seg, S_PATIENCE:S_PATIENCE + 4])
 
 
+@rng.compiled_inline
+def _month_of(t: float, p: np.ndarray) -> int:
+    """math.floor(t / p[P_MONTH]), the same integer, by a multiplication wherever the product
+    is clearly inside a month: it differs from the quotient by a few units in the last place
+    (under 1e-12 of a month below a million months), so it cannot fall on the other side of
+    a month's start when more than 1e-9 of a month away from it; nearer, the division
+    decides. The division sat in the chain to the address of a month's sum, per order and
+    per payment booked."""
+    q = t * p[P_PER_MONTH]
+    m = math.floor(q)
+    if 1e-9 < q - m < 1.0 - 1e-9:
+        return m
+    return math.floor(t / p[P_MONTH])
+
+
 @rng.compiled
 def _limit(p: np.ndarray, month: int, ordered: np.ndarray, receipts: np.ndarray,
            factor: float, current: float, limit_from: float) -> float:
@@ -933,13 +954,14 @@ def _base_draws(row: np.ndarray, key: np.ndarray, seg: int, seg_f: np.ndarray) -
     """A new invoice's own draws (invoice_draws + RuleBook.prepare), its steps left undrawn."""
     w0, w1, w2, _ = rng.block(key[0], key[1], key[2], key[3], np.uint64(ST_DISPUTE),
                               np.uint64(0))
-    _base_from(row, rng.unit(w0), rng.unit(w1), rng.unit(w2), seg, seg_f)
+    _base_from(row, rng.unit(w0), rng.unit(w1), rng.unit(w2), seg, seg_f, MAX_STEPS)
 
 
 @rng.compiled_inline
 def _base_from(row: np.ndarray, dispute: float, days: float, upheld: float, seg: int,
-               seg_f: np.ndarray) -> None:
-    """_base_draws from the dispute stream's three uniforms, drawn by the caller."""
+               seg_f: np.ndarray, steps: int) -> None:
+    """_base_draws from the dispute stream's three uniforms, drawn by the caller, for an
+    invoice whose ladder has `steps` steps (the columns of later steps are never read)."""
     row[COL_DISPUTE] = dispute
     row[COL_DISPUTE_DAYS] = np.nan  # read only for a disputed invoice: spare the quantile
     if dispute < seg_f[seg, S_DISPUTE_SHARE]:
@@ -948,7 +970,7 @@ def _base_from(row: np.ndarray, dispute: float, days: float, upheld: float, seg:
     row[COL_DISPUTE_UPHELD] = upheld
     row[COL_CASH] = row[COL_PENALTY] = np.nan  # drawn if read (see _drawn)
     row[COL_LAG] = row[R_LAG_U] = np.nan  # a discount taker never needs it (see _lag)
-    row[COL_STEPS:] = np.nan
+    row[COL_STEPS:COL_STEPS + STEP_DRAWS * steps] = np.nan
 
 
 #: What `_prefetch` draws for each of a customer's orders, by row of `pre`: the dispute
@@ -1021,7 +1043,7 @@ def _issue(ws: Work, k: int, c: int, j: int, day: float, amount: float, today: i
     inv_i[k, I_GRADE] = g  # its customer's grade now (policy.rerating)
     key[3] = np.uint64(j)
     _base_from(row, pre[PRE_DISPUTE, j], pre[PRE_DISPUTE + 1, j], pre[PRE_DISPUTE + 2, j],
-               cust.seg[c], par.seg_f)
+               cust.seg[c], par.seg_f, int(par.grade_f[g, G_STEPS]))
     row[COL_CASH], row[R_LAG_U] = pre[PRE_CASH, j], pre[PRE_LAG, j]
     row[COL_LAG] = pre[PRE_LAG_DAYS, j]
     for q in range(4):  # (the response columns of steps 0-3, those the ladder has)
@@ -1108,7 +1130,6 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
     op_start = op.start
     n = cust.seg.size
     n_days = math.ceil(p[P_END])
-    month = p[P_MONTH]
     rebates = p[P_REBATE_RATE] > 0
     start, end = p[P_START], p[P_END]
     key[0], key[1] = k0, k1
@@ -1254,7 +1275,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 if grade_f[g, G_CREDIT] == 0.0:
                     o_fate[i] = _refused(o_thin[i], p)  # re-rated to a grade refused credit
                     continue
-                ordered[math.floor(t / month)] += amount
+                ordered[_month_of(t, p)] += amount
                 block = _blocked(inv_f, live, n_live, t, amount, _cap(limit, grade, g, grade_f))
                 if block == L_LIMIT and (rng.uniform_at(k0, k1, ST_APPROVAL, c, i, 0)
                                          < grade_f[g, G_APPROVAL]):
@@ -1473,6 +1494,8 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
                 grade_f[g, G_RATE + j], grade_f[g, G_WINDOW + j] = tier.rate, tier.window_days
         ladder = rules.ladders[grade]
         grade_f[g, G_STEPS] = len(ladder)
+        grade_f[g, G_FIRST_ACCOUNT] = next(
+            (j for j, rule in enumerate(ladder) if rule.action in ACCOUNT_STEPS), len(ladder))
         grade_f[g, G_CEILING] = book.ceiling[grade]
         grade_f[g, G_APPROVAL] = book.approval[grade]
         grade_f[g, G_CREDIT] = 0.0 if terms is None else 1.0
@@ -1505,6 +1528,7 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     write_off = policy.write_off.days_overdue
     p = np.zeros(N_P)
     p[P_START], p[P_END], p[P_YEAR], p[P_MONTH] = start, end, book.year, book.month
+    p[P_PER_MONTH] = 1.0 / book.month
     p[P_HOLD] = scenario.demand.blocked_hold_days
     p[P_CASH_KEPT], p[P_M_MAX] = book.cash_kept, book.m_max
     p[P_LIMIT_METHOD], p[P_STD_PERIOD] = method, limits.standard_credit_period_days

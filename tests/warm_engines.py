@@ -46,11 +46,18 @@ def _locked(path: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _cache_file() -> Any:
+    """numba's class that reads and writes a function's cache index and data files, if it is
+    still there by that name with `save` and `load` (numba's internals, checked on 0.68)."""
+    from numba.core import caching
+
+    found = getattr(caching, "IndexDataCacheFile", None)
+    return found if hasattr(found, "save") and hasattr(found, "load") else None
+
+
 def _serialise_cache_io(path: str) -> None:
     """Every save and load of numba's cache in this process under the lock at `path`."""
-    from numba.core import caching  # (in the workers only)
-
-    cache_file: Any = caching.IndexDataCacheFile
+    cache_file = _cache_file()
 
     def under_lock(method: Callable[..., Any]) -> Callable[..., Any]:
         def locked(self: Any, *args: Any) -> Any:
@@ -65,7 +72,8 @@ def _serialise_cache_io(path: str) -> None:
 def _warm(engine: str) -> None:
     """Compile (or load) one engine: one replication of the default scenario's small copy;
     collectors unlimited for the fast engine (where it is exact)."""
-    _serialise_cache_io(os.environ[LOCK])
+    if _cache_file() is not None:
+        _serialise_cache_io(os.environ[LOCK])
     from arsim.cli.compiling import small_copy  # (after the lock is in place)
     from arsim.sim.loader import apply_overrides, load
     from arsim.sim.replicate import replicate
@@ -87,20 +95,24 @@ def main() -> int:
     if not cold:
         print("engines already in numba's cache")  # noqa: T201
         return 0
+    # without the class to lock (numba changed), one engine after the other, as safe as ever
+    together = _cache_file() is not None
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         env = {**os.environ, LOCK: str(Path(scratch) / "numba-cache.lock")}
-        workers = {engine: subprocess.Popen([sys.executable, __file__, engine], env=env)
-                   for engine in cold}
+        workers: dict[str, subprocess.Popen[bytes]] = {}
         took: dict[str, float] = {}
-        failed = []
+        for engine in cold:
+            workers[engine] = subprocess.Popen([sys.executable, __file__, engine], env=env)
+            if not together:
+                workers[engine].wait()
+                took[engine] = time.perf_counter() - started
         while len(took) < len(workers):
             for engine, worker in workers.items():
                 if engine not in took and worker.poll() is not None:
                     took[engine] = time.perf_counter() - started
-                    if worker.returncode != 0:
-                        failed.append(engine)
             time.sleep(0.1)
+    failed = [engine for engine, worker in workers.items() if worker.returncode != 0]
     times = ", ".join(f"{engine} {took[engine]:.0f} s" for engine in cold)
     print(f"compiled the engines into numba's cache ({times})", flush=True)  # noqa: T201
     if failed:

@@ -197,6 +197,7 @@ def _select(study: Study, ranking: list[Candidate], spec: OptimizeSpec, engine: 
     reps = spec.replications
     n0 = 1 if exact else reps.select_first
     usable: list[Candidate] = []
+    rejected: set[str] = set()  # failed on the exact engine, or broke a constraint there
     try:
         for c in ranking[: 2 * spec.finalists]:
             if len(usable) == spec.finalists:
@@ -206,17 +207,21 @@ def _select(study: Study, ranking: list[Candidate], spec: OptimizeSpec, engine: 
                                  pace=study.pace("select"))
             if isinstance(got, str):
                 notes.append(Note("finalist_failed", {"params": dict(c.params), "error": got}))
+                rejected.add(c.key)
                 continue
             broken = [k.to_dict() for k in constraint_report(got[1], spec.constraints, None)
                       if not k.met]
             if broken:
                 notes.append(Note("finalist_dropped", {"params": dict(c.params),
                                                        "broken": broken}))
+                rejected.add(c.key)
                 continue
             usable.append(c)
     except BudgetSpentError as exc:
         notes.append(Note("selection_skipped", {"why": exc.reason}))
-        return None, usable + [c for c in ranking[: spec.finalists] if c not in usable]
+        # the usable ones, then the ranking's best not looked at yet (never a rejected one)
+        return None, usable + [c for c in ranking[: spec.finalists]
+                               if c not in usable and c.key not in rejected]
     if exact or len(usable) < 2:
         return None, sorted(usable, key=lambda c: _mean_score(study, c, engine, n0, spec))
 

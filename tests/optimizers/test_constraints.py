@@ -68,11 +68,29 @@ def test_a_finalist_that_breaks_a_constraint_on_the_exact_engine_is_replaced(
     the bound between the exact engine's DSO for one and for two collectors, the search finds
     every team feasible and ranks the cheapest (one collector) first; the selection must
     drop it on its first stage, with a note, and take the next candidate in its place."""
+    scenario, policy, spec = _slow_single_collector(tiny)
+    result = optimize(scenario, policy, spec, seed=SLOW_SEED)
+    dropped = [note for note in result.notes if note.code == "finalist_dropped"]
+    assert len(dropped) == 1
+    assert dropped[0].values["params"] == {"collections.collectors": 1}
+    assert [b["kpi"] for b in dropped[0].values["broken"]] == ["dso"]
+    assert result.selection is not None
+    one = json.dumps({"collections.collectors": 1})
+    assert len(result.selection.order) == 2 and one not in result.selection.order
+    assert json.dumps({"collections.collectors": 2}) in result.selection.order
+
+
+SLOW_SEED, SLOW_N = 5, 6
+
+
+def _slow_single_collector(tiny: Pair) -> tuple[Scenario, Policy, OptimizeSpec]:
+    """The case above: collectors 1-3 working five minutes a day, the DSO bound between the
+    exact engine's DSO with one collector and with two (its preconditions asserted)."""
     scenario, policy = tiny
     # the incumbent has three collectors: the grid's one-collector point is a candidate
     policy = (policy.with_value("collections.minutes_per_day", 5)
               .with_value("collections.collectors", 3))
-    seed, n = 5, 6
+    seed, n = SLOW_SEED, SLOW_N
     dso = {(k, engine): run(scenario, policy.with_value("collections.collectors", k), n,
                             seed=seed, engine=engine).summary["dso"].mean
            for k in (1, 2, 3) for engine in ("screen", "des")}
@@ -85,12 +103,25 @@ def test_a_finalist_that_breaks_a_constraint_on_the_exact_engine_is_replaced(
         "constraints": [f"dso <= {bound}"], "finalists": 2, "indifference_zone": 5000,
         "replications": {"search": n, "search_max": n, "select_first": n, "select_max": 30,
                          "recheck": n}})
-    result = optimize(scenario, policy, spec, seed=seed)
-    dropped = [note for note in result.notes if note.code == "finalist_dropped"]
-    assert len(dropped) == 1
-    assert dropped[0].values["params"] == {"collections.collectors": 1}
-    assert [b["kpi"] for b in dropped[0].values["broken"]] == ["dso"]
-    assert result.selection is not None
-    one = json.dumps({"collections.collectors": 1})
-    assert len(result.selection.order) == 2 and one not in result.selection.order
-    assert json.dumps({"collections.collectors": 2}) in result.selection.order
+    return scenario, policy, spec
+
+
+def test_a_selection_the_budget_stops_never_falls_back_on_a_dropped_finalist(
+        tiny: Pair) -> None:
+    """The budget stops the selection after the finalists' first stages (one collector
+    dropped, two kept): the order it hands to the re-check holds only the finalist kept,
+    never the one that broke the bound. The fresh seeds find two collectors over the bound
+    too, and the re-check ends there; with the dropped one still in the order it would go
+    on to it, and stop for want of budget."""
+    scenario, policy, spec = _slow_single_collector(tiny)
+    full = optimize(scenario, policy, spec, seed=SLOW_SEED)
+    recheck = 2 * SLOW_N  # the winner's and the incumbent's
+    budget = full.replications["search"] + SLOW_N + recheck
+    spec = OptimizeSpec.model_validate({**spec.model_dump(mode="json"), "budget": budget})
+    result = optimize(scenario, policy, spec, seed=SLOW_SEED)
+    codes = [note.code for note in result.notes]
+    assert codes == ["search_stopped", "finalist_dropped", "selection_skipped", "passed_over",
+                     "no_feasible_recheck"]
+    assert result.selection is None
+    rechecked = [note.values["params"] for note in result.notes if note.code == "passed_over"]
+    assert rechecked == [{"collections.collectors": 2}]

@@ -32,14 +32,13 @@ NUMBA_SOURCES := $(wildcard sim/*.py sim/engine/*.py)
 	find sim -name '*.nbi' -delete -o -name '*.nbc' -delete
 	touch $@
 
-# Before pytest, tests/warm_engines.py compiles the two engines into numba's cache in two
-# processes at once (about three minutes one after the other, in whichever tests come first),
-# while mypy, which needs no numba, checks the types beside them.
-
 # The report tests open the HTML in a headless browser: Debian's chromium, installed here where
 # missing (they are skipped, saying why, where it cannot be installed).
 BROWSER := $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
 
+# Before pytest, tests/warm_engines.py compiles the two engines into numba's cache in two
+# processes at once (about three minutes one after the other, in whichever tests come first),
+# while mypy, which needs no numba, checks the types beside them.
 test: $(DEV_STAMP) .numba-cleared
 ifeq ($(BROWSER),)
 	-apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && \

@@ -537,13 +537,19 @@ def _step_draws(row: np.ndarray, j: int, key: np.ndarray, service_days: float,
 
 
 @rng.compiled_inline
+def _esc_slot(g: int, j: int) -> int:
+    """Where a customer's escalation record keeps step j of grade g's ladder (behaviour._slot)."""
+    return g * MAX_STEPS + j
+
+
+@rng.compiled_inline
 def _escalates(esc: np.ndarray, g: int, j: int, when: float, p: np.ndarray) -> bool:
     """RuleBook.escalate: whether step j of grade g's ladder, due at `when`, escalates the
     account (recorded in `esc`, the customer's row, a slot per grade and step) or is covered
     by the same step done on it within the last P_COVERS days."""
     if p[P_COVERS] <= 0.0:
         return True
-    s = g * MAX_STEPS + j
+    s = _esc_slot(g, j)
     if esc[s] <= when < esc[s] + p[P_COVERS]:
         return False
     esc[s] = when
@@ -568,7 +574,7 @@ def _join_step(inv_f: np.ndarray, inv_i: np.ndarray, k: int, until: float, par: 
     for j in range(first, int(par.grade_f[g, G_STEPS])):
         if lad_f[g, j, D_ACTION] < A_STOP or inv_f[k, F_AMOUNT] < lad_f[g, j, D_MIN]:
             continue
-        t = esc[g * MAX_STEPS + j]
+        t = esc[_esc_slot(g, j)]
         if low <= t < high and t < at:
             best, at = j, t
     return best, at
@@ -904,11 +910,11 @@ def _deadline(t: float, key: np.ndarray, c: int, i: int, seg: int, par: Params) 
 @rng.compiled_inline
 def _month_of(t: float, p: np.ndarray) -> int:
     """math.floor(t / p[P_MONTH]), the same integer, by a multiplication wherever the product
-    is clearly inside a month: it differs from the quotient by a few units in the last place
-    (under 1e-12 of a month below a million months), so it cannot fall on the other side of
-    a month's start when more than 1e-9 of a month away from it; nearer, the division
-    decides. The division sat in the chain to the address of a month's sum, per order and
-    per payment booked."""
+    is clearly inside a month. The product and the quotient each lie within about 2.3e-16 x q
+    months of the exact t / M (q = t / M, a few hundred here: under 1e-13 of a month; under
+    1e-9 up to four million months), so more than 1e-9 of a month from a month's start both
+    floors agree; nearer, the division decides. The division sat in the chain to the
+    address of a month's sum, per order and per payment booked."""
     q = t * p[P_PER_MONTH]
     m = math.floor(q)
     if 1e-9 < q - m < 1.0 - 1e-9:

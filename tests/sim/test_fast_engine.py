@@ -6,13 +6,16 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import assert_same_figures
 
 from arsim.cli import main
 from arsim.sim.engine.des import run_des
-from arsim.sim.engine.fast import exact_for, run_fast
+from arsim.sim.engine.fast import N_P, P_MONTH, P_PER_MONTH, _month_of, exact_for, run_fast
 from arsim.sim.errors import EngineError
 from arsim.sim.loader import apply_overrides, load
 from arsim.sim.replicate import choose_engine, run
@@ -99,3 +102,33 @@ def test_screening_shows_an_overloaded_team_as_utilisation_above_one() -> None:
     des = run(scenario, policy, replications=2, seed=3, jobs=1)
     assert screen.summary["collector_utilisation"].mean > 1.0  # more work than the team has
     assert des.summary["collector_utilisation"].mean <= 1.0 + 1e-9
+
+
+#: Month lengths the engines use (days_in_year / 12), and some that are not
+MONTHS = (365 / 12, 360 / 12, 366 / 12, 30.0, 30.4375, 7.0)
+
+
+def _month_p(month: float) -> np.ndarray:
+    p = np.zeros(N_P)
+    p[P_MONTH], p[P_PER_MONTH] = month, 1.0 / month
+    return p
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_month_of_is_the_divisions_floor_at_every_months_start(month: float) -> None:
+    """At and one or two units in the last place either side of each month's start, where a
+    multiplication by the reciprocal could round across it, the same integer as the
+    division's floor (the guard hands these to the division)."""
+    p = _month_p(month)
+    for k in range(-24, 1200):
+        start = k * month
+        for t in (np.nextafter(np.nextafter(start, -math.inf), -math.inf),
+                  np.nextafter(start, -math.inf), start, np.nextafter(start, math.inf),
+                  np.nextafter(np.nextafter(start, math.inf), math.inf)):
+            assert _month_of(float(t), p) == math.floor(float(t) / month), (k, t)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(MONTHS), st.floats(min_value=-1e3, max_value=1e6, allow_nan=False))
+def test_month_of_is_the_divisions_floor_anywhere(month: float, t: float) -> None:
+    assert _month_of(t, _month_p(month)) == math.floor(t / month)

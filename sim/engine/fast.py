@@ -223,6 +223,7 @@ class Params(NamedTuple):
     cal: np.ndarray  #: per day: month, year end, next year end, next month (_calendar)
     cp: np.ndarray  #: the collector team (C_* in events.py)
     letters: np.ndarray  #: per segment, its grade's letter (the ledger's `grade`)
+    age: np.ndarray  #: per whole day overdue, bounds on the age factor (_age_bounds)
 
 
 class Orders(NamedTuple):
@@ -334,15 +335,47 @@ def _age_factor(days_overdue: float, p: np.ndarray) -> float:
     return elementary.exp(-elementary.exp(p[P_AGE_SHAPE] * elementary.log(x)))
 
 
+#: Whole days overdue that `Params.age` bounds the age factor over (older: computed)
+AGE_DAYS = 1024
+#: How far the bounds are widened (relative): the factor's computed value differs from a
+#: monotone function by a few units in the last place at most, far inside this
+AGE_MARGIN = 1e-9
+
+
+@rng.compiled
+def _age_bounds(p: np.ndarray, age: np.ndarray) -> None:
+    """age[0, d] and age[1, d]: an upper and a lower bound on the age factor at any age in
+    [d, d + 1) days overdue (it falls with age: its values at d and at d + 1, widened by
+    AGE_MARGIN), or (-inf, inf) where the factor nears underflow and so decides alone."""
+    for d in range(age.shape[1]):
+        low = _age_factor(float(d + 1), p)
+        if low < 1e-250:
+            age[0, d], age[1, d] = INF, -INF
+        else:
+            age[0, d] = min(1.0, _age_factor(float(d), p) * (1.0 + AGE_MARGIN))
+            age[1, d] = low * (1.0 - AGE_MARGIN)
+
+
 @rng.compiled_inline
-def _responds(u: float, response: float, days_overdue: float, p: np.ndarray) -> bool:
-    """u < response x age factor (RuleBook's chance), without the factor where u decides
-    alone: the factor is at most 1, so fl(response x factor) <= response, and u >= response
-    already fails. Most steps fail so, and the factor's power and exponential were a twentieth
-    of the fast engine's time. (response 0: the chance is 0 whatever the finite factor.)"""
+def _responds(u: float, response: float, days_overdue: float, par: Params) -> bool:
+    """u < response x age factor (RuleBook's chance), the same answer computed the cheap way
+    where it can be. The factor is at most 1, so fl(response x factor) <= response, and
+    u >= response already fails; most steps fail so. Of the others, most are decided by
+    the factor's bounds over the day the age falls in (`Params.age`: rounding is monotone,
+    so u below response x the lower bound passes, u at or above response x the upper fails)
+    and only a u between them computes the factor's logarithm and two exponentials, which
+    took 4% of the fast engine's time. (response 0: the chance is 0 whatever the factor.)"""
     if u >= response:
         return False
-    return u < response * _age_factor(days_overdue, p)
+    if days_overdue <= 0.0:
+        return True  # (the factor is then exactly 1)
+    if days_overdue < par.age.shape[1]:
+        d = int(days_overdue)
+        if u < response * par.age[1, d]:
+            return True
+        if u >= response * par.age[0, d]:
+            return False
+    return u < response * _age_factor(days_overdue, par.p)
 
 
 @rng.compiled_inline
@@ -490,7 +523,7 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: n
                 inv_f[k, F_DUNNING] += p[P_LAWSUIT_COST]
             _count(tally, A_LAWSUIT, when, p[P_LAWSUIT_COST], 0.0, p)
         end = when + p[P_LAWSUIT_DAYS]
-        won = _responds(row[base], lad_f[g, j, D_RESPONSE + payer], when - eff_due, p)
+        won = _responds(row[base], lad_f[g, j, D_RESPONSE + payer], when - eff_due, par)
         age_cutoff = INF
         if inv_i[k, I_OUTCOME] == WRITTEN_OFF:
             age_cutoff = inv_f[k, F_SETTLE]
@@ -504,7 +537,7 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: n
             _finish(inv_f, k, max(end, age_cutoff), WRITTEN_OFF, 0.0, inv_i)
         inv_i[k, I_STEP] = NO_STEP
         return
-    if not _responds(row[base], lad_f[g, j, D_RESPONSE + payer], when - eff_due, p):
+    if not _responds(row[base], lad_f[g, j, D_RESPONSE + payer], when - eff_due, par):
         return
     if action == A_AGENCY:
         delay = _step_drawn(row, 4, key, ST_AGENCY, j) * p[P_AGENCY_DAYS]
@@ -1472,10 +1505,12 @@ def _params(scenario: Scenario, policy: Policy, arrays: dict[str, np.ndarray],
     cp = np.asarray([1.0 if c.collectors is not None else 0.0, c.max_wait_days,
                      float(WORK_ORDERS.index(c.work_order)), c.quadrant_amount,
                      c.quadrant_age_days])
+    age = np.empty((2, AGE_DAYS))
+    _age_bounds(arrays["p"], age)
     return Params(grade_f=arrays["grade_f"], lad_f=arrays["lad_f"], seg_f=arrays["seg_f"],
                   payer_f=arrays["payer_f"], p=arrays["p"],
                   cal=_calendar(book.month, book.year, days), cp=cp,
-                  letters=np.asarray(GRADES))
+                  letters=np.asarray(GRADES), age=age)
 
 
 def _expected_invoices(scenario: Scenario, book: CustomerBook, end: float) -> float:

@@ -15,7 +15,22 @@ from support import assert_same_figures
 
 from arsim.cli import main
 from arsim.sim.engine.des import run_des
-from arsim.sim.engine.fast import N_P, P_MONTH, P_PER_MONTH, _month_of, exact_for, run_fast
+from arsim.sim.engine.fast import (
+    AGE_DAYS,
+    N_P,
+    P_AGE_SCALE,
+    P_AGE_SHAPE,
+    P_MONTH,
+    P_PER_MONTH,
+    P_YEAR,
+    Params,
+    _age_bounds,
+    _age_factor,
+    _month_of,
+    _responds,
+    exact_for,
+    run_fast,
+)
 from arsim.sim.errors import EngineError
 from arsim.sim.loader import apply_overrides, load
 from arsim.sim.replicate import choose_engine, run
@@ -132,3 +147,55 @@ def test_month_of_is_the_divisions_floor_at_every_months_start(month: float) -> 
 @given(st.sampled_from(MONTHS), st.floats(min_value=-1e3, max_value=1e6, allow_nan=False))
 def test_month_of_is_the_divisions_floor_anywhere(month: float, t: float) -> None:
     assert _month_of(t, _month_p(month)) == math.floor(t / month)
+
+
+def _age_params(scale: float, shape: float, year: float = 365.0) -> Params:
+    """Params with an age factor curve and its bounds (the other tables unused)."""
+    p = np.zeros(N_P)
+    p[P_YEAR], p[P_AGE_SCALE], p[P_AGE_SHAPE] = year, scale, shape
+    age = np.empty((2, AGE_DAYS))
+    _age_bounds(p, age)
+    return Params(grade_f=np.zeros((1, 1)), lad_f=np.zeros((1, 1, 1)), seg_f=np.zeros((1, 1)),
+                  payer_f=np.zeros((1, 1)), p=p, cal=np.zeros((1, 1), dtype=np.int64),
+                  cp=np.zeros(1), letters=np.asarray(["A"]), age=age)
+
+
+CURVES = st.tuples(st.floats(min_value=0.01, max_value=100.0),
+                   st.floats(min_value=0.05, max_value=10.0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(CURVES, st.floats(min_value=0.0, max_value=AGE_DAYS - 1e-9))
+def test_age_bounds_hold_the_factor_over_each_day(curve: tuple[float, float],
+                                                  days: float) -> None:
+    """The bounds of the day an age falls in hold the factor computed at that age."""
+    par = _age_params(*curve)
+    d = int(days)
+    assert par.age[1, d] <= _age_factor(days, par.p) <= par.age[0, d]
+
+
+def _exact(u: float, response: float, days: float, p: np.ndarray) -> bool:
+    return u < response * _age_factor(days, p)
+
+
+@settings(max_examples=300, deadline=None)
+@given(CURVES, st.floats(min_value=-30.0, max_value=AGE_DAYS + 300.0),
+       st.floats(min_value=0.0, max_value=1.0), st.floats(min_value=0.0, max_value=1.0))
+def test_responds_is_the_comparison_with_the_factor(curve: tuple[float, float], days: float,
+                                                    u: float, response: float) -> None:
+    """Decided by the bounds or not, the answer is u < response x the factor at that age."""
+    par = _age_params(*curve)
+    assert _responds(u, response, days, par) == _exact(u, response, days, par.p)
+
+
+@pytest.mark.parametrize("curve", [(1.374, 0.905), (0.05, 3.0), (20.0, 0.2)])
+def test_responds_where_u_is_next_to_the_chance(curve: tuple[float, float]) -> None:
+    """At the chance itself and one unit in the last place either side, where the bounds
+    cannot decide and the factor is computed (ages across and past the bounds' days)."""
+    par = _age_params(*curve)
+    for days in np.linspace(0.0, AGE_DAYS + 50.0, 997):
+        for response in (0.3, 0.95, 1.0):
+            chance = response * _age_factor(float(days), par.p)
+            for u in (np.nextafter(chance, -1.0), chance, np.nextafter(chance, 2.0)):
+                assert (_responds(float(u), response, float(days), par)
+                        == _exact(float(u), response, float(days), par.p)), (days, u)

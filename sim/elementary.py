@@ -24,6 +24,12 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from . import cachelock
+
+# every module of arsim's that compiles with cache=True imports this one (or rng, which
+# does): numba's cache is locked against other processes before it is first read
+cachelock.install()
+
 __all__ = ["exp", "log"]
 
 _inline: Any = numba.njit(cache=True, error_model="numpy", inline="always")

@@ -172,13 +172,32 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
 def by_customer(customer: np.ndarray, within: np.ndarray | None = None) -> np.ndarray:
     """The order of rows by customer number (many rows share one), and within a customer
     by `within` (a permutation of 0 .. rows - 1; by default the rows' own order, so the
-    stable order): sorted on the unique key customer * rows + within, so that the fast
-    sort gives that order."""
+    stable order): np.lexsort((within, customer)), by a counting sort in two passes over the
+    rows rather than a comparison sort (at 100,000 customers, 3.1 million ledger rows, the
+    argsort of a unique key per row took 0.7 s, a tenth of the SimPy engine's run)."""
     rows = customer.size
-    key = customer.astype(np.int64)  # (in place from here: at 100,000 customers a key
-    key *= rows                      # column is 15 MB, and the run is near its peak memory)
-    key += np.arange(rows, dtype=np.int64) if within is None else within
-    return np.argsort(key)
+    if rows == 0:
+        return np.zeros(0, dtype=np.int64)
+    cust = customer.astype(np.int64, copy=False)
+    # each customer's first place: the rows of customers before it
+    start = np.zeros(int(cust.max()) + 2, dtype=np.int64)
+    np.cumsum(np.bincount(cust), out=start[1:])
+    visit = np.arange(rows, dtype=np.int64)  # the rows in `within`'s order: its inverse
+    if within is not None:
+        visit[within] = np.arange(rows, dtype=np.int64)
+    order = np.empty(rows, dtype=np.int64)
+    _place(cust, visit, start, order)
+    return order
+
+
+@rng.compiled
+def _place(customer: np.ndarray, visit: np.ndarray, start: np.ndarray,
+           order: np.ndarray) -> None:
+    """Put the rows, visited in turn, each at its customer's next place."""
+    for r in visit:
+        c = customer[r]
+        order[start[c]] = r
+        start[c] += 1
 
 
 def permute(ledger: Ledger, order: np.ndarray) -> None:

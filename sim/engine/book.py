@@ -27,6 +27,7 @@ from ..behaviour import (
     demand_multiplier,
     grade_at,
     learning_days,
+    payer_at,
     rated_late,
     reference_multiplier,
     rerate,
@@ -457,12 +458,13 @@ class CustomerBook:
         return cast(list[list[int]], self.tier_table.tolist())
 
     def order_payers(self, time: np.ndarray, cust: np.ndarray) -> np.ndarray:
-        """Each order's payer type: its customer's on the day of the order (payer_at, the
-        same comparisons vectorised)."""
+        """Each order's payer type: its customer's on the day of the order (payer_at, in a
+        compiled loop: NumPy's gathers and comparisons took 9 ms of a replication)."""
         c = self.customers
-        soured = c.soured[cust]
-        return (c.payer[cust] + (time >= soured[:, 0]).astype(np.int64)
-                + (time >= soured[:, 1]).astype(np.int64))
+        payers = np.empty(time.size, dtype=np.int64)
+        _order_payers(np.ascontiguousarray(time, dtype=np.float64),
+                      np.ascontiguousarray(cust, dtype=np.int64), c.payer, c.soured, payers)
+        return payers
 
     def stretch_days(self) -> np.ndarray:
         """Per payer type, the days past net it pays of its own accord on average (its mean
@@ -804,3 +806,12 @@ class CustomerBook:
                                        rating.late_days):
             assert rating.late_payments is not None
             rerate(self.rating[c], float(day), float(rating.late_payments), rating.clean_days)
+
+
+@rng.compiled
+def _order_payers(time: np.ndarray, cust: np.ndarray, payer: np.ndarray, soured: np.ndarray,
+                  out: np.ndarray) -> None:
+    """CustomerBook.order_payers into `out`."""
+    for i in range(time.size):
+        c = cust[i]
+        out[i] = payer_at(payer[c], soured[c, 0], soured[c, 1], time[i])

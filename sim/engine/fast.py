@@ -346,7 +346,7 @@ AGE_MARGIN = 1e-9
 def _age_bounds(p: np.ndarray, age: np.ndarray) -> None:
     """age[0, d] and age[1, d]: an upper and a lower bound on the age factor at any age in
     [d, d + 1) days overdue (it falls with age: its values at d and at d + 1, widened by
-    AGE_MARGIN), or (-inf, inf) where the factor nears underflow and so decides alone."""
+    AGE_MARGIN), or (inf, -inf), which decide nothing, where the factor nears underflow."""
     for d in range(age.shape[1]):
         low = _age_factor(float(d + 1), p)
         if low < 1e-250:

@@ -46,6 +46,8 @@ from naive_simpy import run_naive
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
 #: Replications in each run that measures --jobs 1 against --jobs 2.
 PARALLEL_RUN = 20
+#: Rounds of the fast engine measured against the floor side by side (`_paired`).
+PAIRED_ROUNDS = 10
 
 
 def main() -> None:
@@ -75,6 +77,7 @@ def main() -> None:
     des_u = _measure("SimPy engine", run_des, *unlimited, args.replications)
     fast_u = _measure("fast engine", run_fast, *unlimited, args.replications)
     floor = max(_floor(unlimited[0], seed, invoices) for _ in range(3))
+    paired = _paired(*unlimited, seed, invoices, PAIRED_ROUNDS)
     tables = _tables(*unlimited, seed, invoices)
     naive = _naive(*unlimited)
     jobs1, jobs2, ceiling = _parallel(scenario, policy)
@@ -87,6 +90,9 @@ def main() -> None:
     print(f"floor (a bare NumPy pass sampling the invoices' numbers): {floor:,.0f} invoices/s; "
           f"fast engine at {floor / fast_u:.1f}x the floor's time (the SimPy engine's draw "
           f"tables, ladder steps included: {tables:,.0f} invoices/s)")
+    print(f"side by side, {PAIRED_ROUNDS} rounds of one fast-engine replication and one floor "
+          f"pass: the fast engine at {paired[0]:.2f}x the floor's time (median of the rounds; "
+          f"{paired[1]:.2f}-{paired[2]:.2f})")
     print(f"naive SimPy model (a process per invoice, no collectors): {naive:,.0f} "
           f"invoices/s; the SimPy engine is {des_u / naive:.1f}x faster with collectors "
           f"unlimited and {des / naive:.1f}x with its team")
@@ -179,6 +185,32 @@ def _floor(scenario: Scenario, seed: int, invoices: int) -> float:
     gen.random((invoices, 6))
     gen.lognormal(2.0, 0.7, invoices)
     return invoices / (time.perf_counter() - wall)
+
+
+def _paired(scenario: Scenario, policy: Policy, seed: int, invoices: int,
+            rounds: int) -> tuple[float, float, float]:
+    """The fast engine's time against the floor's, measured side by side: `rounds` rounds of
+    one fast-engine replication (seed `seed`, whose `invoices` invoices the floor samples) and
+    one floor pass, in alternating order; returns the median, the lowest and the highest of
+    the rounds' ratios of the fast engine's time to the floor's.
+
+    The ratio of the two bests above takes each side's best of three runs made a second
+    apart; this machine's speed swings by a sixth from one second to the next, and a slow
+    moment can double a replication's time (CPU time and wall time alike), so that ratio
+    measured 2.8 to 4.3 on one tree. Here a slow moment slows both sides of a round or
+    shows as one round's outlier, which the median passes over."""
+    ratios = []
+    for r in range(rounds):
+        fast = floor = 0.0
+        for side in ((0, 1) if r % 2 == 0 else (1, 0)):
+            if side == 0:
+                wall = time.perf_counter()
+                out = run_fast(scenario, policy, seed)
+                fast = (time.perf_counter() - wall) / len(out.ledger)
+            else:
+                floor = 1.0 / _floor(scenario, seed, invoices)
+        ratios.append(fast / floor)
+    return float(np.median(ratios)), min(ratios), max(ratios)
 
 
 def _tables(scenario: Scenario, policy: Policy, seed: int, invoices: int) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +17,17 @@ def test_benchmark_script_runs_and_reports_every_figure() -> None:
         capture_output=True, text=True, check=True, timeout=300)
     out = done.stdout
     for needle in ("SimPy engine, single-threaded", "reference engine", "fast engine", "floor",
+                   "rounds of one fast-engine replication and one floor pass",
                    "naive SimPy model",
                    "replications per second", "two processes side by side",
                    "of what this machine gives two processes", "peak memory"):
         assert needle in out, out
+    # the side-by-side ratio: a median within its rounds' range, every ratio a positive time
+    found = re.search(r"at ([\d.]+)x the floor's time \(median of the rounds; ([\d.]+)-([\d.]+)\)",
+                      out)
+    assert found, out
+    median, low, high = (float(x) for x in found.groups())
+    assert 0 < low <= median <= high
 
 
 def test_one_scaling_configuration_reports_invoices_best_time_and_peak_memory() -> None:

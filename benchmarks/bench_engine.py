@@ -197,18 +197,18 @@ def _paired(scenario: Scenario, policy: Policy, seed: int, invoices: int,
     The ratio of the two bests above takes each side's best of three runs made a second
     apart; this machine's speed swings by a sixth from one second to the next, and a slow
     moment can double a replication's time (CPU time and wall time alike), so that ratio
-    measured 2.8 to 4.3 on one tree. Here a slow moment slows both sides of a round or
+    measured 2.7 to 4.3 on one tree. Here a slow moment slows both sides of a round or
     shows as one round's outlier, which the median passes over."""
     ratios = []
     for r in range(rounds):
-        fast = floor = 0.0
-        for side in ((0, 1) if r % 2 == 0 else (1, 0)):
-            if side == 0:
-                wall = time.perf_counter()
-                out = run_fast(scenario, policy, seed)
-                fast = (time.perf_counter() - wall) / len(out.ledger)
-            else:
-                floor = 1.0 / _floor(scenario, seed, invoices)
+        floor_first = r % 2 == 1
+        if floor_first:
+            floor = 1.0 / _floor(scenario, seed, invoices)
+        wall = time.perf_counter()
+        out = run_fast(scenario, policy, seed)
+        fast = (time.perf_counter() - wall) / len(out.ledger)
+        if not floor_first:
+            floor = 1.0 / _floor(scenario, seed, invoices)
         ratios.append(fast / floor)
     return float(np.median(ratios)), min(ratios), max(ratios)
 

@@ -22,7 +22,7 @@ def test_benchmark_script_runs_and_reports_every_figure() -> None:
                    "replications per second", "two processes side by side",
                    "of what this machine gives two processes", "peak memory"):
         assert needle in out, out
-    # the side-by-side ratio: a median within its rounds' range, every ratio a positive time
+    # the side-by-side figures printed in their places: the median, then the lowest and highest
     found = re.search(r"at ([\d.]+)x the floor's time \(median of the rounds; ([\d.]+)-([\d.]+)\)",
                       out)
     assert found, out

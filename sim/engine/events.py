@@ -610,6 +610,13 @@ def _prefetch_customer(c: int, m: int, cust: Customers, acct: Accounts) -> None:
     prefetch(acct.tail, c)
     prefetch(acct.rebate_sales, c)
     prefetch(acct.tally, c)
+    prefetch(acct.rating, c)
+    prefetch(acct.reopen_at, c)
+    prefetch(acct.escalated, c)
+    prefetch(cust.soured, c)
+    prefetch(cust.joined, c)
+    prefetch(cust.learn_extra, c)
+    prefetch(cust.learn_span, c)
 
 
 @rng.compiled
@@ -747,6 +754,7 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                     prefetch(acct.tail, c1)
                     prefetch(eased, c1)
                     prefetch(rebate_late, c1)
+                    prefetch(acct.rating, c1)
                 if (inv_i[k, I_SEQ] == e_q[e, E_SEQ] and inv_i[k, I_STAMP] == e_q[e, E_STAMP]
                         and inv_i[k, I_BOOKED] == 0):
                     _book(k, s, pool, acct, out, par)
@@ -922,7 +930,8 @@ class EventRun:
         n = customers.count
         n_days = math.ceil(end)
         width = COL_STEPS + STEP_DRAWS * rules.max_steps
-        o_time = np.frombuffer(book.o_time, dtype=np.float64)
+        cols = book.columns
+        o_time = cols.time
         opening = Opening(scenario, seed, rules, customers, book, orders.grade,
                           by_customer=False)
         n_op = opening.count
@@ -942,11 +951,8 @@ class EventRun:
             escalated=np.full((n, 4 * MAX_STEPS), -INF),
             rating=_ratings(cust.grade))
         self.orders = Candidates(
-            time=o_time, cust=np.frombuffer(book.o_cust, dtype=np.int64),
-            number=np.frombuffer(book.o_index, dtype=np.int64),
-            amount=np.frombuffer(book.o_amount, dtype=np.float64),
-            thin=np.frombuffer(book.o_thin, dtype=np.float64),
-            approval=np.frombuffer(book.o_approval, dtype=np.float64),
+            time=o_time, cust=cols.cust, number=cols.number, amount=cols.amount,
+            thin=cols.thin, approval=cols.approval,
             fate=np.frombuffer(book.fate, dtype=np.int8),
             day_end=np.searchsorted(o_time, np.arange(1, n_days + 1, dtype=np.float64)
                                     ).astype(np.int64))

@@ -61,17 +61,25 @@ def test_pricing_from_columns_equals_pricing_from_the_ledger(
             np.testing.assert_array_equal(got[key], want[key])
 
 
-@settings(max_examples=50, deadline=None)
-@given(st.integers(0, 300), st.integers(0, 2**32 - 1))
-def test_permuting_a_ledger_in_place_is_fancy_indexing(n: int, seed: int) -> None:
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 300), st.integers(0, 2**32 - 1), st.sampled_from([0, 1, 2, 3, 5, 11]),
+       st.sampled_from(["random", "sorted", "reversed", "by_block"]))
+def test_permuting_a_ledger_in_place_is_fancy_indexing(n: int, seed: int, shift: int,
+                                                       kind: str) -> None:
+    """Blocks of one row to more than the ledger, permutations with every row away from its
+    block, rows already in place, and whole blocks swapped: ledger[order], bit for bit."""
     gen = np.random.default_rng(seed)
     ledger = np.zeros(n, dtype=LEDGER_DTYPE)
     ledger["customer"] = gen.integers(0, 20, n)
     ledger["amount"] = gen.random(n)
     ledger["grade"] = gen.choice(list("ABCD"), n)
-    order = gen.permutation(n)
+    ledger["settle_day"] = np.arange(n)  # (every row told apart)
+    order = {"random": gen.permutation(n), "sorted": np.arange(n),
+             "reversed": np.arange(n)[::-1],
+             "by_block": np.argsort(gen.permutation(max(n, 1))[np.arange(n) >> shift]
+                                    * n + np.arange(n), kind="stable")}[kind]
     want = ledger[order].copy()
-    permute(ledger, order)
+    permute(ledger, order, shift)
     assert ledger.tobytes() == want.tobytes()
 
 

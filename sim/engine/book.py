@@ -473,16 +473,20 @@ class CustomerBook:
         tier = np.full((customers.count, 4, len(PAYER_TYPES)) if every_grade else shape, -1,
                        dtype=np.int64)
         grades = self.grade_array
-        for payer, stretch in enumerate(self.stretch_days().tolist()):
-            for g, (grade, terms) in enumerate(self.terms.items()):
-                rows = np.ones(customers.count, dtype=bool) if every_grade else grades == grade
-                if terms is not None and terms.discounts and rows.any():
-                    best = best_tier_array(terms, customers.funding_cost_annual[rows],
-                                           self.year, np.full(int(rows.sum()), stretch))
-                    if every_grade:
-                        tier[:, g, payer] = best
-                    else:
-                        tier[rows, payer] = best
+        # a grade's customers by payer types at once: funding costs down, stretches across
+        # (the same operations on each pair as one type at a time, in a tenth of the calls)
+        stretch = self.stretch_days()[np.newaxis, :]
+        for g, (grade, terms) in enumerate(self.terms.items()):
+            if terms is None or not terms.discounts:
+                continue
+            if every_grade:
+                tier[:, g, :] = best_tier_array(
+                    terms, customers.funding_cost_annual[:, np.newaxis], self.year, stretch)
+                continue
+            rows = grades == grade
+            if rows.any():
+                tier[rows, :] = best_tier_array(
+                    terms, customers.funding_cost_annual[rows, np.newaxis], self.year, stretch)
         return tier
 
     def grade_now(self, c: int, t: float) -> int:

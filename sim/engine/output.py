@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import rng
-from ..memory import prefetch, prefetch_at
 from ..ledger import Columns, Ledger
+from ..memory import prefetch, prefetch_at
 
 __all__ = [
     "CAUSES",

@@ -226,67 +226,76 @@ def permute(ledger: Ledger, order: np.ndarray, shift: int = PERMUTE_SHIFT) -> No
     flat = np.ascontiguousarray(ledger).view(f"u{word}").reshape(n, width // word)
     assert np.shares_memory(flat, ledger)  # (a ledger is always one contiguous block)
     place = np.empty(n, dtype=np.int64)  # where row i goes: order's inverse
+    place[np.ascontiguousarray(order, dtype=np.int64)] = np.arange(n)
     spare = np.empty((2, width // word), flat.dtype)
-    _permute_rows(flat, np.ascontiguousarray(order, dtype=np.int64), place,
-                  np.empty(((n - 1) >> shift) + 1, dtype=np.int64), spare, shift)
+    _to_blocks(flat, place, np.empty(((n - 1) >> shift) + 1, dtype=np.int64), spare, shift)
+    _within_blocks(flat, place, spare)
 
 
 @rng.compiled
-def _permute_rows(rows: np.ndarray, order: np.ndarray, place: np.ndarray, nxt: np.ndarray,
-                  spare: np.ndarray, shift: int) -> None:
-    """rows[:] = rows[order] (see permute). `place`, `nxt` (a place per block) and `spare`
-    (two rows) are work areas."""
-    n = order.size
-    block = 1 << shift
-    for i in range(n):
-        place[order[i]] = i
-    # pass 1 (an American flag sort on the block of each row's place): a row carried to the
-    # next place of its block not yet holding one of its own rows, whose row is carried on
+def _to_blocks(rows: np.ndarray, place: np.ndarray, nxt: np.ndarray, spare: np.ndarray,
+               shift: int) -> None:
+    """Pass 1 of `permute` (an American flag sort on the block of each row's place, row i
+    going to place[i]): block by block, each row not yet in its own block carried to the
+    next place of its block that holds no row of that block's own. `nxt` (a place per
+    block) and `spare` (two rows) are work areas."""
+    n = place.size
     for b in range(nxt.size):
-        nxt[b] = b * block
+        nxt[b] = b << shift
     for b in range(nxt.size):
-        last = min((b + 1) * block, n)
+        last = min((b + 1) << shift, n)
         while nxt[b] < last:
             i = nxt[b]
             if place[i] >> shift == b:
                 nxt[b] += 1
-                continue
-            carried, hold = place[i], 0  # row i into spare[0]: place i is the hole
-            _copy_row(rows, i, spare, 0, True)
-            while True:
-                d = carried >> shift
-                j = nxt[d]
-                while j != i and place[j] >> shift == d:
-                    j += 1
-                nxt[d] = j + 1
-                if j == i:  # (d is b: the cycle closes at the hole)
-                    _copy_row(rows, i, spare, hold, False)
-                    place[i] = carried
-                    break
-                # (the block's next places, asked for ahead: they are the next to be filled)
-                prefetch_at(rows, j + 2, 0)
-                prefetch_at(rows, j + 2, rows.shape[1] - 1)
-                prefetch(place, j + 8)
-                _copy_row(rows, j, spare, 1 - hold, True)
-                _copy_row(rows, j, spare, hold, False)
-                place[j], carried = carried, place[j]
-                hold = 1 - hold
-    # pass 2: within each block, each row's cycle followed to its place
-    for i in range(n):
+            else:
+                _carry(rows, place, nxt, spare, shift, i)
+
+
+@rng.compiled_inline
+def _carry(rows: np.ndarray, place: np.ndarray, nxt: np.ndarray, spare: np.ndarray,
+           shift: int, i: int) -> None:
+    """Carry row i to its block, the row it displaces to its own, and on, until a row of
+    i's block fills the hole row i left."""
+    carried, hold = place[i], 0
+    _copy_row(rows, i, spare, 0, True)
+    while True:
+        d = carried >> shift
+        j = nxt[d]
+        while j != i and place[j] >> shift == d:
+            j += 1
+        nxt[d] = j + 1
+        if j == i:  # (d is i's block: the cycle closes at the hole)
+            _copy_row(rows, i, spare, hold, False)
+            place[i] = carried
+            return
+        # (the block's next places, asked for ahead: they are the next to be filled)
+        prefetch_at(rows, j + 2, 0)
+        prefetch_at(rows, j + 2, rows.shape[1] - 1)
+        prefetch(place, j + 8)
+        _copy_row(rows, j, spare, 1 - hold, True)
+        _copy_row(rows, j, spare, hold, False)
+        place[j], carried = carried, place[j]
+        hold = 1 - hold
+
+
+@rng.compiled
+def _within_blocks(rows: np.ndarray, place: np.ndarray, spare: np.ndarray) -> None:
+    """Pass 2 of `permute`: every row in its block already, each cycle followed to its
+    places (within a block the caches hold)."""
+    for i in range(place.size):
         if place[i] == i:
             continue
         carried, hold = place[i], 0
         _copy_row(rows, i, spare, 0, True)
-        while True:
+        while carried != i:
             j = carried
-            if j == i:
-                _copy_row(rows, i, spare, hold, False)
-                place[i] = i
-                break
             _copy_row(rows, j, spare, 1 - hold, True)
             _copy_row(rows, j, spare, hold, False)
             carried, place[j] = place[j], j
             hold = 1 - hold
+        _copy_row(rows, i, spare, hold, False)
+        place[i] = i
 
 
 @rng.compiled_inline

@@ -112,6 +112,15 @@ def _typed(code: str, column: np.ndarray) -> array[Any]:
     return typed
 
 
+def _typed_column(code: str, field: str) -> functools.cached_property[array[Any]]:
+    """A CustomerBook attribute: its order column `field` (OrderColumns) as a typed array,
+    made the first time it is read (the compiled engines read the NumPy columns only)."""
+    def typed(book: CustomerBook) -> array[Any]:
+        return _typed(code, getattr(book.columns, field))
+
+    return functools.cached_property(typed)
+
+
 def limit_scale(policy: Policy) -> np.ndarray:
     """Per (own grade, grade now), what a re-rated customer's credit limit is multiplied by:
     its grade factors' ratio (policy.credit_limit.grade_factors), since the limit rests on
@@ -345,29 +354,12 @@ class CustomerBook:
         self.fate = bytearray(time.size)  # (a bytearray: written an order at a time)
 
     # the columns as typed Python arrays, for the reference engine's scalar reads (see _typed)
-    @functools.cached_property
-    def o_time(self) -> array[float]:
-        return _typed("d", self.columns.time)
-
-    @functools.cached_property
-    def o_cust(self) -> array[int]:
-        return _typed("q", self.columns.cust)
-
-    @functools.cached_property
-    def o_index(self) -> array[int]:
-        return _typed("q", self.columns.number)
-
-    @functools.cached_property
-    def o_amount(self) -> array[float]:
-        return _typed("d", self.columns.amount)
-
-    @functools.cached_property
-    def o_thin(self) -> array[float]:
-        return _typed("d", self.columns.thin)
-
-    @functools.cached_property
-    def o_approval(self) -> array[float]:
-        return _typed("d", self.columns.approval)
+    o_time = _typed_column("d", "time")
+    o_cust = _typed_column("q", "cust")
+    o_index = _typed_column("q", "number")
+    o_amount = _typed_column("d", "amount")
+    o_thin = _typed_column("d", "thin")
+    o_approval = _typed_column("d", "approval")
 
     @functools.cached_property
     def o_payer(self) -> array[int]:

@@ -194,14 +194,23 @@ def render_comparison(comparison: Comparison, words: Wording | None = None) -> s
         out.append(words.word("scenarios_differ"))
     out.append(words.word("differences_note", baseline=labels[0]).replace("★", "*"))
     out.append("")
-    head = f"  {'':<34}" + "".join(f" {label[:16]:>16}" for label in labels)
-    head += "".join(f"   {(label[:12] + ' − ' + labels[0][:12]):<30}" for label in labels[1:])
-    out.append(head)
-    for row in comparison.rows:
-        line = f"  {words.metric(row.metric)[:34]:<34}"
-        line += "".join(f" {words.value(row.metric, e.mean):>16}" for e in row.estimates)
+    # the label column as wide as its longest label: cut, two rows could read the same
+    # (the allowance at the start and at the end of the window)
+    names = [words.metric(row.metric) for row in comparison.rows]
+    width = max([34, *(len(name) for name in names)])
+    # each policy's column as wide as its label (labels unique_labels made unique stay so)
+    cols = [max(16, len(label)) for label in labels]
+    diffs = [f"{label} − {labels[0]}" for label in labels[1:]]
+    head = f"  {'':<{width}}" + "".join(f" {label:>{w}}" for label, w in zip(labels, cols,
+                                                                            strict=True))
+    head += "".join(f"   {diff:<{max(30, len(diff))}}" for diff in diffs)
+    out.append(head.rstrip())
+    for row, name in zip(comparison.rows, names, strict=True):
+        line = f"  {name:<{width}}"
+        line += "".join(f" {words.value(row.metric, e.mean):>{w}}"
+                        for e, w in zip(row.estimates, cols, strict=True))
         for i in range(1, len(labels)):
-            line += f"   {_difference(row, i, words):<30}"
+            line += f"   {_difference(row, i, words):<{max(30, len(diffs[i - 1]))}}"
         out.append(line.rstrip())
     return "\n".join(out)
 

@@ -200,11 +200,15 @@ def collection_effectiveness_index(
 
     Returns:
         CEI in percent (100 = everything collectable was collected); nan when nothing was
-        collectable.
+        collectable, or when the figures do not reconcile: receivables that end above the
+        opening balance plus the sales counted (nothing was collected, less than nothing) gave
+        a "CEI" of any size, such as 1,448% from a book whose balance rose with no sales.
     """
     opening_plus_sales = float(beginning_receivables) + float(credit_sales)
     collected = opening_plus_sales - float(ending_receivables)
     collectable = opening_plus_sales - float(ending_current_receivables)
+    if collected < 0.0:
+        return math.nan
     return _ratio(collected, collectable) * 100.0
 
 

@@ -130,6 +130,12 @@ class BookKpis:
         if not self.has_opening:
             notes.append("no period end before the window: average DSO and CEI need the "
                          "opening balance (n/a)")
+        unreconciled = [end for end, value in self.cei_by_period if math.isnan(value)]
+        if unreconciled or (self.has_opening and math.isnan(self.cei)):
+            notes.append("CEI n/a (" + (", ".join(unreconciled) or "the window")
+                         + "): nothing was collectable, or receivables ended above the "
+                         "opening balance plus the sales counted, figures that do not "
+                         "reconcile (check the credit sales)")
         return tuple(notes)
 
 

@@ -89,3 +89,18 @@ def test_one_run_is_not_a_comparison(document_maker: Any) -> None:
 
 def test_labels_are_made_unique() -> None:
     assert unique_labels(["a", "b", "a", "a"]) == ["a", "b", "a (2)", "a (3)"]
+
+
+def test_the_text_table_cuts_no_label(document_maker: Any) -> None:
+    """Labels are shown whole: cut at a fixed width, the allowance at the start and at the
+    end of the window read the same, and two policies named alike ('tiny policy' and
+    'tiny policy (2)') gave one difference header 'tiny policy  − tiny policy'."""
+    start, end = "allowance_start", "allowance_end"
+    runs = {**A, start: [1.0, 1.0, 1.0, 1.0], end: [2.0, 2.0, 2.0, 2.0]}
+    comparison = compare([document_maker(runs, [1, 2, 3, 4], "tiny policy"),
+                          document_maker(runs, [1, 2, 3, 4], "tiny policy")])
+    text = render_comparison(comparison)
+    assert "tiny policy (2) − tiny policy" in text
+    lines = {line.split("  ")[1] for line in text.splitlines()[4:] if line.startswith("  ")}
+    names = [n for n in lines if n.startswith("allowance")]
+    assert len(names) == 2 and len(set(names)) == 2

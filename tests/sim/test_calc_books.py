@@ -110,3 +110,16 @@ def test_each_problem_is_one_line_naming_file_line_column_value(text: str, messa
         parse_aging_text(text, "f.csv")
     assert str(caught.value).startswith(message)
     assert "\n" not in str(caught.value)
+
+
+def test_a_book_that_does_not_reconcile_has_no_cei_and_says_why() -> None:
+    """Receivables that rise with no sales: the CEI is n/a, not 1,448%, and a note says why."""
+    book = parse_aging_text("period_end,credit_sales,total,current,31-60\n"
+                            "2025-01-31,3390,3445,3000,445\n"
+                            "2025-02-28,0,5110,3560,1550\n", "f.csv")
+    kpis = book_kpis(book)
+    assert kpis.cei != kpis.cei and kpis.cei_by_period[0][1] != kpis.cei_by_period[0][1]
+    assert any("CEI n/a (2025-02-28)" in note and "check the credit sales" in note
+               for note in kpis.conventions())
+    sample = book_kpis(read_aging_csv(DATA / "aging_sample.csv"))
+    assert not any("CEI n/a" in note for note in sample.conventions())

@@ -149,6 +149,13 @@ def test_cei_with_nothing_collectable_is_nan() -> None:
     assert math.isnan(collection_effectiveness_index(0, 100, 100, 100))
 
 
+def test_cei_of_figures_that_do_not_reconcile_is_nan() -> None:
+    # receivables rose from 3,445 to 5,110 with no sales: less than nothing collected, a
+    # "CEI" of 1,448% before; any closing balance up to opening + sales keeps it in 0..100
+    assert math.isnan(collection_effectiveness_index(3_445, 0, 5_110, 3_560))
+    assert collection_effectiveness_index(3_445, 1_665, 5_110, 3_560) == pytest.approx(0.0)
+
+
 # --- aging ---------------------------------------------------------------------------------
 
 

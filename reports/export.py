@@ -17,13 +17,27 @@ from arsim import __version__
 from arsim.sim.replicate import RunResult, as_jsonable, interrupts_held
 
 from .tables import aging_frame, daily_frame, ledger_frame, replications_frame
+from .wording import LANGUAGES
 
-__all__ = ["ARSIM_FILES", "LEDGER_ROW_BYTES", "jsonable", "result_document", "write_all",
-           "write_atomic", "write_run"]
+__all__ = ["ARSIM_FILES", "LEDGER_ROW_BYTES", "REPORT_FILES", "default_report", "jsonable",
+           "result_document", "write_all", "write_atomic", "write_run"]
 
 #: Every file a run writes to its --out folder. A run replaces them as one set: a file the
 #: new run does not write (an earlier run's ledger.csv) goes, so no folder mixes two runs.
 ARSIM_FILES = ("result.json", "replications.csv", "daily.csv", "aging.csv", "ledger.csv")
+
+
+def default_report(language: str) -> str:
+    """The report `arsim report` writes beside a result.json: report.html (report.zh.html in
+    Chinese), with its Markdown twin (.md)."""
+    return "report.html" if language == "en" else f"report.{language}.html"
+
+
+#: The reports made from an earlier result under their default names: a run that replaces
+#: the result removes them too, so that no report of the old figures sits beside the new ones
+REPORT_FILES = tuple(name for language in LANGUAGES
+                     for name in (default_report(language),
+                                  default_report(language).removesuffix(".html") + ".md"))
 
 
 #: Bytes a ledger.csv row takes, measured: 33,962,020 bytes for 196,199 rows of the default
@@ -145,5 +159,6 @@ def write_run(result: RunResult, folder: str | Path, ledger: bool = False,
         tables["ledger.csv"] = ledger_frame(result)
     for name, frame in tables.items():
         files[root / name] = partial(_write_csv, frame, name=name, progress=progress)
-    _write_all(files, tuple(root / name for name in ARSIM_FILES if root / name not in files))
+    _write_all(files, tuple(root / name for name in ARSIM_FILES + REPORT_FILES
+                            if root / name not in files))
     return list(files)

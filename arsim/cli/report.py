@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from arsim.reports.compare import compare
+from arsim.reports.export import default_report
 from arsim.reports.rundata import RunData, read_document, read_json, read_run
 from arsim.reports.studies import complete_optimization, study_kind
 
@@ -42,8 +43,7 @@ def report_command(result_file: str, out_file: str | None, lang: str) -> None:
     path = Path(result_file)
     raw = read_json(path)
     kind = study_kind(raw) if isinstance(raw, dict) else None
-    default = "report.html" if lang == "en" else f"report.{lang}.html"
-    target = Path(out_file) if out_file else path.parent / default
+    target = Path(out_file) if out_file else path.parent / default_report(lang)
     if kind is not None:
         study = complete_optimization(raw, path.parent) if kind == "optimization" else raw
         for file in write_study_report(study, kind, target, lang):

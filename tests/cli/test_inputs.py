@@ -142,13 +142,19 @@ def test_a_folder_of_other_files_is_refused(tmp_path: Path) -> None:
 
 def test_reusing_an_out_folder_never_mixes_runs(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    first = _invoke(["run", str(TINY), "-n", "1", "--out", str(out), "--ledger"])
+    first = _invoke(["run", str(TINY), "-n", "1", "--out", str(out), "--ledger",
+                     "--report", str(out / "report.html")])
     assert first.exit_code == 0, first.output
-    assert (out / "ledger.csv").exists()
+    zh = _invoke(["report", str(out / "result.json"), "--lang", "zh"])
+    assert zh.exit_code == 0, zh.output
+    reports = ("report.html", "report.md", "report.zh.html", "report.zh.md")
+    assert (out / "ledger.csv").exists() and all((out / name).exists() for name in reports)
     (out / "my_notes.txt").write_text("kept", encoding="utf-8")
     second = _invoke(["run", str(TINY), "-n", "2", "--seed", "3", "--out", str(out)])
     assert second.exit_code == 0, second.output
     assert not (out / "ledger.csv").exists()  # the first run's ledger went with its result
+    # and so did the reports of its figures (a user saw the old total beside the new one)
+    assert not any((out / name).exists() for name in reports)
     assert (out / "my_notes.txt").read_text(encoding="utf-8") == "kept"
     assert json.loads((out / "result.json").read_text(encoding="utf-8"))["root_seed"] == 3
 

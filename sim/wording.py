@@ -60,7 +60,10 @@ def plain_message(error: Any) -> str:
         key, words = _BOUNDS[kind]
         bound = ctx.get(key)
         if isinstance(bound, int | float):
-            return f"{words} {_number(float(bound))}"
+            # a count given (customers, replications) is bounded by a count, not a share:
+            # "at least 1", not "at least 1 (100%)"
+            counted = isinstance(error.get("input"), int) and float(bound).is_integer()
+            return f"{words} {_number(int(bound) if counted else float(bound))}"
     if kind in {"tuple_type", "list_type", "set_type"}:
         return _as_list(error.get("input"))
     if kind in _KINDS:

@@ -58,8 +58,7 @@ class _Group(click.Group):
         except (ArsimError, yaml.YAMLError, OSError) as exc:
             if ctx.meta.get("arsim_debug"):
                 raise
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            click.echo(f"arsim: error: {message}", err=True)
+            click.echo(f"arsim: error: {_one_line(exc)}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:
             exiting = isinstance(ctx.obj, dict) and bool(ctx.obj.get("exiting_process"))
@@ -71,6 +70,14 @@ class _Group(click.Group):
                 raise
             exiting = isinstance(ctx.obj, dict) and bool(ctx.obj.get("exiting_process"))
             _interrupted("arsim: interrupted; no output file was left half-written", exiting)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as one line; a file that cannot be read named first, in words ("x.csv: no
+    such file or directory", not "[Errno 2] No such file or directory: 'x.csv'")."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror[0].lower()}{exc.strerror[1:]}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _quiet_interrupts(hook: Any) -> Any:

@@ -17,6 +17,7 @@ import click
 import yaml
 from pydantic import BaseModel
 
+from arsim import scenarios as shipped
 from arsim.reports.export import write_atomic
 from arsim.sim.errors import ArsimError
 from arsim.sim.loader import load, standalone_data
@@ -117,6 +118,9 @@ def new_command(name: str, source: str) -> None:
     if target.exists():
         raise ArsimError(f"{target}: already exists; choose another name or remove it first")
     origin = Path(resolve(source))
+    if not origin.is_file():
+        raise ArsimError(f"--from {source}: no such file or shipped scenario; arsim scenarios "
+                         f"lists the shipped ones ({', '.join(shipped.available())})")
     text = standalone_text(origin)
     def write(stream: TextIO) -> None:
         stream.write(text)

@@ -181,6 +181,8 @@ def show_command(name: str) -> None:
     """
     known = [*shipped.available(), *shipped.teaching()]
     if name.removesuffix(".yaml") not in known:
-        raise ArsimError(f"no shipped scenario '{name}'; arsim scenarios lists them "
+        nearest = difflib.get_close_matches(name.removesuffix(".yaml"), known, n=1, cutoff=0.6)
+        hint = f" (did you mean '{nearest[0]}'?)" if nearest else ""
+        raise ArsimError(f"no shipped scenario '{name}'{hint}; arsim scenarios lists them "
                          f"({', '.join(known)})")
     click.echo(shipped.path(name.removesuffix(".yaml")).read_text(encoding="utf-8"), nl=False)

@@ -227,3 +227,22 @@ def test_a_percentage_is_not_read_for_days_or_money() -> None:
     message = _one_line_failure(["validate", str(TINY), "--set",
                                  "scenario.horizon.horizon_days=15%"])
     assert "horizon.horizon_days: give a number" in message
+
+
+# --- names that are not there ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["kpis", "nosuch.csv"], "nosuch.csv: no such file or directory"),
+    (["new", "copy", "--from", "nosuch"], "--from nosuch: no such file or shipped scenario; "
+                                          "arsim scenarios lists the shipped ones (backlog,"),
+    (["scenarios", "show", "ladder_03"], "no shipped scenario 'ladder_03' (did you mean "
+                                         "'ladder_003'?); arsim scenarios lists them"),
+])
+def test_a_missing_file_or_name_is_one_line_in_words(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     args: list[str], message: str) -> None:
+    """Not "[Errno 2] No such file or directory: 'nosuch.csv'"; nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    assert _one_line_failure(args).startswith(message)
+    assert list(tmp_path.iterdir()) == []

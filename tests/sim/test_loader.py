@@ -153,3 +153,16 @@ def test_a_payer_type_keeps_the_built_in_keys_it_does_not_state() -> None:
     assert reminded.promise_break_share == 0.9
     built_in = _default_payer_types()[PayerType.REMINDED]
     assert reminded.response == built_in.response and reminded.lag_days == built_in.lag_days
+
+
+def test_a_count_out_of_bounds_is_worded_as_a_count_and_a_share_as_a_share() -> None:
+    """'customers is -35; it must be at least 1', not 'at least 1 (100%)'; a share keeps its
+    percentage ('must be below 0.5 (50%)')."""
+    from arsim.sim.wording import plain_message  # noqa: PLC0415
+
+    count = {"type": "greater_than_equal", "ctx": {"ge": 1}, "input": -35, "msg": ""}
+    assert plain_message(count) == "must be at least 1"
+    share = {"type": "less_than", "ctx": {"lt": 0.5}, "input": 0.6, "msg": ""}
+    assert plain_message(share) == "must be below 0.5 (50%)"
+    whole_share = {"type": "less_than_equal", "ctx": {"le": 1}, "input": 1.5, "msg": ""}
+    assert plain_message(whole_share) == "must be at most 1 (100%)"

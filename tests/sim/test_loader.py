@@ -9,6 +9,7 @@ import pytest
 from arsim.sim.errors import PolicyError, ScenarioError
 from arsim.sim.loader import apply_overrides, load, load_text
 from arsim.sim.scenario import PayerType, _default_payer_types
+from arsim.sim.wording import plain_message
 
 MINIMAL = """\
 name: tiny
@@ -158,8 +159,6 @@ def test_a_payer_type_keeps_the_built_in_keys_it_does_not_state() -> None:
 def test_a_count_out_of_bounds_is_worded_as_a_count_and_a_share_as_a_share() -> None:
     """'customers is -35; it must be at least 1', not 'at least 1 (100%)'; a share keeps its
     percentage ('must be below 0.5 (50%)')."""
-    from arsim.sim.wording import plain_message  # noqa: PLC0415
-
     count = {"type": "greater_than_equal", "ctx": {"ge": 1}, "input": -35, "msg": ""}
     assert plain_message(count) == "must be at least 1"
     share = {"type": "less_than", "ctx": {"lt": 0.5}, "input": 0.6, "msg": ""}

@@ -74,8 +74,10 @@ def _days_to_pay(issue: npt.NDArray[Any], settle: npt.NDArray[Any],
     return np.asarray(settle[keep] - issue[keep], dtype=np.float64)
 
 
-def read_document(path: str | Path) -> dict[str, Any]:
-    """A saved result.json or comparison.json.
+def read_document(path: str | Path,
+                  expected: str = "a result.json or comparison.json") -> dict[str, Any]:
+    """A saved result.json or comparison.json (`expected`: what the caller reads, for the
+    error's words).
 
     Raises:
         ArsimError: The file cannot be read or was not written by arsim.
@@ -85,7 +87,7 @@ def read_document(path: str | Path) -> dict[str, Any]:
     is_run = isinstance(document, dict) and {"summary", "replications", "policy"} <= set(document)
     if not is_run and not (isinstance(document, dict)
                            and document.get("kind") == "comparison"):
-        raise ArsimError(f"{file}: not a result.json or comparison.json written by arsim")
+        raise ArsimError(f"{file}: not {expected} written by arsim")
     return dict(document)
 
 

@@ -49,7 +49,8 @@ def report_command(result_file: str, out_file: str | None, lang: str) -> None:
         for file in write_study_report(study, kind, target, lang):
             click.echo(f"wrote {file}", err=True)
         return
-    document = read_document(path)
+    document = read_document(path, "a result.json, comparison.json, sweep.json or "
+                                   "optimize.json")
     if document.get("kind") == "comparison":
         runs = [_run_of(path, entry, doc) for entry, doc in zip(
             document["runs"], document["documents"], strict=True)]

@@ -101,7 +101,7 @@ def test_kpis_from_the_sample_file() -> None:
          "is not a rate"),
         (["calc", "credit-decision", "--price", "10", "--cost", "5", "--default", "120%",
           "--rate", "1%"], "default probability"),
-        (["kpis", "no/such/file.csv"], "No such file"),
+        (["kpis", "no/such/file.csv"], "no/such/file.csv: no such file or directory"),
     ],
 )
 def test_errors_are_one_line_and_exit_2(args: list[str], message: str) -> None:

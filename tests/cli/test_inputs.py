@@ -246,3 +246,17 @@ def test_a_missing_file_or_name_is_one_line_in_words(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     assert _one_line_failure(args).startswith(message)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", str(TINY), "--report", "rep.pdf"], "--report rep.pdf: the report is an HTML page"),
+    (["run", str(TINY), "--lang", "zh"], "--lang zh is the report's language: add --report"),
+    (["compare", str(TINY), "--lang", "zh"], "--lang zh is the report's language"),
+])
+def test_a_report_not_as_asked_is_refused_before_simulating(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str) -> None:
+    """An HTML page written into rep.pdf, or --lang zh with no report (silently English)."""
+    monkeypatch.chdir(tmp_path)
+    started = time.perf_counter()
+    assert _one_line_failure([*args, "-n", "50"]).startswith(message)
+    assert time.perf_counter() - started < 5 and list(tmp_path.iterdir()) == []

@@ -18,6 +18,9 @@ NOTE_CODES: Mapping[str, tuple[str, ...]] = {
     "selection_skipped": ("why",),  # the finalists are kept in the search's order
     "recheck_stopped": ("why",),
     "no_feasible_search": (),  # no candidate met the constraints in the search
+    # candidates that are no valid policy (or cannot run in the scenario): how many of those
+    # the search saw besides the incumbent, and the first one's reason
+    "invalid_candidates": ("count", "total", "error"),
     "finalist_failed": ("params", "error"),  # a finalist failed on the exact engine
     # a finalist broke a constraint on the exact engine's first stage: the next one replaces it
     "finalist_dropped": ("params", "broken"),

@@ -77,6 +77,9 @@ class OptimizeResult:
     notes: tuple[Note, ...]
     frontier: tuple[dict[str, object], ...] = ()
     frontier_kpi: str | None = None
+    #: the winner's figures on the selection stage's replications, the runner-ups' own: a
+    #: runner-up is compared with these, not with the re-check's fresh seeds
+    winner_selection: Finding | None = None
 
     @property
     def significant(self) -> bool:
@@ -128,6 +131,9 @@ def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: in
                                                  exact, notes)
     runner_ups = tuple(_finding(study, c, spec, final_engine, "select") for c in order
                        if winner is None or c.key != winner.key)
+    chosen = [c for c in order if winner is not None and c.key == winner.key]
+    winner_selection = (_finding(study, chosen[0], spec, final_engine, "select")
+                        if chosen else None)
     traced: list[dict[str, object]] = []
     if frontier_kpi is not None:
         try:
@@ -137,13 +143,15 @@ def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: in
     return OptimizeResult(spec, method, seed, winner, incumbent_finding, saving,
                           tuple(f for f in runner_ups if f is not None), selection,
                           tuple(searcher.table()), dict(study.spent_by_stage), study.replayed,
-                          tuple(notes), tuple(traced), frontier_kpi)
+                          tuple(notes), tuple(traced), frontier_kpi, winner_selection)
 
 
 def _search(searcher: Searcher, home: Candidate, method: str, seed: int,
             frontier_kpi: str | None, notes: list[Note]) -> None:
     """The incumbent first (its metrics check the KPI names), then the grid, or evolution
     and its polish."""
+    if method == "grid":  # every candidate is known: refuse an invalid space before running
+        _refuse_if_none_valid([searcher.candidate(v).error for v in searcher.space.grid()])
     try:
         first = searcher.look(home)
     except BudgetSpentError as exc:
@@ -155,8 +163,28 @@ def _search(searcher: Searcher, home: Candidate, method: str, seed: int,
     else:
         searcher.evolve(seed)
         searcher.polish()
+    others = [s for s in searcher.seen.values() if s.key != home.key]
+    invalid = [s for s in others if s.error is not None]
+    if invalid:
+        notes.append(Note("invalid_candidates", {"count": len(invalid), "total": len(others),
+                                                 "error": invalid[0].error}))
     if searcher.stopped:
         notes.append(searcher.stopped)
+    elif others and len(invalid) == len(others):
+        # the incumbent against nothing is no study: say why rather than "no saving"
+        _refuse_if_none_valid([s.error for s in invalid])
+
+
+def _refuse_if_none_valid(reasons: Sequence[str | None]) -> None:
+    """Raise where no candidate of the space is a valid policy (each candidate's reason,
+    None where it is valid).
+
+    Raises:
+        PolicyError: every candidate is invalid; the first one's reason.
+    """
+    if reasons and all(r is not None for r in reasons):
+        raise PolicyError(f"none of the {len(reasons)} candidates of the space is a valid "
+                          f"policy; the first: {reasons[0]}")
 
 
 def _check_kpis(spec: OptimizeSpec, frontier_kpi: str | None,

@@ -19,9 +19,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from arsim.sim.errors import PolicyError
 from arsim.sim.optimize_spec import Variable
 from arsim.sim.policy import Policy
+from arsim.sim.wording import describe, plain_message, readable_loc
 
 __all__ = ["Dimension", "Space", "Vector", "parse_lever"]
 
@@ -124,9 +127,21 @@ def parse_lever(text: str) -> Variable:
             return Variable(path=path.strip(), low=low, high=high, step=step)
         if len(parts) == 1:
             return Variable(path=path.strip(), choices=tuple(_scalar(p) for p in spec.split(",")))
-    except ValueError as exc:
-        raise PolicyError(f"--vary '{text}': {str(exc).splitlines()[-1].strip()}") from exc
+    except ValidationError as exc:
+        # the --vary prefix names the lever already; the variable's own message repeats it
+        reason = _validation_reason(exc).removeprefix(f"variable {path.strip()}: ")
+        raise PolicyError(f"--vary '{text}': {reason}") from exc
+    except ValueError as exc:  # float() of a part that is no number
+        raise PolicyError(f"--vary '{text}': {exc}") from exc
     raise PolicyError(f"--vary '{text}': a range is low:high:step, e.g. 15:120:5")
+
+
+def _validation_reason(exc: ValidationError) -> str:
+    """pydantic's first error in words (sim/wording.py), as the loader and --set word it:
+    the field, the value and the rule; a whole-model rule (no field) as its message."""
+    first = exc.errors()[0]
+    field = readable_loc(first["loc"])
+    return describe(field, first) if field else plain_message(first)
 
 
 def _scalar(text: str) -> Any:
@@ -201,24 +216,43 @@ class Space:
         """
         policy = self.base
         terms_parts: dict[str, dict[str, float]] = {}
+        levers: dict[str, list[str]] = {}  # per grade, the levers that set its terms
         # accepted grades first: `terms.*` means the grades this candidate accepts
         order = sorted(zip(self.dimensions, vector, strict=True),
                        key=lambda dx: dx[0].path != "accepted_grades")
         for dim, x in order:
+            lever = f"{dim.path} = {dim.label(x)}"
             match = _TERMS_PART.match(dim.path)
             if match is None:
-                for path in _expand(policy, dim.path):
-                    policy = policy.with_value(path, _field_value(policy, path, dim.value(x)))
+                try:
+                    for path in _expand(policy, dim.path):
+                        policy = policy.with_value(path,
+                                                   _field_value(policy, path, dim.value(x)))
+                except PolicyError as exc:
+                    raise _lever_error(exc, lever) from exc
                 continue
             grade, part = match.groups()
             grades = policy.accepted_grades if grade == "*" else (grade,)
             for g in grades:
                 terms_parts.setdefault(g, {})[part] = float(dim.value(x))
+                levers.setdefault(g, []).append(lever)
         for grade, parts in terms_parts.items():
-            policy = _set_terms(policy, grade, parts)
+            try:
+                policy = _set_terms(policy, grade, parts)
+            except PolicyError as exc:
+                raise _lever_error(exc, ", ".join(levers[grade])) from exc
         if name is not None:
             policy = policy.model_copy(update={"name": name})
         return policy
+
+
+def _lever_error(exc: PolicyError, levers: str) -> PolicyError:
+    """A candidate's validation error naming the levers' values as the user gave them:
+    the policy's own message shows the whole value it set (a grade's terms as a dict)."""
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError):
+        return PolicyError(f"{levers}: {_validation_reason(cause)}")
+    return exc
 
 
 def _expand(policy: Policy, path: str) -> list[str]:

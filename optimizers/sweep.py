@@ -3,6 +3,10 @@
 Every point of the grid runs the same replications (the same seeds: common random numbers),
 so the curve's shape is not noise from one point's luck to the next. The bottom of the total
 cost curve is the point with the smallest mean total cost.
+
+Every point's policy is built and checked before anything runs: a sweep none of whose values
+makes a valid policy is refused at once, with the first point's reason, rather than written
+out as a table of failures.
 """
 
 from __future__ import annotations
@@ -14,18 +18,23 @@ from typing import Any
 
 from arsim.sim.errors import EngineError, PolicyError
 from arsim.sim.optimize_spec import Variable
-from arsim.sim.policy import Policy
-from arsim.sim.replicate import run
+from arsim.sim.policy import Policy, check_compatible
+from arsim.sim.replicate import choose_engine, run
 from arsim.sim.scenario import Scenario
 from arsim.sim.stats import Estimate, summarise
 
-from .space import Space
+from .space import Space, Vector
 
-__all__ = ["COST_PARTS", "SweepPoint", "SweepResult", "sweep"]
+__all__ = ["COST_PARTS", "CREDITS", "SweepPoint", "SweepResult", "sweep"]
 
-#: The curves drawn, in the order of the training material's picture; total last.
+#: The curves drawn, in the order of the training material's picture, then what else makes up
+#: the total as `arsim run` itemises it (penalty income, subtracted; the inventory carrying
+#: cost, where the scenario counts it): the parts shown add up to the total, which is last.
 COST_PARTS = ("opportunity_cost", "management_cost", "bad_debt_cost", "shortage_cost",
-              "discount_cost", "total_cost")
+              "discount_cost", "penalty_income", "inventory_carrying_cost", "total_cost")
+
+#: The parts the total subtracts rather than adds.
+CREDITS = frozenset({"penalty_income"})
 
 #: Largest grid a sweep runs (two levers of 40 points each, say).
 MAX_POINTS = 2000
@@ -52,6 +61,13 @@ class SweepResult:
     replications: int
     confidence: float
     metric: str = "total_cost"
+    inventory: bool = False  # whether the scenario counts the inventory carrying cost
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The costs shown (COST_PARTS), the inventory carrying cost only where counted."""
+        return tuple(p for p in COST_PARTS
+                     if self.inventory or p != "inventory_carrying_cost")
 
     @property
     def bottom(self) -> int | None:
@@ -69,7 +85,7 @@ class SweepResult:
         out: list[dict[str, Any]] = []
         for i, p in enumerate(self.points):
             row: dict[str, Any] = {**p.params, "engine": p.engine}
-            for part in (*COST_PARTS, "net_margin", "dso", "bad_debt_ratio"):
+            for part in (*self.parts, "net_margin", "dso", "bad_debt_ratio"):
                 est = p.estimates.get(part)
                 row[part] = est.mean if est else math.nan
                 row[f"{part}_low"] = est.low if est else math.nan
@@ -100,11 +116,15 @@ def sweep(scenario: Scenario, policy: Policy, levers: Sequence[Variable],
                           "larger step)")
     count = replications or scenario.horizon.replications
     root = scenario.horizon.seed if seed is None else seed
+    vectors = list(space.grid())
+    policies = [_policy(scenario, space, v, engine) for v in vectors]
+    _refuse_if_none_valid([p if isinstance(p, str) else None for p in policies])
     points: list[SweepPoint] = []
-    for done, vector in enumerate(space.grid(), start=1):
+    for done, (vector, candidate) in enumerate(zip(vectors, policies, strict=True), start=1):
         params = space.params(vector)
         try:
-            candidate = space.to_policy(vector)
+            if isinstance(candidate, str):
+                raise PolicyError(candidate)
             result = run(scenario, candidate, replications=count, seed=root, jobs=jobs,
                          scheduler=scheduler, engine=engine, series=False)
         except (PolicyError, EngineError) as exc:
@@ -114,5 +134,32 @@ def sweep(scenario: Scenario, policy: Policy, levers: Sequence[Variable],
             points.append(SweepPoint(params, result.engine, summarise(rows, confidence)))
         if progress is not None:
             progress(done, size)
+    _refuse_if_none_valid([p.error for p in points])
     axes = tuple(tuple(d.label(x) for x in d.points() or ()) for d in space.dimensions)
-    return SweepResult(space.names, axes, tuple(points), root, count, confidence)
+    return SweepResult(space.names, axes, tuple(points), root, count, confidence,
+                       inventory=scenario.conventions.include_inventory_carrying)
+
+
+def _policy(scenario: Scenario, space: Space, vector: Vector, engine: str) -> Policy | str:
+    """The point's policy, checked against the scenario and the engine as a run would check
+    it, or why it cannot run."""
+    try:
+        policy = space.to_policy(vector)
+        check_compatible(scenario, policy)
+        choose_engine(scenario, policy, engine)
+    except (PolicyError, EngineError) as exc:
+        return str(exc)
+    return policy
+
+
+def _refuse_if_none_valid(reasons: Sequence[str | None]) -> None:
+    """Raise where every point failed (each point's reason, None where it ran or can): a
+    table of failures is no sweep. Some valid points make a curve, the failed ones shown with
+    their reasons.
+
+    Raises:
+        PolicyError: no point can run; the first point's reason.
+    """
+    if reasons and all(r is not None for r in reasons):
+        raise PolicyError(f"no point of the sweep can run (all {len(reasons)} failed); the "
+                          f"first: {reasons[0]}")

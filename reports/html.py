@@ -199,7 +199,7 @@ def comparison_report(comparison: Comparison, runs: Sequence[RunData],
     for key, make in (("aging", aging_compare), ("cash", cash_forecast),
                       ("ar_time", ar_over_time), ("dso", dso_trend)):
         _figure_or_note(report, key, _svg(make(runs, words)), words)
-    report.add("note", words.word("footnote"))
+    report.add("note", words.word("footnote_compare"))
     return report
 
 

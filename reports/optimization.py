@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from arsim import __version__
 from arsim.optimizers.journal import clean
 from arsim.optimizers.optimize import Finding, OptimizeResult
-from arsim.optimizers.sweep import COST_PARTS, SweepResult
+from arsim.optimizers.sweep import SweepResult
 from arsim.sim.loader import dump_yaml
 from arsim.sim.scenario import Scenario
 from arsim.sim.stats import Estimate
@@ -59,12 +59,19 @@ def _params(params: Mapping[str, Any]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in params.items())
 
 
+#: Column heads of the sweep's table where the cost's name without ``_cost`` would not say
+#: what the column holds (as `arsim run` names them).
+_SWEEP_HEADS = {"penalty_income": "less penalty income",
+                "inventory_carrying_cost": "inventory carrying"}
+
+
 def render_sweep(result: SweepResult) -> str:
-    """The sweep as a table: lever values, each cost's mean, the bottom marked."""
+    """The sweep as a table: lever values, each cost's mean (the parts add up to the total:
+    penalty income is subtracted), the bottom marked."""
     lines = [f"{len(result.points)} points x {result.replications} replications, seed "
              f"{result.seed} (the same seeds at every point)"]
     head = " | ".join(result.levers) + " | engine | " + " | ".join(
-        p.replace("_cost", "") for p in COST_PARTS)
+        _SWEEP_HEADS.get(p, p.removesuffix("_cost")) for p in result.parts)
     lines.append(head)
     bottom = result.bottom
     for i, p in enumerate(result.points):
@@ -72,7 +79,7 @@ def render_sweep(result: SweepResult) -> str:
         if p.error is not None:
             lines.append(f"{values} | failed: {p.error}")
             continue
-        costs = " | ".join(_money(p.estimates[c].mean) for c in COST_PARTS)
+        costs = " | ".join(_money(p.estimates[c].mean) for c in result.parts)
         mark = "   <- lowest total" if i == bottom else ""
         lines.append(f"{values} | {p.engine} | {costs}{mark}")
     return "\n".join(lines)
@@ -94,12 +101,20 @@ def _comparison(result: OptimizeResult) -> list[str]:
     metrics = [(m, label) for m, label in COST_LINES] + [(k, k) for k in _KPIS]
     metrics += [(c.kpi, c.kpi) for c in result.spec.constraints if c.kpi not in _KPIS]
     labels = max(len(label) for _, label in metrics)  # the longest label sets the columns
-    lines = [f"{'':<{labels + 2}}{'best (' + win.engine + ')':>{width}}"
+    level = _level(win.estimates.get("total_cost"), result.spec.confidence)
+    lines = [f"Re-check on fresh seeds: each figure is the mean ± the half-width of its "
+             f"{level:.0%} interval",
+             f"{'':<{labels + 2}}{'best (' + win.engine + ')':>{width}}"
              f"{'incumbent (' + (home.engine if home else '?') + ')':>{width + 4}}"]
     for metric, label in metrics:
         lines.append(f"  {label:<{labels}}{_column(win, metric):>{width}}"
                      f"{_column(home, metric):>{width + 4}}")
     return lines
+
+
+def _level(est: Estimate | None, default: float) -> float:
+    """The confidence level an estimate was made at (the study's where there is none)."""
+    return est.level if est is not None else default
 
 
 def _saving_line(result: OptimizeResult) -> str:
@@ -120,14 +135,48 @@ def _saving_line(result: OptimizeResult) -> str:
             f"fresh seeds): {verdict}")
 
 
+def _selection_figure(finding: Finding, metric: str) -> str:
+    est = finding.estimates.get(metric)
+    return (f"{metric} {_pm(est, True)} (selection, {finding.engine}, "
+            f"{est.n if est else 0} replications)")
+
+
+def _runner_up_lines(result: OptimizeResult) -> list[str]:
+    """The runner-ups beside the best policy's figures from the same stage and seeds: the
+    re-check's figures above come from other, fresh seeds, so a runner-up set against them
+    could look cheaper than the winner by luck of the seeds alone."""
+    if not result.runner_ups:
+        return []
+    metric = "total_cost" if result.spec.objective == "min_total_cost" else "net_margin"
+    best = result.winner_selection
+    level = _level((best or result.runner_ups[0]).estimates.get(metric),
+                   result.spec.confidence)
+    lines = [f"Selection stage, on the same seeds for every finalist (not the re-check's "
+             f"fresh seeds above); mean ± the half-width of its {level:.0%} interval:"]
+    if best is not None:
+        lines.append(f"Best policy, same stage: {_params(best.params)}: "
+                     f"{_selection_figure(best, metric)}")
+    lines += [f"Runner-up {i}: {_params(f.params)}: {_selection_figure(f, metric)}"
+              for i, f in enumerate(result.runner_ups, start=1)]
+    return lines
+
+
+def _invalid_count(result: OptimizeResult) -> str:
+    """' (N not valid policies)' after the candidates' count, where there are any."""
+    count = sum(1 for r in result.candidates if r.get("error"))
+    if not count:
+        return ""
+    return f" ({count} not a valid policy)" if count == 1 else f" ({count} not valid policies)"
+
+
 def render_optimize(result: OptimizeResult) -> str:
     """The end of an optimisation: best policy, its figures against the incumbent, etc."""
     words = wording("en")
     reps = ", ".join(f"{k} {v}" for k, v in result.replications.items())
     engines = ", ".join(sorted({str(r["engine"]) for r in result.candidates if r["engine"]}))
     lines = [f"Search: {result.method} on {engines or 'no engine'}, {len(result.candidates)} "
-             f"candidates; replications run: {reps or 'none'}; read back from the journal: "
-             f"{result.replayed}"]
+             f"candidates{_invalid_count(result)}; replications run: {reps or 'none'}; "
+             f"read back from the journal: {result.replayed}"]
     sel = result.selection
     if sel is not None:
         state = "complete" if sel.complete else "stopped early, no guarantee"
@@ -142,11 +191,7 @@ def render_optimize(result: OptimizeResult) -> str:
         for check in result.winner.constraints:
             text, seen = check_words(check.to_dict(), words)
             lines.append(f"Constraint {text}: {'met' if check.met else 'NOT met'} ({seen})")
-    for i, f in enumerate(result.runner_ups, start=1):
-        metric = "total_cost" if result.spec.objective == "min_total_cost" else "net_margin"
-        lines.append(f"Runner-up {i}: {_params(f.params)}: {metric} "
-                     f"{_pm(f.estimates.get(metric), True)} (selection, {f.engine}, "
-                     f"{f.estimates[metric].n} replications)")
+    lines += _runner_up_lines(result)
     if result.frontier:
         lines.append(f"Frontier against {result.frontier_kpi}: {len(result.frontier)} points "
                      "(frontier.csv)")
@@ -206,6 +251,7 @@ def optimize_document(result: OptimizeResult, scenario: Scenario | None = None
         "saving": None if result.saving is None else {**result.saving.to_dict(),
                                                      "significant": result.significant},
         "runner_ups": [_finding_doc(f) for f in result.runner_ups],
+        "winner_selection": _finding_doc(result.winner_selection),
         "selection": None if sel is None else {
             "procedure": "KN", "winner": sel.winner, "order": list(sel.order),
             "indifference_zone": sel.delta, "confidence": sel.confidence,
@@ -254,7 +300,7 @@ def sweep_document(result: SweepResult, scenario: Scenario | None = None) -> dic
                   "axes": [list(a) for a in result.axes], "metric": result.metric,
                   "seed": result.seed, "replications": result.replications,
                   "confidence": result.confidence, "bottom": result.bottom,
-                  "points": result.rows()})
+                  "cost_parts": list(result.parts), "points": result.rows()})
 
 
 #: Leave the date out of the files' metadata, so that the same figure gives the same file.

@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from arsim.optimizers.sweep import COST_PARTS as SWEEP_COSTS
 from arsim.sim.costs import COST_PARTS
 
 from .figures import cost_breakdown, to_svg
@@ -29,6 +28,7 @@ from .study_figures import (
     search_trace,
     sweep_curves,
     sweep_heatmap,
+    sweep_parts,
 )
 from .study_notes import check_words, note_words, params_text
 from .wording import COST_COMPONENTS, Wording, wording
@@ -70,6 +70,23 @@ def complete_optimization(document: dict[str, Any], folder: Path) -> dict[str, A
 
 def _scenario_name(document: Mapping[str, Any]) -> str:
     return str((document.get("scenario") or {}).get("name") or "")
+
+
+def _interval(words: Wording, level: Any) -> str:
+    """"90% interval": the level stored with the figures. (The run reports' fixed 95% is not
+    theirs to claim: an optimisation states its own confidence, a sweep its own.)"""
+    if not isinstance(level, int | float):
+        return words.word("interval")
+    return words.word("interval_level", level=f"{float(level):.0%}")
+
+
+def _level(document: Mapping[str, Any], finding: Mapping[str, Any] | None,
+           metric: str = "total_cost") -> Any:
+    """The confidence level stored with a finding's estimate of ``metric``, else the
+    study's (an estimate written without its level)."""
+    entry = ((finding or {}).get("estimates") or {}).get(metric) or {}
+    level = entry.get("level")
+    return level if level is not None else document["spec"].get("confidence")
 
 
 def _num(words: Wording, metric: str, value: Any, key: str) -> Cell:
@@ -118,10 +135,10 @@ def _bottom_table(document: dict[str, Any], words: Wording
     """The lowest point's costs, each with its interval."""
     i = document["bottom"]
     point = document["points"][i]
-    header = [words.word("metric"), words.word("mean"), f"{words.word('interval')} −",
-              f"{words.word('interval')} +"]
+    interval = _interval(words, document.get("confidence"))
+    header = [words.word("metric"), words.word("mean"), f"{interval} −", f"{interval} +"]
     rows = []
-    for part in (*SWEEP_COSTS, "net_margin"):
+    for part in (*sweep_parts(document), "net_margin"):
         if part in point:
             rows.append([Cell(words.metric(part)),
                          _num(words, part, point[part], f"points.{i}.{part}"),
@@ -133,10 +150,11 @@ def _bottom_table(document: dict[str, Any], words: Wording
 
 def _points_table(document: dict[str, Any], words: Wording
                   ) -> tuple[list[str], list[list[Cell]]]:
-    """One row per point: the lever values, the engine, each cost's mean, the total's
-    interval and the margin less costs; the lowest total starred."""
+    """One row per point: the lever values, the engine, each cost's mean (the parts add up
+    to the total), the total's interval and the margin less costs; the lowest total
+    starred."""
     levers = list(document["levers"])
-    parts = [*SWEEP_COSTS, "net_margin"]
+    parts = [*sweep_parts(document), "net_margin"]
     header = [*levers, words.word("engine"), *(words.metric(p) for p in parts[:-1]),
               f"{words.metric('total_cost')} −", f"{words.metric('total_cost')} +",
               words.metric("net_margin"), ""]
@@ -259,8 +277,9 @@ def _saving(report: Report, document: dict[str, Any], words: Wording) -> None:
             n=saving.get("n", "n/a")))
     significant = bool(saving.get("significant"))
     report.add("p", words.word("significant_yes" if significant else "significant_no"))
-    header = [words.word("metric"), words.word("mean"), "± " + words.word("interval"),
-              f"{words.word('interval')} −", f"{words.word('interval')} +"]
+    interval = _interval(words, saving.get("level", document["spec"].get("confidence")))
+    header = [words.word("metric"), words.word("mean"), f"± {interval}", f"{interval} −",
+              f"{interval} +"]
     report.add("table", (header, [[Cell(what), _num(words, money, saving["mean"], "saving.mean"),
                                    _num(words, money, saving.get("half_width"),
                                         "saving.half_width"),
@@ -283,10 +302,10 @@ def _side_by_side(document: dict[str, Any], words: Wording
     metrics = [*costs, "total_cost", *dict.fromkeys(
         m for m in (*_KPIS, *constrained) if m in names)]
     header = [words.word("metric"), words.word("best_column", engine=win["engine"]),
-              "± " + words.word("interval")]
+              "± " + _interval(words, _level(document, win))]
     if home is not None:
         header += [words.word("incumbent_column", engine=home["engine"]),
-                   "± " + words.word("interval")]
+                   "± " + _interval(words, _level(document, home))]
     rows = []
     for m in metrics:
         cells = [Cell(words.metric(m))]
@@ -373,9 +392,10 @@ def _frontier_section(report: Report, document: dict[str, Any], words: Wording) 
     figure = frontier_chart(document, words)
     if figure is not None:
         report.add("figure", ("frontier", to_svg(figure)))
+    # the frontier's points are re-run at the study's confidence
+    interval = "± " + _interval(words, document["spec"].get("confidence"))
     header = [words.word("policy_params"), words.word("engine"),
-              words.metric(kpi), "± " + words.word("interval"),
-              words.metric(metric), "± " + words.word("interval")]
+              words.metric(kpi), interval, words.metric(metric), interval]
     order = sorted(range(len(points)), key=lambda i: _sort_key(points[i].get(f"{kpi}_mean")))
     rows = []
     for i in order:
@@ -396,6 +416,9 @@ def _sort_key(value: Any) -> float:
 
 
 def _runner_ups_section(report: Report, document: dict[str, Any], words: Wording) -> None:
+    """The selection's line, then the finalists on the selection stage's replications: the
+    best policy's row first (where optimize.json keeps it), so that each runner-up is set
+    beside the best's figures from the same seeds, not beside the re-check's fresh ones."""
     runner_ups = document.get("runner_ups") or []
     selection = document.get("selection")
     if not runner_ups and selection is None:
@@ -411,22 +434,35 @@ def _runner_ups_section(report: Report, document: dict[str, Any], words: Wording
     if not runner_ups:
         return
     metric = objective_metric(document)
+    best = document.get("winner_selection")
+    report.add("p", words.word("runner_ups_stage"))
     header = [words.word("rank"), words.word("policy_params"), words.word("engine"),
               words.word("stage"), words.word("replications_word"),
               words.word("objective_value", metric=words.metric(metric)),
-              "± " + words.word("interval")]
+              "± " + _interval(words, _level(document, best or runner_ups[0], metric))]
     rows = []
+    if best is not None:
+        rows.append(_finalist_row(best, "winner_selection", 1, metric, words,
+                                  words.word("best_in_selection",
+                                             params=params_text(best["params"], words))))
     for i, f in enumerate(runner_ups):
-        entry = f["estimates"].get(metric) or {}
-        stage = f"stage_{f.get('stage')}"
-        key = f"runner_ups.{i}.estimates.{metric}"
-        rows.append([Cell(str(i + 2)), Cell(params_text(f["params"], words)),
-                     Cell(str(f["engine"])),
-                     Cell(words.word(stage) if stage in words.words else str(f.get("stage"))),
-                     Cell(str(entry.get("n", "n/a"))),
-                     _num(words, metric, entry.get("mean"), f"{key}.mean"),
-                     _num(words, metric, entry.get("half_width"), f"{key}.half_width")])
+        rows.append(_finalist_row(f, f"runner_ups.{i}", i + 2, metric, words,
+                                  params_text(f["params"], words)))
     report.add("table", (header, rows))
+
+
+def _finalist_row(finding: Mapping[str, Any], key: str, rank: int, metric: str,
+                  words: Wording, policy: str) -> list[Cell]:
+    """A finalist's row of the runner-ups' table: rank, policy, engine, stage, its
+    replications and the objective's mean and half-width."""
+    entry = finding["estimates"].get(metric) or {}
+    stage = f"stage_{finding.get('stage')}"
+    key = f"{key}.estimates.{metric}"
+    return [Cell(str(rank)), Cell(policy), Cell(str(finding["engine"])),
+            Cell(words.word(stage) if stage in words.words else str(finding.get("stage"))),
+            Cell(str(entry.get("n", "n/a"))),
+            _num(words, metric, entry.get("mean"), f"{key}.mean"),
+            _num(words, metric, entry.get("half_width"), f"{key}.half_width")]
 
 
 # --- writing ------------------------------------------------------------------------------

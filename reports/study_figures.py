@@ -22,7 +22,7 @@ from .figures import DASHES, GREYS, _figure, _money_axis, styled
 from .wording import Wording
 
 __all__ = ["frontier_chart", "frontier_kpi", "lever_axes", "no_points", "objective_metric",
-           "search_trace", "sweep_curves", "sweep_heatmap"]
+           "search_trace", "sweep_curves", "sweep_heatmap", "sweep_parts"]
 
 
 def _number(value: Any) -> float:
@@ -41,6 +41,16 @@ def _ran(document: dict[str, Any]) -> list[dict[str, Any]]:
     return [p for p in document["points"] if not p.get("error")]
 
 
+def sweep_parts(document: Mapping[str, Any]) -> list[str]:
+    """The costs a sweep shows, total last, which add up to the total: sweep.json's own list,
+    else (a file from before it kept one) those of COST_PARTS its points hold."""
+    listed = document.get("cost_parts")
+    if listed:
+        return [str(p) for p in listed]
+    points = document.get("points") or [{}]
+    return [p for p in COST_PARTS if p in points[0]] or ["total_cost"]
+
+
 def sweep_curves(document: dict[str, Any], words: Wording) -> Figure | None:
     """Each cost and the total against the lever, with confidence bands; the bottom of the
     total marked."""
@@ -51,7 +61,7 @@ def sweep_curves(document: dict[str, Any], words: Wording) -> Figure | None:
     x, names = _positions([p[lever] for p in points])
     with styled():
         figure, ax = _figure(7.0, 4.2)
-        for i, part in enumerate(COST_PARTS):
+        for i, part in enumerate(sweep_parts(document)):
             total = part == "total_cost"
             mean = np.array([_number(p.get(part)) for p in points])
             low = np.array([_number(p.get(f"{part}_low")) for p in points])

@@ -87,6 +87,7 @@ def note_words(note: str | Mapping[str, Any], words: Wording) -> str:
         values["params"] = params_text(note["params"], words)
     if "error" in note:
         values["error"] = str(note["error"])
+    values.update({k: note[k] for k in ("count", "total") if k in note})
     if "broken" in note:
         values["broken"] = words.word("list_separator").join(
             check_words(b, words)[0] for b in note["broken"])

@@ -70,6 +70,8 @@ def test_report_renders_a_saved_comparison(compared: tuple[Path, Result], tmp_pa
     _ok(["report", str(out / "comparison.json"), "--out", str(target)])
     page, _ = report_files(target)
     assert "Policy comparison: tiny" in page and 'data-figure="aging"' in page
+    assert "Every number here is in comparison.json and the files of the runs" in page
+    assert "Every number here is in result.json" not in page
     document = json.loads((out / "comparison.json").read_text("utf-8"))
     assert_numbers_agree(page, document)
     # the headline first: margin after credit costs and total cost, each run and difference

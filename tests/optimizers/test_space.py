@@ -161,3 +161,30 @@ def test_parse_lever(text: str, expected: dict[str, object]) -> None:
 def test_parse_lever_refuses_bad_text(text: str) -> None:
     with pytest.raises(PolicyError, match="--vary"):
         parse_lever(text)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("terms.*.net_days=90:30:15", "--vary 'terms.*.net_days=90:30:15': high 30 is below low 90"),
+    ("terms.*.net_days=30:90:0", "--vary 'terms.*.net_days=30:90:0': step is 0; it must be "
+                                 "above 0"),
+    ("x=a:b:c", "--vary 'x=a:b:c': could not convert string to float: 'a'"),
+])
+def test_parse_lever_keeps_the_rules_words(text: str, message: str) -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_lever(text)
+    assert str(caught.value) == message
+
+
+def test_an_invalid_candidate_names_the_levers_values_not_the_policys_form() -> None:
+    space = _space({"path": "terms.*.net_days", "choices": [60]},
+                   {"path": "terms.A.discount_rate", "choices": [0.6]})
+    with pytest.raises(PolicyError) as caught:
+        space.to_policy((0.0, 0.0))
+    assert str(caught.value) == ("terms.*.net_days = 60, terms.A.discount_rate = 0.6: "
+                                 "terms.A.discounts.0.rate is 0.6 (60%); it must be below 0.5 "
+                                 "(50%)")
+    ladder = _space({"path": "ladder", "choices": {"backwards": [
+        {"day": 30, "action": "letter"}, {"day": 5, "action": "phone"}]}})
+    with pytest.raises(PolicyError, match=r"^ladder = backwards: ") as caught:
+        ladder.to_policy((0.0,))
+    assert "{" not in str(caught.value)

@@ -89,11 +89,12 @@ def test_a_sweep_report_shows_the_curves_and_every_point(studies: dict[str, Path
     page, md = report_files(saved.parent / ("report.html" if language == "en"
                                             else "report.zh.html"))
     checked = assert_numbers_agree(page, document)
-    # the lowest point's seven figures (with intervals), then nine for every point
-    assert checked == 7 * 3 + 9 * len(document["points"])
+    # the lowest point's eight figures (with intervals), then ten for every point
+    assert checked == 8 * 3 + 10 * len(document["points"])
     for i in range(len(document["points"])):
         for part in ("opportunity_cost", "management_cost", "bad_debt_cost", "shortage_cost",
-                     "discount_cost", "total_cost", "total_cost_low", "total_cost_high"):
+                     "discount_cost", "penalty_income", "total_cost", "total_cost_low",
+                     "total_cost_high"):
             assert f'data-key="points.{i}.{part}"' in page, (i, part)
     # the bottom is starred on its row, and named in the figure's legend
     rows = re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
@@ -112,7 +113,7 @@ def test_a_two_lever_sweep_is_a_heat_map(studies: dict[str, Path]) -> None:
     document = _document(saved)
     assert document["axes"] == [[30, 60], [0, 0.02]]
     page, _ = report_files(saved.parent / "report.html")
-    assert assert_numbers_agree(page, document) == 7 * 3 + 9 * 4
+    assert assert_numbers_agree(page, document) == 8 * 3 + 10 * 4
     assert 'data-figure="sweep"' in page and "Total cost a year over two levers" in page
     # the image is there (a heat map), and the bottom's star with its two lever values
     assert "<image" in page
@@ -254,7 +255,7 @@ def _all_notes() -> list[dict[str, Any]]:
              "confidence": 0.95, "met": False, "value": 0.8, "inside": 27, "runs": 30}
     values = {"why": {"limit": "time_near", "seconds": 12.5, "pace": 0.25},
               "params": {"terms.B.net_days": 60}, "error": "no payment pattern",
-              "broken": [check]}
+              "broken": [check], "count": 2, "total": 5}
     return [Note(code, {k: values[k] for k in keys}).to_dict()
             for code, keys in NOTE_CODES.items()]
 
@@ -358,3 +359,39 @@ def test_a_browser_opens_the_study_reports(studies: dict[str, Path], tmp_path: P
     assert dom.count("<figure") == figures and dom.count("<svg") == figures
     grey = shot[..., :3].mean(axis=2)
     assert grey.std() > 0.05 and (grey < 0.5).mean() > 0.005
+
+
+def _at_level(value: Any, level: float) -> Any:
+    """A document with every confidence level it stores replaced by ``level``."""
+    if isinstance(value, dict):
+        return {k: level if k in ("level", "confidence") and isinstance(v, float)
+                else _at_level(v, level) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_at_level(v, level) for v in value]
+    return value
+
+
+@pytest.mark.parametrize(("language", "shown", "fixed"), [
+    ("en", "± 90% interval", "95% interval"), ("zh", "± 90% 置信区间", "95% 置信区间")])
+def test_every_interval_is_labelled_with_the_level_stored_with_it(
+        studies: dict[str, Path], language: str, shown: str, fixed: str) -> None:
+    # the optimiser's intervals are at the block's confidence, not the run reports' 95%
+    document = _at_level(_document(studies["optimize"]), 0.9)
+    page = html.unescape(page_of(optimization_report(document, language)))
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", page)
+    # the saving, best and incumbent, the frontier (both columns) and the runner-ups
+    assert sum(shown in h for h in headers) >= 6
+    assert fixed not in page
+
+
+def test_the_runner_ups_are_set_beside_the_best_policys_figures_of_the_same_stage(
+        studies: dict[str, Path]) -> None:
+    document = _document(studies["optimize"])
+    best = document["winner_selection"]
+    assert best["stage"] == "select" and best["params"] == document["winner"]["params"]
+    page, _ = report_files(studies["optimize"].parent / "report.html")
+    table = page[page.index("Runner-ups"):]
+    # the best policy's selection-stage row comes first, then the runner-ups
+    first = table.index('data-key="winner_selection.estimates.total_cost.mean"')
+    assert first < table.index('data-key="runner_ups.0.estimates.total_cost.mean"')
+    assert "(the best policy)" in table and "fresh seeds" in table

@@ -31,17 +31,32 @@ from .scenario import LocatedValueError, Scenario
 from .wording import describe
 
 __all__ = ["SHIPPED_DIR", "apply_overrides", "dump_yaml", "load", "load_optimize",
-           "load_policies", "load_space", "load_text", "parse_overrides", "shipped_names",
-           "standalone_data"]
+           "load_policies", "load_space", "load_text", "parse_overrides", "scenario_file",
+           "shipped_names", "standalone_data"]
 
 Loc = tuple[str | int, ...]
+
+
+def scenario_file(path: str | Path) -> Path:
+    """The file to load: `path` itself, or, where no such file exists and it is a bare name,
+    the scenario of that name that ships with arsim (``"default"``, ``"ladder_004"``, a
+    teaching-pack name such as ``"ladders"``), as `arsim run NAME` finds it: so that a
+    notebook outside the repository loads them too."""
+    file = Path(path)
+    if file.exists() or len(file.parts) != 1:
+        return file
+    name = file.name.removesuffix(".yaml")
+    for folder in (SHIPPED_DIR, SHIPPED_DIR / "teaching"):
+        if (folder / f"{name}.yaml").is_file():
+            return folder / f"{name}.yaml"
+    return file
 
 
 def load(path: str | Path) -> tuple[Scenario, Policy]:
     """Load and validate a scenario file.
 
     Args:
-        path: The YAML file.
+        path: The YAML file, or the name of a scenario that ships with arsim (scenario_file).
 
     Returns:
         The scenario and its policy.
@@ -49,13 +64,13 @@ def load(path: str | Path) -> tuple[Scenario, Policy]:
     Raises:
         ScenarioError: The file is missing, malformed or describes an impossible scenario.
     """
-    loaded = _load_file(Path(path), ())
+    loaded = _load_file(scenario_file(path), ())
     return loaded.scenario, loaded.policy
 
 
 def load_optimize(path: str | Path) -> tuple[Scenario, Policy, OptimizeSpec | None]:
     """Load a scenario file with its optional `optimize:` block (see `arsim optimize`)."""
-    loaded = _load_file(Path(path), ())
+    loaded = _load_file(scenario_file(path), ())
     return loaded.scenario, loaded.policy, loaded.optimize
 
 
@@ -81,7 +96,7 @@ def load_policies(path: str | Path) -> tuple[Scenario, Policy, dict[str, Policy]
     Each entry states what differs from ``policy:``, merged as ``extends`` merges, and is
     validated like ``policy:`` (errors raise ScenarioError with the file and line).
     """
-    loaded = _load_file(Path(path), ())
+    loaded = _load_file(scenario_file(path), ())
     return loaded.scenario, loaded.policy, loaded.policies
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from arsim.sim.errors import PolicyError, ScenarioError
-from arsim.sim.loader import apply_overrides, load, load_text
+from arsim.sim.loader import SHIPPED_DIR, apply_overrides, load, load_policies, load_text
 from arsim.sim.scenario import PayerType, _default_payer_types
 from arsim.sim.wording import plain_message
 
@@ -165,3 +165,17 @@ def test_a_count_out_of_bounds_is_worded_as_a_count_and_a_share_as_a_share() -> 
     assert plain_message(share) == "must be below 0.5 (50%)"
     whole_share = {"type": "less_than_equal", "ctx": {"le": 1}, "input": 1.5, "msg": ""}
     assert plain_message(whole_share) == "must be at most 1 (100%)"
+
+
+def test_a_shipped_scenario_loads_by_name_from_any_folder(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """As `arsim run default` finds it: a notebook outside the repository failed on the
+    README's load("scenarios/default.yaml"). A file of that name in the folder comes first."""
+    monkeypatch.chdir(tmp_path)
+    assert load("default")[0].name == load(SHIPPED_DIR / "default.yaml")[0].name
+    assert load_policies("ladders.yaml")[0].name == "ladders"  # the teaching pack too
+    with pytest.raises(ScenarioError, match="nosuch: cannot read the file"):
+        load("nosuch")
+    (tmp_path / "default").write_text((SHIPPED_DIR / "ladder_003.yaml").read_text("utf-8"),
+                                      encoding="utf-8")
+    assert load("default")[0].name == load(SHIPPED_DIR / "ladder_003.yaml")[0].name

@@ -185,6 +185,9 @@ def comparison_report(comparison: Comparison, runs: Sequence[RunData],
         report.add("p", words.word("scenarios_differ"))
     metrics = [row.metric for row in comparison.rows]
     _headline(report, metrics, _comparison_table(comparison, words, HEADLINE), words)
+    for label in comparison.headlines_disagree():
+        report.add("p", words.word("headlines_disagree", policy=label,
+                                   baseline=comparison.labels[0]))
     _scenario(report, first, words)
     report.add("h2", words.word("policy_heading"))
     for label, document in zip(comparison.labels, comparison.documents, strict=True):

@@ -193,6 +193,8 @@ def render_comparison(comparison: Comparison, words: Wording | None = None) -> s
     if not comparison.same_scenario:
         out.append(words.word("scenarios_differ"))
     out.append(words.word("differences_note", baseline=labels[0]).replace("★", "*"))
+    for label in comparison.headlines_disagree():
+        out.append(words.word("headlines_disagree", policy=label, baseline=labels[0]))
     out.append("")
     # the label column as wide as its longest label: cut, two rows could read the same
     # (the allowance at the start and at the end of the window)

@@ -11,7 +11,7 @@ from report_support import assert_numbers_agree, report_files
 
 from arsim import scenarios as shipped
 from arsim.cli import main
-from arsim.sim.loader import load_policies
+from arsim.sim.loader import load, load_policies
 from arsim.sim.policy import check_compatible
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,3 +80,80 @@ def test_show_refuses_an_unknown_name() -> None:
 def test_a_teaching_scenario_runs_by_name() -> None:
     result = _ok(["validate", "ladders"])
     assert "scenario 'ladders'" in result.stdout and "policy 'no ladder'" in result.stdout
+
+
+# What the changed scenarios' texts claim about their output (scenario comments and
+# docs/teaching.md, measured with -n 2 on the full scenario), checked on one replication of a
+# one-year window after a one-year warm-up, where each claim survives the reduction (a few
+# seconds a scenario). Claims that do not survive it are checked on the configuration.
+
+def _means(name: str, tmp_path: Path, *policies: str) -> dict[str, dict[str, float]]:
+    """Each metric's mean by policy label, from a short full-size comparison."""
+    sets = ["scenario.horizon.horizon_days=365", "scenario.horizon.warmup_days=365"]
+    args = [arg for s in sets for arg in ("--set", s)]
+    args += [arg for p in policies for arg in ("--policy", p)]
+    _ok(["compare", name, "-n", "1", "-j", "1", *args, "--out", str(tmp_path)])
+    document = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
+    return {m["metric"]: {r["label"]: r["mean"] for r in m["runs"]}
+            for m in document["metrics"]}
+
+
+def test_the_ladders_are_set_up_as_their_shipped_scenarios() -> None:
+    """[000] (ladders by grade, sixteen collectors), [004] (line re-opened after 30 days,
+    twelve collectors) and [003] are the shipped ladder_000/004/003 policies, name apart."""
+    _, _, named = load_policies(shipped.path("ladders"))
+    for key, file in (("ladder [000]", "ladder_000"), ("ladder [004]", "ladder_004"),
+                      ("ladder [003]", "ladder_003")):
+        _, policy = load(shipped.path(file))
+        assert named[key].model_copy(update={"name": policy.name}) == policy, key
+    tiers, calls = named["ladder [000]"], named["ladder [004]"]
+    assert tiers.ladders_by_grade and tiers.collections.collectors == 16
+    assert calls.credit_limit.reopen_after_days == 30 and calls.collections.collectors == 12
+
+
+def test_collectors_runs_the_shipped_004_ladder_with_the_teams_its_text_names() -> None:
+    scenario, policy, named = load_policies(shipped.path("collectors"))
+    shipped_scenario, shipped_policy = load(shipped.path("ladder_004"))
+    teams = [p.collections.collectors for p in (policy, *named.values())]
+    assert teams == [3, 10, 14]
+    for candidate in (policy, *named.values()):  # only the team differs from ladder_004
+        assert candidate.model_copy(update={"name": shipped_policy.name,
+                                            "collections": shipped_policy.collections}
+                                    ) == shipped_policy
+    assert scenario.segments == shipped_scenario.segments
+    assert "three collectors, ten and fourteen" in scenario.description
+
+
+def test_collectors_spans_an_overloaded_team_the_knee_and_a_comfortable_one(
+        tmp_path: Path) -> None:
+    means = _means("collectors", tmp_path)
+    busy, dropped = means["collector_utilisation"], means["collector_tasks_dropped_share"]
+    assert busy["three collectors"] > 0.999 and dropped["three collectors"] > 0.5
+    assert 0.9 < busy["ten collectors"] < 1 and dropped["ten collectors"] < 0.05
+    assert busy["fourteen collectors"] < 0.8 and dropped["fourteen collectors"] < 0.001
+    # the extra collectors buy DSO but cost more than it saves
+    assert means["dso"]["fourteen collectors"] < means["dso"]["three collectors"] - 1
+    assert means["net_margin"]["fourteen collectors"] < means["net_margin"]["three collectors"]
+    assert means["management_cost"]["fourteen collectors"] > (
+        means["management_cost"]["three collectors"] + 1e6)
+
+
+def test_policy_types_the_loose_policy_wins_on_this_company(tmp_path: Path) -> None:
+    """Against the material ("can be catastrophic"), as the scenario's text says."""
+    means = _means("policy_types", tmp_path)
+    total, margin = means["total_cost"], means["net_margin"]
+    assert total["sales-oriented"] < total["balanced"] < total["finance-oriented"]
+    assert margin["sales-oriented"] > margin["balanced"] > margin["finance-oriented"]
+    assert means["bad_debt_cost"]["sales-oriented"] > 5 * means["bad_debt_cost"]["balanced"]
+
+
+def test_credit_terms_the_discount_costs_more_than_the_interest_it_saves(
+        tmp_path: Path) -> None:
+    means = _means("credit_terms", tmp_path, "N/60", "3/10 N/60")
+    saved = means["opportunity_cost"]["N/60"] - means["opportunity_cost"]["3/10 N/60"]
+    discount = means["discount_cost"]["3/10 N/60"]
+    assert 0 < saved < discount / 2
+    # it pays through the sales it wins
+    assert means["credit_sales"]["3/10 N/60"] > means["credit_sales"]["N/60"] + 50e6
+    assert means["net_margin"]["3/10 N/60"] > means["net_margin"]["N/60"]
+

@@ -18,7 +18,7 @@ from support import customer_book, one_segment, same_on_every_engine
 
 from arsim.sim.engine.output import EngineOutput
 from arsim.sim.kpis import warnings
-from arsim.sim.loader import load
+from arsim.sim.loader import apply_overrides, load
 from arsim.sim.policy import Policy
 from arsim.sim.replicate import replicate
 
@@ -287,3 +287,38 @@ def test_newcomers_take_their_own_payer_mix_and_the_opening_population_its_own()
     assert newcomers.size > 3000 and set(np.unique(newcomers)) == {2, 3}
     share = float(np.mean(newcomers == 3))
     assert abs(share - 0.75) < 4 * math.sqrt(0.75 * 0.25 / newcomers.size)
+
+
+# ---- the two headline rows --------------------------------------------------------------
+
+
+def test_where_no_customer_is_lost_total_cost_and_margin_rank_policies_alike() -> None:
+    """docs/model.md §9: total_cost + net_margin = contribution margin + shortage, the margin
+    of the market's reference sales: the same for every policy where the reference is, and
+    it is wherever no customer is lost (a lost customer's orders count only over its valued
+    horizon, so with customers lost the two rows can rank apart, as the second half shows).
+    Four policies that move every part of the total: the default, no ladder, longer terms
+    for grade B, half the grade-C limit. What is left of the sum's spread is orders placed in
+    the window and shipped after it, and orders refused credit but paid in cash."""
+    scenario, policy = load(SCENARIOS / "default.yaml")
+    small = [f"scenario.segments.{i}.customers={n // 5}"
+             for i, n in enumerate(s.customers for s in scenario.segments)]
+    base = [*small, "scenario.horizon.warmup_days=365", "scenario.horizon.horizon_days=365"]
+    variants = ([], ["ladder=[]"], ["terms.B=N/90"], ["credit_limit.grade_factors.C=0.5"])
+
+    def run(loss: list[str]) -> list[dict[str, float]]:
+        return [replicate(*apply_overrides(scenario, policy, [*base, *loss, *v]), seed=5).metrics
+                for v in variants]
+
+    kept = run(["scenario.demand.customer_loss.after_action={}"])
+    assert len({m["reference_sales"] for m in kept}) == 1
+    sums = [m["total_cost"] + m["net_margin"] for m in kept]
+    totals = [m["total_cost"] for m in kept]
+    assert max(sums) - min(sums) < 0.01 * min(sums)  # 0.6% here, against 9% for the totals
+    assert max(totals) - min(totals) > 10 * (max(sums) - min(sums))
+    assert (sorted(range(4), key=lambda i: totals[i])
+            == sorted(range(4), key=lambda i: -kept[i]["net_margin"]))
+    # customers lost after hard steps: the reference, and so the sum, move with the policy
+    lost = run([])
+    assert lost[0]["customers_lost"] > 0 == lost[1]["customers_lost"]
+    assert lost[0]["reference_sales"] < lost[1]["reference_sales"]

@@ -127,7 +127,11 @@ def render_summary(result: RunResult, provenance: dict[str, Any] | None = None) 
             _line("mean wait for a collector", summary.get("collector_wait_days"), "d"),
             _line("tasks dropped per year", summary.get("collector_tasks_dropped"), ""),
             _line("share of tasks dropped", summary.get("collector_tasks_dropped_share"), "%")]
-    out += ["", f"Sales lost per year, by cause ({s.currency})"]
+    # (lost of the potential orders, drawn at the most any terms could win: "terms" is the
+    # demand the policy's terms do not win of that, not a loss against the market, which the
+    # shortage cost's "terms and standard" line measures and may show as a gain)
+    out += ["", f"Sales lost per year, by cause ({s.currency}; of the potential at the most "
+                "generous terms any table allows, not against the market)"]
     out += [_line(c.replace("_", " "), summary.get(f"lost_sales_{c}"), "$") for c in LOSS_CAUSES]
     out += [_line("customers lost per year", summary.get("customers_lost"), ""),
             _line("bankruptcies per year", summary.get("bankruptcies"), ""),

@@ -42,7 +42,10 @@ This page is generated from the schema; regenerate it with `make docs`. A test f
 is stale.
 
 A scenario file is YAML. The scenario's keys sit at the top level and the credit policy under
-`policy:`. Unknown keys are refused, with the nearest valid key as a hint.
+`policy:`. Unknown keys are refused, with the nearest valid key as a hint. On the command
+line (`--set PATH=VALUE`) a policy field is named by its path below `policy:`
+(`--set terms.B=N/60`) and a scenario field with the prefix `scenario.`
+(`--set scenario.demand.cash_only_share_kept=0.5`).
 
 A file may start from another with `extends: other.yaml` (a path relative to the file) and
 state only what differs: mappings merge key by key, lists and plain values replace. The file
@@ -386,8 +389,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         try:
             current = path.read_text(encoding="utf-8")
-        except OSError:
-            current = None
+        except OSError as exc:  # (run outside the repository, the default path is not there)
+            sys.stderr.write(f"{path}: cannot read it ({exc.strerror}); run from the "
+                             "repository's folder or give --path\n")
+            return 1
         if current != text:
             sys.stderr.write(f"{path} is out of date with the schema; run `make docs`\n")
             return 1

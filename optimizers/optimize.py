@@ -29,7 +29,7 @@ from .journal import Journal
 from .notes import Note
 from .search import Searcher, score
 from .selection import ConstraintCheck, Selection, constraint_report, kn_select
-from .space import Space
+from .space import Space, refuse_if_none_valid
 from .study import (
     FRESH,
     SEARCH_ENGINE,
@@ -42,6 +42,9 @@ from .study import (
 )
 
 __all__ = ["Finding", "OptimizeResult", "optimize"]
+
+#: A space none of whose candidates is a valid policy, as refuse_if_none_valid says it.
+NONE_VALID = "none of the {count} candidates of the space is a valid policy"
 
 #: The selection may run to this share of the time limit, and only while the re-check, at
 #: the pace the selection's replications ran, still fits in what is left; the re-check then
@@ -140,9 +143,9 @@ def optimize(scenario: Scenario, incumbent: Policy, spec: OptimizeSpec, seed: in
                                                  exact, notes)
     runner_ups = tuple(_finding(study, c, spec, final_engine, "select") for c in order
                        if winner is None or c.key != winner.key)
-    chosen = [c for c in order if winner is not None and c.key == winner.key]
-    winner_selection = (_finding(study, chosen[0], spec, final_engine, "select")
-                        if chosen else None)
+    chosen = next((c for c in order if winner is not None and c.key == winner.key), None)
+    winner_selection = (None if chosen is None
+                        else _finding(study, chosen, spec, final_engine, "select"))
     traced: list[dict[str, object]] = []
     if frontier_kpi is not None:
         try:
@@ -160,7 +163,8 @@ def _search(searcher: Searcher, home: Candidate, method: str, seed: int,
     """The incumbent first (its metrics check the KPI names), then the grid, or evolution
     and its polish."""
     if method == "grid":  # every candidate is known: refuse an invalid space before running
-        _refuse_if_none_valid([searcher.candidate(v).error for v in searcher.space.grid()])
+        refuse_if_none_valid([searcher.candidate(v).error for v in searcher.space.grid()],
+                             NONE_VALID)
     try:
         first = searcher.look(home)
     except BudgetSpentError as exc:
@@ -181,19 +185,7 @@ def _search(searcher: Searcher, home: Candidate, method: str, seed: int,
         notes.append(searcher.stopped)
     elif others and len(invalid) == len(others):
         # the incumbent against nothing is no study: say why rather than "no saving"
-        _refuse_if_none_valid([s.error for s in invalid])
-
-
-def _refuse_if_none_valid(reasons: Sequence[str | None]) -> None:
-    """Raise where no candidate of the space is a valid policy (each candidate's reason,
-    None where it is valid).
-
-    Raises:
-        PolicyError: every candidate is invalid; the first one's reason.
-    """
-    if reasons and all(r is not None for r in reasons):
-        raise PolicyError(f"none of the {len(reasons)} candidates of the space is a valid "
-                          f"policy; the first: {reasons[0]}")
+        refuse_if_none_valid([s.error for s in invalid], NONE_VALID)
 
 
 def _check_kpis(spec: OptimizeSpec, frontier_kpi: str | None,

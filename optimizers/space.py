@@ -26,7 +26,7 @@ from arsim.sim.optimize_spec import Variable
 from arsim.sim.policy import Policy
 from arsim.sim.wording import describe, plain_message, readable_loc
 
-__all__ = ["Dimension", "Space", "Vector", "parse_lever"]
+__all__ = ["Dimension", "Space", "Vector", "parse_lever", "refuse_if_none_valid"]
 
 Vector = tuple[float, ...]
 
@@ -142,6 +142,17 @@ def _validation_reason(exc: ValidationError) -> str:
     first = exc.errors()[0]
     field = readable_loc(first["loc"])
     return describe(field, first) if field else plain_message(first)
+
+
+def refuse_if_none_valid(reasons: Sequence[str | None], what: str) -> None:
+    """Raise where every candidate of a study is invalid (each one's reason, None where it is
+    valid or ran): a table of failures, or the incumbent against nothing, is no study.
+
+    Raises:
+        PolicyError: `what` (with `{count}`, the candidates' number) and the first reason.
+    """
+    if reasons and all(r is not None for r in reasons):
+        raise PolicyError(f"{what.format(count=len(reasons))}; the first: {reasons[0]}")
 
 
 def _scalar(text: str) -> Any:

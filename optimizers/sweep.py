@@ -23,18 +23,15 @@ from arsim.sim.replicate import choose_engine, run
 from arsim.sim.scenario import Scenario
 from arsim.sim.stats import Estimate, summarise
 
-from .space import Space, Vector
+from .space import Space, Vector, refuse_if_none_valid
 
-__all__ = ["COST_PARTS", "CREDITS", "SweepPoint", "SweepResult", "sweep"]
+__all__ = ["COST_PARTS", "SweepPoint", "SweepResult", "sweep"]
 
 #: The curves drawn, in the order of the training material's picture, then what else makes up
 #: the total as `arsim run` itemises it (penalty income, subtracted; the inventory carrying
 #: cost, where the scenario counts it): the parts shown add up to the total, which is last.
 COST_PARTS = ("opportunity_cost", "management_cost", "bad_debt_cost", "shortage_cost",
               "discount_cost", "penalty_income", "inventory_carrying_cost", "total_cost")
-
-#: The parts the total subtracts rather than adds.
-CREDITS = frozenset({"penalty_income"})
 
 #: Largest grid a sweep runs (two levers of 40 points each, say).
 MAX_POINTS = 2000
@@ -118,26 +115,36 @@ def sweep(scenario: Scenario, policy: Policy, levers: Sequence[Variable],
     root = scenario.horizon.seed if seed is None else seed
     vectors = list(space.grid())
     policies = [_policy(scenario, space, v, engine) for v in vectors]
-    _refuse_if_none_valid([p if isinstance(p, str) else None for p in policies])
+    refuse_if_none_valid([p if isinstance(p, str) else None for p in policies], NONE_RAN)
     points: list[SweepPoint] = []
     for done, (vector, candidate) in enumerate(zip(vectors, policies, strict=True), start=1):
-        params = space.params(vector)
-        try:
-            if isinstance(candidate, str):
-                raise PolicyError(candidate)
-            result = run(scenario, candidate, replications=count, seed=root, jobs=jobs,
-                         scheduler=scheduler, engine=engine, series=False)
-        except (PolicyError, EngineError) as exc:
-            points.append(SweepPoint(params, "", {}, str(exc)))
-        else:
-            rows = [r.metrics for r in result.replications]
-            points.append(SweepPoint(params, result.engine, summarise(rows, confidence)))
+        points.append(_point(scenario, space.params(vector), candidate, count, root, jobs,
+                             scheduler, engine, confidence))
         if progress is not None:
             progress(done, size)
-    _refuse_if_none_valid([p.error for p in points])
+    refuse_if_none_valid([p.error for p in points], NONE_RAN)
     axes = tuple(tuple(d.label(x) for x in d.points() or ()) for d in space.dimensions)
     return SweepResult(space.names, axes, tuple(points), root, count, confidence,
                        inventory=scenario.conventions.include_inventory_carrying)
+
+
+#: A sweep none of whose points can run, as refuse_if_none_valid says it.
+NONE_RAN = "no point of the sweep can run (all {count} failed)"
+
+
+def _point(scenario: Scenario, params: dict[str, Any], candidate: Policy | str, count: int,
+           root: int, jobs: int, scheduler: str | None, engine: str,
+           confidence: float) -> SweepPoint:
+    """One point run (or why it cannot run: `candidate` is then the reason)."""
+    if isinstance(candidate, str):
+        return SweepPoint(params, "", {}, candidate)
+    try:
+        result = run(scenario, candidate, replications=count, seed=root, jobs=jobs,
+                     scheduler=scheduler, engine=engine, series=False)
+    except (PolicyError, EngineError) as exc:
+        return SweepPoint(params, "", {}, str(exc))
+    rows = [r.metrics for r in result.replications]
+    return SweepPoint(params, result.engine, summarise(rows, confidence))
 
 
 def _policy(scenario: Scenario, space: Space, vector: Vector, engine: str) -> Policy | str:
@@ -150,16 +157,3 @@ def _policy(scenario: Scenario, space: Space, vector: Vector, engine: str) -> Po
     except (PolicyError, EngineError) as exc:
         return str(exc)
     return policy
-
-
-def _refuse_if_none_valid(reasons: Sequence[str | None]) -> None:
-    """Raise where every point failed (each point's reason, None where it ran or can): a
-    table of failures is no sweep. Some valid points make a curve, the failed ones shown with
-    their reasons.
-
-    Raises:
-        PolicyError: no point can run; the first point's reason.
-    """
-    if reasons and all(r is not None for r in reasons):
-        raise PolicyError(f"no point of the sweep can run (all {len(reasons)} failed); the "
-                          f"first: {reasons[0]}")

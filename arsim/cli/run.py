@@ -15,6 +15,7 @@ from arsim.reports.export import result_document, write_run
 from arsim.reports.text import render_summary
 from arsim.sim.errors import ArsimError, PolicyError, ScenarioError
 from arsim.sim.loader import apply_overrides, load
+from arsim.sim.loader import scenario_file as find_scenario
 from arsim.sim.policy import Policy, check_compatible
 from arsim.sim.replicate import choose_engine, run
 from arsim.sim.scenario import Scenario
@@ -126,9 +127,10 @@ def resolve(scenario_file: str) -> str:
     """A file path, or the name of a scenario that ships with arsim (e.g. ``ladder_004``)."""
     if Path(scenario_file).exists():
         return scenario_file
+    shipped_file = find_scenario(scenario_file)  # (the loader's lookup of a shipped name)
+    if shipped_file.exists():
+        return str(shipped_file)
     name = scenario_file.removesuffix(".yaml")
-    if "/" not in name and (name in shipped.available() or name in shipped.teaching()):
-        return str(shipped.path(name))
     nearest = difflib.get_close_matches(name, shipped.available(), n=1, cutoff=0.6)
     if "/" not in name and nearest:
         raise ScenarioError(f"{scenario_file}: no such file; did you mean the shipped scenario "

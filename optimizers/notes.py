@@ -28,11 +28,6 @@ NOTE_CODES: Mapping[str, tuple[str, ...]] = {
     "incumbent_failed": (),  # the incumbent failed on the exact engine
     "passed_over": ("params", "broken"),  # broke constraints on fresh seeds
     "no_feasible_recheck": (),  # no finalist met the constraints on fresh seeds
-    # the winner saves by the objective but the other headline row (margin less costs, or
-    # total cost) is significantly worse against the incumbent: its paired difference
-    # (winner - incumbent) and each one's customers lost a year (docs/model.md §9)
-    "headlines_disagree": ("other", "difference", "half_width", "lost_winner",
-                           "lost_incumbent"),
 }
 
 

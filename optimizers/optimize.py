@@ -38,7 +38,6 @@ from .study import (
     Candidate,
     Progress,
     Study,
-    column,
 )
 
 __all__ = ["Finding", "OptimizeResult", "optimize"]
@@ -311,7 +310,6 @@ def _recheck(study: Study, order: Sequence[Candidate], home: Candidate, spec: Op
             if finding.feasible:
                 saving = paired_difference(score(home_rows, spec.objective),
                                            score(rows, spec.objective), spec.confidence)
-                notes.extend(_headlines_apart(saving, rows, home_rows, spec))
                 return finding, incumbent, saving
             broken = [k.to_dict() for k in finding.constraints if not k.met]
             notes.append(Note("passed_over", {"params": dict(c.params), "broken": broken}))
@@ -320,28 +318,6 @@ def _recheck(study: Study, order: Sequence[Candidate], home: Candidate, spec: Op
         return None, None, None
     notes.append(Note("no_feasible_recheck"))
     return None, incumbent, None
-
-
-def _headlines_apart(saving: Estimate, rows: Sequence[Mapping[str, float]],
-                     home_rows: Sequence[Mapping[str, float]], spec: OptimizeSpec
-                     ) -> list[Note]:
-    """A note where the winner saves significantly by the objective while the other headline
-    row goes significantly the other way on the same fresh seeds: total cost values a lost
-    customer's business over `valued_days`, margin less costs over the whole window, so a
-    policy that drives customers away can win by one and lose by the other (docs/model.md
-    §9). A CFO must not read the saving alone then."""
-    if not (saving.low > 0.0):
-        return []
-    other = "net_margin" if spec.objective == "min_total_cost" else "total_cost"
-    diff = paired_difference(column(rows, other), column(home_rows, other), spec.confidence)
-    worse = diff.high < 0.0 if other == "net_margin" else diff.low > 0.0
-    if not worse:
-        return []
-    lost = [math.fsum(v) / len(v) for v in (column(rows, "customers_lost"),
-                                             column(home_rows, "customers_lost"))]
-    return [Note("headlines_disagree", {"other": other, "difference": diff.mean,
-                                        "half_width": diff.half_width,
-                                        "lost_winner": lost[0], "lost_incumbent": lost[1]})]
 
 
 def _rows(study: Study, c: Candidate, engine: str, count: int

@@ -54,24 +54,6 @@ class Comparison:
     same_scenario: bool
     rows: tuple[MetricRow, ...]
 
-    def headlines_disagree(self) -> tuple[str, ...]:
-        """The policies that the two headline rows judge in opposite ways against the first,
-        each difference significant: a lower total cost with a lower margin less costs, or a
-        higher with a higher. They can, where policies lose different customers (total cost
-        values a lost customer's business over `valued_days`, the margin over the whole
-        window: docs/model.md §9), and a reader must be told rather than read one row."""
-        rows = {row.metric: row for row in self.rows}
-        total, margin = rows.get("total_cost"), rows.get("net_margin")
-        if total is None or margin is None:
-            return ()
-        disagree = []
-        for i in range(1, len(self.labels)):
-            cost, gain = total.differences[i], margin.differences[i]
-            if (cost is not None and gain is not None and total.significant(i)
-                    and margin.significant(i) and (cost.mean < 0) == (gain.mean < 0)):
-                disagree.append(self.labels[i])
-        return tuple(disagree)
-
 
 def estimate_from(entry: Mapping[str, Any] | None) -> Estimate:
     """An Estimate from its result.json form (null, JSON's NaN, back to NaN)."""

@@ -75,7 +75,7 @@ def _sections(summary: dict[str, Any], document: dict[str, Any]) -> dict[str, li
                          and m not in costs],
         "lost_heading": [m for m in names if m.startswith("lost_sales")
                          or m in {"customers_lost", "bankruptcies", "newcomers",
-                                   "customers_active"}],
+                                   "customers_active", "customers_away"}],
     }
     placed = {m for group in sections.values() for m in group}
     placed |= set(cost_components(names))
@@ -185,9 +185,6 @@ def comparison_report(comparison: Comparison, runs: Sequence[RunData],
         report.add("p", words.word("scenarios_differ"))
     metrics = [row.metric for row in comparison.rows]
     _headline(report, metrics, _comparison_table(comparison, words, HEADLINE), words)
-    for label in comparison.headlines_disagree():
-        report.add("p", words.word("headlines_disagree", policy=label,
-                                   baseline=comparison.labels[0]))
     _scenario(report, first, words)
     report.add("h2", words.word("policy_heading"))
     for label, document in zip(comparison.labels, comparison.documents, strict=True):

@@ -88,13 +88,6 @@ def note_words(note: str | Mapping[str, Any], words: Wording) -> str:
     if "error" in note:
         values["error"] = str(note["error"])
     values.update({k: note[k] for k in ("count", "total") if k in note})
-    if "other" in note:  # headlines_disagree: the other headline row's paired difference
-        other = str(note["other"])
-        values["other"] = words.metric(other)
-        values["difference"] = words.value(other, float(note["difference"]))
-        values["half_width"] = words.value(other, float(note["half_width"]))
-        values["lost_winner"] = f"{float(note['lost_winner']):,.0f}"
-        values["lost_incumbent"] = f"{float(note['lost_incumbent']):,.0f}"
     if "broken" in note:
         values["broken"] = words.word("list_separator").join(
             check_words(b, words)[0] for b in note["broken"])

@@ -136,7 +136,8 @@ def render_summary(result: RunResult, provenance: dict[str, Any] | None = None) 
     out += [_line("customers lost per year", summary.get("customers_lost"), ""),
             _line("bankruptcies per year", summary.get("bankruptcies"), ""),
             _line("newcomers per year", summary.get("newcomers"), ""),
-            _line("customers (average)", summary.get("customers_active"), "")]
+            _line("customers (average)", summary.get("customers_active"), ""),
+            _line("customers away, lost (average)", summary.get("customers_away"), "")]
     out += _discount_lines(result)
     return "\n".join(out)
 
@@ -197,8 +198,6 @@ def render_comparison(comparison: Comparison, words: Wording | None = None) -> s
     if not comparison.same_scenario:
         out.append(words.word("scenarios_differ"))
     out.append(words.word("differences_note", baseline=labels[0]).replace("★", "*"))
-    for label in comparison.headlines_disagree():
-        out.append(words.word("headlines_disagree", policy=label, baseline=labels[0]))
     out.append("")
     # the label column as wide as its longest label: cut, two rows could read the same
     # (the allowance at the start and at the end of the window)

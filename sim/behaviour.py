@@ -230,8 +230,8 @@ def reference_multiplier(scenario: Scenario, grade: str | None = None) -> float:
     return 1.0 if market is None else demand_multiplier(scenario, market, grade)
 
 
-def valued_days(scenario: Scenario) -> float:
-    """Days a lost customer's orders count as lost (inf: the rest of the run)."""
+def back_days(scenario: Scenario) -> float:
+    """Days a lost customer stays away before it buys again (inf: for good)."""
     days = scenario.demand.customer_loss.valued_days
     return INF if days is None else float(days)
 

@@ -155,8 +155,8 @@ def shortage_parts(out: EngineOutput, margin: float, years: float) -> dict[str, 
       standard win (negative where the policy's terms win more than the market's);
     - orders held or refused: orders in that demand lost to a credit limit, a stop on
       shipping, or a cancelled line or closed account;
-    - customers lost: orders in that demand lost with customers who left after collection
-      steps, over the valued horizon (`demand.customer_loss.valued_days`).
+    - customers lost: orders in that demand lost while customers who left after collection
+      steps were away (`demand.customer_loss.valued_days`, after which they come back).
     """
     lost = out.lost_sales
     demanded = out.potential_sales - lost.get("terms", 0.0) - lost.get("credit_refused", 0.0)

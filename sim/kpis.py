@@ -62,6 +62,8 @@ def kpis(scenario: Scenario, policy: Policy, out: EngineOutput,
     result["newcomers"] = out.customers_joined / years
     # the population: customers with the company on an average day of the window
     result["customers_active"] = out.customer_days / span
+    # and customers away, lost after dunning, on an average day (they come back: docs §4)
+    result["customers_away"] = out.customer_days_away / span
     return result
 
 

@@ -503,15 +503,12 @@ class CustomerLoss(Frozen):
     ] = {}
     valued_days: Annotated[
         Days | None,
-        Field(description="Days after it leaves over which a lost customer's orders count as "
-              "sales lost (its expected contribution over that horizon, the time to win a "
-              "customer like it back), times its net value share: its margin less the credit "
-              "costs its own business would carry (the days its payments take at the cost of "
-              "capital, its expected bad debt), over the margin (docs/model.md §9). Its "
-              "orders after that count neither as potential nor as lost. A customer of a "
-              "payer type that never pays of its own accord (lag_days null) has no "
-              "contribution to lose: none of its orders after it left count. null = for the "
-              "rest of the run."),
+        Field(description="Days a customer stays away after dunning drove it away, or its "
+              "account was closed for good (a write-off, a lawsuit, a line cancelled for "
+              "good): the time to win a customer like it back. Its orders the policy would "
+              "have had count as sales lost while it is away; then it buys again on a fresh "
+              "account, its old debts still in collection (docs/model.md §4). null = it "
+              "never comes back."),
     ] = 365.0
 
 

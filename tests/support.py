@@ -36,13 +36,16 @@ def assert_same_figures(a: RunResult, b: RunResult) -> None:
 def same_on_every_engine(scenario: Scenario, policy: Policy, seed: int) -> EngineOutput:
     """One replication on the fast, SimPy and reference engines; they must agree to the bit
     on the ledger and on every count beside it (sales lost, cash and reference sales,
-    customers lost, the action tally, the collectors' busy days). Returns the fast run's."""
+    customers lost, the days customers were with the company and away, the action tally,
+    the collectors' busy days). Returns the fast run's."""
     fast = run_fast(scenario, policy, seed)
     for other in (run_des(scenario, policy, seed), run_reference(scenario, policy, seed)):
         assert other.ledger.tobytes() == fast.ledger.tobytes(), other.engine
         assert (other.lost_sales, other.cash_sales, other.reference_sales,
                 other.customers_lost) == (fast.lost_sales, fast.cash_sales,
                                           fast.reference_sales, fast.customers_lost)
+        assert (other.customer_days, other.customer_days_away) == (
+            fast.customer_days, fast.customer_days_away), other.engine
         assert other.actions == fast.actions, other.engine
         assert other.collector.busy_days == fast.collector.busy_days, other.engine
     return fast

@@ -24,6 +24,7 @@ from ..behaviour import (
     Invoice,
     Outcome,
     RuleBook,
+    back_days,
     demand_multiplier,
     grade_at,
     learning_days,
@@ -31,9 +32,7 @@ from ..behaviour import (
     rated_late,
     reference_multiplier,
     rerate,
-    valued_days,
 )
-from ..customer_value import lost_value_shares
 from ..draws import (
     CustomerTable,
     OrderTable,
@@ -57,6 +56,9 @@ from .output import (
     FATE_SHIPPED,
     ORDER_TALLY,
     EngineOutput,
+    absence_table,
+    account_end,
+    lost_and_away,
     stable_order,
     store_order_tally,
 )
@@ -277,8 +279,67 @@ class CustomerBook:
 
     @functools.cached_property
     def lost_from(self) -> list[float]:
-        """Each customer's day of loss (inf: not lost)."""
+        """Each customer's latest loss (inf: not lost, or won back since)."""
         return [INF] * self.customers.count
+
+    @functools.cached_property
+    def back_at(self) -> list[float]:
+        """Each customer's latest return after a loss (-inf: none): the effects of the
+        invoices issued before it are behind it (sync())."""
+        return [-INF] * self.customers.count
+
+    @functools.cached_property
+    def back_days(self) -> float:
+        """Days a lost customer stays away (demand.customer_loss.valued_days; inf: for good)."""
+        return back_days(self.scenario)
+
+    def account_end(self, c: int) -> float:
+        """When customer c's account ends (output.account_end: back_days after it was lost
+        or closed for good; inf: not yet, or never)."""
+        return cast(float, account_end(self.lost_from[c], self.cancel_from[c],
+                                       self.back_days))
+
+    def won_back(self, c: int) -> None:
+        """Customer c, whose account has ended, buys again as a customer like it would: on a
+        fresh account. The old account's loss and closing join the record (`returned`);
+        from now on only the invoices issued from its return act on its account (current()):
+        a stop, the balance against its limit, a cancelled line, a closing, a loss. Its old
+        debts stay in collection."""
+        self.returned[0].append(c)
+        self.returned[1].append(self.lost_from[c])
+        self.returned[2].append(self.cancel_from[c])
+        self.back_at[c] = self.account_end(c)
+        self.lost_from[c] = INF
+        self.cancel_from[c] = INF
+        self.reopen_at[c] = -INF
+
+    def current(self, inv: Invoice) -> bool:
+        """Whether the invoice is its customer's current account's (issued since its
+        latest return, won_back())."""
+        return inv.issue >= self.back_at[inv.customer]
+
+    @functools.cached_property
+    def returned(self) -> tuple[list[int], list[float], list[float]]:
+        """The customers won back, as they came back (each customer's in time order): the
+        customer, and when the account the return ended lost it and was closed for good
+        (INF: never)."""
+        return [], [], []
+
+    def absences(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every customer's accounts: losses, closings and ends (output.absence_table)."""
+        return absence_table(self.customers.count, self.returned,
+                             np.asarray(self.lost_from, dtype=np.float64),
+                             np.asarray(self.cancel_from, dtype=np.float64), self.back_days)
+
+    def absence_sums(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per customer, its losses within the window and its days away (output.absence)."""
+        n = self.customers.count
+        lost, away = np.zeros(n, dtype=np.int64), np.zeros(n)
+        start_of, losses, _, ends = self.absences()
+        cast(Any, lost_and_away)(start_of, losses, ends, self.customers.joined,
+                                 self.customers.bankruptcy_day, self.start, self.end, lost,
+                                 away)
+        return lost, away
 
     @functools.cached_property
     def cancel_from(self) -> list[float]:
@@ -535,30 +596,6 @@ class CustomerBook:
         else:
             self.fate[i] = FATE_CASH
 
-    @functools.cached_property
-    def lost_value_share(self) -> np.ndarray:
-        """Per customer, the share of its contribution a credit manager loses with it: its
-        margin net of the credit costs its business would carry, the days its payments take
-        at the cost of capital and its expected bad debt, over the margin (customer_value.py,
-        docs/model.md §9); 0 for a payer type that never pays of its own accord."""
-        lateness = [None if lag is None else days  # (stretch_days: 0 for a never-payer)
-                    for lag, days in zip(self.rules.lag, self.stretch_days().tolist(),
-                                         strict=True)]
-        shares = lost_value_shares(self.scenario, self.terms, lateness)
-        return shares[self.customers.segment, self.customers.payer]
-
-    def valued_days(self) -> np.ndarray:
-        """Per customer, the days over which its orders count as lost if it leaves: the
-        scenario's horizon (demand.customer_loss.valued_days) times its net value share, so
-        that its lost orders weigh, on average, its contribution net of its own credit costs
-        over that horizon (none for a customer whose costs eat its margin, or who never
-        pays of its own accord; the whole horizon for one with no credit costs)."""
-        share = self.lost_value_share
-        # (inf x 0 is NaN: a customer worth nothing counts no days, even over the whole run;
-        # multiplied only where the share is positive, so no invalid product is ever made)
-        return np.multiply(valued_days(self.scenario), share, out=np.zeros_like(share),
-                           where=share > 0.0)
-
     def finish_orders(self) -> None:
         """Give the orders the policy never shipped on credit their fate (see accept()), and
         take the tallies of potential, lost and cash sales from every order's fate."""
@@ -572,15 +609,16 @@ class CustomerBook:
         amounts[self._rank] = self.columns.amount
         cast(Any, tally_all)(self.k0, self.k1, self.customer_gaps(), self.customers.joined,
                              self._end, *self.order_rules(), self.cash_kept, by_customer,
-                             amounts, np.asarray(self.lost_from), np.asarray(self.cancel_from),
-                             self.start, self.end, self.reference_shares(),
-                             self.valued_days(), acc)
+                             amounts, *self.absences(), self.start, self.end,
+                             self.reference_shares(), acc)
         store_order_tally(self.out, acc)
 
     def accept(self, i: int) -> Invoice | None:
         """Decide a candidate order's fate; return the new invoice if it ships now."""
         c, t, amount = self.o_cust[i], self.o_time[i], self.o_amount[i]
-        if t >= self.lost_from[c]:
+        if t >= self.account_end(c):
+            self.won_back(c)
+        elif t >= self.lost_from[c]:
             self._lose(i, "customer_lost")
             return None
         if self.cancelled(c, t):
@@ -621,7 +659,8 @@ class CustomerBook:
             return False  # (every cancellation is then in cancel_from)
         if t < self.reopen_at[c]:
             return True
-        return any(inv.cancel_from <= t < inv.settle + days for inv in self.open[c])
+        return any(inv.cancel_from <= t < inv.settle + days and self.current(inv)
+                   for inv in self.open[c])
 
     def blocked(self, c: int, t: float, amount: float, g: int) -> str | None:
         """Why an order of this customer, of grade index g now, cannot ship at time t (None
@@ -646,6 +685,8 @@ class CustomerBook:
                 self.open[c] = [inv for inv in book if inv.settle > t or not inv.booked]
         balance = amount
         for inv in live:
+            if not self.current(inv):
+                continue  # (its old account's: won_back())
             if inv.stop_from <= t:
                 return "stop_shipping"
             balance += inv.amount
@@ -659,7 +700,7 @@ class CustomerBook:
         moves: no step is done after its settlement)."""
         assert self.reopen_days is not None
         for inv in book:
-            if inv.settle <= t and inv.booked and inv.cancel_from < INF:
+            if inv.settle <= t and inv.booked and inv.cancel_from < INF and self.current(inv):
                 self.reopen_at[c] = max(self.reopen_at[c], inv.settle + self.reopen_days)
 
     def release_held(self, day: float) -> list[Invoice]:
@@ -742,8 +783,13 @@ class CustomerBook:
 
     def sync(self, inv: Invoice) -> None:
         """Carry an invoice's customer-level effects (customer lost, line cancelled or account
-        closed) over: a line that re-opens stays with its invoice (see cancelled())."""
+        closed) over: a line that re-opens stays with its invoice (see cancelled()). A
+        customer won back is on a fresh account: the invoices of its old one act on it no more
+        (where collectors are unlimited an invoice's effects are carried over once, at its
+        issue, and won_back() clears them)."""
         c = inv.customer
+        if not self.current(inv):
+            return
         self.lost_from[c] = min(self.lost_from[c], inv.lost_at)
         closes = inv.cancel_from if self.reopen_days is None else inv.closed_from
         self.cancel_from[c] = min(self.cancel_from[c], closes)
@@ -834,7 +880,7 @@ class CustomerBook:
         cash or lost, as after a cancelled credit line)."""
         c = inv.customer
         self.eased.add(c)
-        if inv.outcome is Outcome.WRITTEN_OFF:
+        if inv.outcome is Outcome.WRITTEN_OFF and self.current(inv):
             self.cancel_from[c] = min(self.cancel_from[c], float(day))
         if inv.outcome in PAID_OUTCOMES:
             receipts[c * self.months + math.floor(inv.settle / self.month)] += inv.amount

@@ -66,6 +66,7 @@ from .fast import (
     F_AMOUNT,
     F_CANCEL,
     F_EFF_DUE,
+    F_ISSUE,
     F_LISTED,
     F_LOST_AT,
     F_READY,
@@ -92,6 +93,7 @@ from .fast import (
     LAWSUIT,
     N_F,
     N_I,
+    P_BACK,
     P_END,
     P_LIMIT_FROM,
     P_LIMIT_METHOD,
@@ -141,6 +143,7 @@ from .output import (
     FATE_SHIPPED,
     CollectorStats,
     EngineOutput,
+    account_end,
     by_customer,
     permute,
     population,
@@ -183,7 +186,8 @@ class Accounts(NamedTuple):
     """Each customer's account as the kernel keeps it, indexed by customer."""
 
     limit: np.ndarray  #: the credit limit in force
-    lost_from: np.ndarray  #: when the customer was lost (INF: never)
+    lost_from: np.ndarray  #: its latest loss (INF: never, or won back since)
+    back_at: np.ndarray  #: its latest return after a loss (-INF: none; CustomerBook.back_at)
     cancel_from: np.ndarray  #: when its line was cancelled for good or its account closed
     reopen_at: np.ndarray  #: the latest re-opening of a line its booked invoices cancelled
     head: np.ndarray  #: its first open invoice's slot (-1: none); on via I_NEXT
@@ -210,6 +214,8 @@ class Candidates(NamedTuple):
     thin: np.ndarray  #: its thinning draw (cancelled line: cash or lost)
     approval: np.ndarray  #: its approval draw (over the limit)
     fate: np.ndarray  #: what became of it (output.FATE_*)
+    returned: np.ndarray  #: its customer came back at it: its old account's loss (INF: none)
+    closed: np.ndarray  #: and its old account's closing for good (INF: never)
     day_end: np.ndarray  #: day d's orders end at day_end[d]
 
 
@@ -359,8 +365,9 @@ def _plan(k: int, now: float, s: State, pool: Pool, par: Params, acct: Accounts,
     key[2], key[3] = np.uint64(c), np.uint64(inv_i[k, I_OINDEX])
     j = _walk(inv_f, inv_i, k, pool.rows[inv_i[k, I_ROW]], key, now, par, acct.tally[c],
               finite, acct.escalated[c])
-    acct.lost_from[c] = min(acct.lost_from[c], inv_f[k, F_LOST_AT])
-    acct.cancel_from[c] = min(acct.cancel_from[c], _closure(inv_f, k, par.p))
+    if inv_f[k, F_ISSUE] >= acct.back_at[c]:  # (CustomerBook.sync: the current account's)
+        acct.lost_from[c] = min(acct.lost_from[c], inv_f[k, F_LOST_AT])
+        acct.cancel_from[c] = min(acct.cancel_from[c], _closure(inv_f, k, par.p))
     settle = inv_f[k, F_SETTLE]
     if settle != inv_f[k, F_LISTED] and settle < INF:
         inv_f[k, F_LISTED] = settle
@@ -414,12 +421,13 @@ def _register(st: np.ndarray, inv_i: np.ndarray, acct: Accounts, k: int, c: int)
 
 @rng.compiled_inline
 def _blocked(inv_f: np.ndarray, inv_i: np.ndarray, k: int, t: float, amount: float,
-             limit: float) -> int:
+             limit: float, back: float) -> int:
     """CustomerBook.blocked over a customer's open list from invoice k: 0, or the fate of
-    an order that cannot ship at time t."""
+    an order that cannot ship at time t (`back`: its latest return, before which its
+    invoices are an old account's, CustomerBook.current)."""
     balance = amount
     while k >= 0:
-        if inv_f[k, F_SETTLE] > t:
+        if inv_f[k, F_SETTLE] > t and inv_f[k, F_ISSUE] >= back:
             if inv_f[k, F_STOP] <= t:
                 return L_STOP
             balance += inv_f[k, F_AMOUNT]
@@ -431,14 +439,15 @@ def _blocked(inv_f: np.ndarray, inv_i: np.ndarray, k: int, t: float, amount: flo
 
 @rng.compiled_inline
 def _line_cancelled(inv_f: np.ndarray, inv_i: np.ndarray, k: int, t: float, closed: float,
-                    reopen: float, p: np.ndarray) -> bool:
+                    reopen: float, p: np.ndarray, back: float) -> bool:
     """CustomerBook.cancelled over a customer's open list from invoice k (`closed`: its
-    account's closing time; `reopen`: acct.reopen_at, the invoices booked)."""
+    account's closing time; `reopen`: acct.reopen_at, the invoices booked; `back`: see
+    _blocked)."""
     known = _account_cancelled(t, closed, reopen, p)
     if known >= 0:
         return known == 1
     while k >= 0:
-        if _cancels(inv_f, k, t, p):
+        if _cancels(inv_f, k, t, p) and inv_f[k, F_ISSUE] >= back:
             return True
         k = inv_i[k, I_NEXT]
     return False
@@ -501,10 +510,11 @@ def _book(k: int, s: State, pool: Pool, acct: Accounts, out: Rows, par: Params) 
         acct.receipts[c, math.floor(settle / p[P_MONTH])] += inv_f[k, F_AMOUNT]
     if settle > inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
         acct.rebate_late[c] = 1
-    if outcome == WRITTEN_OFF:  # the account is closed from the day the write-off is booked
-        acct.cancel_from[c] = min(acct.cancel_from[c], float(st[T_TODAY]))
-    if inv_f[k, F_CANCEL] < INF and p[P_REOPEN] < INF:  # (CustomerBook._settled)
-        acct.reopen_at[c] = max(acct.reopen_at[c], settle + p[P_REOPEN])
+    if inv_f[k, F_ISSUE] >= acct.back_at[c]:  # (its current account's: CustomerBook.current)
+        if outcome == WRITTEN_OFF:  # the account is closed from the day it is booked
+            acct.cancel_from[c] = min(acct.cancel_from[c], float(st[T_TODAY]))
+        if inv_f[k, F_CANCEL] < INF and p[P_REOPEN] < INF:  # (CustomerBook._settled)
+            acct.reopen_at[c] = max(acct.reopen_at[c], settle + p[P_REOPEN])
     _close(inv_f, inv_i, k, p[P_END], par)
     _rate(inv_f, inv_i, k, float(st[T_TODAY]), acct.rating[c], p)
     _write_row(st, out, inv_f, inv_i, k, par.letters)
@@ -597,6 +607,7 @@ def _prefetch_customer(c: int, m: int, cust: Customers, acct: Accounts) -> None:
     """Ask for the lines an order of customer c in month m reads (accepted and issued)."""
     prefetch(acct.lost_from, c)
     prefetch(acct.cancel_from, c)
+    prefetch(acct.back_at, c)
     prefetch_at(acct.ordered, c, m)
     prefetch(acct.head, c)
     prefetch(acct.limit, c)
@@ -631,8 +642,9 @@ def _advance(k: int, j: int, now: float, s: State, pool: Pool, par: Params, acct
         _plan(k, now, s, pool, par, acct, lst, ev, True)
     else:  # the step ended the invoice: no plan carries its customer effects over
         c = inv_i[k, I_CUST]
-        acct.lost_from[c] = min(acct.lost_from[c], inv_f[k, F_LOST_AT])
-        acct.cancel_from[c] = min(acct.cancel_from[c], _closure(inv_f, k, par.p))
+        if inv_f[k, F_ISSUE] >= acct.back_at[c]:
+            acct.lost_from[c] = min(acct.lost_from[c], inv_f[k, F_LOST_AT])
+            acct.cancel_from[c] = min(acct.cancel_from[c], _closure(inv_f, k, par.p))
     if inv_i[k, I_PIN] == 0:
         _unpin(s.st, pool, k)
 
@@ -797,7 +809,7 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                 if _expired(day, deadline, cust.bankrupt[c], lost_from[c]):
                     fate[i] = cause
                 elif _line_cancelled(inv_f, inv_i, head[c], day, cancel_from[c],
-                                     acct.reopen_at[c], p):  # cancelled or closed
+                                     acct.reopen_at[c], p, acct.back_at[c]):  # cancelled or closed
                     fate[i] = _cancelled(o_thin[i], p)
                 elif grade_f[_grade_now(acct.rating[c], cust.grade[c], day, p),
                              G_CREDIT] == 0.0:
@@ -805,7 +817,8 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                 elif eased[c] == 1 and _blocked(
                         inv_f, inv_i, head[c], day, o_amount[i],
                         _cap(limit[c], cust.grade[c],
-                             _grade_now(acct.rating[c], cust.grade[c], day, p), grade_f)) == 0:
+                             _grade_now(acct.rating[c], cust.grade[c], day, p), grade_f),
+                        acct.back_at[c]) == 0:
                     shipped[n_ship] = _issue(i, day, s, orders, cust, acct, pool, par,
                                              _grade_now(acct.rating[c], cust.grade[c], day, p))
                     n_ship += 1
@@ -837,11 +850,16 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                         prefetch(inv_f, h)
                         prefetch(inv_i, h)
                 c, t, amount = o_cust[i], o_time[i], o_amount[i]
-                if t >= lost_from[c]:
+                if t >= account_end(lost_from[c], cancel_from[c], p[P_BACK]):
+                    # won back, on a fresh account (CustomerBook.won_back)
+                    orders.returned[i], orders.closed[i] = lost_from[c], cancel_from[c]
+                    acct.back_at[c] = account_end(lost_from[c], cancel_from[c], p[P_BACK])
+                    lost_from[c], cancel_from[c], acct.reopen_at[c] = INF, INF, -INF
+                elif t >= lost_from[c]:
                     fate[i] = L_LOST
                     continue
                 if _line_cancelled(inv_f, inv_i, head[c], t, cancel_from[c], acct.reopen_at[c],
-                                   p):
+                                   p, acct.back_at[c]):
                     fate[i] = _cancelled(o_thin[i], p)
                     continue
                 g = _grade_now(acct.rating[c], cust.grade[c], t, p)
@@ -850,7 +868,7 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                     continue
                 ordered[c, math.floor(t / month)] += amount
                 block = _blocked(inv_f, inv_i, head[c], t, amount,
-                                 _cap(limit[c], cust.grade[c], g, grade_f))
+                                 _cap(limit[c], cust.grade[c], g, grade_f), acct.back_at[c])
                 if block == L_LIMIT and orders.approval[i] < grade_f[g, G_APPROVAL]:
                     block = 0  # released after approval
                 if block != 0:
@@ -941,6 +959,7 @@ class EventRun:
         self.cust = cust = _customer_columns(customers, book, orders, arrays)
         self.acct = Accounts(
             limit=np.array(cust.limit0, dtype=np.float64), lost_from=np.full(n, INF),
+            back_at=np.full(n, -INF),
             cancel_from=np.full(n, INF), reopen_at=np.full(n, -INF),
             head=np.full(n, -1, dtype=np.int64),
             tail=np.full(n, -1, dtype=np.int64), eased=np.zeros(n, dtype=np.int8),
@@ -953,7 +972,8 @@ class EventRun:
         self.orders = Candidates(
             time=o_time, cust=cols.cust, number=cols.number, amount=cols.amount,
             thin=cols.thin, approval=cols.approval,
-            fate=np.frombuffer(book.fate, dtype=np.int8),
+            fate=np.frombuffer(book.fate, dtype=np.int8), returned=np.full(o_time.size, INF),
+            closed=np.full(o_time.size, INF),
             day_end=np.searchsorted(o_time, np.arange(1, n_days + 1, dtype=np.float64)
                                     ).astype(np.int64))
         self.held = Held(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64),
@@ -1076,6 +1096,9 @@ class EventRun:
         permute(ledger, by_customer(ledger["customer"], self.rows.seq[:rows]))
         out.ledger = ledger
         book.lost_from, book.cancel_from = acct.lost_from.tolist(), acct.cancel_from.tolist()
+        back = (self.orders.returned < INF) | (self.orders.closed < INF)
+        book.returned = (self.orders.cust[back].tolist(), self.orders.returned[back].tolist(),
+                         self.orders.closed[back].tolist())
         book.finish_orders()
         out.actions = actions_summary(acct.tally[:, :BUSY])
         if out.collector.collectors is not None:
@@ -1088,7 +1111,7 @@ class EventRun:
                 acct.tally[:, BUSY])
         c = self.customers
         population(out, c.joined, self.book.joins, c.initial, c.bankruptcy_day,
-                   acct.lost_from)
+                   *book.absence_sums())
         return out
 
 

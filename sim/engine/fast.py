@@ -90,6 +90,8 @@ from .output import (
     ORDER_TALLY,
     CollectorStats,
     EngineOutput,
+    absence,
+    account_end,
     population,
     store_order_tally,
 )
@@ -165,9 +167,9 @@ P_COVERS = 40  # days a step done on an account covers its other invoices (0: no
 # clean days that raise it back
 P_RERATE_AFTER, P_RERATE_LATE, P_RERATE_CLEAN = 41, 42, 43
 P_PER_MONTH = 44  # 1 / P_MONTH (_month_of)
-N_P = 45
-# (the market's multiplier and a lost customer's horizon are per customer: Customers.ref,
-# Customers.valued)
+P_BACK = 45  # days a lost customer stays away (demand.customer_loss.valued_days; INF: for good)
+N_P = 46
+# (the market's multiplier is per customer: Customers.ref)
 # the collector team (Params.cp): finite, longest wait, work order, the quadrant's bounds
 C_FINITE, C_MAX_WAIT, C_ORDER, C_Q_AMOUNT, C_Q_AGE = range(5)
 W_FIFO, W_LARGEST, W_OLDEST, W_QUADRANT = range(4)
@@ -206,7 +208,6 @@ class Customers(NamedTuple):
     limit_from: np.ndarray  #: the first month its limit rests on its own history (float)
     joins: np.ndarray  #: 1 if it buys from the company at all (book.joins)
     ref: np.ndarray  #: the market's demand multiplier for its orders (-1: not won; book)
-    valued: np.ndarray  #: days its orders count as lost if it is lost (book.valued_days)
     joined: np.ndarray  #: the day it arrived (0 for the opening population)
     learn_extra: np.ndarray  #: days late on its first day while it learns the terms (0: knows)
     learn_span: np.ndarray  #: days until it has learnt them (book.learning_arrays)
@@ -253,7 +254,7 @@ class Work(NamedTuple):
     """The fast kernel's work areas, sized for the customer with the most orders and
     invoices (`_workspace`): it allocates nothing itself."""
 
-    f: np.ndarray  #: per order: amount, thinning draw, held order's deadline, scratch
+    f: np.ndarray  #: per order: amount, thinning, held's deadline, scratch; accounts (3)
     i: np.ndarray  #: per order: fate, candidate, held order, its cause, to book, live
     inv_f: np.ndarray  #: the customer's invoices, float columns (F_*)
     inv_i: np.ndarray  #: the customer's invoices, integer columns (I_*)
@@ -269,7 +270,9 @@ class Work(NamedTuple):
 class Results(NamedTuple):
     """What the fast kernel leaves per customer, and the run's order tally."""
 
-    lost_from: np.ndarray  #: when the customer was lost (INF: never)
+    lost_from: np.ndarray  #: its latest loss (INF: never, or won back since)
+    lost: np.ndarray  #: its losses within the window (output.absence)
+    away: np.ndarray  #: its days away, lost, within the window (output.absence)
     cancel_from: np.ndarray  #: when its line was cancelled or its account closed
     rebate_paid: np.ndarray  #: rebates paid to it in the window
     tally: np.ndarray  #: per customer, per action (+ BUSY): times and cost in the window
@@ -844,13 +847,14 @@ def _next_cancelled(inv_f: np.ndarray, live: np.ndarray, n_live: int, today: int
 
 @rng.compiled_inline
 def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: int,
-              day: float, receipts: np.ndarray, p: np.ndarray, rating: np.ndarray
-              ) -> tuple[int, bool, bool, float]:
+              day: float, receipts: np.ndarray, p: np.ndarray, rating: np.ndarray,
+              back: float) -> tuple[int, bool, bool, float]:
     """Book settlements listed for days up to `day`, in the SimPy engine's order (by
     booking day, then as listed); `pend` lists the unbooked ones as listed. Returns
     (how many stay unbooked, any booked, any late for the rebate, the first booking day of
-    a write-off: the account is closed from then on, see CustomerBook.book); a late payment
-    goes on the customer's `rating` record."""
+    a write-off of its current account, issued from its latest return `back` on: the
+    account is closed from then on, see CustomerBook.book); a late payment goes on the
+    customer's `rating` record."""
     any_booked, late, closed = False, False, INF
     while True:
         best = -1
@@ -873,7 +877,7 @@ def _book_due(inv_f: np.ndarray, inv_i: np.ndarray, pend: np.ndarray, n_pend: in
             receipts[_month_of(settle, p)] += inv_f[k, F_AMOUNT]
         if settle > inv_f[k, F_EFF_DUE] + p[P_REBATE_GRACE] or not paid:
             late = True
-        if outcome == WRITTEN_OFF:
+        if outcome == WRITTEN_OFF and inv_f[k, F_ISSUE] >= back:
             closed = min(closed, inv_f[k, F_BOOK_DAY])
         _rate(inv_f, inv_i, k, inv_f[k, F_BOOK_DAY], rating, p)
 
@@ -1173,6 +1177,8 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
     start, end = p[P_START], p[P_END]
     key[0], key[1] = k0, k1
     o_amount, o_thin, held_t, o_z = ws.f[0], ws.f[1], ws.f[2], ws.f[3]
+    # a customer's accounts: their losses, closings and ends (output.absence_table)
+    losses, closures, ends = ws.f[4], ws.f[5], ws.f[6]
     o_fate, o_cand, held_o, held_f, pend, live = (ws.i[0], ws.i[1], ws.i[2], ws.i[3],
                                                    ws.i[4], ws.i[5])
     for c in range(c_from, n):
@@ -1194,6 +1200,8 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
         receipts[:] = 0.0
         limit = cust.limit0[c]
         lost_from[c], cancel_from[c] = INF, INF
+        n_lost = 0  # its accounts ended (losses[:n_lost]; the current: lost_from[c], ...)
+        back = -INF  # its latest return (CustomerBook.back_at)
         rebate_sales, rebate_late, eased = 0.0, False, False
         reopen = -INF  # (CustomerBook.reopen_at)
         ws.esc[:] = -INF  # (RuleBook.escalated)
@@ -1243,7 +1251,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
             today = day
             n_live, reopen = _prune_live(inv_f, live, n_live, float(day), reopen, p)
             n_pend, booked, late, closed = _book_due(inv_f, inv_i, pend, n_pend, float(day),
-                                                     receipts, p, rating)
+                                                     receipts, p, rating, back)
             cancel_from[c] = min(cancel_from[c], closed)
             eased = eased or booked
             rebate_late = rebate_late or late
@@ -1304,7 +1312,16 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 while o < n_o and o_cand[o] == 0:
                     o += 1
                 t, amount = o_time[i], o_amount[i]
-                if t >= lost_from[c]:
+                if t >= account_end(lost_from[c], cancel_from[c], p[P_BACK]):
+                    # won back, on a fresh account (CustomerBook.won_back): its old invoices,
+                    # planned at their issue, carry no more effects over, and leave the
+                    # list its account's checks read (all are old: it bought nothing away)
+                    back = account_end(lost_from[c], cancel_from[c], p[P_BACK])
+                    losses[n_lost], closures[n_lost], ends[n_lost] = (lost_from[c],
+                                                                      cancel_from[c], back)
+                    n_lost += 1
+                    lost_from[c], cancel_from[c], reopen, n_live = INF, INF, -INF, 0
+                elif t >= lost_from[c]:
                     o_fate[i] = L_LOST
                     continue
                 if _line_cancelled(inv_f, live, n_live, t, cancel_from[c], reopen, p):
@@ -1335,7 +1352,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
         # the settlements booked on days the loop did not visit: a write-off among them
         # closes the account, which decides the fate of the orders never shipped on credit
         n_pend, _, _, closed = _book_due(inv_f, inv_i, pend, n_pend, float(n_days - 1),
-                                         receipts, p, rating)
+                                         receipts, p, rating, back)
         cancel_from[c] = min(cancel_from[c], closed)
         for h in range(nh):  # held to the end: lost if they expired on a day not visited
             if _expired(float(n_days - 1), held_t[h], c_bankrupt[c], lost_from[c]):
@@ -1344,9 +1361,14 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
             _close(inv_f, inv_i, k, end, par)
         n_out = _write_ledger(ledger, n_out, inv_f, inv_i, first, last, par.letters)
         # the orders never shipped on credit get their fate, then the tallies
+        losses[n_lost], closures[n_lost] = lost_from[c], cancel_from[c]  # (its current one)
+        ends[n_lost] = account_end(lost_from[c], cancel_from[c], p[P_BACK])
+        n_lost += 1
         tally_customer(res.acc, o_time, c_bankrupt[c], o_amount, o_thin, o_cand, o_fate,
-                       credit, joined, p[P_M_MAX], p[P_CASH_KEPT], lost_from[c],
-                       cancel_from[c], start, end, cust.ref[c], cust.valued[c])
+                       credit, joined, p[P_M_MAX], p[P_CASH_KEPT], losses[:n_lost],
+                       closures[:n_lost], ends[:n_lost], start, end, cust.ref[c])
+        res.lost[c], res.away[c] = absence(losses[:n_lost], ends[:n_lost], cust.joined[c],
+                                           c_bankrupt[c], start, end)
     return n, n_out
 
 
@@ -1405,8 +1427,8 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool,
     arrivals = Orders(o_start, o_times, orders.amount, orders.credit, orders.share)
     most = int(np.diff(o_start).max(initial=0)) + int(np.diff(opening.start).max(initial=0))
     ws = _workspace(most, book.months, opening.draws.shape[1])
-    res = Results(np.full(n, INF), np.full(n, INF), np.zeros(n),
-                  np.zeros((n, len(ACTIONS) + 1, 2)), np.zeros(ORDER_TALLY))
+    res = Results(np.full(n, INF), np.zeros(n, dtype=np.int64), np.zeros(n), np.full(n, INF),
+                  np.zeros(n), np.zeros((n, len(ACTIONS) + 1, 2)), np.zeros(ORDER_TALLY))
     # room for the expected invoices and a margin; made longer if a run needs more. Not
     # zeroed: the kernel writes every field of every row it keeps (_ledger_row), and zeroing
     # 30 MB first was 1.5% of a replication. Chunked, room for a chunk, or for the busiest
@@ -1434,7 +1456,7 @@ def _run(scenario: Scenario, policy: Policy, seed: int, screening: bool,
     if staff is not None:
         out.collector.wait_days_total = math.nan
     population(out, customers.joined, book.joins, customers.initial,
-               customers.bankruptcy_day, res.lost_from)
+               customers.bankruptcy_day, res.lost, res.away)
     return out
 
 
@@ -1474,7 +1496,7 @@ def _workspace(most: int, months: int, width: int) -> Work:
     """The kernel's work areas, sized for the customer with the most orders and invoices
     (`most`), its months and its draw rows' width."""
     most = rng.lanes(max(most, 1))
-    return Work(f=np.zeros((4, most)), i=np.zeros((6, most), dtype=np.int64),
+    return Work(f=np.zeros((7, most)), i=np.zeros((6, most), dtype=np.int64),
                 inv_f=np.zeros((most, N_F)), inv_i=np.zeros((most, N_I), dtype=np.int64),
                 ordered=np.zeros(months), receipts=np.zeros(months), row=np.zeros(width),
                 key=np.zeros(4, dtype=np.uint64), pre=np.zeros((N_PRE, most)),
@@ -1493,7 +1515,7 @@ def _customer_columns(customers: CustomerTable, book: CustomerBook, orders: Orde
                      soured=customers.soured,
                      limit0=arrays["limit0"], factor=arrays["factor"],
                      limit_from=book.limit_months, joins=orders.joins,
-                     ref=book.reference_shares(), valued=book.valued_days(),
+                     ref=book.reference_shares(),
                      joined=customers.joined, learn_extra=learn_extra, learn_span=learn_span)
 
 
@@ -1590,6 +1612,7 @@ def _policy_arrays(scenario: Scenario, policy: Policy, rules: RuleBook, book: Cu
     reopen = policy.credit_limit.reopen_after_days
     p[P_REOPEN] = INF if reopen is None else reopen
     p[P_COVERS] = policy.collections.covers_account_days
+    p[P_BACK] = book.back_days
     rerating = policy.rerating
     p[P_RERATE_AFTER] = rerating.late_payments or 0
     p[P_RERATE_LATE], p[P_RERATE_CLEAN] = rerating.late_days, rerating.clean_days

@@ -15,7 +15,7 @@ import numpy as np
 from .. import rng
 from ..draws import DIST_LOGNORMAL, arrivals, sample_q
 from ..streams import Stream
-from .output import CAUSES, FATE_LOST, REFERENCE, rejected_fate, tally_order
+from .output import CAUSES, FATE_LOST, REFERENCE, away_at, closed_at, rejected_fate, tally_order
 
 __all__ = ["AMOUNTS_ALL", "AMOUNTS_CANDIDATES", "AMOUNTS_NONE", "AMOUNTS_OTHERS", "candidate_table",
            "classify", "tally_all", "tally_customer"]
@@ -74,9 +74,9 @@ def classify(k0: np.uint64, k1: np.uint64, c: int, bankrupt: float, o_time: np.n
 @rng.compiled
 def tally_customer(acc: np.ndarray, o_time: np.ndarray, bankrupt: float, o_amount: np.ndarray,
                    o_thin: np.ndarray, o_cand: np.ndarray, o_fate: np.ndarray, credit: bool,
-                   joined: bool, m_max: float, cash_kept: float, lost_from: float,
-                   cancel_from: float, start: float, end: float, m_ref: float,
-                   valued_days: float) -> None:
+                   joined: bool, m_max: float, cash_kept: float, losses: np.ndarray,
+                   closures: np.ndarray, ends: np.ndarray, start: float, end: float,
+                   m_ref: float) -> None:
     """Give the customer's orders that were never candidates their fate, then add every live
     order within the window [start, end) to the tally, in order-number order: to the
     potential sales, to the reference sales if the market's terms would win it (its thinning
@@ -86,25 +86,26 @@ def tally_customer(acc: np.ndarray, o_time: np.ndarray, bankrupt: float, o_amoun
     A newcomer the policy's terms did not win (`joined` false) never bought: its orders are
     lost to the terms (to the credit standard on a grade refused credit).
 
-    An order is live before the customer's bankruptcy and, if the customer was lost, until
-    `valued_days` after that: a lost customer is charged with that horizon's orders, and its
-    orders after it count neither as potential nor as lost (as if it had gone anyway).
+    An order is live before the customer's bankruptcy. The customer's accounts, in time
+    order (output.absence_table), each lost it at `losses` and closed at `closures` (INF:
+    never) and ended at `ends`: while it is away (away_at) its orders the policy would have
+    had are lost with it; after an end it buys again, on a fresh account (closed_at).
 
     The potential sales are summed in a local variable, the same additions in the same order:
     summed in acc[0], each addition waited on the store of the one before (the compiler
     cannot tell that `acc` is none of the other arrays)."""
     potential, reference = acc[0], acc[REFERENCE]
-    gone = min(bankrupt, lost_from + valued_days)
     for j in range(o_time.size):
         t = o_time[j]
-        if t >= gone:
+        if t >= bankrupt:
             continue
         if o_cand[j] == 0:
             if not joined:
                 o_fate[j] = _L_TERMS if credit else _L_REFUSED
             else:
-                o_fate[j] = rejected_fate(t, o_thin[j] * m_max < cash_kept, credit, lost_from,
-                                          cancel_from)
+                o_fate[j] = rejected_fate(t, o_thin[j] * m_max < cash_kept, credit,
+                                          away_at(t, losses, ends),
+                                          closed_at(t, closures, ends))
         if start <= t < end:
             potential += o_amount[j]
             if o_thin[j] * m_max < m_ref:
@@ -164,14 +165,16 @@ def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, t0: np.ndarray, en
               c_seg: np.ndarray, c_grade: np.ndarray, c_bankrupt: np.ndarray,
               c_joins: np.ndarray, amount_f: np.ndarray, g_credit: np.ndarray,
               g_share: np.ndarray, m_max: float, cash_kept: float, cand_fate: np.ndarray,
-              cand_amount: np.ndarray, lost_from: np.ndarray, cancel_from: np.ndarray,
-              start: float, end: float, c_ref: np.ndarray, valued: np.ndarray,
-              acc: np.ndarray) -> None:
+              cand_amount: np.ndarray, loss_start: np.ndarray, losses: np.ndarray,
+              closures: np.ndarray, ends: np.ndarray, start: float, end: float,
+              c_ref: np.ndarray, acc: np.ndarray) -> None:
     """Every customer's orders tallied (tally_customer), drawn again from their keys.
 
     `cand_fate` and `cand_amount` hold the candidates' fates and amounts by customer and order
     number (candidate_table's order), so they are met one after another as the customers'
-    orders are drawn again; only the other orders' amounts are drawn again."""
+    orders are drawn again; only the other orders' amounts are drawn again. Customer c's
+    accounts are rows loss_start[c]:loss_start[c + 1] of `losses`, `closures` and `ends`
+    (output.absence_table)."""
     buf = np.empty(64)
     s_amount, s_thin, s_z = np.empty(64), np.empty(64), np.empty(64)
     s_cand, s_fate = np.empty(64, np.int64), np.empty(64, np.int64)
@@ -193,5 +196,6 @@ def tally_all(k0: np.uint64, k1: np.uint64, gaps: np.ndarray, t0: np.ndarray, en
                 s_fate[j], s_amount[j] = cand_fate[k], cand_amount[k]
                 k += 1
         tally_customer(acc, times, c_bankrupt[c], s_amount, s_thin, s_cand, s_fate, credit,
-                       joined, m_max, cash_kept, lost_from[c], cancel_from[c], start, end,
-                       c_ref[c], valued[c])
+                       joined, m_max, cash_kept, losses[loss_start[c]:loss_start[c + 1]],
+                       closures[loss_start[c]:loss_start[c + 1]],
+                       ends[loss_start[c]:loss_start[c + 1]], start, end, c_ref[c])

@@ -19,7 +19,13 @@ __all__ = [
     "REFERENCE",
     "CollectorStats",
     "EngineOutput",
+    "absence",
+    "absence_table",
+    "account_end",
+    "away_at",
     "by_customer",
+    "closed_at",
+    "lost_and_away",
     "permute",
     "population",
     "rejected_fate",
@@ -43,25 +49,55 @@ _L_LOST = FATE_LOST + CAUSES.index("customer_lost")
 
 
 @rng.compiled
-def rejected_fate(t: float, kept_for_cash: bool, on_credit: bool, lost_from: float,
+def account_end(lost_from: float, closed: float, back_days: float) -> float:
+    """When a customer's account ends and the customer comes back on a fresh one, as a
+    customer like it would: `back_days` (demand.customer_loss.valued_days; inf: never) after
+    the customer was lost or its account closed for good, whichever came first (docs/model.md
+    §4, "Customers lost and won back")."""
+    return min(lost_from, closed) + back_days
+
+
+@rng.compiled
+def away_at(t: float, losses: np.ndarray, ends: np.ndarray) -> bool:
+    """Whether a customer is away, lost, at time t: the i-th of its accounts lost it at
+    `losses[i]` (inf: never) and ended at `ends[i]` (account_end)."""
+    for i in range(losses.size):  # noqa: SIM110 (numba compiles no generator in any())
+        if losses[i] <= t < ends[i]:
+            return True
+    return False
+
+
+@rng.compiled
+def closed_at(t: float, closures: np.ndarray, ends: np.ndarray) -> float:
+    """When the customer's account in force at time t was closed or its line cancelled for
+    good (inf: never): the first of its accounts (`closures`, `ends`) not ended by t."""
+    for i in range(ends.size):
+        if t < ends[i]:
+            return closures[i]
+    return np.inf
+
+
+@rng.compiled
+def rejected_fate(t: float, kept_for_cash: bool, on_credit: bool, away: bool,
                   cancel_from: float) -> int:
-    """The fate of an order the policy never ships on credit, once the customer's loss and
-    cancellation times are known: a cash sale, or lost to the cause that took it.
+    """The fate of an order the policy never ships on credit, once the customer's losses and
+    cancellation time are known (`away`: the customer was away, lost, at time t): a cash
+    sale, or lost to the cause that took it.
 
     Such an order is outside the demand the policy's terms win on credit: on a grade given
     credit it is lost to the terms (the demand response), unless the customer's line was
     cancelled and it is within the cash-only share (a cash sale); on a refused grade it is a
-    cash sale within the cash-only share (lost with its customer if the customer left), and
-    otherwise lost to the credit standard. So a lost customer or a cancelled line is charged
-    only with orders the policy would have had. `cancel_from` is when the line was cancelled
-    for good or the account closed: a line cancelled until its debt is paid
+    cash sale within the cash-only share (lost with its customer if the customer was away),
+    and otherwise lost to the credit standard. So a lost customer or a cancelled line is
+    charged only with orders the policy would have had. `cancel_from` is when the line was
+    cancelled for good or the account closed: a line cancelled until its debt is paid
     (credit_limit.reopen_after_days) leaves the customer a credit buyer, whose orders the
     terms did not win stay lost to them (docs/model.md §4)."""
     if not on_credit:
         if not kept_for_cash:
             return _L_REFUSED
-        return _L_LOST if t >= lost_from else FATE_CASH
-    if kept_for_cash and cancel_from <= t < lost_from:
+        return _L_LOST if away else FATE_CASH
+    if kept_for_cash and cancel_from <= t and not away:
         return FATE_CASH
     return _L_TERMS
 
@@ -122,6 +158,7 @@ class EngineOutput:
     customers_lost: int = 0
     bankruptcies: int = 0
     customer_days: float = 0.0  # days customers spent with the company within the window
+    customer_days_away: float = 0.0  # days customers spent away, lost, within the window
     customers_joined: int = 0  # newcomers who arrived within the window and stayed
     collector: CollectorStats = field(default_factory=CollectorStats)
     _columns: Columns | None = field(default=None, repr=False, compare=False)
@@ -134,19 +171,68 @@ class EngineOutput:
 
 
 
+def absence_table(count: int, returned: tuple[list[int], list[float], list[float]],
+                  lost_from: np.ndarray, cancel_from: np.ndarray, back_days: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every customer's accounts, as the tallies read them: customer c's, in time order, are
+    rows start[c]:start[c + 1] of `losses`, `closures` and `ends` (its loss, its closing for
+    good, INF where none, and its end, account_end), its current account last.
+    `returned`: the customers won back, in the order they came back (so each customer's in
+    time order), with the loss and the closing of the account each return ended;
+    `lost_from`, `cancel_from`: each customer's current account's."""
+    lost_c, lost_t, lost_closed = returned
+    cust = np.concatenate([np.asarray(lost_c, dtype=np.int64), np.arange(count)])
+    losses = np.concatenate([np.asarray(lost_t, dtype=np.float64), lost_from])
+    closures = np.concatenate([np.asarray(lost_closed, dtype=np.float64), cancel_from])
+    order = np.argsort(cust, kind="stable")
+    start = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cust, minlength=count), out=start[1:])
+    losses, closures = losses[order], closures[order]
+    ends = np.minimum(losses, closures) + back_days
+    return start, losses, closures, ends
+
+
+@rng.compiled
+def absence(losses: np.ndarray, ends: np.ndarray, joined: float, bankrupt: float,
+            start: float, end: float) -> tuple[int, float]:
+    """A customer's losses within the window [start, end), and the days it was away within
+    the window and its own life with the company (from `joined` to `bankrupt`)."""
+    lost, away = 0, 0.0
+    first, last = max(joined, start), min(bankrupt, end)
+    for i in range(losses.size):
+        if start <= losses[i] < end:
+            lost += 1
+        if losses[i] < np.inf:
+            away += max(0.0, min(ends[i], last) - max(losses[i], first))
+    return lost, away
+
+
+@rng.compiled
+def lost_and_away(start_of: np.ndarray, losses: np.ndarray, ends: np.ndarray,
+                  joined: np.ndarray, bankrupt: np.ndarray, start: float, end: float,
+                  lost: np.ndarray, away: np.ndarray) -> None:
+    """absence() for every customer of an absence table, into `lost` and `away`."""
+    for c in range(joined.size):
+        a, b = start_of[c], start_of[c + 1]
+        lost[c], away[c] = absence(losses[a:b], ends[a:b], joined[c], bankrupt[c], start, end)
+
+
 def population(out: EngineOutput, joined: np.ndarray, joins: np.ndarray, initial: int,
-               bankrupt: np.ndarray, lost_from: np.ndarray) -> None:
+               bankrupt: np.ndarray, lost: np.ndarray, away: np.ndarray) -> None:
     """The customers' comings and goings within the window, the same sums in every engine:
-    customers lost and bankrupt, newcomers who stayed, and the customer-days spent with the
-    company (a customer is with it from its arrival until its bankruptcy or loss, whichever
-    comes first; a newcomer the policy's terms did not win never was)."""
+    customers lost (each loss: a customer won back may be lost again) and bankrupt,
+    newcomers who stayed, and the customer-days spent with the company (a customer is with
+    it from its arrival until its bankruptcy, less the days it was away, lost: `lost` and
+    `away` per customer, absence()'s; a newcomer the policy's terms did not win never was),
+    and the customer-days spent away."""
     start, end = out.window
-    out.customers_lost = int(np.sum(joins & (lost_from >= start) & (lost_from < end)))
+    out.customers_lost = int(np.sum(np.where(joins, lost, 0)))
     out.bankruptcies = int(np.sum(joins & (bankrupt >= start) & (bankrupt < end)))
     newcomer = np.arange(joined.size) >= initial
     out.customers_joined = int(np.sum(joins & newcomer & (joined >= start) & (joined < end)))
-    stay = np.minimum(np.minimum(bankrupt, lost_from), end) - np.maximum(joined, start)
+    stay = np.maximum(np.minimum(bankrupt, end) - np.maximum(joined, start), 0.0) - away
     out.customer_days = float(np.sum(np.where(joins, np.maximum(stay, 0.0), 0.0)))
+    out.customer_days_away = float(np.sum(np.where(joins, away, 0.0)))
 
 
 def stable_order(keys: np.ndarray) -> np.ndarray:

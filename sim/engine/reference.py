@@ -312,6 +312,6 @@ class _Simulation:
                 self.customers.count)
         c = self.customers
         population(out, c.joined, self.book.joins, c.initial, c.bankruptcy_day,
-                   np.asarray(self.book.lost_from))
+                   *self.book.absence_sums())
         return out
 

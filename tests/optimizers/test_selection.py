@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 
 from arsim.optimizers.notes import Note
-from arsim.optimizers.optimize import _headlines_apart
-from arsim.optimizers.search import score
 from arsim.optimizers.selection import (
     ConstraintCheck,
     constraint_report,
@@ -17,8 +15,7 @@ from arsim.optimizers.selection import (
     kn_select,
     wilson_low,
 )
-from arsim.sim.optimize_spec import Constraint, OptimizeSpec
-from arsim.sim.stats import paired_difference
+from arsim.sim.optimize_spec import Constraint
 
 
 def _systems(seed: int, means: list[float], own_sd: float, common_sd: float):  # type: ignore[no-untyped-def]
@@ -128,40 +125,3 @@ def test_a_note_holds_the_values_its_code_names() -> None:
         Note("finalist_failed", {"params": {}})  # its error is missing
     with pytest.raises(ValueError, match="stopped"):
         Note("stopped")  # no such code: a report could not word it
-
-
-# ---- the other headline row ----------------------------------------------------------------
-
-
-def _recheck_rows(cost: list[float], margin: list[float], lost: float
-                  ) -> list[dict[str, float]]:
-    return [{"total_cost": c, "net_margin": m, "customers_lost": lost}
-            for c, m in zip(cost, margin, strict=True)]
-
-
-@pytest.mark.parametrize(("objective", "winner_margin", "noted"), [
-    ("min_total_cost", [40.0, 49.0, 46.0, 54.0], True),   # cheaper, but 10.25 less margin
-    ("min_total_cost", [60.0, 71.0, 64.0, 76.0], False),  # cheaper and more margin
-    ("min_total_cost", [45.0, 66.0, 50.0, 70.0], False),  # the margin's move is noise
-    ("max_profit", [60.0, 71.0, 64.0, 76.0], False),       # by profit: total cost falls too
-])
-def test_a_winner_the_other_headline_row_judges_worse_is_noted(
-        objective: str, winner_margin: list[float], noted: bool) -> None:
-    """docs/model.md §9: total cost and margin less costs can judge a policy apart (through
-    customers lost); where the winner's saving is significant and the other row is
-    significantly worse on the same fresh seeds, the study says so, with both numbers of
-    customers lost."""
-    spec = OptimizeSpec.model_validate({
-        "variables": [{"path": "terms.B.net_days", "choices": [30, 60]}],
-        "objective": objective, "confidence": 0.95})
-    home = _recheck_rows([100.0, 110.0, 120.0, 130.0], [50.0, 60.0, 55.0, 65.0], 0.0)
-    rows = _recheck_rows([90.0, 101.0, 110.0, 121.0], winner_margin, 480.0)
-    saving = paired_difference(score(home, objective), score(rows, objective), 0.95)
-    assert saving.low > 0.0
-    notes = _headlines_apart(saving, rows, home, spec)
-    assert bool(notes) == noted
-    if noted:
-        assert notes[0] == Note("headlines_disagree", {
-            "other": "net_margin", "difference": pytest.approx(-10.25),
-            "half_width": notes[0].values["half_width"], "lost_winner": 480.0,
-            "lost_incumbent": 0.0})

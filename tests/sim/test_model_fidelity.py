@@ -62,23 +62,85 @@ def test_a_lawsuit_closes_the_account_from_its_filing() -> None:
     assert out.cash_sales > 0
 
 
-def test_lost_sales_of_a_lost_customer_count_over_the_valued_horizon_only() -> None:
-    def lost(days: float | None, mix: dict[str, float]) -> float:
-        scenario = one_segment(
-            "horizon", 720.0, customers=200, orders_per_year=24, amount_cv=0.5, mix=mix,
-            payer_types={"reminded": {"lag_days": {"mean": 200, "cv": 0.2}, "response": {}}},
-            demand={"customer_loss": {"after_action": {"agency": 1.0}, "valued_days": days}})
-        out = same_on_every_engine(scenario, _policy([{"day": 0, "action": "agency"}]),
-                                    seed=4)
-        assert out.customers_lost > 150
-        return out.lost_sales.get("customer_lost", 0.0)
+def _lost_each_due(days: float | None, mix: dict[str, float], loss: float = 1.0,
+                   seed: int = 4) -> EngineOutput:
+    # pays 200 days late unprompted; an agency at the due date drives it away (`loss`)
+    scenario = one_segment(
+        "horizon", 720.0, customers=200, orders_per_year=24, amount_cv=0.5, mix=mix,
+        payer_types={"reminded": {"lag_days": {"mean": 200, "cv": 0.2}, "response": {}}},
+        demand={"customer_loss": {"after_action": {"agency": loss}, "valued_days": days}})
+    return same_on_every_engine(scenario, _policy([{"day": 0, "action": "agency"}]),
+                                seed=seed)
 
-    whole, year, month = (lost(d, {"reminded": 1.0}) for d in (None, 365.0, 30.0))
-    assert whole > year > month > 0
-    # each lost customer is charged with at most 30 days of its orders: 24 a year of 1,000
-    assert month < 200 * 24 * 30 / 365 * 1000 * 1.5
-    # a customer who never pays of its own accord has no contribution to lose
-    assert lost(None, {"defaulter": 1.0}) == 0.0
+
+def test_a_lost_customer_is_away_for_its_horizon_then_buys_again() -> None:
+    """docs/model.md §4, "Customers lost and won back": away `valued_days` after each loss,
+    then back on a fresh account, which the next hand-over loses again."""
+    never, year, month = (_lost_each_due(d, {"reminded": 1.0}) for d in (None, 365.0, 30.0))
+    # never back: each customer is lost once, at its first invoice's due date, and stays away
+    assert 150 < never.customers_lost <= 200
+    assert never.lost_sales["customer_lost"] > year.lost_sales["customer_lost"]
+    assert year.lost_sales["customer_lost"] > month.lost_sales["customer_lost"] > 0
+    # back after 30 days: about 15 days to its next order, 30 to that invoice's due date
+    # (N/30), 30 away: a loss every 75 days or so, some 9 in 720 days per customer
+    assert month.customers_lost > 5 * 200
+    # every day of a customer's life is either with the company or away
+    for out in (never, year, month):
+        assert out.customer_days + out.customer_days_away == pytest.approx(200 * 720.0)
+    # 30 days away after each loss, but the last, which the window's end may cut short
+    assert ((month.customers_lost - 200) * 30.0 < month.customer_days_away
+            <= month.customers_lost * 30.0)
+    # and each customer's invoices: none issued while it was away
+    ledger = month.ledger
+    for c in np.unique(ledger["customer"])[:20]:
+        issued = np.sort(ledger["issue_day"][ledger["customer"] == c])
+        lost = issued[0] + 30.0  # its first invoice's due date (N/30), handed over then
+        assert not np.any((issued > lost) & (issued < lost + 30.0))
+        assert np.any(issued >= lost + 30.0)
+
+
+def test_losing_a_customer_who_never_pays_saves_more_than_it_costs() -> None:
+    # its orders while away are lost margin (shortage), but each would have been written off
+    kept, lost = (replicate(*_defaulters(loss), seed=4).metrics for loss in (0.0, 1.0))
+    assert lost["shortage_customers_lost_cost"] > 0.0 == kept["shortage_customers_lost_cost"]
+    assert lost["bad_debt_cost"] < kept["bad_debt_cost"]
+    assert lost["total_cost"] < kept["total_cost"]
+
+
+def _defaulters(loss: float) -> tuple[Any, Policy]:
+    scenario = one_segment(
+        "defaulters", 720.0, customers=200, orders_per_year=24, amount_cv=0.5,
+        mix={"defaulter": 1.0},
+        demand={"customer_loss": {"after_action": {"agency": loss}, "valued_days": 365.0}})
+    return scenario, _policy([{"day": 0, "action": "agency"}])
+
+
+def test_an_old_accounts_stop_and_closing_do_not_follow_a_customer_won_back() -> None:
+    """A stop at the due date on debts that are never paid nor written off would hold a
+    customer's orders for ever; won back after a loss, its fresh account ships again."""
+    scenario = one_segment(
+        "fresh", 720.0, customers=100, orders_per_year=24, amount_cv=0.5,
+        mix={"reminded": 1.0}, payer_types={"reminded": NEVER_RESPONDS},
+        demand={"customer_loss": {"after_action": {"stop_shipping": 1.0}, "valued_days": 60}})
+    policy = _policy([{"day": 0, "action": "stop_shipping"}], write_off={"days_overdue": None})
+    out = same_on_every_engine(scenario, policy, seed=9)
+    ledger = out.ledger
+    for c in np.unique(ledger["customer"])[:20]:
+        issued = np.sort(ledger["issue_day"][ledger["customer"] == c])
+        back = issued[0] + 30.0 + 60.0  # lost at its first due date (N/30), back 60 days on
+        assert np.any(issued >= back)  # its old debt open and stopped, yet it buys on credit
+    assert out.customers_lost > 2 * 100
+    # a write-off closes the account for good only until the customer is won back
+    closed = one_segment(
+        "closed", 720.0, customers=100, orders_per_year=24, amount_cv=0.5,
+        mix={"defaulter": 1.0}, demand={"customer_loss": {"valued_days": 60}})
+    out = same_on_every_engine(closed, _policy([], write_off={"days_overdue": 10}), seed=9)
+    ledger = out.ledger
+    for c in np.unique(ledger["customer"])[:20]:
+        issued = np.sort(ledger["issue_day"][ledger["customer"] == c])
+        written_off = issued[0] + 30.0 + 10.0  # booked by the next day
+        assert not np.any((issued > written_off + 1.0) & (issued < written_off + 60.0))
+        assert np.any(issued >= written_off + 60.0)
 
 
 # ---- capacity is never free --------------------------------------------------------------
@@ -292,14 +354,14 @@ def test_newcomers_take_their_own_payer_mix_and_the_opening_population_its_own()
 # ---- the two headline rows --------------------------------------------------------------
 
 
-def test_where_no_customer_is_lost_total_cost_and_margin_rank_policies_alike() -> None:
+def test_total_cost_and_margin_less_costs_rank_policies_alike() -> None:
     """docs/model.md §9: total_cost + net_margin = contribution margin + shortage, the margin
-    of the market's reference sales: the same for every policy where the reference is, and
-    it is wherever no customer is lost (a lost customer's orders count only over its valued
-    horizon, so with customers lost the two rows can rank apart, as the second half shows).
-    Four policies that move every part of the total: the default, no ladder, longer terms
-    for grade B, half the grade-C limit. What is left of the sum's spread is orders placed in
-    the window and shipped after it, and orders refused credit but paid in cash."""
+    of the market's reference sales, the same for every policy on the same seeds: customers
+    lost after hard steps come back after their horizon, so the reference counts their
+    orders whatever the policy. Four policies that move every part of the total: the
+    default, no ladder, longer terms for grade B, half the grade-C limit; with customers
+    lost (the default's chances) and without. What is left of the sum's spread is orders
+    placed in the window and shipped after it, and orders refused credit but paid in cash."""
     scenario, policy = load(SCENARIOS / "default.yaml")
     small = [f"scenario.segments.{i}.customers={n // 5}"
              for i, n in enumerate(s.customers for s in scenario.segments)]
@@ -310,15 +372,13 @@ def test_where_no_customer_is_lost_total_cost_and_margin_rank_policies_alike() -
         return [replicate(*apply_overrides(scenario, policy, [*base, *loss, *v]), seed=5).metrics
                 for v in variants]
 
-    kept = run(["scenario.demand.customer_loss.after_action={}"])
-    assert len({m["reference_sales"] for m in kept}) == 1
-    sums = [m["total_cost"] + m["net_margin"] for m in kept]
-    totals = [m["total_cost"] for m in kept]
-    assert max(sums) - min(sums) < 0.01 * min(sums)  # 0.6% here, against 9% for the totals
-    assert max(totals) - min(totals) > 10 * (max(sums) - min(sums))
-    assert (sorted(range(4), key=lambda i: totals[i])
-            == sorted(range(4), key=lambda i: -kept[i]["net_margin"]))
-    # customers lost after hard steps: the reference, and so the sum, move with the policy
+    for runs in (run([]), run(["scenario.demand.customer_loss.after_action={}"])):
+        assert len({m["reference_sales"] for m in runs}) == 1
+        sums = [m["total_cost"] + m["net_margin"] for m in runs]
+        totals = [m["total_cost"] for m in runs]
+        assert max(sums) - min(sums) < 0.01 * min(sums)
+        assert max(totals) - min(totals) > 10 * (max(sums) - min(sums))
+        assert (sorted(range(4), key=lambda i: totals[i])
+                == sorted(range(4), key=lambda i: -runs[i]["net_margin"]))
     lost = run([])
     assert lost[0]["customers_lost"] > 0 == lost[1]["customers_lost"]
-    assert lost[0]["reference_sales"] < lost[1]["reference_sales"]

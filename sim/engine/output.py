@@ -48,7 +48,7 @@ _L_TERMS, _L_REFUSED = FATE_LOST + CAUSES.index("terms"), FATE_LOST + CAUSES.ind
 _L_LOST = FATE_LOST + CAUSES.index("customer_lost")
 
 
-@rng.compiled
+@rng.compiled_inline
 def account_end(lost_from: float, closed: float, back_days: float) -> float:
     """When a customer's account ends and the customer comes back on a fresh one, as a
     customer like it would: `back_days` (demand.customer_loss.valued_days; inf: never) after
@@ -57,7 +57,7 @@ def account_end(lost_from: float, closed: float, back_days: float) -> float:
     return min(lost_from, closed) + back_days
 
 
-@rng.compiled
+@rng.compiled_inline
 def away_at(t: float, losses: np.ndarray, ends: np.ndarray) -> bool:
     """Whether a customer is away, lost, at time t: the i-th of its accounts lost it at
     `losses[i]` (inf: never) and ended at `ends[i]` (account_end)."""
@@ -67,7 +67,7 @@ def away_at(t: float, losses: np.ndarray, ends: np.ndarray) -> bool:
     return False
 
 
-@rng.compiled
+@rng.compiled_inline
 def closed_at(t: float, closures: np.ndarray, ends: np.ndarray) -> float:
     """When the customer's account in force at time t was closed or its line cancelled for
     good (inf: never): the first of its accounts (`closures`, `ends`) not ended by t."""
@@ -192,7 +192,7 @@ def absence_table(count: int, returned: tuple[list[int], list[float], list[float
     return start, losses, closures, ends
 
 
-@rng.compiled
+@rng.compiled_inline
 def absence(losses: np.ndarray, ends: np.ndarray, joined: float, bankrupt: float,
             start: float, end: float) -> tuple[int, float]:
     """A customer's losses within the window [start, end), and the days it was away within

@@ -284,8 +284,8 @@ class CustomerBook:
 
     @functools.cached_property
     def back_at(self) -> list[float]:
-        """Each customer's latest return after a loss (-inf: none): the effects of the
-        invoices issued before it are behind it (sync())."""
+        """Each customer's latest return on a fresh account (-inf: none, won_back()): the
+        invoices issued before it are an old account's (current())."""
         return [-INF] * self.customers.count
 
     @functools.cached_property

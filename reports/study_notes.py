@@ -78,7 +78,8 @@ def note_words(note: str | Mapping[str, Any], words: Wording) -> str:
         return note
     code = str(note.get("code"))
     key = f"note_{code}"
-    if key not in words.words:  # a note a later arsim added: its code and values
+    if key not in words.words:  # a note this arsim does not word (a later one's, or one it
+        # no longer makes): its code and values
         return json.dumps(dict(note), ensure_ascii=False)
     values: dict[str, Any] = {}
     if "why" in note:

@@ -137,7 +137,8 @@ def render_summary(result: RunResult, provenance: dict[str, Any] | None = None) 
             _line("bankruptcies per year", summary.get("bankruptcies"), ""),
             _line("newcomers per year", summary.get("newcomers"), ""),
             _line("customers (average)", summary.get("customers_active"), ""),
-            _line("customers away, lost (average)", summary.get("customers_away"), "")]
+            _line("customers away, lost after dunning (average)",
+                  summary.get("customers_away"), "")]
     out += _discount_lines(result)
     return "\n".join(out)
 

@@ -179,9 +179,11 @@ class CreditLimit(Frozen):
         Field(ge=1.0, le=3650.0,
               description="Days after the customer paid the invoice whose cancel_credit_line "
               "step cancelled its line that the line re-opens (while any such invoice is "
-              "unpaid, the line stays cancelled); null = never. A closed account (a write-off "
-              "booked, a lawsuit filed) never re-opens. At least a day, so that no engine's "
-              "order of same-instant events decides an order's fate."),
+              "unpaid, the line stays cancelled); null = never: the line is cancelled for good. "
+              "A closed account (a write-off booked, a lawsuit filed) never re-opens. Either "
+              "way the customer comes back on a fresh account "
+              "demand.customer_loss.valued_days later (docs/model.md §4). At least a day, so "
+              "that no engine's order of same-instant events decides an order's fate."),
     ] = None
 
     def factor(self, grade: str) -> float:

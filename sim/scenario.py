@@ -503,12 +503,12 @@ class CustomerLoss(Frozen):
     ] = {}
     valued_days: Annotated[
         Days | None,
-        Field(description="Days a customer stays away after dunning drove it away, or its "
-              "account was closed for good (a write-off, a lawsuit, a line cancelled for "
-              "good): the time to win a customer like it back. Its orders the policy would "
-              "have had count as sales lost while it is away; then it buys again on a fresh "
-              "account, its old debts still in collection (docs/model.md §4). null = it "
-              "never comes back."),
+        Field(description="Days after dunning drove a customer away, or its account was "
+              "closed for good (a write-off, a lawsuit, a line cancelled for good), until it "
+              "comes back on a fresh account, its old debts still in collection: the time to "
+              "win a customer like it back. Meanwhile its orders the policy would have had "
+              "are lost with it (customers lost) if it left, and paid in cash or lost to the "
+              "closed account if it stayed (docs/model.md §4). null = never."),
     ] = 365.0
 
 

@@ -19,8 +19,8 @@ from .policy import LadderStep, Policy
 from .scenario import ACTIONS, PAYER_TYPES, Action, PayerProfile, PayerType, Scenario
 from .terms import Terms
 
-__all__ = ["Invoice", "Outcome", "RuleBook", "StepRule", "collector_work", "demand_multiplier",
-           "grade_at", "learning_days", "payer_at", "rated_late", "rerate"]
+__all__ = ["Invoice", "Outcome", "RuleBook", "StepRule", "account_year", "collector_work",
+           "demand_multiplier", "grade_at", "learning_days", "payer_at", "rated_late", "rerate"]
 
 INF = math.inf
 #: the steps that act on the customer's whole account: its invoices overdue when it is taken
@@ -65,6 +65,7 @@ class Invoice:
     """A mutable invoice record as one engine walks it (slots: one is made per invoice)."""
 
     __slots__ = (
+        "account",
         "amount",
         "booked",
         "cancel_from",
@@ -106,6 +107,7 @@ class Invoice:
         self.index = index
         self.issue = issue
         self.amount = amount
+        self.account = 0  # its customer's account number (CustomerBook.account_no)
         self.segment = 0
         self.grade = ""
         self.payer = 0
@@ -157,6 +159,19 @@ GRADES = ("A", "B", "C", "D")
 #: since when it has had no late payment, its late payments since then, its own grade
 R_GRADE, R_SINCE, R_LATE, R_OWN = range(4)
 N_RATING = 4
+
+
+#: account_year: the years of one account's loss draws, before the next account's begin
+ACCOUNT_STRIDE = 1 << 20
+
+
+@rng.compiled_inline
+def account_year(when: float, year_days: float, account: int) -> int:
+    """The index of a customer's loss draw for a step at `when` on its account number
+    `account` (0: its first; one more each time it came back on a fresh account): the year
+    of the run, so a customer's first account keeps the draws it always had, and each later
+    account has its own (docs/model.md §4, "Customers lost and won back")."""
+    return math.floor(when / year_days) + ACCOUNT_STRIDE * account
 
 
 @rng.compiled_inline
@@ -562,7 +577,7 @@ class RuleBook:
             inv.stop_from = min(inv.stop_from, when)
         elif action is Action.CANCEL_CREDIT_LINE:
             inv.cancel_from = min(inv.cancel_from, when)
-        if rule.loss > 0.0 and self.account_uniform(inv.customer, action, when) < rule.loss:
+        if rule.loss > 0.0 and self.account_uniform(inv, action, when) < rule.loss:
             inv.lost_at = min(inv.lost_at, when)
         if action is Action.LAWSUIT:
             self._lawsuit(inv, rule, when, row[base], covered)
@@ -590,9 +605,10 @@ class RuleBook:
         if not covered:
             self._count(inv.customer, rule.action, when, rule.cost)
 
-    def account_uniform(self, customer: int, action: Action, when: float) -> float:
-        """The customer's own draw for leaving when its account suffers this kind of step at
-        time `when` (draw j of its key, j the year of the run the step falls in).
+    def account_uniform(self, inv: Invoice, action: Action, when: float) -> float:
+        """The customer's own draw for leaving when the invoice's account suffers this kind
+        of step at time `when` (draw j of its key, j the year of the run the step falls in,
+        offset by the account's number: account_year).
 
         One draw per customer, kind of step and year, not per invoice: a customer with five
         overdue invoices handed to an agency is one account escalated once, and leaves (or
@@ -602,9 +618,9 @@ class RuleBook:
         and losses would fade over a long run)."""
         if self._key is None:
             raise RuntimeError("RuleBook needs the replication's seed to walk invoices")
-        year = math.floor(when / self.year)
+        year = account_year(when, self.year, inv.account)
         return float(rng.uniform_at(self._key[0], self._key[1], int(streams.Stream.ACCOUNT_LOSS),
-                                    customer, ACTION_INDEX[action], year))
+                                    inv.customer, ACTION_INDEX[action], year))
 
     def _lawsuit(self, inv: Invoice, rule: StepRule, when: float, u: float,
                  covered: bool) -> None:

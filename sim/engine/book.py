@@ -309,9 +309,16 @@ class CustomerBook:
         self.returned[1].append(self.lost_from[c])
         self.returned[2].append(self.cancel_from[c])
         self.back_at[c] = self.account_end(c)
+        self.account_no[c] += 1
         self.lost_from[c] = INF
         self.cancel_from[c] = INF
         self.reopen_at[c] = -INF
+
+    @functools.cached_property
+    def account_no(self) -> list[int]:
+        """Each customer's current account's number: 0 for its first, one more each time
+        it came back (its invoices carry it: their loss draws are the account's own)."""
+        return [0] * self.customers.count
 
     def current(self, inv: Invoice) -> bool:
         """Whether the invoice is its customer's current account's (issued since its
@@ -732,6 +739,7 @@ class CustomerBook:
         c = self.o_cust[i]
         self.fate[i] = FATE_SHIPPED
         inv = Invoice(c, self.o_index[i], t, self.o_amount[i])
+        inv.account = self.account_no[c]
         # its customer's payer type on the day of the order (it may have soured since it came)
         payer = self.o_payer[i]
         inv.segment, inv.grade, inv.payer = self.segment[c], GRADES[g], payer

@@ -75,6 +75,7 @@ from .fast import (
     G_APPROVAL,
     G_CREDIT,
     G_NET,
+    I_ACCOUNT,
     I_BOOKED,
     I_CUST,
     I_GRADE,
@@ -188,6 +189,7 @@ class Accounts(NamedTuple):
     limit: np.ndarray  #: the credit limit in force
     lost_from: np.ndarray  #: its latest loss (INF: never, or won back since)
     back_at: np.ndarray  #: its latest return after a loss (-INF: none; CustomerBook.back_at)
+    account_no: np.ndarray  #: its current account's number (CustomerBook.account_no)
     cancel_from: np.ndarray  #: when its line was cancelled for good or its account closed
     reopen_at: np.ndarray  #: the latest re-opening of a line its booked invoices cancelled
     head: np.ndarray  #: its first open invoice's slot (-1: none); on via I_NEXT
@@ -463,7 +465,7 @@ def _issue(i: int, t: float, s: State, orders: Candidates, cust: Customers, acct
     orders.fate[i] = FATE_SHIPPED
     k = _new_slot(st, pool)
     _new_invoice(inv_f, inv_i, k, c, orders.number[i], cust, t, orders.amount[i], 0)
-    inv_i[k, I_GRADE] = g
+    inv_i[k, I_GRADE], inv_i[k, I_ACCOUNT] = g, acct.account_no[c]
     row = pool.rows[_new_row(st, pool, k)]
     key[2], key[3] = np.uint64(c), np.uint64(orders.number[i])
     _base_draws(row, key, cust.seg[c], par.seg_f)
@@ -608,6 +610,7 @@ def _prefetch_customer(c: int, m: int, cust: Customers, acct: Accounts) -> None:
     prefetch(acct.lost_from, c)
     prefetch(acct.cancel_from, c)
     prefetch(acct.back_at, c)
+    prefetch(acct.account_no, c)
     prefetch_at(acct.ordered, c, m)
     prefetch(acct.head, c)
     prefetch(acct.limit, c)
@@ -854,6 +857,7 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                     # won back, on a fresh account (CustomerBook.won_back)
                     orders.returned[i], orders.closed[i] = lost_from[c], cancel_from[c]
                     acct.back_at[c] = account_end(lost_from[c], cancel_from[c], p[P_BACK])
+                    acct.account_no[c] += 1
                     lost_from[c], cancel_from[c], acct.reopen_at[c] = INF, INF, -INF
                 elif t >= lost_from[c]:
                     fate[i] = L_LOST
@@ -959,7 +963,7 @@ class EventRun:
         self.cust = cust = _customer_columns(customers, book, orders, arrays)
         self.acct = Accounts(
             limit=np.array(cust.limit0, dtype=np.float64), lost_from=np.full(n, INF),
-            back_at=np.full(n, -INF),
+            back_at=np.full(n, -INF), account_no=np.zeros(n, dtype=np.int64),
             cancel_from=np.full(n, INF), reopen_at=np.full(n, -INF),
             head=np.full(n, -1, dtype=np.int64),
             tail=np.full(n, -1, dtype=np.int64), eased=np.zeros(n, dtype=np.int8),

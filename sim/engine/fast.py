@@ -47,6 +47,7 @@ from ..behaviour import (
     R_SINCE,
     Outcome,
     RuleBook,
+    account_year,
     actions_summary,
     collector_work,
     grade_at,
@@ -125,7 +126,10 @@ N_F = 22  # (F_CANCEL: a cancel_credit_line step or a lawsuit; F_CLOSE: a lawsui
 # (I_SEQ .. I_ROW: the event kernel's bookkeeping, see events.py)
 (I_CUST, I_OINDEX, I_SEG, I_GRADE, I_PAYER, I_OPENING, I_DISPUTED, I_OUTCOME, I_ACTIONS,
  I_STEP, I_SEQ, I_NEXT, I_STAMP, I_PIN, I_BOOKED, I_ROW) = range(16)
-N_I = 16
+# the number of its customer's account it belongs to (0: the first, one more per return,
+# CustomerBook.account_no): its account's loss draws are its own
+I_ACCOUNT = 16
+N_I = 17
 # per segment (seg_f), per payer type (payer_f), per ladder step (lad_f)
 S_DISPUTE_SHARE, S_UPHELD, S_CREDITED, S_CASH, S_RECOVERY_DAYS, S_RAISED, S_DAYS = range(7)
 # (S_DAYS.. S_DAYS + 3: the dispute's resolution days as draws.dist_params; then whether the
@@ -510,12 +514,12 @@ def _apply(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: n
         inv_f[k, F_STOP] = min(inv_f[k, F_STOP], when)
     elif action == A_CANCEL:
         inv_f[k, F_CANCEL] = min(inv_f[k, F_CANCEL], when)
-    # RuleBook.account_uniform: one draw per customer, kind of step and year of the run
-    # (key[2] is the customer); a uniform is never below 0, so with no loss share the draw
-    # is not needed
+    # RuleBook.account_uniform: one draw per customer, kind of step, year of the run and
+    # account (key[2] is the customer); a uniform is never below 0, so with no loss share
+    # the draw is not needed
     if lad_f[g, j, D_LOSS] > 0.0 and rng.uniform_at(
             key[0], key[1], ST_LOSS, key[2], action,
-            math.floor(when / p[P_YEAR])) < lad_f[g, j, D_LOSS]:
+            account_year(when, p[P_YEAR], inv_i[k, I_ACCOUNT])) < lad_f[g, j, D_LOSS]:
         inv_f[k, F_LOST_AT] = min(inv_f[k, F_LOST_AT], when)
     eff_due = inv_f[k, F_EFF_DUE]
     if action == A_LAWSUIT:
@@ -1074,7 +1078,8 @@ def _open_opening(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray,
 
 @rng.compiled_inline
 def _issue(ws: Work, k: int, c: int, j: int, day: float, amount: float, today: int,
-           cust: Customers, par: Params, tally: np.ndarray, ordered_at: float, g: int) -> None:
+           cust: Customers, par: Params, tally: np.ndarray, ordered_at: float, g: int,
+           account: int) -> None:
     """CustomerBook.issue + des._plan: invoice order j of customer c, placed at
     `ordered_at`, at `day` (its first draws from `ws.pre`, see _prefetch; `tally`: the
     customer's).
@@ -1084,6 +1089,7 @@ def _issue(ws: Work, k: int, c: int, j: int, day: float, amount: float, today: i
     inv_f, inv_i, row, key, pre = ws.inv_f, ws.inv_i, ws.row, ws.key, ws.pre
     _new_invoice(inv_f, inv_i, k, c, j, cust, day, amount, 0)
     inv_i[k, I_GRADE] = g  # its customer's grade now (policy.rerating)
+    inv_i[k, I_ACCOUNT] = account
     key[3] = np.uint64(j)
     _base_from(row, pre[PRE_DISPUTE, j], pre[PRE_DISPUTE + 1, j], pre[PRE_DISPUTE + 2, j],
                cust.seg[c], par.seg_f, int(par.grade_f[g, G_STEPS]))
@@ -1295,7 +1301,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                     last += 1
                     o_fate[i] = FATE_SHIPPED
                     _issue(ws, k, c, i, float(day), o_amount[i], today, cust, par, tally[c],
-                           o_time[i], _grade_now(rating, grade, float(day), p))
+                           o_time[i], _grade_now(rating, grade, float(day), p), n_lost)
                     rebate_sales += o_amount[i]
                     n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                     lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])
@@ -1344,7 +1350,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 k = last
                 last += 1
                 o_fate[i] = FATE_SHIPPED
-                _issue(ws, k, c, i, t, amount, today, cust, par, tally[c], t, g)
+                _issue(ws, k, c, i, t, amount, today, cust, par, tally[c], t, g, n_lost)
                 rebate_sales += amount
                 n_pend, n_live = _listed(inv_f, k, pend, n_pend, live, n_live)
                 lost_from[c] = min(lost_from[c], inv_f[k, F_LOST_AT])

@@ -293,7 +293,7 @@ class CustomerBook:
         """Days a lost customer stays away (demand.customer_loss.valued_days; inf: for good)."""
         return back_days(self.scenario)
 
-    def account_end(self, c: int) -> float:
+    def ends_at(self, c: int) -> float:
         """When customer c's account ends (output.account_end: back_days after it was lost
         or closed for good; inf: not yet, or never)."""
         return cast(float, account_end(self.lost_from[c], self.cancel_from[c],
@@ -308,7 +308,7 @@ class CustomerBook:
         self.returned[0].append(c)
         self.returned[1].append(self.lost_from[c])
         self.returned[2].append(self.cancel_from[c])
-        self.back_at[c] = self.account_end(c)
+        self.back_at[c] = self.ends_at(c)
         self.account_no[c] += 1
         self.lost_from[c] = INF
         self.cancel_from[c] = INF
@@ -623,7 +623,7 @@ class CustomerBook:
     def accept(self, i: int) -> Invoice | None:
         """Decide a candidate order's fate; return the new invoice if it ships now."""
         c, t, amount = self.o_cust[i], self.o_time[i], self.o_amount[i]
-        if t >= self.account_end(c):
+        if t >= self.ends_at(c):
             self.won_back(c)
         elif t >= self.lost_from[c]:
             self._lose(i, "customer_lost")

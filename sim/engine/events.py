@@ -853,10 +853,11 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                         prefetch(inv_f, h)
                         prefetch(inv_i, h)
                 c, t, amount = o_cust[i], o_time[i], o_amount[i]
-                if t >= account_end(lost_from[c], cancel_from[c], p[P_BACK]):
+                ended = account_end(lost_from[c], cancel_from[c], p[P_BACK])
+                if t >= ended:
                     # won back, on a fresh account (CustomerBook.won_back)
                     orders.returned[i], orders.closed[i] = lost_from[c], cancel_from[c]
-                    acct.back_at[c] = account_end(lost_from[c], cancel_from[c], p[P_BACK])
+                    acct.back_at[c] = ended
                     acct.account_no[c] += 1
                     lost_from[c], cancel_from[c], acct.reopen_at[c] = INF, INF, -INF
                 elif t >= lost_from[c]:

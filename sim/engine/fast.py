@@ -1318,11 +1318,12 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 while o < n_o and o_cand[o] == 0:
                     o += 1
                 t, amount = o_time[i], o_amount[i]
-                if t >= account_end(lost_from[c], cancel_from[c], p[P_BACK]):
+                ended = account_end(lost_from[c], cancel_from[c], p[P_BACK])
+                if t >= ended:
                     # won back, on a fresh account (CustomerBook.won_back): its old invoices,
                     # planned at their issue, carry no more effects over, and leave the
                     # list its account's checks read (all are old: it bought nothing away)
-                    back = account_end(lost_from[c], cancel_from[c], p[P_BACK])
+                    back = ended
                     losses[n_lost], closures[n_lost], ends[n_lost] = (lost_from[c],
                                                                       cancel_from[c], back)
                     n_lost += 1

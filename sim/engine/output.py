@@ -184,7 +184,7 @@ def absence_table(count: int, returned: tuple[list[int], list[float], list[float
     cust = np.concatenate([np.asarray(lost_c, dtype=np.int64), np.arange(count)])
     losses = np.concatenate([np.asarray(lost_t, dtype=np.float64), lost_from])
     closures = np.concatenate([np.asarray(lost_closed, dtype=np.float64), cancel_from])
-    order = np.argsort(cust, kind="stable")
+    order = by_customer(cust)
     start = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(np.bincount(cust, minlength=count), out=start[1:])
     losses, closures = losses[order], closures[order]
@@ -202,8 +202,8 @@ def absence(losses: np.ndarray, ends: np.ndarray, joined: float, bankrupt: float
     for i in range(losses.size):
         if start <= losses[i] < end:
             lost += 1
-        if losses[i] < np.inf:
-            away += max(0.0, min(ends[i], last) - max(losses[i], first))
+        # (an account that never lost it: no days, max(inf, first) being inf)
+        away += max(0.0, min(ends[i], last) - max(losses[i], first))
     return lost, away
 
 

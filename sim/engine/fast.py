@@ -905,6 +905,35 @@ def _grade_now(rating: np.ndarray, own: int, t: float, p: np.ndarray) -> int:
 
 
 @rng.compiled_inline
+def _next_refusal(rating: np.ndarray, today: int, grade_f: np.ndarray, p: np.ndarray,
+                  day: int) -> int:
+    """The earlier of `day` and the next day after `today` on which the customer's grade,
+    re-rated down and rising back a step every `clean_days`, rises to a grade refused
+    credit: the day CustomerBook.release_held turns its held orders into refusals (a held
+    order otherwise expires as credit_limit or stop_shipping on a later visit)."""
+    clean = p[P_RERATE_CLEAN]
+    if p[P_RERATE_AFTER] == 0.0 or rating[R_GRADE] <= rating[R_OWN]:
+        return day
+    since = rating[R_SINCE]
+    periods = max(math.floor((today - since) / clean), 0.0)
+    g_now = grade_at(rating, float(today), clean)
+    while g_now > rating[R_OWN]:
+        # the step's first day: floor can land a day early in floating point, never late
+        d = max(int(math.floor(since + (periods + 1.0) * clean)), today + 1)
+        if d >= day:
+            return day
+        g = grade_at(rating, float(d), clean)
+        if g == g_now:
+            g = grade_at(rating, float(d + 1), clean)
+            d += 1
+        if g != g_now and grade_f[g, G_CREDIT] == 0.0:
+            return min(day, d)
+        g_now = g
+        periods = math.floor((d - since) / clean)
+    return day
+
+
+@rng.compiled_inline
 def _refused(thin: float, p: np.ndarray) -> int:
     """CustomerBook._refused: the fate of an order of a customer re-rated to a grade
     refused credit."""
@@ -1250,6 +1279,7 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 # the held orders into cash or lost sales rather than letting them expire
                 day = _next_cancelled(inv_f, live, n_live, today, cancel_from[c], reopen, p,
                                       day)
+                day = _next_refusal(rating, today, grade_f, p, day)
             if rebates:
                 day = min(day, cal[CAL_NEXT_YEAR, today + 1])
             if day >= n_days:

@@ -503,14 +503,12 @@ class CustomerLoss(Frozen):
     ] = {}
     valued_days: Annotated[
         float | None,
-        Field(ge=30.0, description="Days after dunning drove a customer away, or its account was "
+        Field(ge=1.0, description="Days after dunning drove a customer away, or its account was "
               "closed for good (a write-off, a lawsuit, a line cancelled for good), until it "
               "comes back on a fresh account, its old debts still in collection: the time to "
               "win a customer like it back. Meanwhile its orders the policy would have had "
               "are lost with it (customers lost) if it left, and paid in cash or lost to the "
-              "closed account if it stayed (docs/model.md §4). null = never. At least 30 days: "
-              "with an absence shorter than a held order's wait, the engines do not yet agree "
-              "on that order's fate."),
+              "closed account if it stayed (docs/model.md §4). null = never. At least a day."),
     ] = 365.0
 
 

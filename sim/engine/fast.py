@@ -934,6 +934,18 @@ def _next_refusal(rating: np.ndarray, today: int, grade_f: np.ndarray, p: np.nda
 
 
 @rng.compiled_inline
+def _fresh(inv_f: np.ndarray, live: np.ndarray, n_live: int, back: float) -> int:
+    """Keep on the live list only the invoices issued since the customer came back at
+    `back` (CustomerBook.current); returns the list's new length."""
+    keep = 0
+    for q in range(n_live):
+        if inv_f[live[q], F_ISSUE] >= back:
+            live[keep] = live[q]
+            keep += 1
+    return keep
+
+
+@rng.compiled_inline
 def _refused(thin: float, p: np.ndarray) -> int:
     """CustomerBook._refused: the fate of an order of a customer re-rated to a grade
     refused credit."""
@@ -1352,12 +1364,15 @@ def _customers(c_from: int, k0: np.uint64, k1: np.uint64, cust: Customers, order
                 if t >= ended:
                     # won back, on a fresh account (CustomerBook.won_back): its old invoices,
                     # planned at their issue, carry no more effects over, and leave the
-                    # list its account's checks read (all are old: it bought nothing away)
+                    # list its account's checks read. It bought nothing while away, so only
+                    # an opening invoice stated as not yet issued by then (§14) is the fresh
+                    # account's, as every engine takes an invoice issued since the return.
                     back = ended
                     losses[n_lost], closures[n_lost], ends[n_lost] = (lost_from[c],
                                                                       cancel_from[c], back)
                     n_lost += 1
-                    lost_from[c], cancel_from[c], reopen, n_live = INF, INF, -INF, 0
+                    lost_from[c], cancel_from[c], reopen = INF, INF, -INF
+                    n_live = _fresh(inv_f, live, n_live, back)
                 elif t >= lost_from[c]:
                     o_fate[i] = L_LOST
                     continue

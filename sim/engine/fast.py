@@ -918,8 +918,9 @@ def _next_refusal(rating: np.ndarray, today: int, grade_f: np.ndarray, p: np.nda
     periods = max(math.floor((today - since) / clean), 0.0)
     g_now = grade_at(rating, float(today), clean)
     while g_now > rating[R_OWN]:
-        # the step's first day: floor can land a day early in floating point, never late
-        d = max(int(math.floor(since + (periods + 1.0) * clean)), today + 1)
+        # the next step's day is the first day d >= since + (periods + 1) clean: the floor
+        # of that or the day after (which also absorbs a rounding either way)
+        d = max(math.floor(since + (periods + 1.0) * clean), today + 1)
         if d >= day:
             return day
         g = grade_at(rating, float(d), clean)

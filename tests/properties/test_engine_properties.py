@@ -157,7 +157,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                    "customer_loss": {"after_action": {
                        a: draw(st.floats(0, 1))
                        for a in draw(st.lists(st.sampled_from(ACTIONS), unique=True))},
-                       "valued_days": draw(st.sampled_from([None, 365.0, 60.0, 30.0, 7.0, 2.5, 1.0]))}},
+                       "valued_days": draw(st.sampled_from(
+                           [None, 365.0, 60.0, 30.0, 7.0, 2.5, 1.0]))}},
         "age_factor": {"scale_years": draw(st.sampled_from([1.374, 0.3])),
                        "shape": draw(st.sampled_from([0.905, 1.5]))},
         "legal": {"agency_fee_share": draw(st.floats(0, 1)),

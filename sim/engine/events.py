@@ -44,13 +44,14 @@ from ..behaviour import (
     collector_work,
     payer_at,
 )
-from ..draws import COL_STEPS, MAX_STEPS, STEP_DRAWS, draw_customers
+from ..draws import COL_STEPS, STEP_DRAWS, draw_customers
 from ..ledger import LEDGER_DTYPE
 from ..memory import prefetch, prefetch_at
 from ..policy import Policy
 from ..scenario import ACTIONS, Scenario
 from .book import CustomerBook
 from .fast import (
+    A_STOP,
     AGENCY,
     BUSY,
     C_FINITE,
@@ -60,9 +61,11 @@ from .fast import (
     C_Q_AMOUNT,
     CAL_MONTH,
     CAL_YEAR_END,
+    D_ACTION,
     D_DAY,
     D_SERVICE,
     DISCOUNT,
+    ESC_SLOTS,
     F_AMOUNT,
     F_CANCEL,
     F_EFF_DUE,
@@ -701,7 +704,9 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                 # its account was taken to a later step meanwhile: the call is not made
                 _advance(k, j, now, s, pool, par, acct, lst, ev)
                 continue
-            if not _escalates(acct.escalated[c], inv_i[k, I_GRADE], j, now, p):
+            g = inv_i[k, I_GRADE]
+            if not _escalates(acct.escalated[c], g, j, now, p,
+                              par.lad_f[g, j, D_ACTION] >= A_STOP):
                 # the account's call (visit, hand-over, suit) of the last days takes it along
                 _apply(inv_f, inv_i, k, pool.rows[inv_i[k, I_ROW]], key, j, now, par,
                        acct.tally[c], True)
@@ -972,7 +977,7 @@ class EventRun:
             receipts=np.zeros((n, book.months)), rebate_sales=np.zeros(n),
             rebate_late=np.zeros(n, dtype=np.int8), rebate_paid=book.rebate_paid,
             tally=np.zeros((n, len(ACTIONS) + 1, 2)),
-            escalated=np.full((n, 4 * MAX_STEPS), -INF),
+            escalated=np.full((n, ESC_SLOTS), -INF),
             rating=_ratings(cust.grade))
         self.orders = Candidates(
             time=o_time, cust=cols.cust, number=cols.number, amount=cols.amount,

@@ -106,6 +106,10 @@ OPEN, PAID, PAID_DUNNED, DISCOUNT = (int(Outcome.OPEN), int(Outcome.PAID),
 AGENCY, LAWSUIT, WRITTEN_OFF, BANKRUPT = (int(Outcome.AGENCY), int(Outcome.LAWSUIT),
                                           int(Outcome.WRITTEN_OFF), int(Outcome.BANKRUPT))
 A_STOP = ACTIONS.index(Action.STOP_SHIPPING)
+#: A customer's escalation record (`esc`): a slot per grade and ladder step (_esc_slot), then
+#: the latest time an account step (A_STOP on) escalated its account
+ESC_LATEST = 4 * MAX_STEPS
+ESC_SLOTS = ESC_LATEST + 1
 A_CANCEL = ACTIONS.index(Action.CANCEL_CREDIT_LINE)
 A_AGENCY = ACTIONS.index(Action.AGENCY)
 A_LAWSUIT = ACTIONS.index(Action.LAWSUIT)
@@ -583,16 +587,21 @@ def _esc_slot(g: int, j: int) -> int:
 
 
 @rng.compiled_inline
-def _escalates(esc: np.ndarray, g: int, j: int, when: float, p: np.ndarray) -> bool:
+def _escalates(esc: np.ndarray, g: int, j: int, when: float, p: np.ndarray,
+               account: bool) -> bool:
     """RuleBook.escalate: whether step j of grade g's ladder, due at `when`, escalates the
     account (recorded in `esc`, the customer's row, a slot per grade and step) or is covered
-    by the same step done on it within the last P_COVERS days."""
+    by the same step done on it within the last P_COVERS days. An account step (`account`:
+    stop, cancelled line, agency, lawsuit) also moves ESC_LATEST, the latest time any of
+    them escalated, which lets _join_step pass over most invoices at once."""
     if p[P_COVERS] <= 0.0:
         return True
     s = _esc_slot(g, j)
     if esc[s] <= when < esc[s] + p[P_COVERS]:
         return False
     esc[s] = when
+    if account:
+        esc[ESC_LATEST] = max(esc[ESC_LATEST], when)
     return True
 
 
@@ -605,8 +614,10 @@ def _join_step(inv_f: np.ndarray, inv_i: np.ndarray, k: int, until: float, par: 
     best, at = -1, INF
     if p[P_COVERS] <= 0.0:
         return best, at
-    g = inv_i[k, I_GRADE]
     low = max(inv_f[k, F_READY], inv_f[k, F_EFF_DUE])
+    if esc[ESC_LATEST] < low:  # (no account step escalated since: most invoices, most days)
+        return best, at
+    g = inv_i[k, I_GRADE]
     high = min(until, inv_f[k, F_SETTLE], inv_f[k, F_HALT])
     if high <= low:  # (no instant to join at: a step due by the due date, or paid by then)
         return best, at
@@ -667,7 +678,7 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np
         _step_draws(row, j, key, lad_f[g, j, D_SERVICE], p)
         if finite and lad_f[g, j, D_SERVICE] > 0.0:
             return j
-        if not _escalates(esc, g, j, when, p):
+        if not _escalates(esc, g, j, when, p, lad_f[g, j, D_ACTION] >= A_STOP):
             _apply(inv_f, inv_i, k, row, key, j, when, par, tally, True)
             inv_i[k, I_STEP] += 1
             continue
@@ -1553,7 +1564,7 @@ def _workspace(most: int, months: int, width: int) -> Work:
                 inv_f=np.zeros((most, N_F)), inv_i=np.zeros((most, N_I), dtype=np.int64),
                 ordered=np.zeros(months), receipts=np.zeros(months), row=np.zeros(width),
                 key=np.zeros(4, dtype=np.uint64), pre=np.zeros((N_PRE, most)),
-                esc=np.full(4 * MAX_STEPS, -INF), rating=np.zeros(N_RATING))
+                esc=np.full(ESC_SLOTS, -INF), rating=np.zeros(N_RATING))
 
 
 def _customer_columns(customers: CustomerTable, book: CustomerBook, orders: OrderRules,

@@ -145,6 +145,8 @@ NO_PRE_DUE = Variant("no_pre_due", "the ladder without its steps on or before th
 NO_HARD_STEPS = Variant("no_hard_steps", "the ladder without agency and lawsuit",
                         lambda p: _ladders(p, lambda s: s.action not in _HARD))
 NO_LIMITS = Variant("no_limits", "no credit limits", _no_limits)
+NO_STOP = Variant("no_stop", "the ladder without its stop-shipping step",
+                  lambda p: _ladders(p, lambda s: s.action != Action.STOP_SHIPPING))
 RICHER_DISCOUNT = Variant("richer_discount", "every discount one point richer (2/10 -> 3/10)",
                           _richer_discount)
 
@@ -258,7 +260,9 @@ def _evidence(variant: Variant, measures: tuple[Measure, ...]) -> tuple[Target, 
 
 
 _EVIDENCE = (*_evidence(NO_LADDER, (*_DSO_PARTS, *_COMPONENTS)),
-             *_evidence(NO_LIMITS, _COMPONENTS))
+             *_evidence(NO_LIMITS, _COMPONENTS),
+             # the step that decides the ladder's verdict with no customer lost (model §15)
+             *_evidence(NO_STOP, (TOTAL_COST, *_COMPONENTS)))
 
 #: Every target, in the order the table lists them.
 TARGETS: tuple[Target, ...] = (*_LEVELS, *_EFFECTS, *_EVIDENCE)

@@ -115,6 +115,8 @@ def test_the_variants_change_what_they_say() -> None:
     assert hard is not None and {s.action.value for s in hard.ladder}.isdisjoint(
         {"agency", "lawsuit"})
     assert tg.NO_LIMITS.apply(default).credit_limit.method == "none"  # type: ignore[union-attr]
+    no_stop = tg.NO_STOP.apply(default)
+    assert no_stop is not None and [s.day for s in no_stop.ladder] == [-7, 0, 7, 15, 90, 180]
     richer = tg.RICHER_DISCOUNT.apply(default)
     assert richer is not None
     assert richer.terms["B"].notation == "3/10, N/45" and richer.terms["C"].notation == "N/30"

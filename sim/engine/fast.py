@@ -928,7 +928,9 @@ def _next_refusal(rating: np.ndarray, today: int, grade_f: np.ndarray, p: np.nda
     since = rating[R_SINCE]
     periods = max(math.floor((today - since) / clean), 0.0)
     g_now = grade_at(rating, float(today), clean)
-    while g_now > rating[R_OWN]:
+    for _ in range(4):  # (four grades: at most three steps back up to its own)
+        if g_now <= rating[R_OWN]:
+            break
         # the next step's day is the first day d >= since + (periods + 1) clean: the floor
         # of that or the day after (which also absorbs a rounding either way)
         d = max(math.floor(since + (periods + 1.0) * clean), today + 1)

@@ -51,7 +51,6 @@ from ..policy import Policy
 from ..scenario import ACTIONS, Scenario
 from .book import CustomerBook
 from .fast import (
-    A_STOP,
     AGENCY,
     BUSY,
     C_FINITE,
@@ -61,7 +60,6 @@ from .fast import (
     C_Q_AMOUNT,
     CAL_MONTH,
     CAL_YEAR_END,
-    D_ACTION,
     D_DAY,
     D_SERVICE,
     DISCOUNT,
@@ -118,6 +116,7 @@ from .fast import (
     OpeningBook,
     Params,
     _account_cancelled,
+    _account_step,
     _apply,
     _base_draws,
     _cancelled,
@@ -705,8 +704,7 @@ def _kernel(until: float, s: State, cust: Customers, acct: Accounts, orders: Can
                 _advance(k, j, now, s, pool, par, acct, lst, ev)
                 continue
             g = inv_i[k, I_GRADE]
-            if not _escalates(acct.escalated[c], g, j, now, p,
-                              par.lad_f[g, j, D_ACTION] >= A_STOP):
+            if not _escalates(acct.escalated[c], g, j, now, p, _account_step(par.lad_f, g, j)):
                 # the account's call (visit, hand-over, suit) of the last days takes it along
                 _apply(inv_f, inv_i, k, pool.rows[inv_i[k, I_ROW]], key, j, now, par,
                        acct.tally[c], True)

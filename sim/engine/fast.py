@@ -587,13 +587,21 @@ def _esc_slot(g: int, j: int) -> int:
 
 
 @rng.compiled_inline
+def _account_step(lad_f: np.ndarray, g: int, j: int) -> bool:
+    """Whether step j of grade g's ladder acts on the whole account (stop, cancelled line,
+    agency, lawsuit: the actions from A_STOP on), which the account's other overdue
+    invoices join (RuleBook.join)."""
+    return lad_f[g, j, D_ACTION] >= A_STOP
+
+
+@rng.compiled_inline
 def _escalates(esc: np.ndarray, g: int, j: int, when: float, p: np.ndarray,
                account: bool) -> bool:
     """RuleBook.escalate: whether step j of grade g's ladder, due at `when`, escalates the
     account (recorded in `esc`, the customer's row, a slot per grade and step) or is covered
-    by the same step done on it within the last P_COVERS days. An account step (`account`:
-    stop, cancelled line, agency, lawsuit) also moves ESC_LATEST, the latest time any of
-    them escalated, which lets _join_step pass over most invoices at once."""
+    by the same step done on it within the last P_COVERS days. An account step (`account`,
+    _account_step) also moves ESC_LATEST, the latest time any of them escalated, which lets
+    _join_step pass over most invoices at once."""
     if p[P_COVERS] <= 0.0:
         return True
     s = _esc_slot(g, j)
@@ -623,7 +631,7 @@ def _join_step(inv_f: np.ndarray, inv_i: np.ndarray, k: int, until: float, par: 
         return best, at
     first = max(inv_i[k, I_STEP], int(par.grade_f[g, G_FIRST_ACCOUNT]))
     for j in range(first, int(par.grade_f[g, G_STEPS])):
-        if lad_f[g, j, D_ACTION] < A_STOP or inv_f[k, F_AMOUNT] < lad_f[g, j, D_MIN]:
+        if not _account_step(lad_f, g, j) or inv_f[k, F_AMOUNT] < lad_f[g, j, D_MIN]:
             continue
         t = esc[_esc_slot(g, j)]
         if low <= t < high and t < at:
@@ -678,7 +686,7 @@ def _walk(inv_f: np.ndarray, inv_i: np.ndarray, k: int, row: np.ndarray, key: np
         _step_draws(row, j, key, lad_f[g, j, D_SERVICE], p)
         if finite and lad_f[g, j, D_SERVICE] > 0.0:
             return j
-        if not _escalates(esc, g, j, when, p, lad_f[g, j, D_ACTION] >= A_STOP):
+        if not _escalates(esc, g, j, when, p, _account_step(lad_f, g, j)):
             _apply(inv_f, inv_i, k, row, key, j, when, par, tally, True)
             inv_i[k, I_STEP] += 1
             continue

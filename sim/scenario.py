@@ -443,8 +443,10 @@ def _default_payer_types() -> Mapping[PayerType, PayerProfile]:
                       Action.CANCEL_CREDIT_LINE: 0.4, Action.AGENCY: 0.6, Action.LAWSUIT: 0.7},
             deterred_by_penalty_share=0.5,
         ),
+        # [004 p.117-118]: the third type "pays only when collection techniques are
+        # applied", so it never pays of its own accord (a lag of 150 days before 2026-12-04)
         PayerType.PRESSURE: PayerProfile(
-            lag_days=Distribution(mean=150.0, cv=0.5),
+            lag_days=None,
             response={Action.REMINDER: 0.02, Action.STATEMENT: 0.02, Action.PHONE: 0.25,
                       Action.LETTER: 0.15, Action.VISIT: 0.4, Action.STOP_SHIPPING: 0.35,
                       Action.CANCEL_CREDIT_LINE: 0.2, Action.AGENCY: 0.45, Action.LAWSUIT: 0.6},

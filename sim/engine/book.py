@@ -547,6 +547,10 @@ class CustomerBook:
             if rows.any():
                 tier[rows, :] = best_tier_array(
                     terms, customers.funding_cost_annual[rows, np.newaxis], self.year, stretch)
+        # a type that never pays of its own accord pays only when pressed, never early for
+        # a discount (§5.3): its stretch is unbounded, so no tier's saving beats the funding
+        never = [k for k, lag in enumerate(self.rules.lag) if lag is None]
+        tier[..., never] = -1
         return tier
 
     def grade_now(self, c: int, t: float) -> int:
@@ -576,8 +580,8 @@ class CustomerBook:
 
     def stretch_days(self) -> np.ndarray:
         """Per payer type, the days past net it pays of its own accord on average (its mean
-        lag less its early days, at least 0; 0 for a type that never pays, which takes no
-        discount anyway)."""
+        lag less its early days, at least 0; 0 for a type that never pays of its own accord,
+        which takes no discount: _discount_tiers)."""
         return np.asarray([0.0 if lag is None else max(lag.mean - early, 0.0)
                            for lag, early in zip(self.rules.lag, self.rules.early,
                                                  strict=True)])

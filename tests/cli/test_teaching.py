@@ -115,18 +115,20 @@ def test_the_ladders_are_set_up_as_their_shipped_scenarios() -> None:
     assert calls.credit_limit.reopen_after_days == 30 and calls.collections.collectors == 12
 
 
-def test_ladders_each_ladder_cuts_dso_and_bad_debt_but_costs_more_than_it_saves(
+def test_ladders_each_ladder_cuts_dso_and_bad_debt_and_pays_for_itself(
         tmp_path: Path) -> None:
     means = _means("ladders", tmp_path)
     total, margin, lost = means["total_cost"], means["net_margin"], means["customers_lost"]
     busy, dropped = means["collector_utilisation"], means["collector_tasks_dropped_share"]
     assert lost["no ladder"] == 0
     for ladder in ("ladder [003]", "ladder [004]", "ladder [000]"):
-        assert means["dso"][ladder] < means["dso"]["no ladder"] - 4, ladder
+        assert means["dso"][ladder] < means["dso"]["no ladder"] - 2, ladder
         assert means["bad_debt_cost"][ladder] < means["bad_debt_cost"]["no ladder"], ladder
         assert busy[ladder] < 0.8 and dropped[ladder] == 0, ladder  # no team overloaded
-        assert total[ladder] > total["no ladder"] and margin[ladder] < margin["no ladder"]
-        assert lost[ladder] > 50, ladder
+        # the saving, on both rows (they agree): bad debt and capital outweigh the
+        # customers the stops and hand-overs drive away
+        assert total[ladder] < total["no ladder"] and margin[ladder] > margin["no ladder"]
+        assert lost[ladder] > 20, ladder
 
 
 def test_collectors_runs_the_shipped_004_ladder_with_the_teams_its_text_names() -> None:
@@ -142,32 +144,36 @@ def test_collectors_runs_the_shipped_004_ladder_with_the_teams_its_text_names() 
     assert "three collectors, nine and twelve" in scenario.description
 
 
-def test_collectors_spans_an_overloaded_team_the_knee_and_a_comfortable_one(
+def test_collectors_spans_an_overloaded_team_the_cheapest_and_an_idle_one(
         tmp_path: Path) -> None:
-    """On the scenario's own window: the work offered grows as the book reaches its steady
-    state (a second year keeps eight collectors busy, the window's years nearly nine), so the
-    knee moves with the window."""
+    """On the scenario's own window: three collectors drop most of the ladder, nine carry
+    it out at the lowest total cost, twelve carry it out with a quarter of the team idle."""
     means = _means("collectors", tmp_path, short=False)
     busy, dropped = means["collector_utilisation"], means["collector_tasks_dropped_share"]
     assert busy["three collectors"] > 0.999 and dropped["three collectors"] > 0.5
-    assert 0.9 < busy["nine collectors"] < 1 and dropped["nine collectors"] < 0.05
-    assert busy["twelve collectors"] < 0.8 and dropped["twelve collectors"] < 0.001
-    # the extra collectors buy DSO but cost more than it saves, on both rows
+    assert 0.6 < busy["nine collectors"] < 0.9 and dropped["nine collectors"] < 0.01
+    assert busy["twelve collectors"] < 0.7 and dropped["twelve collectors"] < 0.001
+    # the extra collectors buy DSO and bad debt, and nine pay for themselves, on both rows
     total, margin = means["total_cost"], means["net_margin"]
-    assert means["dso"]["twelve collectors"] < means["dso"]["three collectors"] - 1
+    assert means["dso"]["twelve collectors"] < means["dso"]["three collectors"] - 0.5
+    assert means["bad_debt_cost"]["nine collectors"] < means["bad_debt_cost"]["three collectors"]
     assert means["management_cost"]["twelve collectors"] > (
         means["management_cost"]["three collectors"] + 1e6)
-    assert total["three collectors"] < total["nine collectors"] < total["twelve collectors"]
-    assert margin["three collectors"] > margin["nine collectors"] > margin["twelve collectors"]
+    assert total["nine collectors"] < min(total["three collectors"], total["twelve collectors"])
+    assert margin["nine collectors"] > max(margin["three collectors"],
+                                           margin["twelve collectors"])
 
 
-def test_policy_types_the_loose_policy_wins_on_this_company(tmp_path: Path) -> None:
-    """Against the material ("can be catastrophic"), as the scenario's text says."""
+def test_policy_types_the_balanced_policy_wins_on_this_company(tmp_path: Path) -> None:
+    """As the material says (the loose policy "can be catastrophic"), and the scenario's
+    text: the balanced policy is the cheapest on both rows, the loose one's bad debt past
+    the material's 1-3% band."""
     means = _means("policy_types", tmp_path)
     total, margin = means["total_cost"], means["net_margin"]
-    assert total["sales-oriented"] < total["balanced"] < total["finance-oriented"]
-    assert margin["sales-oriented"] > margin["balanced"] > margin["finance-oriented"]
+    for other in ("sales-oriented", "finance-oriented"):
+        assert total["balanced"] < total[other] and margin["balanced"] > margin[other], other
     assert means["bad_debt_cost"]["sales-oriented"] > 5 * means["bad_debt_cost"]["balanced"]
+    assert means["bad_debt_ratio"]["sales-oriented"] > 0.03
 
 
 def test_credit_terms_the_discount_costs_more_than_the_interest_it_saves(
@@ -181,6 +187,6 @@ def test_credit_terms_the_discount_costs_more_than_the_interest_it_saves(
     assert means["credit_sales"]["3/10 N/60"] > means["credit_sales"]["N/60"] + 50e6
     total = means["total_cost"]["3/10 N/60"] - means["total_cost"]["N/60"]
     margin = means["net_margin"]["3/10 N/60"] - means["net_margin"]["N/60"]
-    assert abs(total) < 1e6 and abs(margin) < 1e6
+    assert abs(total) < 2.5e6 and abs(margin) < 2.5e6
     assert abs(total + margin) < 0.5e6 and (total < 0) == (margin > 0)
 

@@ -127,7 +127,7 @@ def test_common_orders_keep_their_own_draws() -> None:
             assert r["outcome"] == late_a[key][1]
             assert r["actions"] == late_a[key][2]
             compared += 1
-    assert compared > 1000
+    assert compared > 800  # (pressure payers settle only when dunned: fewer settle)
 
 
 def test_a_refused_grade_keeps_cash_sales_and_loses_the_rest() -> None:

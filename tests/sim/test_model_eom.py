@@ -122,7 +122,8 @@ def test_the_buyers_choice_is_the_same_under_either_dating() -> None:
     plain = run_fast(scenario, _policy("2/10, N/30", closes=False), seed=2).ledger
     eom = run_fast(scenario, _policy("2/10 EOM, N/30 EOM", closes=False), seed=2).ledger
     closed = (plain["outcome"] != int(Outcome.OPEN)) & (eom["outcome"] != int(Outcome.OPEN))
-    assert closed.mean() > 0.7  # (open at the end on either dating: defaulters, the last)
+    assert closed.mean() > 0.6  # (open at the end on either dating: defaulters, pressure
+    # payers not yet moved by a step, the last)
     took = closed & (plain["outcome"] == int(Outcome.DISCOUNT))
     assert took.sum() > 100
     assert np.array_equal(took, closed & (eom["outcome"] == int(Outcome.DISCOUNT)))

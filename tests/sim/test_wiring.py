@@ -233,8 +233,11 @@ def test_discount_cost_by_hand(tmp_path: Path, engine: str) -> None:
     # 37% a year) whenever it has the cash, and here it always has: every invoice of 1000 is
     # paid on issue + 10, 980 in cash and 20 of discount. Over a 400-day window (in 365-day
     # years) the discount cost is 20 for each invoice paid before day 400, and each invoice
-    # is receivable for its 10 days (clipped at the window's end).
+    # is receivable for its 10 days (clipped at the window's end). It would otherwise pay
+    # 15 days after due: a type that never pays of its own accord takes no discount (§5.3).
+    payer = {"lag_days": {"mean": 15.0, "cv": 0.0}, "early_days": 0.0, "response": {}}
     scenario = _scenario(tmp_path, days=400.0, days_in_year=365, orders_per_year=24.0,
+                         payer=payer,
                          segment={"funding_cost_annual": {"mean": 0.01, "cv": 0.0},
                                   "cash_available_share": 1.0})
     metrics, ledger = _run(scenario, _policy(terms={"B": "2/10, N/30"}), engine)

@@ -122,7 +122,7 @@ def test_ladders_each_ladder_cuts_dso_and_bad_debt_and_pays_for_itself(
     busy, dropped = means["collector_utilisation"], means["collector_tasks_dropped_share"]
     assert lost["no ladder"] == 0
     for ladder in ("ladder [003]", "ladder [004]", "ladder [000]"):
-        assert means["dso"][ladder] < means["dso"]["no ladder"] - 2, ladder
+        assert means["dso"][ladder] < means["dso"]["no ladder"] - 4, ladder
         assert means["bad_debt_cost"][ladder] < means["bad_debt_cost"]["no ladder"], ladder
         assert busy[ladder] < 0.8 and dropped[ladder] == 0, ladder  # no team overloaded
         # the saving, on both rows (they agree): bad debt and capital outweigh the
